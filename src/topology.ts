@@ -1,0 +1,40 @@
+// Where each service lives in the cluster and on the host. Grafana and OnCall must know each
+// other's URLs before either exists, so the names are fixed here rather than read from resources.
+
+export const namespaces = {
+    monitoring: "monitoring",
+    grafana: "grafana",
+    oncall: "oncall",
+} as const;
+
+/** Helm release names, also used as the charts' fullnameOverride so service names are predictable. */
+export const releaseNames = {
+    vmStack: "vmks",
+    grafana: "grafana",
+    // Contains "oncall", so the chart's fullname is the release name and the engine is `oncall-engine`.
+    oncall: "oncall",
+} as const;
+
+/** NodePorts that Kind maps to host ports on 127.0.0.1 (the 30000-32767 NodePort range). */
+export const nodePorts = {
+    grafana: 30300,
+    oncall: 30808,
+} as const;
+
+export const ONCALL_ENGINE_PORT = 8080;
+export const VMSINGLE_PORT = 8428;
+
+const svc = (name: string, namespace: string) => `${name}.${namespace}.svc.cluster.local`;
+
+/** URLs as seen from inside the cluster. */
+export const inClusterUrls = {
+    grafana: `http://${svc(releaseNames.grafana, namespaces.grafana)}`,
+    oncallEngine: `http://${svc(`${releaseNames.oncall}-engine`, namespaces.oncall)}:${ONCALL_ENGINE_PORT}`,
+    // The operator names the VMSingle service `vmsingle-<fullname>`.
+    vmsingle: `http://${svc(`vmsingle-${releaseNames.vmStack}`, namespaces.monitoring)}:${VMSINGLE_PORT}`,
+} as const;
+
+/** URL of a service published through a Kind port mapping. */
+export function hostUrl(hostPort: number): string {
+    return `http://127.0.0.1:${hostPort}`;
+}

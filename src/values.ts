@@ -1,0 +1,167 @@
+// Helm values for the three charts: the static part lives in values/*.yaml, the computed part is
+// merged in here. Pure (it only reads the lab's own values files); components pass secrets in
+// through Output.apply and mark the result secret.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { SmtpSettings } from "./config";
+import { releaseNames } from "./topology";
+
+export type Values = { [key: string]: unknown };
+
+const VALUES_DIR = path.join(__dirname, "..", "values");
+
+export function loadValuesFile(file: string): Values {
+    const parsed: unknown = parse(fs.readFileSync(path.join(VALUES_DIR, file), "utf8"));
+    if (!isPlainObject(parsed)) throw new Error(`values/${file} must hold a YAML mapping`);
+    return parsed;
+}
+
+function isPlainObject(value: unknown): value is Values {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Merges `override` into `base` like Helm does: mappings recursively, everything else replaced. */
+export function mergeValues(base: Values, override: Values): Values {
+    const merged: Values = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        const current = merged[key];
+        merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value;
+    }
+    return merged;
+}
+
+export interface VmStackValuesInput {
+    scrapeInterval: string;
+    evaluationInterval: string;
+    /** Secret holding alertmanager.yaml; created by the lab once the OnCall integration URL is known. */
+    alertmanagerConfigSecret: string;
+}
+
+export function vmStackValues(input: VmStackValuesInput): Values {
+    return mergeValues(loadValuesFile("victoria-metrics-k8s-stack.yaml"), {
+        fullnameOverride: releaseNames.vmStack,
+        vmagent: { spec: { scrapeInterval: input.scrapeInterval } },
+        vmalert: { spec: { evaluationInterval: input.evaluationInterval } },
+        // A named secret replaces the chart's `alertmanager.config`, so the release need not wait for OnCall.
+        alertmanager: { spec: { configSecret: input.alertmanagerConfigSecret } },
+    });
+}
+
+export const ONCALL_PLUGIN_ID = "grafana-oncall-app";
+
+export interface GrafanaValuesInput {
+    imageTag: string;
+    adminUser: string;
+    adminPassword: string;
+    nodePort: number;
+    /** URL people open, so Grafana's own links point at the host port. */
+    rootUrl: string;
+    datasourceUrl: string;
+    pluginVersion: string;
+    /** ConfigMap holding the `apps:` provisioning file for the OnCall plugin. */
+    pluginProvisioningConfigMap: string;
+    dashboardNamespaces: string[];
+}
+
+export function grafanaValues(input: GrafanaValuesInput): Values {
+    return mergeValues(loadValuesFile("grafana.yaml"), {
+        fullnameOverride: releaseNames.grafana,
+        image: { tag: input.imageTag },
+        adminUser: input.adminUser,
+        adminPassword: input.adminPassword,
+        service: { nodePort: input.nodePort },
+        "grafana.ini": { server: { root_url: input.rootUrl } },
+        // Grafana 11's image installs GF_INSTALL_PLUGINS before the server starts ("id version");
+        // the chart's `plugins:` list becomes GF_PLUGINS_PREINSTALL_SYNC, which only Grafana 12.1+ reads.
+        env: { GF_INSTALL_PLUGINS: `${ONCALL_PLUGIN_ID} ${input.pluginVersion}` },
+        datasources: {
+            "datasources.yaml": {
+                apiVersion: 1,
+                datasources: [{
+                    name: "VictoriaMetrics",
+                    uid: "victoriametrics",
+                    // VictoriaMetrics speaks the Prometheus API; this type needs no extra plugin.
+                    type: "prometheus",
+                    access: "proxy",
+                    url: input.datasourceUrl,
+                    isDefault: true,
+                }],
+            },
+        },
+        sidecar: { dashboards: { searchNamespace: input.dashboardNamespaces } },
+        extraConfigmapMounts: [{
+            name: "oncall-app-provisioning",
+            mountPath: "/etc/grafana/provisioning/plugins",
+            configMap: input.pluginProvisioningConfigMap,
+            readOnly: true,
+        }],
+    });
+}
+
+export interface OnCallPluginSettings {
+    onCallApiUrl: string;
+    grafanaUrl: string;
+}
+
+/** Grafana's `apps:` provisioning file for the OnCall plugin. stackId 5 and orgId 100 are what OnCall OSS expects. */
+export function oncallPluginProvisioning(settings: OnCallPluginSettings): Values {
+    return {
+        apiVersion: 1,
+        apps: [{
+            type: ONCALL_PLUGIN_ID,
+            name: ONCALL_PLUGIN_ID,
+            disabled: false,
+            jsonData: { stackId: 5, orgId: 100, onCallApiUrl: settings.onCallApiUrl, grafanaUrl: settings.grafanaUrl },
+        }],
+    };
+}
+
+export interface OnCallValuesInput {
+    /** host[:port] that OnCall builds its links from; the chart wants it without a scheme. */
+    baseUrl: string;
+    grafanaUrl: string;
+    nodePort: number;
+    secretKey: string;
+    mirageSecretKey: string;
+    postgresPassword: string;
+    redisPassword: string;
+    telegramBotToken?: string;
+    smtp?: SmtpSettings & { password?: string };
+}
+
+export function oncallValues(input: OnCallValuesInput): Values {
+    if (/^[a-z]+:\/\//i.test(input.baseUrl)) {
+        throw new Error(`OnCall base_url must not have a scheme (got "${input.baseUrl}")`);
+    }
+    const telegram = input.telegramBotToken
+        ? { enabled: true, token: input.telegramBotToken }
+        : { enabled: false };
+    const smtp = input.smtp
+        ? {
+            enabled: true,
+            host: input.smtp.host,
+            port: input.smtp.port,
+            username: input.smtp.username ?? "",
+            password: input.smtp.password ?? "",
+            tls: input.smtp.tls,
+            fromEmail: input.smtp.fromEmail,
+        }
+        : { enabled: false };
+    return mergeValues(loadValuesFile("oncall.yaml"), {
+        fullnameOverride: releaseNames.oncall,
+        base_url: input.baseUrl,
+        externalGrafana: { url: input.grafanaUrl },
+        service: { nodePort: input.nodePort },
+        oncall: {
+            // Fixed values, not chart-generated ones: a re-render must not change the keys that encrypt data in the database.
+            secrets: { secretKey: input.secretKey, mirageSecretKey: input.mirageSecretKey },
+            telegram,
+            smtp,
+        },
+        // A laptop has no public https host for Telegram's webhook: poll instead.
+        telegramPolling: { enabled: telegram.enabled },
+        postgresql: { auth: { postgresPassword: input.postgresPassword } },
+        redis: { auth: { password: input.redisPassword } },
+    });
+}

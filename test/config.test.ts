@@ -1,0 +1,124 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { defaultAlertingSettings } from "../src/alerting";
+import { CONFIG_KEYS, ConfigError, configDefaults, validateConfig } from "../src/config";
+
+function problemsOf(raw: Record<string, string>, secrets: Parameters<typeof validateConfig>[1] = new Set()): string[] {
+    try {
+        validateConfig(raw, secrets);
+    } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).problems;
+    }
+    throw new Error("expected the configuration to be rejected");
+}
+
+describe("validateConfig", () => {
+    it("accepts an empty stack config and fills in the defaults", () => {
+        const lab = validateConfig({});
+        expect(lab).toMatchObject({
+            clusterName: "oncall-lab",
+            kindNodeImage: configDefaults.kindNodeImage,
+            grafanaHostPort: 3000,
+            oncallHostPort: 8080,
+            chartVersions: { vmStack: "0.91.2", grafana: "12.11.1", oncall: "1.16.9" },
+            grafanaImageTag: "11.6.0",
+            oncallPluginVersion: "1.16.9",
+            telegramEnabled: false,
+            smtp: undefined,
+        });
+        expect(lab.alerting).toEqual(defaultAlertingSettings);
+    });
+
+    it("reads overrides as their types", () => {
+        const lab = validateConfig({
+            clusterName: "my-lab-2",
+            grafanaHostPort: "13000",
+            oncallHostPort: "18080",
+            targetDownFor: "2m",
+            diskFreePercent: "15",
+            smtpHost: "smtp.example.com",
+            smtpFromEmail: "oncall@example.com",
+            smtpPort: "2525",
+            smtpTls: "false",
+        }, new Set(["telegramBotToken", "smtpPassword"]));
+        expect(lab.grafanaHostPort).toBe(13000);
+        expect(lab.alerting.targetDownFor).toBe("2m");
+        expect(lab.alerting.diskFreePercent).toBe(15);
+        expect(lab.telegramEnabled).toBe(true);
+        expect(lab.smtp).toEqual({ host: "smtp.example.com", port: 2525, username: undefined, fromEmail: "oncall@example.com", tls: false });
+    });
+
+    it.each([
+        ["clusterName", "My_Lab", "oncall-lab:clusterName must be a DNS-1123 label"],
+        ["clusterName", "-lab", "oncall-lab:clusterName must be a DNS-1123 label"],
+        ["clusterName", "a".repeat(51), "oncall-lab:clusterName must be at most 50 characters"],
+        ["kindNodeImage", "kindest/node:v1.37.0@sha256:nothex", "oncall-lab:kindNodeImage must be an image reference"],
+        ["grafanaHostPort", "80", "oncall-lab:grafanaHostPort must be an integer from 1024 to 65535 (got \"80\")"],
+        ["grafanaHostPort", "70000", "oncall-lab:grafanaHostPort must be an integer from 1024 to 65535"],
+        ["oncallHostPort", "80.5", "oncall-lab:oncallHostPort must be an integer from 1024 to 65535"],
+        ["oncallHostPort", "http", "oncall-lab:oncallHostPort must be an integer from 1024 to 65535"],
+        ["oncallChartVersion", "latest", "oncall-lab:oncallChartVersion must be a chart version such as 1.2.3"],
+        ["vmStackChartVersion", "0.91", "oncall-lab:vmStackChartVersion must be a chart version"],
+        ["grafanaImageTag", "latest", "oncall-lab:grafanaImageTag must be a Grafana version"],
+        ["targetDownFor", "5 minutes", "oncall-lab:targetDownFor must be a duration such as 30s, 5m or 1h"],
+        ["crashLoopFor", "-1m", "oncall-lab:crashLoopFor must be a duration"],
+        ["diskFreePercent", "0", "oncall-lab:diskFreePercent must be an integer from 1 to 99"],
+        ["diskFreePercent", "100", "oncall-lab:diskFreePercent must be an integer from 1 to 99"],
+        ["alertSeverity", "Critical!", "oncall-lab:alertSeverity must be a lowercase label value"],
+        ["smtpTls", "yes", "oncall-lab:smtpTls must be true or false"],
+        ["grafanaPort", "3000", "oncall-lab:grafanaPort is not a setting of this lab (known: "],
+    ])("rejects %s=%j naming the key and what is allowed", (key, value, message) => {
+        const problems = problemsOf({ [key]: value });
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).toContain(message);
+    });
+
+    it("rejects the same host port for Grafana and OnCall", () => {
+        expect(problemsOf({ grafanaHostPort: "8080" })).toEqual([
+            "oncall-lab:grafanaHostPort and oncall-lab:oncallHostPort must differ (both are 8080)",
+        ]);
+    });
+
+    it("requires smtpHost for the other SMTP settings, and a sender with a host", () => {
+        expect(problemsOf({ smtpUsername: "me" })[0]).toContain("oncall-lab:smtpUsername is set but oncall-lab:smtpHost is not");
+        expect(problemsOf({}, new Set(["smtpPassword"]))[0]).toContain("oncall-lab:smtpPassword is set but oncall-lab:smtpHost is not");
+        expect(problemsOf({ smtpHost: "smtp.example.com" })).toEqual([
+            "oncall-lab:smtpFromEmail is required when oncall-lab:smtpHost is set",
+        ]);
+        expect(problemsOf({ smtpHost: "smtp.example.com", smtpFromEmail: "nobody" })[0]).toContain("must be an e-mail address");
+    });
+
+    it("reports every problem at once, and how to fix them", () => {
+        let error: unknown;
+        try {
+            validateConfig({ clusterName: "Bad", grafanaHostPort: "1", oncallChartVersion: "x" });
+        } catch (err) {
+            error = err;
+        }
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toHaveLength(3);
+        expect((error as Error).message).toMatch(/^invalid configuration:\n {2}- oncall-lab:clusterName/);
+        expect((error as Error).message).toContain("pulumi config set oncall-lab:<key> <value>");
+    });
+});
+
+describe("Pulumi.yaml", () => {
+    const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+
+    it("declares the same defaults as the code", () => {
+        const declared = Object.fromEntries(
+            Object.entries(project.config as Record<string, { default: unknown }>).map(([key, spec]) => [key, spec.default]),
+        );
+        expect(declared).toEqual(configDefaults);
+    });
+
+    it("describes every key it declares, and declares only keys the code reads", () => {
+        for (const [key, spec] of Object.entries(project.config as Record<string, { description?: string }>)) {
+            expect(spec.description, key).toBeTruthy();
+            expect(CONFIG_KEYS).toContain(key);
+        }
+    });
+});

@@ -1,0 +1,170 @@
+import { describe, expect, it } from "vitest";
+import { inClusterUrls, nodePorts } from "../src/topology";
+import { grafanaValues, mergeValues, oncallPluginProvisioning, oncallValues, vmStackValues } from "../src/values";
+
+describe("mergeValues", () => {
+    it("merges mappings recursively and replaces lists and scalars, like Helm", () => {
+        expect(mergeValues(
+            { a: { b: 1, c: [1, 2] }, d: "x" },
+            { a: { c: [3], e: true }, d: "y" },
+        )).toEqual({ a: { b: 1, c: [3], e: true }, d: "y" });
+    });
+});
+
+describe("vmStackValues", () => {
+    const values = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "20s", alertmanagerConfigSecret: "am-config" }) as any;
+
+    it("leaves Grafana to the lab and names services predictably", () => {
+        expect(values.grafana.enabled).toBe(false);
+        expect(values.fullnameOverride).toBe("vmks");
+        expect(inClusterUrls.vmsingle).toBe("http://vmsingle-vmks.monitoring.svc.cluster.local:8428");
+    });
+
+    it("does not scrape the control-plane parts Kind hides on localhost", () => {
+        for (const part of ["kubeEtcd", "kubeScheduler", "kubeControllerManager", "kubeProxy"]) {
+            expect(values[part].enabled, part).toBe(false);
+        }
+        expect(values.defaultRules.groups["kubernetes-system-scheduler"].enabled).toBe(false);
+        expect(values.defaultRules.groups["kubernetes-system-controller-manager"].enabled).toBe(false);
+    });
+
+    it("uses the lab's intervals and reads Alertmanager's config from the named secret", () => {
+        expect(values.vmagent.spec.scrapeInterval).toBe("15s");
+        expect(values.vmalert.spec.evaluationInterval).toBe("20s");
+        expect(values.alertmanager.spec.configSecret).toBe("am-config");
+        expect(values.alertmanager.config).toBeUndefined();
+    });
+});
+
+describe("grafanaValues", () => {
+    const values = grafanaValues({
+        imageTag: "11.6.0",
+        adminUser: "admin",
+        adminPassword: "pw",
+        nodePort: nodePorts.grafana,
+        rootUrl: "http://127.0.0.1:3000",
+        datasourceUrl: inClusterUrls.vmsingle,
+        pluginVersion: "1.16.9",
+        pluginProvisioningConfigMap: "provisioning",
+        dashboardNamespaces: ["monitoring"],
+    }) as any;
+
+    it("pins the image and sets the generated admin password", () => {
+        expect(values.image.tag).toBe("11.6.0");
+        expect(values.adminUser).toBe("admin");
+        expect(values.adminPassword).toBe("pw");
+        expect(values.fullnameOverride).toBe("grafana");
+    });
+
+    it("enables what the OnCall plugin needs, and not the seed's non-settings", () => {
+        expect(values["grafana.ini"].feature_toggles).toEqual({ enable: "externalServiceAccounts", accessControlOnCall: false });
+        expect(values.env.GF_AUTH_MANAGED_SERVICE_ACCOUNTS_ENABLED).toBe("true");
+        expect(values.env.GF_INSTALL_PLUGINS).toBe("grafana-oncall-app 1.16.9");
+        expect(values["grafana.ini"].oncall).toBeUndefined();
+        expect(values["grafana.ini"].plugins?.allow_loading_unsigned_plugins).toBeUndefined();
+    });
+
+    it("mounts the plugin provisioning file where Grafana reads app provisioning", () => {
+        expect(values.extraConfigmapMounts).toEqual([{
+            name: "oncall-app-provisioning",
+            mountPath: "/etc/grafana/provisioning/plugins",
+            configMap: "provisioning",
+            readOnly: true,
+        }]);
+    });
+
+    it("publishes on the NodePort Kind maps and makes VictoriaMetrics the default datasource", () => {
+        expect(values.service).toEqual({ type: "NodePort", port: 80, nodePort: 30300 });
+        expect(values.datasources["datasources.yaml"].datasources).toEqual([expect.objectContaining({
+            type: "prometheus",
+            url: "http://vmsingle-vmks.monitoring.svc.cluster.local:8428",
+            isDefault: true,
+        })]);
+        expect(values.sidecar.dashboards).toMatchObject({ enabled: true, label: "grafana_dashboard", searchNamespace: ["monitoring"] });
+    });
+});
+
+describe("oncallPluginProvisioning", () => {
+    it("provisions the app with the ids OnCall OSS expects and both URLs", () => {
+        expect(oncallPluginProvisioning({ onCallApiUrl: inClusterUrls.oncallEngine, grafanaUrl: inClusterUrls.grafana })).toEqual({
+            apiVersion: 1,
+            apps: [{
+                type: "grafana-oncall-app",
+                name: "grafana-oncall-app",
+                disabled: false,
+                jsonData: {
+                    stackId: 5,
+                    orgId: 100,
+                    onCallApiUrl: "http://oncall-engine.oncall.svc.cluster.local:8080",
+                    grafanaUrl: "http://grafana.grafana.svc.cluster.local",
+                },
+            }],
+        });
+    });
+});
+
+describe("oncallValues", () => {
+    const base = {
+        baseUrl: "127.0.0.1:8080",
+        grafanaUrl: inClusterUrls.grafana,
+        nodePort: nodePorts.oncall,
+        secretKey: "s".repeat(50),
+        mirageSecretKey: "m".repeat(50),
+        postgresPassword: "pg",
+        redisPassword: "rd",
+    };
+    const values = oncallValues(base) as any;
+
+    it("runs standalone against the lab's Grafana", () => {
+        expect(values.grafana.enabled).toBe(false);
+        expect(values.externalGrafana.url).toBe("http://grafana.grafana.svc.cluster.local");
+        expect(values.base_url).toBe("127.0.0.1:8080");
+        expect(values.base_url_protocol).toBe("http");
+        expect(values.fullnameOverride).toBe("oncall");
+    });
+
+    it("uses generated secrets, Postgres and Redis, and nothing Kind cannot run", () => {
+        expect(values.oncall.secrets).toEqual({ secretKey: base.secretKey, mirageSecretKey: base.mirageSecretKey });
+        expect(values.database.type).toBe("postgresql");
+        expect(values.mariadb.enabled).toBe(false);
+        expect(values.postgresql).toMatchObject({ enabled: true, auth: { postgresPassword: "pg" } });
+        expect(values.broker.type).toBe("redis");
+        expect(values.rabbitmq.enabled).toBe(false);
+        expect(values.redis).toMatchObject({ enabled: true, architecture: "standalone", auth: { password: "rd" } });
+        expect(values.ingress.enabled).toBe(false);
+        expect(values["ingress-nginx"].enabled).toBe(false);
+        expect(values["cert-manager"].enabled).toBe(false);
+    });
+
+    it("pulls the bitnami images from bitnamilegacy", () => {
+        expect(values.postgresql.image.repository).toBe("bitnamilegacy/postgresql");
+        expect(values.redis.image.repository).toBe("bitnamilegacy/redis");
+    });
+
+    it("publishes the engine on the NodePort Kind maps", () => {
+        expect(values.service).toEqual({ enabled: true, type: "NodePort", port: 8080, nodePort: 30808 });
+    });
+
+    it("leaves Telegram and e-mail off unless configured", () => {
+        expect(values.oncall.telegram).toEqual({ enabled: false });
+        expect(values.telegramPolling.enabled).toBe(false);
+        expect(values.oncall.smtp).toEqual({ enabled: false });
+    });
+
+    it("polls Telegram (no public webhook on a laptop) and sends e-mail when configured", () => {
+        const configured = oncallValues({
+            ...base,
+            telegramBotToken: "123:abc",
+            smtp: { host: "smtp.example.com", port: 587, username: "me", fromEmail: "oncall@example.com", tls: true, password: "pw" },
+        }) as any;
+        expect(configured.oncall.telegram).toEqual({ enabled: true, token: "123:abc" });
+        expect(configured.telegramPolling.enabled).toBe(true);
+        expect(configured.oncall.smtp).toEqual({
+            enabled: true, host: "smtp.example.com", port: 587, username: "me", password: "pw", tls: true, fromEmail: "oncall@example.com",
+        });
+    });
+
+    it("rejects a base_url with a scheme", () => {
+        expect(() => oncallValues({ ...base, baseUrl: "http://127.0.0.1:8080" })).toThrow("OnCall base_url must not have a scheme");
+    });
+});
