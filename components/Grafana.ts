@@ -1,0 +1,86 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { stringify } from "yaml";
+import { chartRepositories } from "../src/charts";
+import { releaseNames } from "../src/topology";
+import { grafanaValues, oncallPluginProvisioning } from "../src/values";
+
+export interface GrafanaArgs {
+    namespace: string;
+    chartVersion: pulumi.Input<string>;
+    imageTag: pulumi.Input<string>;
+    oncallPluginVersion: pulumi.Input<string>;
+    nodePort: number;
+    /** URL people open in their browser (the Kind host port). */
+    publicUrl: pulumi.Input<string>;
+    /** URL the OnCall engine uses to call Grafana back. */
+    inClusterUrl: pulumi.Input<string>;
+    /** OnCall engine URL reachable from Grafana's pod. */
+    oncallApiUrl: pulumi.Input<string>;
+    /** Prometheus-compatible URL of VictoriaMetrics. */
+    datasourceUrl: pulumi.Input<string>;
+    /** Namespaces whose grafana_dashboard ConfigMaps the sidecar loads. */
+    dashboardNamespaces: string[];
+}
+
+/** Grafana with the OnCall app plugin installed and provisioned, and VictoriaMetrics as default datasource. */
+export class Grafana extends pulumi.ComponentResource {
+    public readonly adminUser: pulumi.Output<string>;
+    public readonly adminPassword: pulumi.Output<string>;
+    public readonly url: pulumi.Output<string>;
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("oncall-lab:index:Grafana", name, args, opts);
+        const childOpts = { parent: this, deletedWith: opts?.deletedWith };
+
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: args.namespace },
+        }, childOpts);
+
+        const adminPassword = new random.RandomPassword(`${name}-admin-password`, {
+            length: 24,
+            special: false,
+        }, { parent: this });
+
+        const pluginProvisioning = new k8s.core.v1.ConfigMap(`${name}-oncall-app-provisioning`, {
+            metadata: { name: "grafana-oncall-app-provisioning", namespace: namespace.metadata.name },
+            data: {
+                "grafana-oncall-app.yaml": pulumi.all([args.oncallApiUrl, args.inClusterUrl])
+                    .apply(([onCallApiUrl, grafanaUrl]) => stringify(oncallPluginProvisioning({ onCallApiUrl, grafanaUrl }))),
+            },
+        }, childOpts);
+
+        const adminUser = "admin";
+        const values = pulumi.secret(pulumi.all([
+            args.imageTag, adminPassword.result, args.publicUrl, args.datasourceUrl, args.oncallPluginVersion,
+            pluginProvisioning.metadata.name,
+        ]).apply(([imageTag, password, rootUrl, datasourceUrl, pluginVersion, configMap]) => grafanaValues({
+            imageTag,
+            adminUser,
+            adminPassword: password,
+            nodePort: args.nodePort,
+            rootUrl,
+            datasourceUrl,
+            pluginVersion,
+            pluginProvisioningConfigMap: configMap,
+            dashboardNamespaces: args.dashboardNamespaces,
+        })));
+
+        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+            name: releaseNames.grafana,
+            chart: "grafana",
+            version: args.chartVersion,
+            repositoryOpts: { repo: chartRepositories.grafana },
+            namespace: namespace.metadata.name,
+            values,
+            timeout: 900,
+        }, childOpts);
+
+        this.adminUser = pulumi.output(adminUser);
+        this.adminPassword = pulumi.secret(adminPassword.result);
+        this.url = pulumi.output(args.publicUrl);
+        this.registerOutputs({ adminUser: this.adminUser, adminPassword: this.adminPassword, url: this.url });
+    }
+}

@@ -1,0 +1,73 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { SmtpSettings } from "../src/config";
+import { chartRepositories } from "../src/charts";
+import { releaseNames } from "../src/topology";
+import { oncallValues } from "../src/values";
+
+export interface OnCallArgs {
+    namespace: string;
+    chartVersion: pulumi.Input<string>;
+    nodePort: number;
+    /** host:port people and OnCall's own links use (no scheme). */
+    baseUrl: pulumi.Input<string>;
+    /** Grafana URL reachable from the engine. */
+    grafanaUrl: pulumi.Input<string>;
+    telegramBotToken?: pulumi.Input<string>;
+    smtp?: SmtpSettings;
+    smtpPassword?: pulumi.Input<string>;
+}
+
+/** Grafana OnCall OSS, standalone, with its Postgres and Redis, and every credential generated. */
+export class OnCall extends pulumi.ComponentResource {
+    /** URL people open (OnCall's base_url with its scheme). */
+    public readonly url: pulumi.Output<string>;
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: OnCallArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("oncall-lab:index:OnCall", name, args, opts);
+        const childOpts = { parent: this, deletedWith: opts?.deletedWith };
+
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: args.namespace },
+        }, childOpts);
+
+        const password = (suffix: string, length: number) =>
+            new random.RandomPassword(`${name}-${suffix}`, { length, special: false }, { parent: this }).result;
+        // Django's SECRET_KEY and the mirage key encrypt tokens in the database: generated once, kept in state.
+        const secretKey = password("secret-key", 50);
+        const mirageSecretKey = password("mirage-secret-key", 50);
+        const postgresPassword = password("postgres-password", 32);
+        const redisPassword = password("redis-password", 32);
+
+        const values = pulumi.secret(pulumi.all([
+            args.baseUrl, args.grafanaUrl, secretKey, mirageSecretKey, postgresPassword, redisPassword,
+            args.telegramBotToken, args.smtpPassword,
+        ]).apply(([baseUrl, grafanaUrl, secret, mirage, postgres, redis, telegramBotToken, smtpPassword]) => oncallValues({
+            baseUrl,
+            grafanaUrl,
+            nodePort: args.nodePort,
+            secretKey: secret,
+            mirageSecretKey: mirage,
+            postgresPassword: postgres,
+            redisPassword: redis,
+            telegramBotToken,
+            smtp: args.smtp && { ...args.smtp, password: smtpPassword },
+        })));
+
+        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+            name: releaseNames.oncall,
+            chart: "oncall",
+            version: args.chartVersion,
+            repositoryOpts: { repo: chartRepositories.oncall },
+            namespace: namespace.metadata.name,
+            values,
+            // Postgres, Redis and the migrate job come up one after another.
+            timeout: 1200,
+        }, childOpts);
+
+        this.url = pulumi.interpolate`http://${args.baseUrl}`;
+        this.registerOutputs({ url: this.url });
+    }
+}

@@ -1,0 +1,70 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { AlertingSettings, buildAlertmanagerConfig, buildAlertRuleGroups } from "../src/alerting";
+import { chartRepositories } from "../src/charts";
+import { inClusterUrls, releaseNames } from "../src/topology";
+import { vmStackValues } from "../src/values";
+
+export interface VictoriaMetricsStackArgs {
+    namespace: string;
+    chartVersion: pulumi.Input<string>;
+    alerting: AlertingSettings;
+    /** In-cluster OnCall integration URL that Alertmanager's webhook receiver posts to (a secret: it holds the token). */
+    alertmanagerWebhookUrl: pulumi.Input<string>;
+}
+
+/**
+ * victoria-metrics-k8s-stack (operator, vmagent, vmsingle, vmalert, Alertmanager) plus the lab's own
+ * alert rules and Alertmanager routing. The release does not wait for OnCall: Alertmanager reads its
+ * configuration from a secret that is written once the integration URL exists.
+ */
+export class VictoriaMetricsStack extends pulumi.ComponentResource {
+    /** Prometheus-compatible query URL inside the cluster. */
+    public readonly queryUrl: pulumi.Output<string>;
+    public readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: VictoriaMetricsStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("oncall-lab:index:VictoriaMetricsStack", name, args, opts);
+        const childOpts = { parent: this, deletedWith: opts?.deletedWith };
+
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
+            metadata: { name: args.namespace },
+        }, childOpts);
+
+        const alertmanagerConfigSecret = "oncall-lab-alertmanager";
+        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+            name: releaseNames.vmStack,
+            chart: "victoria-metrics-k8s-stack",
+            version: args.chartVersion,
+            repositoryOpts: { repo: chartRepositories.victoriaMetrics },
+            namespace: namespace.metadata.name,
+            values: vmStackValues({
+                scrapeInterval: args.alerting.scrapeInterval,
+                evaluationInterval: args.alerting.evaluationInterval,
+                alertmanagerConfigSecret,
+            }),
+            // Image pulls on a fresh laptop take minutes.
+            timeout: 900,
+        }, childOpts);
+
+        new k8s.core.v1.Secret(`${name}-alertmanager-config`, {
+            metadata: { name: alertmanagerConfigSecret, namespace: namespace.metadata.name },
+            stringData: {
+                "alertmanager.yaml": pulumi.secret(pulumi.output(args.alertmanagerWebhookUrl)
+                    .apply(url => stringify(buildAlertmanagerConfig(url, args.alerting)))),
+            },
+        }, childOpts);
+
+        // The VMRule kind exists once the release has installed the operator's CRDs.
+        new k8s.apiextensions.CustomResource(`${name}-lab-rules`, {
+            apiVersion: "operator.victoriametrics.com/v1beta1",
+            kind: "VMRule",
+            metadata: { name: "oncall-lab-rules", namespace: namespace.metadata.name },
+            spec: { groups: buildAlertRuleGroups(args.alerting) },
+        }, { ...childOpts, dependsOn: [this.release] });
+
+        this.queryUrl = pulumi.output(inClusterUrls.vmsingle);
+        this.registerOutputs({ queryUrl: this.queryUrl });
+    }
+}

@@ -1,0 +1,29 @@
+// A bad configuration stops the program before it declares anything.
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../src/config";
+
+describe("bad configuration", () => {
+    it("fails naming every bad key, and creates no resource", async () => {
+        const created: string[] = [];
+        await pulumi.runtime.setMocks({
+            newResource: args => {
+                created.push(args.name);
+                return { id: `${args.name}-id`, state: args.inputs };
+            },
+            call: args => args.inputs,
+        }, "oncall-lab", "test", false);
+        pulumi.runtime.setConfig("oncall-lab:grafanaHostPort", "80");
+        pulumi.runtime.setConfig("oncall-lab:clusterName", "Not_Valid");
+        pulumi.runtime.setConfig("oncall-lab:smtpPasword", "typo");
+
+        const error = await import("../index.js").then(() => undefined, (err: unknown) => err);
+
+        expect(error).toBeInstanceOf(ConfigError);
+        const message = (error as Error).message;
+        expect(message).toContain("oncall-lab:grafanaHostPort must be an integer from 1024 to 65535 (got \"80\")");
+        expect(message).toContain("oncall-lab:clusterName must be a DNS-1123 label");
+        expect(message).toContain("oncall-lab:smtpPasword is not a setting of this lab");
+        expect(created).toEqual([]);
+    });
+});
