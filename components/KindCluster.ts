@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import { KindClusterResource, PortMapping } from "../src/kind";
+
+export interface KindClusterArgs {
+    clusterName: pulumi.Input<string>;
+    /** A pinned kindest/node image (tag and digest), so every run gets the same Kubernetes. */
+    nodeImage: pulumi.Input<string>;
+    /** Host ports published on 127.0.0.1 only. */
+    portMappings: pulumi.Input<PortMapping[]>;
+}
+
+/** A local Kind cluster and the kubeconfig to reach it. */
+export class KindCluster extends pulumi.ComponentResource {
+    /** The cluster itself; resources inside it use it for `deletedWith`. */
+    public readonly cluster: KindClusterResource;
+    public readonly kubeconfig: pulumi.Output<string>;
+    public readonly contextName: pulumi.Output<string>;
+    public readonly clusterName: pulumi.Output<string>;
+
+    constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("oncall-lab:index:KindCluster", name, args, opts);
+
+        this.cluster = new KindClusterResource(`${name}-cluster`, args, { parent: this });
+        // additionalSecretOutputs already hides it in state; wrapping keeps it secret wherever the output flows.
+        this.kubeconfig = pulumi.secret(this.cluster.kubeconfig);
+        this.contextName = this.cluster.contextName;
+        this.clusterName = this.cluster.clusterName;
+
+        this.registerOutputs({
+            kubeconfig: this.kubeconfig,
+            contextName: this.contextName,
+            clusterName: this.clusterName,
+        });
+    }
+}
