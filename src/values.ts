@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { SmtpSettings } from "./config";
+import { pluginJsonData } from "./oncallWiring";
 import { releaseNames } from "./topology";
 
 export type Values = { [key: string]: unknown };
@@ -104,7 +105,7 @@ export interface OnCallPluginSettings {
     grafanaUrl: string;
 }
 
-/** Grafana's `apps:` provisioning file for the OnCall plugin. stackId 5 and orgId 100 are what OnCall OSS expects. */
+/** Grafana's `apps:` provisioning file for the OnCall plugin; the same jsonData the wiring posts later. */
 export function oncallPluginProvisioning(settings: OnCallPluginSettings): Values {
     return {
         apiVersion: 1,
@@ -112,7 +113,7 @@ export function oncallPluginProvisioning(settings: OnCallPluginSettings): Values
             type: ONCALL_PLUGIN_ID,
             name: ONCALL_PLUGIN_ID,
             disabled: false,
-            jsonData: { stackId: 5, orgId: 100, onCallApiUrl: settings.onCallApiUrl, grafanaUrl: settings.grafanaUrl },
+            jsonData: pluginJsonData({ onCallApiUrl: settings.onCallApiUrl, grafanaInClusterUrl: settings.grafanaUrl }),
         }],
     };
 }

@@ -82,7 +82,7 @@ export async function runProgram(options: { config?: Record<string, string>; pre
             constructed.set(args.name, { resource: args.resource, opts: args.opts, type: args.type });
             return undefined;
         });
-        program = await import("../../index.js");
+        program = (await import("../../index.js")) as unknown as Record<string, pulumi.Output<unknown>>;
         return program;
     });
 
