@@ -1,6 +1,6 @@
 // The lab's configuration: defaults, and validation that runs before any resource is declared.
 // Pure: index.ts reads the raw strings from Pulumi config and hands them here.
-import { AlertingSettings, defaultAlertingSettings } from "./alerting";
+import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "./alerting";
 
 export const CONFIG_NAMESPACE = "oncall-lab";
 
@@ -123,6 +123,14 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
         crashLoopFor: text("crashLoopFor", DURATION, durationText)!,
         diskFreePercent: integer("diskFreePercent", 1, 99),
     };
+    if (problems.length === 0) {
+        // The rule builders' own checks, so that they too fail here rather than midway through the program.
+        try {
+            validateAlertingSettings(alerting);
+        } catch (err) {
+            problems.push((err as Error).message);
+        }
+    }
 
     const smtpHost = text("smtpHost", HOSTNAME, "a host name such as smtp.example.com");
     const smtpUsername = raw.smtpUsername;
