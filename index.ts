@@ -54,8 +54,7 @@ const grafana = new Grafana("grafana", {
     publicUrl: grafanaPublicUrl,
     inClusterUrl: inClusterUrls.grafana,
     oncallApiUrl: inClusterUrls.oncallEngine,
-    datasourceUrl: inClusterUrls.vmsingle,
-    dashboardNamespaces: [namespaces.monitoring],
+    sidecarNamespaces: [namespaces.monitoring],
 }, inCluster);
 
 const oncall = new OnCall("oncall", {

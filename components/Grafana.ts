@@ -18,13 +18,11 @@ export interface GrafanaArgs {
     inClusterUrl: pulumi.Input<string>;
     /** OnCall engine URL reachable from Grafana's pod. */
     oncallApiUrl: pulumi.Input<string>;
-    /** Prometheus-compatible URL of VictoriaMetrics. */
-    datasourceUrl: pulumi.Input<string>;
-    /** Namespaces whose grafana_dashboard ConfigMaps the sidecar loads. */
-    dashboardNamespaces: string[];
+    /** Namespaces whose grafana_datasource and grafana_dashboard ConfigMaps the sidecars load. */
+    sidecarNamespaces: string[];
 }
 
-/** Grafana with the OnCall app plugin installed and provisioned, and VictoriaMetrics as default datasource. */
+/** Grafana with the OnCall app plugin installed and provisioned; datasource and dashboards come from the stack's ConfigMaps. */
 export class Grafana extends pulumi.ComponentResource {
     public readonly adminUser: pulumi.Output<string>;
     public readonly adminPassword: pulumi.Output<string>;
@@ -54,18 +52,16 @@ export class Grafana extends pulumi.ComponentResource {
 
         const adminUser = "admin";
         const values = pulumi.secret(pulumi.all([
-            args.imageTag, adminPassword.result, args.publicUrl, args.datasourceUrl, args.oncallPluginVersion,
-            pluginProvisioning.metadata.name,
-        ]).apply(([imageTag, password, rootUrl, datasourceUrl, pluginVersion, configMap]) => grafanaValues({
+            args.imageTag, adminPassword.result, args.publicUrl, args.oncallPluginVersion, pluginProvisioning.metadata.name,
+        ]).apply(([imageTag, password, rootUrl, pluginVersion, configMap]) => grafanaValues({
             imageTag,
             adminUser,
             adminPassword: password,
             nodePort: args.nodePort,
             rootUrl,
-            datasourceUrl,
             pluginVersion,
             pluginProvisioningConfigMap: configMap,
-            dashboardNamespaces: args.dashboardNamespaces,
+            sidecarNamespaces: args.sidecarNamespaces,
         })));
 
         this.release = new k8s.helm.v3.Release(`${name}-release`, {

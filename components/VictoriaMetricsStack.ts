@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { AlertingSettings, buildAlertmanagerConfig, buildAlertRuleGroups } from "../src/alerting";
 import { chartRepositories } from "../src/charts";
-import { inClusterUrls, releaseNames } from "../src/topology";
+import { releaseNames } from "../src/topology";
 import { vmStackValues } from "../src/values";
 
 export interface VictoriaMetricsStackArgs {
@@ -20,8 +20,6 @@ export interface VictoriaMetricsStackArgs {
  * configuration from a secret that is written once the integration URL exists.
  */
 export class VictoriaMetricsStack extends pulumi.ComponentResource {
-    /** Prometheus-compatible query URL inside the cluster. */
-    public readonly queryUrl: pulumi.Output<string>;
     public readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: VictoriaMetricsStackArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -64,7 +62,6 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
             spec: { groups: buildAlertRuleGroups(args.alerting) },
         }, { ...childOpts, dependsOn: [this.release] });
 
-        this.queryUrl = pulumi.output(inClusterUrls.vmsingle);
-        this.registerOutputs({ queryUrl: this.queryUrl });
+        this.registerOutputs({});
     }
 }

@@ -22,7 +22,6 @@ export const nodePorts = {
 } as const;
 
 export const ONCALL_ENGINE_PORT = 8080;
-export const VMSINGLE_PORT = 8428;
 
 const svc = (name: string, namespace: string) => `${name}.${namespace}.svc.cluster.local`;
 
@@ -30,8 +29,6 @@ const svc = (name: string, namespace: string) => `${name}.${namespace}.svc.clust
 export const inClusterUrls = {
     grafana: `http://${svc(releaseNames.grafana, namespaces.grafana)}`,
     oncallEngine: `http://${svc(`${releaseNames.oncall}-engine`, namespaces.oncall)}:${ONCALL_ENGINE_PORT}`,
-    // The operator names the VMSingle service `vmsingle-<fullname>`.
-    vmsingle: `http://${svc(`vmsingle-${releaseNames.vmStack}`, namespaces.monitoring)}:${VMSINGLE_PORT}`,
 } as const;
 
 /** URL of a service published through a Kind port mapping. */

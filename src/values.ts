@@ -58,11 +58,11 @@ export interface GrafanaValuesInput {
     nodePort: number;
     /** URL people open, so Grafana's own links point at the host port. */
     rootUrl: string;
-    datasourceUrl: string;
     pluginVersion: string;
     /** ConfigMap holding the `apps:` provisioning file for the OnCall plugin. */
     pluginProvisioningConfigMap: string;
-    dashboardNamespaces: string[];
+    /** Namespaces whose labelled datasource and dashboard ConfigMaps the sidecars load. */
+    sidecarNamespaces: string[];
 }
 
 export function grafanaValues(input: GrafanaValuesInput): Values {
@@ -76,21 +76,10 @@ export function grafanaValues(input: GrafanaValuesInput): Values {
         // Grafana 11's image installs GF_INSTALL_PLUGINS before the server starts ("id version");
         // the chart's `plugins:` list becomes GF_PLUGINS_PREINSTALL_SYNC, which only Grafana 12.1+ reads.
         env: { GF_INSTALL_PLUGINS: `${ONCALL_PLUGIN_ID} ${input.pluginVersion}` },
-        datasources: {
-            "datasources.yaml": {
-                apiVersion: 1,
-                datasources: [{
-                    name: "VictoriaMetrics",
-                    uid: "victoriametrics",
-                    // VictoriaMetrics speaks the Prometheus API; this type needs no extra plugin.
-                    type: "prometheus",
-                    access: "proxy",
-                    url: input.datasourceUrl,
-                    isDefault: true,
-                }],
-            },
+        sidecar: {
+            datasources: { searchNamespace: input.sidecarNamespaces },
+            dashboards: { searchNamespace: input.sidecarNamespaces },
         },
-        sidecar: { dashboards: { searchNamespace: input.dashboardNamespaces } },
         extraConfigmapMounts: [{
             name: "oncall-app-provisioning",
             mountPath: "/etc/grafana/provisioning/plugins",

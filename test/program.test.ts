@@ -216,9 +216,12 @@ describe("wiring", () => {
         expect(vm.grafana.enabled).toBe(false);
     });
 
-    it("points Grafana's default datasource at the stack's VictoriaMetrics", () => {
+    it("has Grafana's sidecars load the datasource and dashboards from the stack's namespace", () => {
         const grafana = reveal(get("grafana-release").inputs.values) as any;
-        expect(grafana.datasources["datasources.yaml"].datasources[0].url).toBe("http://vmsingle-vmks.monitoring.svc.cluster.local:8428");
-        expect(grafana.sidecar.dashboards.searchNamespace).toEqual(["monitoring"]);
+        const vm = reveal(get("victoria-metrics-release").inputs.values) as any;
+        expect(vm.grafana.forceDeployDatasource).toBe(true);
+        expect(get("victoria-metrics-release").inputs.namespace).toBe("monitoring");
+        expect(grafana.sidecar.datasources).toMatchObject({ enabled: true, label: "grafana_datasource", searchNamespace: ["monitoring"] });
+        expect(grafana.sidecar.dashboards).toMatchObject({ enabled: true, label: "grafana_dashboard", searchNamespace: ["monitoring"] });
     });
 });

@@ -14,10 +14,13 @@ describe("mergeValues", () => {
 describe("vmStackValues", () => {
     const values = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "20s", alertmanagerConfigSecret: "am-config" }) as any;
 
-    it("leaves Grafana to the lab and names services predictably", () => {
+    it("leaves Grafana to the lab but still publishes a Prometheus-type datasource for it", () => {
         expect(values.grafana.enabled).toBe(false);
+        expect(values.grafana.forceDeployDatasource).toBe(true);
+        expect(values.defaultDatasources.victoriametrics.datasources).toEqual([
+            { name: "VictoriaMetrics", type: "prometheus", access: "proxy", uid: "VictoriaMetrics", isDefault: true },
+        ]);
         expect(values.fullnameOverride).toBe("vmks");
-        expect(inClusterUrls.vmsingle).toBe("http://vmsingle-vmks.monitoring.svc.cluster.local:8428");
     });
 
     it("does not scrape the control-plane parts Kind hides on localhost", () => {
@@ -43,10 +46,9 @@ describe("grafanaValues", () => {
         adminPassword: "pw",
         nodePort: nodePorts.grafana,
         rootUrl: "http://127.0.0.1:3000",
-        datasourceUrl: inClusterUrls.vmsingle,
         pluginVersion: "1.16.9",
         pluginProvisioningConfigMap: "provisioning",
-        dashboardNamespaces: ["monitoring"],
+        sidecarNamespaces: ["monitoring"],
     }) as any;
 
     it("pins the image and sets the generated admin password", () => {
@@ -73,14 +75,14 @@ describe("grafanaValues", () => {
         }]);
     });
 
-    it("publishes on the NodePort Kind maps and makes VictoriaMetrics the default datasource", () => {
+    it("publishes on the NodePort Kind maps", () => {
         expect(values.service).toEqual({ type: "NodePort", port: 80, nodePort: 30300 });
-        expect(values.datasources["datasources.yaml"].datasources).toEqual([expect.objectContaining({
-            type: "prometheus",
-            url: "http://vmsingle-vmks.monitoring.svc.cluster.local:8428",
-            isDefault: true,
-        })]);
-        expect(values.sidecar.dashboards).toMatchObject({ enabled: true, label: "grafana_dashboard", searchNamespace: ["monitoring"] });
+    });
+
+    it("loads the datasource and dashboards the stack publishes, and defines none of its own", () => {
+        expect(values.sidecar.datasources).toEqual({ enabled: true, label: "grafana_datasource", labelValue: "1", searchNamespace: ["monitoring"] });
+        expect(values.sidecar.dashboards).toEqual({ enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: ["monitoring"] });
+        expect(values.datasources).toBeUndefined();
     });
 });
 
