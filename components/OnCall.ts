@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { SmtpSettings } from "../src/config";
 import { chartRepositories } from "../src/charts";
 import { releaseNames } from "../src/topology";
-import { oncallValues } from "../src/values";
+import { ONCALL_APP_SECRET_KEYS, oncallValues } from "../src/values";
 
 export interface OnCallArgs {
     namespace: string;
@@ -36,20 +36,24 @@ export class OnCall extends pulumi.ComponentResource {
         const password = (suffix: string, length: number) =>
             new random.RandomPassword(`${name}-${suffix}`, { length, special: false }, { parent: this }).result;
         // Django's SECRET_KEY and the mirage key encrypt tokens in the database: generated once, kept in state.
-        const secretKey = password("secret-key", 50);
-        const mirageSecretKey = password("mirage-secret-key", 50);
+        const appSecret = new k8s.core.v1.Secret(`${name}-app-secret`, {
+            metadata: { name: "oncall-app-secret", namespace: namespace.metadata.name },
+            stringData: {
+                [ONCALL_APP_SECRET_KEYS.secretKey]: pulumi.secret(password("secret-key", 50)),
+                [ONCALL_APP_SECRET_KEYS.mirageSecretKey]: pulumi.secret(password("mirage-secret-key", 50)),
+            },
+        }, childOpts);
         const postgresPassword = password("postgres-password", 32);
         const redisPassword = password("redis-password", 32);
 
         const values = pulumi.secret(pulumi.all([
-            args.baseUrl, args.grafanaUrl, secretKey, mirageSecretKey, postgresPassword, redisPassword,
+            args.baseUrl, args.grafanaUrl, appSecret.metadata.name, postgresPassword, redisPassword,
             args.telegramBotToken, args.smtpPassword,
-        ]).apply(([baseUrl, grafanaUrl, secret, mirage, postgres, redis, telegramBotToken, smtpPassword]) => oncallValues({
+        ]).apply(([baseUrl, grafanaUrl, appSecretName, postgres, redis, telegramBotToken, smtpPassword]) => oncallValues({
             baseUrl,
             grafanaUrl,
             nodePort: args.nodePort,
-            secretKey: secret,
-            mirageSecretKey: mirage,
+            appSecretName,
             postgresPassword: postgres,
             redisPassword: redis,
             telegramBotToken,

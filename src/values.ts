@@ -112,13 +112,16 @@ export interface OnCallValuesInput {
     baseUrl: string;
     grafanaUrl: string;
     nodePort: number;
-    secretKey: string;
-    mirageSecretKey: string;
+    /** Secret holding SECRET_KEY and MIRAGE_SECRET_KEY (see ONCALL_APP_SECRET_KEYS). */
+    appSecretName: string;
     postgresPassword: string;
     redisPassword: string;
     telegramBotToken?: string;
     smtp?: SmtpSettings & { password?: string };
 }
+
+/** Keys of the secret that holds Django's SECRET_KEY and OnCall's MIRAGE_SECRET_KEY. */
+export const ONCALL_APP_SECRET_KEYS = { secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" } as const;
 
 export function oncallValues(input: OnCallValuesInput): Values {
     if (/^[a-z]+:\/\//i.test(input.baseUrl)) {
@@ -134,7 +137,8 @@ export function oncallValues(input: OnCallValuesInput): Values {
             port: input.smtp.port,
             username: input.smtp.username ?? "",
             password: input.smtp.password ?? "",
-            tls: input.smtp.tls,
+            // The chart applies `default true` to this value, which turns a boolean false into true.
+            tls: input.smtp.tls ? "True" : "False",
             fromEmail: input.smtp.fromEmail,
         }
         : { enabled: false };
@@ -144,8 +148,9 @@ export function oncallValues(input: OnCallValuesInput): Values {
         externalGrafana: { url: input.grafanaUrl },
         service: { nodePort: input.nodePort },
         oncall: {
-            // Fixed values, not chart-generated ones: a re-render must not change the keys that encrypt data in the database.
-            secrets: { secretKey: input.secretKey, mirageSecretKey: input.mirageSecretKey },
+            // Without existingSecret the chart generates both keys anew on every render, and each `helm upgrade`
+            // would make the data they encrypt in the database unreadable.
+            secrets: { existingSecret: input.appSecretName, ...ONCALL_APP_SECRET_KEYS },
             telegram,
             smtp,
         },

@@ -24,7 +24,7 @@ describe("preview of a new stack", () => {
         ]) {
             expect(types).toContain(type);
         }
-        expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(9);
+        expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(10);
     });
 
     it("keeps the integration URL unknown until the wiring has run", async () => {

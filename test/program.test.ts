@@ -26,8 +26,8 @@ const children: Record<string, string[]> = {
     kind: ["kind-cluster"],
     grafana: ["grafana-namespace", "grafana-admin-password", "grafana-oncall-app-provisioning", "grafana-release"],
     oncall: [
-        "oncall-namespace", "oncall-secret-key", "oncall-mirage-secret-key", "oncall-postgres-password",
-        "oncall-redis-password", "oncall-release",
+        "oncall-namespace", "oncall-secret-key", "oncall-mirage-secret-key", "oncall-app-secret",
+        "oncall-postgres-password", "oncall-redis-password", "oncall-release",
     ],
     "oncall-wiring": ["oncall-wiring-integration"],
     "victoria-metrics": [
@@ -70,7 +70,7 @@ describe("resource graph", () => {
     it("marks everything inside the cluster deletedWith the cluster, so destroy works when it is gone", () => {
         const cluster = get("kind-cluster").resource;
         const inCluster = [...run.resources.values()].filter(r => r.type.startsWith("kubernetes:") || r.name === "oncall-wiring-integration");
-        expect(inCluster).toHaveLength(10);
+        expect(inCluster).toHaveLength(11);
         for (const resource of inCluster) {
             expect(resource.opts.deletedWith, resource.name).toBe(cluster);
         }
@@ -126,6 +126,7 @@ describe("secrets", () => {
         expect(isSecretValue(get("grafana-release").inputs.values), "grafana values").toBe(true);
         expect(isSecretValue(get("oncall-release").inputs.values), "oncall values").toBe(true);
         expect(isSecretValue(get("victoria-metrics-alertmanager-config").inputs.stringData), "alertmanager.yaml").toBe(true);
+        expect(isSecretValue(get("oncall-app-secret").inputs.stringData), "OnCall's keys").toBe(true);
         expect(isSecretValue(get("oncall-wiring-integration").inputs.grafanaPassword), "wiring password").toBe(true);
     });
 
@@ -133,9 +134,11 @@ describe("secrets", () => {
         const grafana = reveal(get("grafana-release").inputs.values) as any;
         expect(grafana.adminPassword).toMatch(/^generated-grafana-admin-password/);
         const oncall = reveal(get("oncall-release").inputs.values) as any;
-        expect(oncall.oncall.secrets.secretKey).toMatch(/^generated-oncall-secret-key/);
-        expect(oncall.oncall.secrets.secretKey.length).toBeGreaterThanOrEqual(40);
-        expect(oncall.oncall.secrets.mirageSecretKey).toMatch(/^generated-oncall-mirage-secret-key/);
+        const appSecret = reveal(get("oncall-app-secret").inputs) as any;
+        expect(oncall.oncall.secrets).toEqual({ existingSecret: appSecret.metadata.name, secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" });
+        expect(appSecret.stringData.SECRET_KEY).toMatch(/^generated-oncall-secret-key/);
+        expect(appSecret.stringData.SECRET_KEY.length).toBeGreaterThanOrEqual(40);
+        expect(appSecret.stringData.MIRAGE_SECRET_KEY).toMatch(/^generated-oncall-mirage-secret-key/);
         expect(oncall.postgresql.auth.postgresPassword).toMatch(/^generated-oncall-postgres-password/);
         expect(oncall.redis.auth.password).toMatch(/^generated-oncall-redis-password/);
     });

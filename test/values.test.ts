@@ -110,8 +110,7 @@ describe("oncallValues", () => {
         baseUrl: "127.0.0.1:8080",
         grafanaUrl: inClusterUrls.grafana,
         nodePort: nodePorts.oncall,
-        secretKey: "s".repeat(50),
-        mirageSecretKey: "m".repeat(50),
+        appSecretName: "oncall-app-secret",
         postgresPassword: "pg",
         redisPassword: "rd",
     };
@@ -126,7 +125,8 @@ describe("oncallValues", () => {
     });
 
     it("uses generated secrets, Postgres and Redis, and nothing Kind cannot run", () => {
-        expect(values.oncall.secrets).toEqual({ secretKey: base.secretKey, mirageSecretKey: base.mirageSecretKey });
+        // Key names in the lab's own secret: without existingSecret the chart would regenerate both keys on every upgrade.
+        expect(values.oncall.secrets).toEqual({ existingSecret: "oncall-app-secret", secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" });
         expect(values.database.type).toBe("postgresql");
         expect(values.mariadb.enabled).toBe(false);
         expect(values.postgresql).toMatchObject({ enabled: true, auth: { postgresPassword: "pg" } });
@@ -162,8 +162,14 @@ describe("oncallValues", () => {
         expect(configured.oncall.telegram).toEqual({ enabled: true, token: "123:abc" });
         expect(configured.telegramPolling.enabled).toBe(true);
         expect(configured.oncall.smtp).toEqual({
-            enabled: true, host: "smtp.example.com", port: 587, username: "me", password: "pw", tls: true, fromEmail: "oncall@example.com",
+            enabled: true, host: "smtp.example.com", port: 587, username: "me", password: "pw", tls: "True", fromEmail: "oncall@example.com",
         });
+        const withoutTls = oncallValues({
+            ...base,
+            smtp: { host: "smtp.example.com", port: 25, fromEmail: "oncall@example.com", tls: false },
+        }) as any;
+        // A boolean false would be turned into true by the chart's `default true`.
+        expect(withoutTls.oncall.smtp.tls).toBe("False");
     });
 
     it("rejects a base_url with a scheme", () => {
