@@ -27,7 +27,6 @@ export class Grafana extends pulumi.ComponentResource {
     public readonly adminUser: pulumi.Output<string>;
     public readonly adminPassword: pulumi.Output<string>;
     public readonly url: pulumi.Output<string>;
-    public readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:Grafana", name, args, opts);
@@ -64,7 +63,7 @@ export class Grafana extends pulumi.ComponentResource {
             sidecarNamespaces: args.sidecarNamespaces,
         })));
 
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+        new k8s.helm.v3.Release(`${name}-release`, {
             name: releaseNames.grafana,
             chart: "grafana",
             version: args.chartVersion,

@@ -23,7 +23,6 @@ export interface OnCallArgs {
 export class OnCall extends pulumi.ComponentResource {
     /** URL people open (OnCall's base_url with its scheme). */
     public readonly url: pulumi.Output<string>;
-    public readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: OnCallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCall", name, args, opts);
@@ -60,7 +59,7 @@ export class OnCall extends pulumi.ComponentResource {
             smtp: args.smtp && { ...args.smtp, password: smtpPassword },
         })));
 
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+        new k8s.helm.v3.Release(`${name}-release`, {
             name: releaseNames.oncall,
             chart: "oncall",
             version: args.chartVersion,

@@ -20,7 +20,6 @@ export interface VictoriaMetricsStackArgs {
  * configuration from a secret that is written once the integration URL exists.
  */
 export class VictoriaMetricsStack extends pulumi.ComponentResource {
-    public readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: VictoriaMetricsStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:VictoriaMetricsStack", name, args, opts);
@@ -31,7 +30,7 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
         }, childOpts);
 
         const alertmanagerConfigSecret = "oncall-lab-alertmanager";
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+        const release = new k8s.helm.v3.Release(`${name}-release`, {
             name: releaseNames.vmStack,
             chart: "victoria-metrics-k8s-stack",
             version: args.chartVersion,
@@ -60,7 +59,7 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
             kind: "VMRule",
             metadata: { name: "oncall-lab-rules", namespace: namespace.metadata.name },
             spec: { groups: buildAlertRuleGroups(args.alerting) },
-        }, { ...childOpts, dependsOn: [this.release] });
+        }, { ...childOpts, dependsOn: [release] });
 
         this.registerOutputs({});
     }
