@@ -11,13 +11,19 @@ export const configDefaults = {
     kindNodeImage: "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
     grafanaHostPort: 3000,
     oncallHostPort: 8080,
+    mailHostPort: 8025,
     vmStackChartVersion: "0.91.2",
     grafanaChartVersion: "12.11.1",
     // Grafana 11.x: OnCall OSS was tested on 11.2, managed service accounts need >= 11.3, and an open
     // report says Grafana 13 does not provision the plugin's service account.
     grafanaImageTag: "11.6.0",
-    oncallChartVersion: "1.16.9",
+    // The grafana helm repository publishes the archived oncall chart only up to 1.16.5; 1.16.6-1.16.9 have
+    // the same templates and values, so chart 1.16.5 runs the last engine through its image tag.
+    oncallChartVersion: "1.16.5",
+    oncallImageTag: "v1.16.9",
     oncallPluginVersion: "1.16.9",
+    // The local mailbox that receives OnCall's e-mail when no smtpHost is set.
+    mailpitImage: "axllent/mailpit:v1.30.5",
     alertSeverity: defaultAlertingSettings.severity,
     targetDownFor: defaultAlertingSettings.targetDownFor,
     crashLoopFor: defaultAlertingSettings.crashLoopFor,
@@ -42,9 +48,12 @@ export interface LabConfig {
     kindNodeImage: string;
     grafanaHostPort: number;
     oncallHostPort: number;
+    mailHostPort: number;
     chartVersions: { vmStack: string; grafana: string; oncall: string };
     grafanaImageTag: string;
+    oncallImageTag: string;
     oncallPluginVersion: string;
+    mailpitImage: string;
     alerting: AlertingSettings;
     telegramEnabled: boolean;
     smtp?: SmtpSettings;
@@ -67,6 +76,8 @@ const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
 const IMAGE_REF = /^[a-z0-9]+([._\/-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+const IMAGE_PINNED_BY_DIGEST = /^[a-z0-9]+([._\/-][a-z0-9]+)*(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/;
+const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
@@ -98,13 +109,21 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
 
     const clusterName = text("clusterName", DNS_1123_LABEL, "a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit")!;
     if (clusterName.length > 50) problems.push(`${key("clusterName")} must be at most 50 characters (got ${clusterName.length})`);
-    const kindNodeImage = text("kindNodeImage", IMAGE_REF, "an image reference such as kindest/node:v1.37.0@sha256:<digest>")!;
+    const kindNodeImage = text("kindNodeImage", IMAGE_PINNED_BY_DIGEST, "an image reference pinned by digest, such as kindest/node:v1.37.0@sha256:<digest>")!;
 
-    const grafanaHostPort = integer("grafanaHostPort", 1024, 65535);
-    const oncallHostPort = integer("oncallHostPort", 1024, 65535);
-    if (grafanaHostPort === oncallHostPort) {
-        problems.push(`${key("grafanaHostPort")} and ${key("oncallHostPort")} must differ (both are ${grafanaHostPort})`);
-    }
+    const hostPorts = {
+        grafanaHostPort: integer("grafanaHostPort", 1024, 65535),
+        oncallHostPort: integer("oncallHostPort", 1024, 65535),
+        mailHostPort: integer("mailHostPort", 1024, 65535),
+    };
+    const portNames = Object.keys(hostPorts) as Array<keyof typeof hostPorts>;
+    portNames.forEach((name, i) => {
+        for (const other of portNames.slice(i + 1)) {
+            if (hostPorts[name] === hostPorts[other]) {
+                problems.push(`${key(name)} and ${key(other)} must differ (both are ${hostPorts[name]})`);
+            }
+        }
+    });
 
     const semver = "a chart version such as 1.2.3";
     const chartVersions = {
@@ -113,7 +132,9 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
         oncall: text("oncallChartVersion", SEMVER, semver)!,
     };
     const grafanaImageTag = text("grafanaImageTag", SEMVER, "a Grafana version such as 11.6.0")!;
+    const oncallImageTag = text("oncallImageTag", IMAGE_TAG, "an image tag of grafana/oncall such as v1.16.9")!;
     const oncallPluginVersion = text("oncallPluginVersion", SEMVER, "a plugin version such as 1.16.9")!;
+    const mailpitImage = text("mailpitImage", IMAGE_REF, "an image reference such as axllent/mailpit:v1.30.5")!;
 
     const durationText = "a duration such as 30s, 5m or 1h";
     const alerting: AlertingSettings = {
@@ -160,11 +181,12 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
     return {
         clusterName,
         kindNodeImage,
-        grafanaHostPort,
-        oncallHostPort,
+        ...hostPorts,
         chartVersions,
         grafanaImageTag,
+        oncallImageTag,
         oncallPluginVersion,
+        mailpitImage,
         alerting,
         telegramEnabled: presentSecrets.has("telegramBotToken"),
         smtp,
