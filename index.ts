@@ -60,6 +60,7 @@ const grafana = new Grafana("grafana", {
 const oncall = new OnCall("oncall", {
     namespace: namespaces.oncall,
     chartVersion: lab.chartVersions.oncall,
+    imageTag: lab.oncallImageTag,
     nodePort: nodePorts.oncall,
     baseUrl: new URL(oncallPublicUrl).host,
     grafanaUrl: inClusterUrls.grafana,

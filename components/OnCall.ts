@@ -9,6 +9,8 @@ import { ONCALL_APP_SECRET_KEYS, oncallValues } from "../src/values";
 export interface OnCallArgs {
     namespace: string;
     chartVersion: pulumi.Input<string>;
+    /** grafana/oncall engine image tag (the chart's own default would be its appVersion). */
+    imageTag: pulumi.Input<string>;
     nodePort: number;
     /** host:port people and OnCall's own links use (no scheme). */
     baseUrl: pulumi.Input<string>;
@@ -47,11 +49,12 @@ export class OnCall extends pulumi.ComponentResource {
 
         const values = pulumi.secret(pulumi.all([
             args.baseUrl, args.grafanaUrl, appSecret.metadata.name, postgresPassword, redisPassword,
-            args.telegramBotToken, args.smtpPassword,
-        ]).apply(([baseUrl, grafanaUrl, appSecretName, postgres, redis, telegramBotToken, smtpPassword]) => oncallValues({
+            args.telegramBotToken, args.smtpPassword, args.imageTag,
+        ]).apply(([baseUrl, grafanaUrl, appSecretName, postgres, redis, telegramBotToken, smtpPassword, imageTag]) => oncallValues({
             baseUrl,
             grafanaUrl,
             nodePort: args.nodePort,
+            imageTag,
             appSecretName,
             postgresPassword: postgres,
             redisPassword: redis,

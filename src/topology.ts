@@ -5,6 +5,7 @@ export const namespaces = {
     monitoring: "monitoring",
     grafana: "grafana",
     oncall: "oncall",
+    mail: "mail",
 } as const;
 
 /** Helm release names, also used as the charts' fullnameOverride so service names are predictable. */
@@ -19,9 +20,14 @@ export const releaseNames = {
 export const nodePorts = {
     grafana: 30300,
     oncall: 30808,
+    mail: 30825,
 } as const;
 
 export const ONCALL_ENGINE_PORT = 8080;
+
+/** Mailpit's ports: plain SMTP for OnCall, and the web UI and API for people and `npm run smoke`. */
+export const mailpitPorts = { smtp: 1025, http: 8025 } as const;
+export const MAILPIT_NAME = "mailpit";
 
 const svc = (name: string, namespace: string) => `${name}.${namespace}.svc.cluster.local`;
 
@@ -30,6 +36,9 @@ export const inClusterUrls = {
     grafana: `http://${svc(releaseNames.grafana, namespaces.grafana)}`,
     oncallEngine: `http://${svc(`${releaseNames.oncall}-engine`, namespaces.oncall)}:${ONCALL_ENGINE_PORT}`,
 } as const;
+
+/** Mailpit's SMTP server as OnCall reaches it. */
+export const mailpitSmtpHost = svc(MAILPIT_NAME, namespaces.mail);
 
 /** URL of a service published through a Kind port mapping. */
 export function hostUrl(hostPort: number): string {

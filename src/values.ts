@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { parse } from "yaml";
 import { SmtpSettings } from "./config";
 import { pluginJsonData } from "./oncallWiring";
-import { releaseNames } from "./topology";
+import { mailpitPorts, mailpitSmtpHost, releaseNames } from "./topology";
 
 export type Values = { [key: string]: unknown };
 
@@ -112,6 +112,8 @@ export interface OnCallValuesInput {
     baseUrl: string;
     grafanaUrl: string;
     nodePort: number;
+    /** grafana/oncall engine image tag: chart 1.16.5 runs the 1.16.9 engine (same templates). */
+    imageTag: string;
     /** Secret holding SECRET_KEY and MIRAGE_SECRET_KEY (see ONCALL_APP_SECRET_KEYS). */
     appSecretName: string;
     postgresPassword: string;
@@ -119,6 +121,14 @@ export interface OnCallValuesInput {
     telegramBotToken?: string;
     smtp?: SmtpSettings & { password?: string };
 }
+
+/** OnCall's SMTP settings for the lab's own mailbox (Mailpit): plain SMTP inside the cluster, no login. */
+export const localMailboxSmtp: SmtpSettings = {
+    host: mailpitSmtpHost,
+    port: mailpitPorts.smtp,
+    fromEmail: "oncall@oncall-lab.test",
+    tls: false,
+};
 
 /** Keys of the secret that holds Django's SECRET_KEY and OnCall's MIRAGE_SECRET_KEY. */
 export const ONCALL_APP_SECRET_KEYS = { secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" } as const;
@@ -144,6 +154,7 @@ export function oncallValues(input: OnCallValuesInput): Values {
         : { enabled: false };
     return mergeValues(loadValuesFile("oncall.yaml"), {
         fullnameOverride: releaseNames.oncall,
+        image: { tag: input.imageTag },
         base_url: input.baseUrl,
         externalGrafana: { url: input.grafanaUrl },
         service: { nodePort: input.nodePort },

@@ -23,9 +23,13 @@ describe("validateConfig", () => {
             kindNodeImage: configDefaults.kindNodeImage,
             grafanaHostPort: 3000,
             oncallHostPort: 8080,
-            chartVersions: { vmStack: "0.91.2", grafana: "12.11.1", oncall: "1.16.9" },
+            mailHostPort: 8025,
+            // The grafana repository serves the archived chart up to 1.16.5; the engine image is the last release.
+            chartVersions: { vmStack: "0.91.2", grafana: "12.11.1", oncall: "1.16.5" },
             grafanaImageTag: "11.6.0",
+            oncallImageTag: "v1.16.9",
             oncallPluginVersion: "1.16.9",
+            mailpitImage: configDefaults.mailpitImage,
             telegramEnabled: false,
             smtp: undefined,
         });
@@ -55,7 +59,11 @@ describe("validateConfig", () => {
         ["clusterName", "My_Lab", "oncall-lab:clusterName must be a DNS-1123 label"],
         ["clusterName", "-lab", "oncall-lab:clusterName must be a DNS-1123 label"],
         ["clusterName", "a".repeat(51), "oncall-lab:clusterName must be at most 50 characters"],
-        ["kindNodeImage", "kindest/node:v1.37.0@sha256:nothex", "oncall-lab:kindNodeImage must be an image reference"],
+        ["kindNodeImage", "kindest/node:v1.37.0@sha256:nothex", "oncall-lab:kindNodeImage must be an image reference pinned by digest"],
+        ["kindNodeImage", "kindest/node:v1.37.0", "oncall-lab:kindNodeImage must be an image reference pinned by digest"],
+        ["oncallImageTag", "v1.16.9 ", "oncall-lab:oncallImageTag must be an image tag of grafana/oncall"],
+        ["mailpitImage", "axllent/mailpit:", "oncall-lab:mailpitImage must be an image reference"],
+        ["mailHostPort", "25", "oncall-lab:mailHostPort must be an integer from 1024 to 65535"],
         ["grafanaHostPort", "80", "oncall-lab:grafanaHostPort must be an integer from 1024 to 65535 (got \"80\")"],
         ["grafanaHostPort", "70000", "oncall-lab:grafanaHostPort must be an integer from 1024 to 65535"],
         ["oncallHostPort", "80.5", "oncall-lab:oncallHostPort must be an integer from 1024 to 65535"],
@@ -76,9 +84,12 @@ describe("validateConfig", () => {
         expect(problems[0]).toContain(message);
     });
 
-    it("rejects the same host port for Grafana and OnCall", () => {
+    it("rejects the same host port for two of the lab's services", () => {
         expect(problemsOf({ grafanaHostPort: "8080" })).toEqual([
             "oncall-lab:grafanaHostPort and oncall-lab:oncallHostPort must differ (both are 8080)",
+        ]);
+        expect(problemsOf({ mailHostPort: "3000" })).toEqual([
+            "oncall-lab:grafanaHostPort and oncall-lab:mailHostPort must differ (both are 3000)",
         ]);
     });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inClusterUrls, nodePorts } from "../src/topology";
-import { grafanaValues, mergeValues, oncallPluginProvisioning, oncallValues, vmStackValues } from "../src/values";
+import { grafanaValues, localMailboxSmtp, mergeValues, oncallPluginProvisioning, oncallValues, vmStackValues } from "../src/values";
 
 describe("mergeValues", () => {
     it("merges mappings recursively and replaces lists and scalars, like Helm", () => {
@@ -51,6 +51,11 @@ describe("grafanaValues", () => {
         sidecarNamespaces: ["monitoring"],
     }) as any;
 
+    it("keeps Grafana's database on a volume, so the OnCall plugin stays connected across restarts", () => {
+        expect(values.persistence).toMatchObject({ enabled: true, type: "pvc", storageClassName: "standard" });
+        expect(values.deploymentStrategy).toEqual({ type: "Recreate" });
+    });
+
     it("pins the image and sets the generated admin password", () => {
         expect(values.image.tag).toBe("11.6.0");
         expect(values.adminUser).toBe("admin");
@@ -63,6 +68,8 @@ describe("grafanaValues", () => {
         expect(values.env.GF_AUTH_MANAGED_SERVICE_ACCOUNTS_ENABLED).toBe("true");
         expect(values.env.GF_INSTALL_PLUGINS).toBe("grafana-oncall-app 1.16.9");
         expect(values["grafana.ini"].oncall).toBeUndefined();
+        // Users the lab creates must be pageable: OnCall ignores Viewers.
+        expect(values["grafana.ini"].users.auto_assign_org_role).toBe("Editor");
         expect(values["grafana.ini"].plugins?.allow_loading_unsigned_plugins).toBeUndefined();
     });
 
@@ -113,8 +120,13 @@ describe("oncallValues", () => {
         appSecretName: "oncall-app-secret",
         postgresPassword: "pg",
         redisPassword: "rd",
+        imageTag: "v1.16.9",
     };
     const values = oncallValues(base) as any;
+
+    it("runs the 1.16.9 engine image on chart 1.16.5, pulled once", () => {
+        expect(values.image).toEqual({ tag: "v1.16.9", pullPolicy: "IfNotPresent" });
+    });
 
     it("runs standalone against the lab's Grafana", () => {
         expect(values.grafana.enabled).toBe(false);
@@ -170,6 +182,14 @@ describe("oncallValues", () => {
         }) as any;
         // A boolean false would be turned into true by the chart's `default true`.
         expect(withoutTls.oncall.smtp.tls).toBe("False");
+    });
+
+    it("sends e-mail to the lab's Mailpit over plain SMTP when no server is configured", () => {
+        const local = oncallValues({ ...base, smtp: localMailboxSmtp }) as any;
+        expect(local.oncall.smtp).toEqual({
+            enabled: true, host: "mailpit.mail.svc.cluster.local", port: 1025, username: "", password: "", tls: "False",
+            fromEmail: "oncall@oncall-lab.test",
+        });
     });
 
     it("rejects a base_url with a scheme", () => {

@@ -1,0 +1,95 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as grafana from "@pulumiverse/grafana";
+import {
+    escalationChainArgs,
+    escalationStepArgs,
+    integrationArgs,
+    notificationRuleArgs,
+    rotationShiftArgs,
+    scheduleArgs,
+    UserIds,
+} from "../src/oncallObjects";
+import { Team } from "../src/team";
+
+export interface OnCallTeamArgs {
+    team: Team;
+    /** Adds Telegram to the people's notification rules (OnCall has a bot token). */
+    telegramEnabled: boolean;
+    /** The OnCall engine as reachable from where Pulumi runs, for its public API. */
+    oncallUrl: pulumi.Input<string>;
+    /** An OnCall API token (a secret). */
+    oncallApiToken: pulumi.Input<string>;
+    /** OnCall user id per login, from the wiring, which waits until OnCall knows every person. */
+    userIds: pulumi.Input<Record<string, string>>;
+    /** Unique per team in OnCall, so it must differ from every other integration's. */
+    integrationName: string;
+}
+
+/**
+ * A team's on-call setup in Grafana OnCall: the people's notification rules, a calendar schedule with one
+ * rolling shift, an escalation chain, and an Alertmanager integration whose default route runs that chain.
+ */
+export class OnCallTeam extends pulumi.ComponentResource {
+    public readonly integrationId: pulumi.Output<string>;
+    /** The integration's webhook URL; it embeds the integration's token. */
+    public readonly integrationLink: pulumi.Output<string>;
+    public readonly scheduleId: pulumi.Output<string>;
+    public readonly escalationChainId: pulumi.Output<string>;
+
+    constructor(name: string, args: OnCallTeamArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("oncall-lab:index:OnCallTeam", name, args, opts);
+        const { team } = args;
+
+        // The provider holds no remote state: only the OnCall objects follow the cluster and the wiring.
+        const provider = new grafana.Provider(`${name}-provider`, {
+            oncallUrl: args.oncallUrl,
+            oncallAccessToken: pulumi.secret(args.oncallApiToken),
+        }, { parent: this });
+        const childOpts = { parent: this, provider, deletedWith: opts?.deletedWith, replaceWith: opts?.replaceWith };
+
+        // Every person's id comes out of args.userIds, so nothing that names a person is sent before the wiring
+        // has found them all in OnCall.
+        const known = pulumi.output(args.userIds);
+        const userIds: UserIds<pulumi.Output<string>> = Object.fromEntries(team.people.map(person => [
+            person.login,
+            known.apply(ids => {
+                const id = ids[person.login];
+                if (!id) throw new Error(`OnCall has no user "${person.login}" (has: ${Object.keys(ids).join(", ")})`);
+                return id;
+            }),
+        ]));
+
+        for (const person of team.people) {
+            notificationRuleArgs(person, args.telegramEnabled, userIds[person.login]).forEach((rule, index) => {
+                new grafana.oncall.UserNotificationRule(`${name}-${person.login}-rule-${index}`, rule, childOpts);
+            });
+        }
+
+        const shift = new grafana.oncall.OnCallShift(`${name}-shift`, rotationShiftArgs(team.rotation, userIds), childOpts);
+        const schedule = new grafana.oncall.Schedule(`${name}-schedule`, scheduleArgs(team.rotation, shift.id), childOpts);
+
+        // Chain and integration names are unique in OnCall: a replacement must delete the old one first.
+        const chain = new grafana.oncall.EscalationChain(`${name}-escalation-chain`, escalationChainArgs(team), {
+            ...childOpts, deleteBeforeReplace: true,
+        });
+        escalationStepArgs(team, { escalationChainId: chain.id, scheduleId: schedule.id, userIds }).forEach(step => {
+            new grafana.oncall.Escalation(`${name}-step-${step.position}`, step, childOpts);
+        });
+
+        const integration = new grafana.oncall.Integration(`${name}-integration`, integrationArgs(args.integrationName, chain.id), {
+            ...childOpts, deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
+        });
+
+        this.integrationId = integration.id;
+        // additionalSecretOutputs hides it in state; wrapping keeps it secret wherever the output flows.
+        this.integrationLink = pulumi.secret(integration.link);
+        this.scheduleId = schedule.id;
+        this.escalationChainId = chain.id;
+        this.registerOutputs({
+            integrationId: this.integrationId,
+            integrationLink: this.integrationLink,
+            scheduleId: this.scheduleId,
+            escalationChainId: this.escalationChainId,
+        });
+    }
+}

@@ -1,0 +1,189 @@
+// The OnCall objects of a team, as the arguments of @pulumiverse/grafana's oncall resources. Each function is
+// generic in the id type: the component passes Outputs (ids of resources and of OnCall users that exist only
+// once the wiring has run), the tests pass strings. Limits are OnCall OSS 1.16.9's public API
+// (engine/apps/public_api/serializers) and the provider's schema (internal/resources/oncall).
+import { EscalationStep, localTimeToInstant, notificationRulesFor, Person, Rotation, Team } from "./team";
+
+/** OnCall user id per login. */
+export type UserIds<Id> = Readonly<Record<string, Id>>;
+
+/** Escalation "wait" bounds: the serializer's DurationSecondsField (1 min to 24 h) and the provider's IntBetween. */
+export const ESCALATION_WAIT_SECONDS = { min: 60, max: 86_400 } as const;
+/** Personal "wait" choices: UserNotificationPolicy.DURATION_CHOICES, a ChoiceField in the public API. */
+export const PERSONAL_WAIT_SECONDS: readonly number[] = [60, 300, 900, 1800, 3600];
+/** EscalationChain.name is a CharField(max_length=100), unique per organization. */
+export const ESCALATION_CHAIN_NAME_MAX = 100;
+
+const FREQUENCY_SECONDS: Record<Rotation["frequency"], number> = { hourly: 3600, daily: 86_400, weekly: 604_800 };
+
+export function userIdOf<Id>(userIds: UserIds<Id>, login: string): Id {
+    if (!Object.hasOwn(userIds, login)) throw new Error(`no OnCall user id for "${login}": not one of the team's people`);
+    return userIds[login];
+}
+
+export function escalationChainArgs(team: Team): { name: string } {
+    const name = team.escalation.name;
+    if (name.length === 0 || name.length > ESCALATION_CHAIN_NAME_MAX) {
+        throw new Error(`escalation chain name must have 1 to ${ESCALATION_CHAIN_NAME_MAX} characters, got ${name.length}`);
+    }
+    return { name };
+}
+
+export interface EscalationStepArgs<Id> {
+    escalationChainId: Id;
+    position: number;
+    type: EscalationStep["type"];
+    duration?: number;
+    /** false: the default (not the "important") personal rules of whoever is notified. */
+    important?: boolean;
+    notifyOnCallFromSchedule?: Id;
+    personsToNotifies?: Id[];
+}
+
+/** One escalation policy per step, positions in the team's order. */
+export function escalationStepArgs<Id>(
+    team: Team,
+    refs: { escalationChainId: Id; scheduleId: Id; userIds: UserIds<Id> },
+): EscalationStepArgs<Id>[] {
+    return team.escalation.steps.map((step, position): EscalationStepArgs<Id> => {
+        const base = { escalationChainId: refs.escalationChainId, position, type: step.type };
+        switch (step.type) {
+            case "wait": {
+                const { min, max } = ESCALATION_WAIT_SECONDS;
+                if (!Number.isInteger(step.durationSeconds) || step.durationSeconds < min || step.durationSeconds > max) {
+                    throw new Error(`escalation step ${position}: wait must be a whole number of seconds from ${min} to ${max}, got ${step.durationSeconds}`);
+                }
+                return { ...base, duration: step.durationSeconds };
+            }
+            case "notify_on_call_from_schedule":
+                return { ...base, important: false, notifyOnCallFromSchedule: refs.scheduleId };
+            case "notify_persons":
+                if (step.logins.length === 0) throw new Error(`escalation step ${position}: notify_persons needs at least one login`);
+                return { ...base, important: false, personsToNotifies: step.logins.map(login => userIdOf(refs.userIds, login)) };
+            case "repeat_escalation":
+                return base;
+        }
+    });
+}
+
+export interface RotationShiftArgs<Id> {
+    name: string;
+    type: "rolling_users";
+    timeZone: string;
+    start: string;
+    duration: number;
+    frequency: Rotation["frequency"];
+    interval: number;
+    /** One person per turn, in the rotation's order. */
+    rollingUsers: Id[][];
+    startRotationFromUserIndex: number;
+    weekStart?: string;
+}
+
+export function rotationShiftArgs<Id>(rotation: Rotation, userIds: UserIds<Id>): RotationShiftArgs<Id> {
+    validateRotation(rotation);
+    return {
+        name: rotation.name,
+        type: "rolling_users",
+        timeZone: rotation.timeZone,
+        // OnCall reads `start` as wall-clock time in the shift's time zone.
+        start: rotation.start,
+        duration: rotation.shiftSeconds,
+        frequency: rotation.frequency,
+        interval: rotation.interval,
+        rollingUsers: rotation.people.map(login => [userIdOf(userIds, login)]),
+        // 1.16.9 rejects a rolling_users shift without it; the provider sends 0 when unset.
+        startRotationFromUserIndex: 0,
+        // 1.16.9 requires week_start for weekly shifts and omits it from every other one (a permanent diff if set).
+        ...(rotation.frequency === "weekly" ? { weekStart: "MO" } : {}),
+    };
+}
+
+function validateRotation(rotation: Rotation): void {
+    const problems: string[] = [];
+    if (!isTimeZone(rotation.timeZone)) {
+        problems.push(`unknown time zone "${rotation.timeZone}"`);
+    } else {
+        // The shift serializer parses start with time.strptime("%Y-%m-%dT%H:%M:%S"): no offset, no fraction.
+        const instant = localTimeToInstant(rotation.start, rotation.timeZone);
+        if (typeof instant === "string") problems.push(`start ${instant} (got "${rotation.start}")`);
+    }
+    if (!Number.isInteger(rotation.interval) || rotation.interval < 1) {
+        problems.push(`interval must be a positive integer, got ${rotation.interval}`);
+    }
+    // A turn longer than the recurrence would put two people on call at once.
+    const period = FREQUENCY_SECONDS[rotation.frequency] * rotation.interval;
+    if (!Number.isInteger(rotation.shiftSeconds) || rotation.shiftSeconds < 1 || rotation.shiftSeconds > period) {
+        problems.push(`shiftSeconds must be a whole number from 1 to ${period} (every ${rotation.interval} ${rotation.frequency}), got ${rotation.shiftSeconds}`);
+    }
+    if (rotation.people.length === 0) problems.push("the rotation has nobody in it");
+    if (problems.length > 0) throw new Error(`rotation "${rotation.name}": ${problems.join("; ")}`);
+}
+
+function isTimeZone(timeZone: string): boolean {
+    // pytz knows zone names only; newer Intl also takes offsets such as +01:00.
+    if (!/^[A-Za-z]/.test(timeZone)) return false;
+    try {
+        new Intl.DateTimeFormat("en", { timeZone });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+export interface ScheduleArgs<Id> {
+    name: string;
+    type: "calendar";
+    timeZone: string;
+    shifts: Id[];
+}
+
+/** A calendar schedule made of the rotation's shift. */
+export function scheduleArgs<Id>(rotation: Rotation, shiftId: Id): ScheduleArgs<Id> {
+    return { name: rotation.name, type: "calendar", timeZone: rotation.timeZone, shifts: [shiftId] };
+}
+
+export interface NotificationRuleArgs<Id> {
+    userId: Id;
+    position: number;
+    type: "wait" | "notify_by_email" | "notify_by_telegram";
+    important: boolean;
+    duration?: number;
+}
+
+/**
+ * A person's personal notification rules. OnCall keeps two ordered lists per user, default and "important"
+ * (positions count within each: order_with_respect_to = user_id, important). A wait belongs to the list of the
+ * notification that follows it (or, at the end, of the one before it).
+ */
+export function notificationRuleArgs<Id>(person: Person, telegramEnabled: boolean, userId: Id): NotificationRuleArgs<Id>[] {
+    const rules = notificationRulesFor(person, telegramEnabled);
+    const importance = rules.map((rule, index) => {
+        if (rule.type !== "wait") return rule.important;
+        const owner = rules.slice(index + 1).find(r => r.type !== "wait") ?? rules.slice(0, index).reverse().find(r => r.type !== "wait");
+        return owner?.important ?? false;
+    });
+    const nextPosition = { default: 0, important: 0 };
+    return rules.map((rule, index): NotificationRuleArgs<Id> => {
+        const important = importance[index];
+        const position = nextPosition[important ? "important" : "default"]++;
+        if (rule.type !== "wait") return { userId, position, type: rule.type, important };
+        if (!PERSONAL_WAIT_SECONDS.includes(rule.durationSeconds)) {
+            throw new Error(`${person.login}: a personal wait must be one of ${PERSONAL_WAIT_SECONDS.join(", ")} seconds, got ${rule.durationSeconds}`);
+        }
+        return { userId, position, type: "wait", important, duration: rule.durationSeconds };
+    });
+}
+
+export interface IntegrationArgs<Id> {
+    name: string;
+    type: "alertmanager";
+    /** The only route: every alert that reaches the integration goes to the team's chain. */
+    defaultRoute: { escalationChainId: Id };
+}
+
+/** No labels: 1.16.9's integration serializer has no such field, so the provider would show a permanent diff. */
+export function integrationArgs<Id>(name: string, escalationChainId: Id): IntegrationArgs<Id> {
+    if (name.length === 0) throw new Error("the integration needs a name");
+    return { name, type: "alertmanager", defaultRoute: { escalationChainId } };
+}
