@@ -1,0 +1,403 @@
+// `npm run smoke` without a cluster: its logic against local stand-ins for Alertmanager, OnCall and
+// Mailpit, and the script itself with stub `pulumi` (stack outputs) and `kubectl` (port-forward).
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+    buildSmokeSettings,
+    findAlertGroup,
+    formatReport,
+    needsStackOutputs,
+    parseSmokeInputs,
+    portForwardArgs,
+    runLabel,
+    runSmoke,
+    type SmokeSettings,
+    sortMessages,
+} from "../src/smoke";
+import { type StandInOptions, type StandIns, startStandIns } from "./support/smoke-standins";
+import { freePort, waitFor } from "./support/alertPath";
+
+const token = "oncall-api-token-123";
+const alice = "alice@example.com";
+const fast: StandInOptions = { oncallToken: token, recipient: alice, alertGroupDelayMs: 150, emailDelayMs: 100, resolveDelayMs: 150 };
+
+let standIns: StandIns | undefined;
+const cleanups: (() => void)[] = [];
+
+afterEach(async () => {
+    await standIns?.stop();
+    standIns = undefined;
+    for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+function settingsFor(ins: StandIns, overrides: Partial<SmokeSettings> = {}): SmokeSettings {
+    return {
+        oncallUrl: ins.oncallUrl,
+        oncallApiToken: token,
+        mailUrl: ins.mailUrl,
+        alertSeverity: "critical",
+        teamEmails: [alice, "bob@example.com"],
+        alertmanagerUrl: ins.alertmanagerUrl,
+        alertGroupTimeoutMs: 3_000,
+        emailTimeoutMs: 3_000,
+        resolveTimeoutMs: 3_000,
+        pollIntervalMs: 30,
+        ...overrides,
+    };
+}
+
+function smoke(ins: StandIns, settings: SmokeSettings, runId = "smoketest1") {
+    const lines: string[] = [];
+    const report = runSmoke(settings, {
+        alertmanagerUrl: ins.alertmanagerUrl,
+        runId,
+        log: (line) => lines.push(line),
+        signal: new AbortController().signal,
+    });
+    return { report, lines };
+}
+
+describe("smoke settings", () => {
+    const outputs = {
+        oncallUrl: "http://127.0.0.1:8080",
+        oncallApiToken: "from-stack",
+        mailUrl: "http://127.0.0.1:8025",
+        kubectlContext: "kind-oncall-lab",
+        alertSeverity: "critical",
+        oncallTeamEmails: ["alice@example.com", "bob@example.com"],
+    };
+
+    it("takes flags over SMOKE_* variables over stack outputs, and durations in Prometheus units", () => {
+        const inputs = parseSmokeInputs(
+            ["--oncall-api-token", "from-flag", "--mail-url=http://127.0.0.1:9025", "--poll-interval", "250ms"],
+            { SMOKE_ONCALL_API_TOKEN: "from-env", SMOKE_ALERT_SEVERITY: "page", SMOKE_EMAIL_TIMEOUT: "1m" },
+        );
+        if (inputs === "help") throw new Error("unexpected help");
+        expect(needsStackOutputs(inputs)).toBe(true);
+        const settings = buildSmokeSettings(inputs, outputs);
+        expect(settings).toMatchObject({
+            oncallUrl: "http://127.0.0.1:8080",
+            oncallApiToken: "from-flag",
+            mailUrl: "http://127.0.0.1:9025",
+            alertSeverity: "page",
+            teamEmails: ["alice@example.com", "bob@example.com"],
+            kubectlContext: "kind-oncall-lab",
+            alertmanagerUrl: undefined,
+            emailTimeoutMs: 60_000,
+            pollIntervalMs: 250,
+        });
+        // Defaults follow the lab's group_wait (30s) and group_interval (5m).
+        expect(settings.alertGroupTimeoutMs).toBe(180_000);
+        expect(settings.resolveTimeoutMs).toBe(420_000);
+    });
+
+    it("needs no stack outputs (nor a kubectl context) when everything is given, with --alertmanager-url", () => {
+        const inputs = parseSmokeInputs(
+            [
+                "--oncall-url", "http://127.0.0.1:1",
+                "--oncall-api-token", "t",
+                "--mail-url", "http://127.0.0.1:2",
+                "--alert-severity", "critical",
+                "--team-emails", " alice@example.com, bob@example.com ",
+                "--alertmanager-url", "http://127.0.0.1:3",
+            ],
+            {},
+        );
+        if (inputs === "help") throw new Error("unexpected help");
+        expect(needsStackOutputs(inputs)).toBe(false);
+        expect(buildSmokeSettings(inputs, {}).teamEmails).toEqual(["alice@example.com", "bob@example.com"]);
+    });
+
+    it("names every missing or bad value and where it comes from", () => {
+        const inputs = parseSmokeInputs(["--mail-url", "ftp://x", "--resolve-timeout", "soon"], {});
+        if (inputs === "help") throw new Error("unexpected help");
+        const error = (() => {
+            try {
+                buildSmokeSettings(inputs, {});
+            } catch (thrown) {
+                return (thrown as Error).message;
+            }
+            return "";
+        })();
+        expect(error).toContain("OnCall public API token is missing: set stack output oncallApiToken, --oncall-api-token or SMOKE_ONCALL_API_TOKEN");
+        expect(error).toContain("kubectl context for the port-forward is missing");
+        expect(error).toContain("stack output oncallTeamEmails");
+        expect(error).toContain('--mail-url must be an http(s) URL, got "ftp://x"');
+        expect(error).toContain('--resolve-timeout must be a duration above zero like 30s, 5m or 500ms, got "soon"');
+        expect(() => parseSmokeInputs(["--bogus", "1"], {})).toThrow('unknown argument "--bogus"');
+        expect(parseSmokeInputs(["--help"], {})).toBe("help");
+    });
+
+    it("port-forwards to the lab's Alertmanager service", () => {
+        expect(portForwardArgs("kind-oncall-lab", 40123)).toEqual([
+            "--context", "kind-oncall-lab", "-n", "monitoring", "port-forward", "svc/vmalertmanager-vmks", "40123:9093",
+        ]);
+    });
+});
+
+describe("matching", () => {
+    it("finds the alert group whose newest alert carries the run label, not another one", () => {
+        const group = (id: string, run: string) => ({
+            id,
+            title: "OnCallLabSmoke (oncall-lab-smoke)",
+            state: "firing",
+            created_at: "2026-01-01T00:00:00Z",
+            last_alert: { payload: { alerts: [{ labels: { alertname: "OnCallLabSmoke", [runLabel]: run } }] } },
+        });
+        const page = { results: [{ id: "IX", last_alert: null }, group("I1", "older"), group("I2", "mine")] };
+        expect(findAlertGroup(page, "mine")?.id).toBe("I2");
+        expect(findAlertGroup(page, "absent")).toBeUndefined();
+        expect(findAlertGroup({ detail: "Invalid token." }, "mine")).toBeUndefined();
+    });
+
+    it("tells e-mails to the team from e-mails to others, ignoring case", () => {
+        const result = {
+            messages: [
+                { ID: "1", Subject: "s", To: [{ Name: "", Address: "carol@example.com" }] },
+                { ID: "2", Subject: "s", To: [{ Name: "Alice", Address: "Alice@Example.com" }] },
+            ],
+        };
+        expect(sortMessages(result, ["alice@example.com"])).toEqual({ toTeam: result.messages[1], toOthers: ["carol@example.com"] });
+        expect(sortMessages({ messages: [] }, ["alice@example.com"])).toEqual({ toTeam: undefined, toOthers: [] });
+    });
+});
+
+describe("runSmoke against stand-ins", () => {
+    it("times firing, the alert group, the e-mail, the clear and the resolve", async () => {
+        standIns = await startStandIns(fast);
+        const { report: running, lines } = smoke(standIns, settingsFor(standIns));
+        const report = await running;
+
+        expect(report.failure).toBeUndefined();
+        expect(report.steps.map((step) => step.step)).toEqual(["fired", "alertGroup", "email", "cleared", "resolved"]);
+        const times = report.steps.map((step) => step.afterMs ?? -1);
+        expect(times).toEqual([...times].sort((a, b) => a - b));
+        expect(times[1]).toBeGreaterThanOrEqual(fast.alertGroupDelayMs);
+        // The stand-in starts its delay when the clearing post arrives, a moment before the step is timed.
+        expect(times[4] - times[3]).toBeGreaterThan(fast.resolveDelayMs - 50);
+
+        // What Alertmanager received: the alert, then the same alert with endsAt now.
+        expect(standIns.posted).toHaveLength(2);
+        const [fired, cleared] = standIns.posted;
+        expect(fired.alert.labels).toEqual({
+            alertname: "OnCallLabSmoke",
+            severity: "critical",
+            namespace: "oncall-lab-smoke",
+            smoke_run: "smoketest1",
+        });
+        expect(Date.parse(fired.alert.startsAt)).toBeLessThanOrEqual(fired.at);
+        expect(Date.parse(fired.alert.endsAt)).toBeGreaterThan(fired.at + 60_000);
+        expect(cleared.alert.labels).toEqual(fired.alert.labels);
+        expect(cleared.alert.startsAt).toBe(fired.alert.startsAt);
+        expect(Date.parse(cleared.alert.endsAt)).toBeLessThanOrEqual(cleared.at);
+        // OnCall's API token goes in the Authorization header as is, without "Bearer".
+        expect(new Set(standIns.oncallAuthorizations)).toEqual(new Set([token]));
+
+        const table = formatReport(report).split("\n");
+        expect(table[0]).toBe("smoke run smoketest1 (smoke_run=smoketest1)");
+        expect(table[1]).toMatch(/^step\s+after firing {2}detail$/);
+        expect(table[2]).toMatch(/^alert accepted by Alertmanager\s+\d+\.\d s {2}OnCallLabSmoke severity=critical namespace=oncall-lab-smoke$/);
+        expect(table[3]).toMatch(/^alert group in OnCall\s+\d+\.\d s {2}ISMOKE1 "OnCallLabSmoke \(oncall-lab-smoke\)", firing$/);
+        expect(table[4]).toMatch(/^e-mail to a person on call\s+\d+\.\d s {2}to alice@example\.com: "OnCallLabSmoke \(oncall-lab-smoke\)"$/);
+        expect(table[5]).toMatch(/^alert cleared in Alertmanager\s+\d+\.\d s {2}endsAt=now$/);
+        expect(table[6]).toMatch(/^alert group resolved in OnCall\s+\d+\.\d s {2}\d+\.\d s after clearing$/);
+        expect(table[7]).toBe("OK: the alert paged a person on call by e-mail and resolved.");
+        expect(lines.some((line) => line.startsWith("waiting up to 3.0 s for the e-mail to alice@example.com"))).toBe(true);
+    });
+
+    it("fails at the e-mail step when no e-mail comes, says where to look, and still clears the alert", async () => {
+        standIns = await startStandIns({ ...fast, recipient: undefined });
+        const settings = settingsFor(standIns, { emailTimeoutMs: 400 });
+        const report = await smoke(standIns, settings).report;
+
+        expect(report.failure?.step).toBe("email");
+        const message = report.failure?.message ?? "";
+        expect(message).toContain("no e-mail mentioning smoketest1 to alice@example.com, bob@example.com in Mailpit within 0.4 s");
+        expect(message).toContain(`${standIns.mailUrl}/api/v1/search?query=smoketest1`);
+        expect(message).toContain("Check alert group ISMOKE1 in OnCall: its route's escalation chain");
+        expect(message).toContain(`Mailbox: ${standIns.mailUrl}`);
+        expect(standIns.posted).toHaveLength(2);
+        expect(Date.parse(standIns.posted[1].alert.endsAt)).toBeLessThanOrEqual(standIns.posted[1].at);
+
+        const table = formatReport(report).split("\n");
+        expect(table[4]).toMatch(/^e-mail to a person on call\s+FAILED$/);
+        expect(table[5]).toMatch(/^alert cleared in Alertmanager\s+-$/);
+        expect(table[7]).toBe(`FAILED at "e-mail to a person on call": ${message}`);
+    });
+
+    it("names the recipients when the e-mail went to someone outside the team", async () => {
+        standIns = await startStandIns({ ...fast, recipient: "carol@example.com" });
+        const report = await smoke(standIns, settingsFor(standIns, { emailTimeoutMs: 400 })).report;
+        expect(report.failure?.message).toContain("It went to carol@example.com instead, not in the team's e-mails.");
+    });
+
+    it("stops waiting at once on a rejected OnCall token", async () => {
+        standIns = await startStandIns(fast);
+        const started = Date.now();
+        const report = await smoke(standIns, settingsFor(standIns, { oncallApiToken: "wrong", alertGroupTimeoutMs: 20_000 })).report;
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(report.failure?.step).toBe("alertGroup");
+        expect(report.failure?.message).toContain("answered HTTP 401");
+        expect(report.failure?.message).toContain("Grafana (Alerts & IRM > OnCall > Integrations)");
+    });
+
+    it("fails at the first step when Alertmanager is unreachable", async () => {
+        standIns = await startStandIns(fast);
+        const closedPort = await freePort();
+        const report = await runSmoke(settingsFor(standIns, { kubectlContext: "kind-oncall-lab" }), {
+            alertmanagerUrl: `http://127.0.0.1:${closedPort}`,
+            runId: "smoketest2",
+            log: () => undefined,
+            signal: new AbortController().signal,
+        });
+        expect(report.failure?.step).toBe("fired");
+        expect(report.failure?.message).toContain(
+            `POST http://127.0.0.1:${closedPort}/api/v2/alerts failed (fetch failed: connect ECONNREFUSED`,
+        );
+        expect(report.failure?.message).toContain("Is Alertmanager running? kubectl --context kind-oncall-lab -n monitoring get pods");
+    });
+});
+
+describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
+    const root = path.join(__dirname, "..");
+
+    interface KubectlRecord {
+        args?: string[];
+        pid?: number;
+        stoppedBy?: string;
+    }
+
+    function stubs(ins: StandIns, options: { outputs?: Record<string, unknown> } = {}) {
+        const work = fs.mkdtempSync(path.join(os.tmpdir(), "oncall-lab-smoke-"));
+        cleanups.push(() => fs.rmSync(work, { recursive: true, force: true }));
+        const bin = path.join(work, "bin");
+        fs.mkdirSync(bin);
+        const outputs = {
+            oncallUrl: ins.oncallUrl,
+            oncallApiToken: token,
+            mailUrl: ins.mailUrl,
+            kubectlContext: "kind-oncall-lab",
+            alertSeverity: "critical",
+            oncallTeamEmails: [alice],
+            grafanaUrl: "http://127.0.0.1:3000",
+            ...options.outputs,
+        };
+        fs.writeFileSync(path.join(work, "outputs.json"), JSON.stringify(outputs));
+        const script = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+        script(
+            "pulumi",
+            `echo "pulumi $*" >> "${work}/pulumi.log"\n[ "$1 $2" = "stack output" ] && cat "${work}/outputs.json"\nexit 0`,
+        );
+        script("kubectl", `exec "${process.execPath}" "${path.join(__dirname, "support", "smoke-kubectl.cjs")}" "$@"`);
+        const record = path.join(work, "kubectl.jsonl");
+        return {
+            env: {
+                PATH: `${bin}:/usr/bin:/bin`,
+                HOME: work,
+                ONCALL_LAB_STATE_DIR: path.join(work, "state"),
+                PULUMI_CONFIG_PASSPHRASE: "test",
+                SMOKE_KUBECTL_RECORD: record,
+                SMOKE_KUBECTL_UPSTREAM: new URL(ins.alertmanagerUrl).host,
+                SMOKE_POLL_INTERVAL: "30ms",
+                SMOKE_ALERT_GROUP_TIMEOUT: "5s",
+                SMOKE_EMAIL_TIMEOUT: "5s",
+                SMOKE_RESOLVE_TIMEOUT: "5s",
+            },
+            pulumiCalls: () => fs.readFileSync(path.join(work, "pulumi.log"), "utf8").trim().split("\n"),
+            kubectl: (): KubectlRecord[] =>
+                fs.existsSync(record)
+                    ? fs.readFileSync(record, "utf8").trim().split("\n").map((line) => JSON.parse(line) as KubectlRecord)
+                    : [],
+        };
+    }
+
+    function runScript(env: Record<string, string>) {
+        const child = spawn(process.execPath, [path.join(root, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "scripts/smoke.ts"], {
+            cwd: root,
+            env,
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
+            child.once("exit", (code) => done({ code, stdout, stderr })),
+        );
+        return { child, exited };
+    }
+
+    function isAlive(pid: number): boolean {
+        try {
+            process.kill(pid, 0);
+            return true;
+        } catch {
+            return false;
+        }
+    }
+
+    function expectPortForwardStartedAndStopped(records: KubectlRecord[]): void {
+        expect(records).toHaveLength(2);
+        const [started, stopped] = records;
+        expect(started.args?.slice(0, 6)).toEqual(["--context", "kind-oncall-lab", "-n", "monitoring", "port-forward", "svc/vmalertmanager-vmks"]);
+        expect(started.args?.[6]).toMatch(/^\d+:9093$/);
+        expect(stopped).toEqual({ stoppedBy: "SIGTERM" });
+        expect(isAlive(started.pid ?? 0)).toBe(false);
+    }
+
+    it("reads the stack outputs, fires through the port-forward, prints the table and stops kubectl", async () => {
+        standIns = await startStandIns(fast);
+        const stub = stubs(standIns);
+        const { code, stdout, stderr } = await runScript(stub.env).exited;
+
+        expect(stderr).toContain("kubectl --context kind-oncall-lab -n monitoring port-forward svc/vmalertmanager-vmks");
+        expect(code, stderr).toBe(0);
+        expect(stub.pulumiCalls()).toContain("pulumi stack output --json --show-secrets --stack dev");
+        expect(stdout).toMatch(/alert group resolved in OnCall\s+\d+\.\d s/);
+        expect(stdout).toContain("OK: the alert paged a person on call by e-mail and resolved.");
+        expect(standIns.posted).toHaveLength(2);
+        expectPortForwardStartedAndStopped(stub.kubectl());
+    }, 60_000);
+
+    it("exits 1 naming the e-mail step when no e-mail comes, and still stops kubectl", async () => {
+        standIns = await startStandIns({ ...fast, recipient: undefined });
+        const stub = stubs(standIns);
+        const { code, stdout } = await runScript({ ...stub.env, SMOKE_EMAIL_TIMEOUT: "500ms" }).exited;
+
+        expect(code).toBe(1);
+        expect(stdout).toMatch(/e-mail to a person on call\s+FAILED/);
+        expect(stdout).toContain('FAILED at "e-mail to a person on call": no e-mail mentioning smoke');
+        expectPortForwardStartedAndStopped(stub.kubectl());
+    }, 60_000);
+
+    it("on Ctrl-C clears the alert, stops kubectl and exits 1", async () => {
+        // The alert group never comes, so the script is still waiting for it when interrupted.
+        standIns = await startStandIns({ ...fast, alertGroupDelayMs: 600_000 });
+        const stub = stubs(standIns);
+        const { child, exited } = runScript({ ...stub.env, SMOKE_ALERT_GROUP_TIMEOUT: "60s" });
+        const ins = standIns;
+        await waitFor("the firing alert", () => (ins.posted.length > 0 ? true : undefined), 30_000);
+        child.kill("SIGINT");
+        const { code, stdout, stderr } = await exited;
+
+        expect(code).toBe(1);
+        expect(stderr).toContain("SIGINT: clearing the alert and stopping the port-forward");
+        expect(stdout).toContain('FAILED at "alert group in OnCall": interrupted');
+        expect(standIns.posted).toHaveLength(2);
+        expect(Date.parse(standIns.posted[1].alert.endsAt)).toBeLessThanOrEqual(standIns.posted[1].at);
+        expectPortForwardStartedAndStopped(stub.kubectl());
+    }, 60_000);
+
+    it("says so when kubectl port-forward cannot start", async () => {
+        standIns = await startStandIns(fast);
+        const stub = stubs(standIns);
+        fs.writeFileSync(path.join(stub.env.PATH.split(":")[0], "kubectl"), '#!/bin/sh\necho "error: context \\"$2\\" does not exist" >&2\nexit 1\n');
+        const { code, stderr } = await runScript(stub.env).exited;
+
+        expect(code).toBe(1);
+        expect(stderr).toContain('smoke: kubectl port-forward exited (1): error: context "kind-oncall-lab" does not exist');
+        expect(standIns.posted).toHaveLength(0);
+    }, 60_000);
+});
