@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { AlertingSettings, buildAlertmanagerConfig, buildAlertRuleGroups } from "../src/alerting";
+import { AlertingSettings, buildAlertmanagerConfig, buildAlertRuleGroups, heartbeatUrl } from "../src/alerting";
 import { chartRepositories } from "../src/charts";
 import { releaseNames } from "../src/topology";
 import { vmStackValues } from "../src/values";
@@ -10,7 +10,10 @@ export interface VictoriaMetricsStackArgs {
     namespace: string;
     chartVersion: pulumi.Input<string>;
     alerting: AlertingSettings;
-    /** In-cluster OnCall integration URL that Alertmanager's webhook receiver posts to (a secret: it holds the token). */
+    /**
+     * In-cluster OnCall integration URL that Alertmanager's paging receiver posts to (a secret: it holds the
+     * token); the Watchdog pings the same integration's heartbeat.
+     */
     alertmanagerWebhookUrl: pulumi.Input<string>;
 }
 
@@ -49,7 +52,7 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
             metadata: { name: alertmanagerConfigSecret, namespace: namespace.metadata.name },
             stringData: {
                 "alertmanager.yaml": pulumi.secret(pulumi.output(args.alertmanagerWebhookUrl)
-                    .apply(url => stringify(buildAlertmanagerConfig(url, args.alerting)))),
+                    .apply(url => stringify(buildAlertmanagerConfig({ pagingUrl: url, heartbeatUrl: heartbeatUrl(url) }, args.alerting)))),
             },
         }, childOpts);
 

@@ -2,7 +2,7 @@
 // real intervals, on Debian's victoria-metrics, vmalert and prometheus-alertmanager.
 // Run with `npm run bench:alert`; takes about two minutes.
 import { randomBytes } from "node:crypto";
-import { defaultAlertingSettings, durationSeconds } from "../src/alerting";
+import { defaultAlertingSettings, durationSeconds, heartbeatUrl } from "../src/alerting";
 import {
     type AlertPath,
     freePort,
@@ -47,7 +47,8 @@ async function measure(): Promise<void> {
     const webhookReceiver = new WebhookReceiver(await freePort());
     receiver = webhookReceiver;
     await webhookReceiver.start();
-    const startedPath = await startAlertPath(settings, webhookReceiver.url(path));
+    const pagingUrl = webhookReceiver.url(path);
+    const startedPath = await startAlertPath(settings, { pagingUrl, heartbeatUrl: heartbeatUrl(pagingUrl) });
     alertPath = startedPath;
 
     // The first scrape happens at once with the target healthy; every later one fails.

@@ -23,6 +23,10 @@ export interface AlertingSettings {
     repeatInterval: string;
     /** Most alerts per webhook call; OnCall asks for fewer than 100 so requests stay small. */
     maxAlerts: number;
+    /** OnCall raises OnCallHeartBeatMissing when no ping arrives for this long; one of `heartbeatTimeouts`. */
+    heartbeatTimeoutSeconds: number;
+    /** How often Alertmanager pings the heartbeat while the Watchdog fires; at most half the timeout. */
+    heartbeatInterval: string;
 }
 
 export const defaultAlertingSettings: AlertingSettings = {
@@ -36,7 +40,12 @@ export const defaultAlertingSettings: AlertingSettings = {
     groupInterval: "5m",
     repeatInterval: "4h",
     maxAlerts: 50,
+    heartbeatTimeoutSeconds: 300,
+    heartbeatInterval: "1m",
 };
+
+/** The heartbeat timeouts OnCall's API accepts (IntegrationHeartBeat timeout choices). */
+export const heartbeatTimeouts: readonly number[] = [60, 120, 180, 300, 600, 900, 1800, 3600, 43200, 86400];
 
 /** One alerting rule, in the shape shared by VMRule `spec.groups[].rules` and vmalert rule files. */
 export interface AlertRule {
@@ -54,8 +63,17 @@ export interface AlertRuleGroup {
 }
 
 export const oncallReceiver = "oncall";
+export const heartbeatReceiver = "oncall-heartbeat";
 export const nullReceiver = "null";
 export const watchdogAlertName = "Watchdog";
+/** The stack's default rules fire this while an info alert is alone in its namespace; it only inhibits. */
+export const infoInhibitorAlertName = "InfoInhibitor";
+
+/** Where Alertmanager posts: the OnCall integration URL, and that integration's heartbeat URL. */
+export interface AlertmanagerUrls {
+    pagingUrl: string;
+    heartbeatUrl: string;
+}
 
 // Node conditions and disk space change slowly; a fixed few minutes filters blips
 // without a setting of its own.
@@ -121,23 +139,45 @@ export function validateAlertingSettings(settings: AlertingSettings): void {
     if (!Number.isInteger(settings.maxAlerts) || settings.maxAlerts < 1 || settings.maxAlerts > 99) {
         throw new Error(`alerting setting maxAlerts must be an integer from 1 to 99, got ${settings.maxAlerts}`);
     }
+    if (!heartbeatTimeouts.includes(settings.heartbeatTimeoutSeconds)) {
+        throw new Error(
+            `alerting setting heartbeatTimeoutSeconds must be one of OnCall's ${heartbeatTimeouts.join(", ")}, got ${settings.heartbeatTimeoutSeconds}`,
+        );
+    }
+    const heartbeatInterval = checkDuration("heartbeatInterval", settings.heartbeatInterval, "rejected");
+    // Whole seconds keep half of it (the Watchdog's repeat_interval) a whole number of milliseconds.
+    if (!Number.isInteger(heartbeatInterval)) {
+        throw new Error(`alerting setting heartbeatInterval must be whole seconds, got "${settings.heartbeatInterval}"`);
+    }
+    // Half leaves room for one lost ping (or a slow flush) before OnCall declares the pipeline dead.
+    if (heartbeatInterval > settings.heartbeatTimeoutSeconds / 2) {
+        throw new Error(
+            `alerting setting heartbeatInterval ("${settings.heartbeatInterval}") must be at most half of heartbeatTimeoutSeconds (${settings.heartbeatTimeoutSeconds})`,
+        );
+    }
 }
 
-function checkWebhookUrl(webhookUrl: string): void {
+function checkWebhookUrl(webhookUrl: string, what = "OnCall webhook URL"): void {
     let protocol: string;
     try {
         protocol = new URL(webhookUrl).protocol;
     } catch {
-        throw new Error(`OnCall webhook URL must be an absolute http:// or https:// URL, got "${webhookUrl}"`);
+        throw new Error(`${what} must be an absolute http:// or https:// URL, got "${webhookUrl}"`);
     }
     if (protocol !== "http:" && protocol !== "https:") {
-        throw new Error(`OnCall webhook URL must use http or https, got "${webhookUrl}"`);
+        throw new Error(`${what} must use http or https, got "${webhookUrl}"`);
     }
     if (!webhookUrl.endsWith("/")) {
         throw new Error(
-            `OnCall webhook URL must end with "/" (OnCall's integration path needs the trailing slash), got "${webhookUrl}"`,
+            `${what} must end with "/" (OnCall's integration path needs the trailing slash), got "${webhookUrl}"`,
         );
     }
+}
+
+/** OnCall's heartbeat endpoint of an integration: its URL plus `heartbeat/` (any GET or POST counts as a ping). */
+export function heartbeatUrl(integrationWebhookUrl: string): string {
+    checkWebhookUrl(integrationWebhookUrl);
+    return `${integrationWebhookUrl}heartbeat/`;
 }
 
 /** Rule groups usable as VMRule `spec.groups` and as the `groups:` of a vmalert rules file. */
@@ -212,8 +252,8 @@ export function buildAlertRuleGroups(settings: AlertingSettings): AlertRuleGroup
             rules: [
                 {
                     alert: watchdogAlertName,
-                    // Always firing: its presence in Alertmanager shows rules, vmalert and Alertmanager
-                    // are alive. Routed to the null receiver so it never pages.
+                    // Always firing: Alertmanager forwards it to OnCall's heartbeat, so the pings stop
+                    // (and OnCall pages) when vmalert, Alertmanager or the path between them dies.
                     expr: "vector(1)",
                     labels: { severity: "none" },
                     annotations: {
@@ -225,24 +265,73 @@ export function buildAlertRuleGroups(settings: AlertingSettings): AlertRuleGroup
     ];
 }
 
-/** A complete alertmanager.yml: everything pages OnCall, except the Watchdog, which goes nowhere. */
-export function buildAlertmanagerConfig(webhookUrl: string, settings: AlertingSettings): Record<string, unknown> {
-    checkWebhookUrl(webhookUrl);
+/**
+ * A complete alertmanager.yml: the Watchdog pings OnCall's heartbeat, alerts of the configured severity
+ * page OnCall, and everything else (warnings, info, InfoInhibitor) goes to the `null` receiver.
+ */
+export function buildAlertmanagerConfig(urls: AlertmanagerUrls, settings: AlertingSettings): Record<string, unknown> {
+    checkWebhookUrl(urls.pagingUrl);
+    checkWebhookUrl(urls.heartbeatUrl, "OnCall heartbeat URL");
+    if (!urls.heartbeatUrl.endsWith("heartbeat/")) {
+        throw new Error(`OnCall heartbeat URL must end with "heartbeat/" (see heartbeatUrl()), got "${urls.heartbeatUrl}"`);
+    }
     validateAlertingSettings(settings);
+    const heartbeatRepeatSeconds = durationSeconds(settings.heartbeatInterval) / 2;
     return {
         route: {
-            receiver: oncallReceiver,
+            // Unmatched alerts (warnings, info) go nowhere: the lab's only notifier is OnCall, where every
+            // alert group notifies someone. They stay visible in vmalert, Alertmanager and Grafana.
+            receiver: nullReceiver,
             group_by: [...alertGroupBy],
             group_wait: settings.groupWait,
             group_interval: settings.groupInterval,
             repeat_interval: settings.repeatInterval,
-            // Sub-routes are tried before the default receiver, so the Watchdog never reaches OnCall.
-            routes: [{ receiver: nullReceiver, matchers: [`alertname="${watchdogAlertName}"`] }],
+            // The first matching sub-route wins, so the order below is the precedence.
+            routes: [
+                {
+                    receiver: heartbeatReceiver,
+                    matchers: [`alertname="${watchdogAlertName}"`],
+                    group_wait: "0s",
+                    group_interval: settings.heartbeatInterval,
+                    // Alertmanager re-sends only on a flush, and only once repeat_interval has passed since
+                    // the last send finished: equal to group_interval, it would ping every other flush.
+                    repeat_interval: Number.isInteger(heartbeatRepeatSeconds)
+                        ? `${heartbeatRepeatSeconds}s`
+                        : `${heartbeatRepeatSeconds * 1000}ms`,
+                },
+                // Its severity is "none", which must not page even if that is the configured severity.
+                { receiver: nullReceiver, matchers: [`alertname="${infoInhibitorAlertName}"`] },
+                { receiver: oncallReceiver, matchers: [`severity="${settings.severity}"`] },
+            ],
         },
+        // kube-prometheus' rules: a worse alert of the same kind silences the milder ones, and
+        // InfoInhibitor silences info alerts in a namespace that has nothing worse firing.
+        inhibit_rules: [
+            {
+                source_matchers: ['severity="critical"'],
+                target_matchers: ['severity=~"warning|info"'],
+                equal: ["namespace", "alertname"],
+            },
+            {
+                source_matchers: ['severity="warning"'],
+                target_matchers: ['severity="info"'],
+                equal: ["namespace", "alertname"],
+            },
+            {
+                source_matchers: [`alertname="${infoInhibitorAlertName}"`],
+                target_matchers: ['severity="info"'],
+                equal: ["namespace"],
+            },
+        ],
         receivers: [
             {
                 name: oncallReceiver,
-                webhook_configs: [{ url: webhookUrl, send_resolved: true, max_alerts: settings.maxAlerts }],
+                webhook_configs: [{ url: urls.pagingUrl, send_resolved: true, max_alerts: settings.maxAlerts }],
+            },
+            {
+                name: heartbeatReceiver,
+                // A resolved Watchdog means the pipeline is dying: it must not count as a ping.
+                webhook_configs: [{ url: urls.heartbeatUrl, send_resolved: false }],
             },
             { name: nullReceiver },
         ],

@@ -2,11 +2,14 @@
 // and prometheus-alertmanager on 127.0.0.1, with a local receiver standing in for OnCall.
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
     type AlertingSettings,
     defaultAlertingSettings,
     durationSeconds,
+    heartbeatReceiver,
+    heartbeatUrl,
     nullReceiver,
     oncallReceiver,
 } from "../src/alerting";
@@ -17,6 +20,7 @@ import {
     freePort,
     installCommand,
     missingBinaries,
+    postAlerts,
     type ReceivedWebhook,
     runToCompletion,
     type SimulatedTarget,
@@ -35,8 +39,11 @@ const fastSettings: AlertingSettings = {
     groupWait: "1s",
     groupInterval: "2s",
     repeatInterval: "1h",
+    heartbeatTimeoutSeconds: 60,
+    heartbeatInterval: "2s",
 };
 const scrapeIntervalMs = durationSeconds(fastSettings.scrapeInterval) * 1000;
+const heartbeatIntervalMs = durationSeconds(fastSettings.heartbeatInterval) * 1000;
 const deliveryTimeoutMs = 30_000;
 
 const missing = missingBinaries();
@@ -49,6 +56,18 @@ if (missing.length > 0) console.warn(suiteTitle);
 
 function integrationPath(): string {
     return `/integrations/v1/alertmanager/${randomBytes(8).toString("hex")}/`;
+}
+
+function alertNames(webhooks: ReceivedWebhook[]): string[] {
+    return webhooks.flatMap((webhook) => webhook.payload.alerts.map((alert) => alert.labels.alertname));
+}
+
+function carries(webhook: ReceivedWebhook, labels: Record<string, string>): boolean {
+    return webhook.payload.alerts.some((alert) => Object.entries(labels).every(([name, value]) => alert.labels[name] === value));
+}
+
+function webhookWith(receiver: WebhookReceiver, path: string, labels: Record<string, string>): ReceivedWebhook | undefined {
+    return receiver.received.find((webhook) => webhook.path === path && carries(webhook, labels));
 }
 
 function targetDownWebhook(
@@ -68,15 +87,18 @@ function targetDownWebhook(
 describe.skipIf(missing.length > 0)(suiteTitle, () => {
     describe("when the receiver is up", () => {
         const path = integrationPath();
+        const pingPath = `${path}heartbeat/`;
         const target = { job: "checkout", instance: "127.0.0.1:9101" };
         let receiver: WebhookReceiver;
         let alertPath: AlertPath;
         let scrapes: SimulatedTarget | undefined;
+        const callsTo = (callPath: string): ReceivedWebhook[] => receiver.received.filter((webhook) => webhook.path === callPath);
 
         beforeAll(async () => {
             receiver = new WebhookReceiver(await freePort());
             await receiver.start();
-            alertPath = await startAlertPath(fastSettings, receiver.url(path));
+            const pagingUrl = receiver.url(path);
+            alertPath = await startAlertPath(fastSettings, { pagingUrl, heartbeatUrl: heartbeatUrl(pagingUrl) });
         }, 30_000);
 
         afterAll(async () => {
@@ -141,37 +163,100 @@ describe.skipIf(missing.length > 0)(suiteTitle, () => {
             60_000,
         );
 
-        it("keeps the Watchdog firing in Alertmanager without paging", async () => {
-            const watchdog = await waitFor(
-                "the Watchdog alert in Alertmanager",
-                async () => (await alertmanagerAlerts(alertPath.alertmanagerUrl)).find((alert) => alert.labels.alertname === "Watchdog"),
-                deliveryTimeoutMs,
-            );
-            expect(watchdog.receivers.map((receiver) => receiver.name)).toEqual([nullReceiver]);
-            const pagedAlertNames = receiver.received.flatMap((webhook) =>
-                webhook.payload.alerts.map((alert) => alert.labels.alertname),
-            );
-            expect(pagedAlertNames).not.toContain("Watchdog");
-        });
+        it(
+            "pages a critical alert but not a warning, inhibits the milder alerts, and never sends InfoInhibitor",
+            async () => {
+                // The stack's default rules, which this path does not run, would send alerts like these.
+                const critical = { alertname: "KubeAPIDown", severity: "critical", namespace: "shop-a" };
+                const warning = { alertname: "KubePodNotReady", severity: "warning", namespace: "shop-a" };
+                const criticalTier = { alertname: "KubePersistentVolumeFillingUp", severity: "critical", namespace: "shop-b" };
+                const warningTier = { ...criticalTier, severity: "warning" };
+                const infoInhibitor = { alertname: "InfoInhibitor", severity: "none", namespace: "shop-c" };
+                const info = { alertname: "KubeQuotaAlmostFull", severity: "info", namespace: "shop-c" };
+                const quiet = [warning, warningTier, infoInhibitor, info];
+                await postAlerts(alertPath.alertmanagerUrl, [critical, criticalTier, ...quiet].map((labels) => ({ labels })));
+
+                for (const labels of [critical, criticalTier]) {
+                    const paged = await waitFor(`the ${labels.alertname} page`, () => webhookWith(receiver, path, labels), deliveryTimeoutMs);
+                    expect(paged.payload.receiver).toBe(oncallReceiver);
+                }
+                // Posted together, so any of them routed to a webhook would have been flushed by now; wait
+                // one more group interval to be sure.
+                await sleep(durationSeconds(fastSettings.groupWait) * 1000 + durationSeconds(fastSettings.groupInterval) * 1000);
+                for (const labels of quiet) {
+                    expect(receiver.received.filter((webhook) => carries(webhook, labels)), labels.alertname).toEqual([]);
+                }
+
+                const held = await alertmanagerAlerts(alertPath.alertmanagerUrl);
+                const find = (labels: Record<string, string>) =>
+                    held.find((alert) => Object.entries(labels).every(([name, value]) => alert.labels[name] === value));
+                expect(find(warning)).toMatchObject({ receivers: [{ name: nullReceiver }], status: { state: "active" } });
+                expect(find(infoInhibitor)).toMatchObject({ receivers: [{ name: nullReceiver }] });
+                expect(find(warningTier)?.status.state).toBe("suppressed");
+                expect(find(warningTier)?.status.inhibitedBy).toHaveLength(1);
+                expect(find(info)?.status.state).toBe("suppressed");
+                expect(find(critical)?.status.state).toBe("active");
+            },
+            60_000,
+        );
+
+        it(
+            "pings OnCall's heartbeat with the Watchdog every heartbeatInterval, and pages with nothing else",
+            async () => {
+                const pings = await waitFor(
+                    "five heartbeat pings",
+                    () => (callsTo(pingPath).length >= 5 ? callsTo(pingPath) : undefined),
+                    deliveryTimeoutMs,
+                );
+                for (const ping of pings) {
+                    expect(ping.payload.receiver).toBe(heartbeatReceiver);
+                    expect(ping.payload.status).toBe("firing");
+                }
+                const gapsMs = pings.slice(1).map((ping, index) => ping.receivedAt - pings[index].receivedAt);
+                for (const gapMs of gapsMs) {
+                    expect(gapMs).toBeGreaterThan(heartbeatIntervalMs - 500);
+                    expect(gapMs).toBeLessThan(heartbeatIntervalMs + 1_000);
+                }
+
+                // Runs last in this suite, so it also covers the pages and stack alerts above.
+                expect(new Set(alertNames(callsTo(pingPath)))).toEqual(new Set(["Watchdog"]));
+                expect(alertNames(callsTo(path))).not.toContain("Watchdog");
+                expect(alertNames(callsTo(path))).toContain("TargetDown");
+                expect(receiver.received.every((webhook) => webhook.path === path || webhook.path === pingPath)).toBe(true);
+                const watchdog = (await alertmanagerAlerts(alertPath.alertmanagerUrl)).find(
+                    (alert) => alert.labels.alertname === "Watchdog",
+                );
+                expect(watchdog?.receivers.map((route) => route.name)).toEqual([heartbeatReceiver]);
+            },
+            60_000,
+        );
     });
 
     describe("when the receiver is down as the alert fires", () => {
         const path = integrationPath();
         const target = { job: "payments", instance: "127.0.0.1:9102" };
         let receiver: WebhookReceiver;
+        let heartbeat: WebhookReceiver;
         let alertPath: AlertPath;
         let scrapes: SimulatedTarget | undefined;
 
         beforeAll(async () => {
             // The port is reserved but nothing listens yet: Alertmanager gets "connection refused".
             receiver = new WebhookReceiver(await freePort());
-            alertPath = await startAlertPath(fastSettings, receiver.url(path));
+            // Pings go elsewhere, so the failed-notification count below is the page's alone.
+            heartbeat = new WebhookReceiver(await freePort());
+            await heartbeat.start();
+            alertPath = await startAlertPath(fastSettings, {
+                pagingUrl: receiver.url(path),
+                heartbeatUrl: heartbeatUrl(heartbeat.url(path)),
+            });
         }, 30_000);
 
         afterAll(async () => {
             await scrapes?.stop();
             await alertPath?.stop();
             await receiver?.stop();
+            await heartbeat?.stop();
         }, 30_000);
 
         it(

@@ -7,12 +7,16 @@ import {
     buildAlertRuleGroups,
     defaultAlertingSettings,
     durationSeconds,
+    heartbeatReceiver,
+    heartbeatUrl,
     nullReceiver,
     oncallReceiver,
     validateAlertingSettings,
 } from "../src/alerting";
+import { vmStackValues } from "../src/values";
 
 const webhookUrl = "https://oncall.example/integrations/v1/alertmanager/Zx1token/";
+const urls = { pagingUrl: webhookUrl, heartbeatUrl: `${webhookUrl}heartbeat/` };
 
 function rulesByName(settings: AlertingSettings = defaultAlertingSettings): Map<string, AlertRule> {
     return new Map(buildAlertRuleGroups(settings).flatMap((group) => group.rules.map((rule) => [rule.alert, rule])));
@@ -24,17 +28,39 @@ interface RouteShape {
     group_wait: string;
     group_interval: string;
     repeat_interval: string;
-    routes: { receiver: string; matchers: string[] }[];
+    routes: { receiver: string; matchers: string[]; group_wait?: string; group_interval?: string; repeat_interval?: string }[];
 }
 
 interface ReceiverShape {
     name: string;
-    webhook_configs?: { url: string; send_resolved: boolean; max_alerts: number }[];
+    webhook_configs?: { url: string; send_resolved: boolean; max_alerts?: number }[];
+}
+
+interface InhibitRuleShape {
+    source_matchers: string[];
+    target_matchers: string[];
+    equal: string[];
 }
 
 function alertmanagerConfig(settings: AlertingSettings = defaultAlertingSettings) {
-    const config = buildAlertmanagerConfig(webhookUrl, settings);
-    return { route: config.route as RouteShape, receivers: config.receivers as ReceiverShape[] };
+    const config = buildAlertmanagerConfig(urls, settings);
+    return {
+        route: config.route as RouteShape,
+        receivers: config.receivers as ReceiverShape[],
+        inhibitRules: config.inhibit_rules as InhibitRuleShape[],
+    };
+}
+
+/** The receiver Alertmanager picks for these labels: the first sub-route whose matchers all hold, else the root's. */
+function receiverFor(route: RouteShape, labels: Record<string, string>): string {
+    const holds = (matcher: string): boolean => {
+        const match = /^(\w+)(=~|=)"(.*)"$/.exec(matcher);
+        if (!match) throw new Error(`unexpected matcher ${matcher}`);
+        const [, name, op, value] = match;
+        const actual = labels[name] ?? "";
+        return op === "=" ? actual === value : new RegExp(`^(?:${value})$`).test(actual);
+    };
+    return route.routes.find((sub) => sub.matchers.every(holds))?.receiver ?? route.receiver;
 }
 
 describe("durationSeconds", () => {
@@ -114,18 +140,43 @@ describe("buildAlertRuleGroups", () => {
 });
 
 describe("buildAlertmanagerConfig", () => {
-    it("sends everything to the OnCall webhook, resolved notifications included", () => {
-        const { route, receivers } = alertmanagerConfig({ ...defaultAlertingSettings, maxAlerts: 42 });
-        expect(route.receiver).toBe(oncallReceiver);
+    it("pages OnCall only with the configured severity, resolved notifications included", () => {
+        const { route, receivers } = alertmanagerConfig({ ...defaultAlertingSettings, severity: "page", maxAlerts: 42 });
+        expect(receiverFor(route, { alertname: "TargetDown", severity: "page" })).toBe(oncallReceiver);
+        for (const severity of ["critical", "warning", "info", "none", ""]) {
+            expect(receiverFor(route, { alertname: "KubePodNotReady", severity }), severity).toBe(nullReceiver);
+        }
         expect(receivers.find((receiver) => receiver.name === oncallReceiver)?.webhook_configs).toEqual([
             { url: webhookUrl, send_resolved: true, max_alerts: 42 },
         ]);
+        expect(receivers.find((receiver) => receiver.name === nullReceiver)).toEqual({ name: nullReceiver });
     });
 
-    it("routes the Watchdog to a receiver with no integrations", () => {
-        const { route, receivers } = alertmanagerConfig();
-        expect(route.routes).toEqual([{ receiver: nullReceiver, matchers: ['alertname="Watchdog"'] }]);
-        expect(receivers.find((receiver) => receiver.name === nullReceiver)).toEqual({ name: nullReceiver });
+    it("sends the Watchdog to OnCall's heartbeat first, and never pages with it or InfoInhibitor", () => {
+        // "none" as the paging severity is the worst case: both alerts carry it.
+        const { route, receivers } = alertmanagerConfig({ ...defaultAlertingSettings, severity: "none" });
+        expect(route.routes[0].matchers).toEqual(['alertname="Watchdog"']);
+        expect(receiverFor(route, { alertname: "Watchdog", severity: "none" })).toBe(heartbeatReceiver);
+        expect(receiverFor(route, { alertname: "InfoInhibitor", severity: "none", namespace: "shop" })).toBe(nullReceiver);
+        expect(receivers.find((receiver) => receiver.name === heartbeatReceiver)?.webhook_configs).toEqual([
+            { url: urls.heartbeatUrl, send_resolved: false },
+        ]);
+    });
+
+    it("pings the heartbeat at every heartbeatInterval flush, with repeat_interval below it", () => {
+        const watchdogRoute = (heartbeatInterval: string) =>
+            alertmanagerConfig({ ...defaultAlertingSettings, heartbeatInterval }).route.routes[0];
+        expect(watchdogRoute("1m")).toMatchObject({ group_wait: "0s", group_interval: "1m", repeat_interval: "30s" });
+        expect(watchdogRoute("1s")).toMatchObject({ group_interval: "1s", repeat_interval: "500ms" });
+        expect(durationSeconds(watchdogRoute("2m30s").repeat_interval ?? "")).toBe(75);
+    });
+
+    it("inhibits milder alerts of the same kind and info alerts under InfoInhibitor, as kube-prometheus does", () => {
+        expect(alertmanagerConfig().inhibitRules).toEqual([
+            { source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: ["namespace", "alertname"] },
+            { source_matchers: ['severity="warning"'], target_matchers: ['severity="info"'], equal: ["namespace", "alertname"] },
+            { source_matchers: ['alertname="InfoInhibitor"'], target_matchers: ['severity="info"'], equal: ["namespace"] },
+        ]);
     });
 
     it("takes grouping and timing from the settings", () => {
@@ -155,6 +206,8 @@ describe("buildAlertmanagerConfig", () => {
             groupInterval: "5m",
             repeatInterval: "4h",
             maxAlerts: 50,
+            heartbeatTimeoutSeconds: 300,
+            heartbeatInterval: "1m",
         });
     });
 
@@ -163,7 +216,22 @@ describe("buildAlertmanagerConfig", () => {
         ["ftp://oncall/integrations/v1/alertmanager/abc/", /must use http or https/],
         ["/integrations/v1/alertmanager/abc/", /absolute http/],
     ])("rejects the webhook URL %s", (url, message) => {
-        expect(() => buildAlertmanagerConfig(url, defaultAlertingSettings)).toThrow(message);
+        expect(() => buildAlertmanagerConfig({ ...urls, pagingUrl: url }, defaultAlertingSettings)).toThrow(message);
+        expect(() => heartbeatUrl(url)).toThrow(message);
+    });
+
+    it.each([
+        ["http://oncall:8080/integrations/v1/alertmanager/abc/heartbeat", /heartbeat URL must end with "\/"/],
+        ["ftp://oncall/integrations/v1/alertmanager/abc/heartbeat/", /heartbeat URL must use http or https/],
+        ["/integrations/v1/alertmanager/abc/heartbeat/", /heartbeat URL must be an absolute http/],
+        [webhookUrl, /heartbeat URL must end with "heartbeat\/"/],
+    ])("rejects the heartbeat URL %s", (url, message) => {
+        expect(() => buildAlertmanagerConfig({ ...urls, heartbeatUrl: url }, defaultAlertingSettings)).toThrow(message);
+    });
+
+    it("derives the heartbeat URL from the integration URL", () => {
+        expect(heartbeatUrl(webhookUrl)).toBe(`${webhookUrl}heartbeat/`);
+        expect(() => buildAlertmanagerConfig({ pagingUrl: webhookUrl, heartbeatUrl: heartbeatUrl(webhookUrl) }, defaultAlertingSettings)).not.toThrow();
     });
 });
 
@@ -184,16 +252,276 @@ describe("validateAlertingSettings", () => {
         [{ evaluationInterval: "0s" }, /evaluationInterval must be longer than zero/],
         [{ targetDownFor: "1minute" }, /targetDownFor: .*not a Prometheus duration/],
         [{ groupInterval: "10m", repeatInterval: "5m" }, /repeatInterval \("5m"\) must be at least groupInterval \("10m"\)/],
+        [{ heartbeatTimeoutSeconds: 240 }, /heartbeatTimeoutSeconds must be one of OnCall's 60, 120, .*, 86400, got 240/],
+        [{ heartbeatTimeoutSeconds: 0 }, /heartbeatTimeoutSeconds must be one of/],
+        [{ heartbeatInterval: "0s" }, /heartbeatInterval must be longer than zero/],
+        [{ heartbeatInterval: "1500ms" }, /heartbeatInterval must be whole seconds/],
+        [{ heartbeatInterval: "every minute" }, /heartbeatInterval: .*not a Prometheus duration/],
+        [{ heartbeatInterval: "2m31s" }, /heartbeatInterval \("2m31s"\) must be at most half of heartbeatTimeoutSeconds \(300\)/],
+        [{ heartbeatTimeoutSeconds: 60, heartbeatInterval: "1m" }, /must be at most half of heartbeatTimeoutSeconds \(60\)/],
     ])("rejects %j", (override, message) => {
         const settings = { ...defaultAlertingSettings, ...override };
         expect(() => validateAlertingSettings(settings)).toThrow(message);
         expect(() => buildAlertRuleGroups(settings)).toThrow(message);
-        expect(() => buildAlertmanagerConfig(webhookUrl, settings)).toThrow(message);
+        expect(() => buildAlertmanagerConfig(urls, settings)).toThrow(message);
+    });
+
+    it("accepts a heartbeat interval of exactly half the timeout", () => {
+        expect(() =>
+            validateAlertingSettings({ ...defaultAlertingSettings, heartbeatTimeoutSeconds: 60, heartbeatInterval: "30s" }),
+        ).not.toThrow();
     });
 
     it("allows a zero `for` and group_wait, which both programs accept", () => {
         expect(() =>
             validateAlertingSettings({ ...defaultAlertingSettings, targetDownFor: "0s", groupWait: "0s" }),
         ).not.toThrow();
+    });
+});
+
+// The alerting rules chart 0.91.2's sync job installs, read upstream. Chart: VictoriaMetrics/helm-charts
+// tag victoria-metrics-k8s-stack-0.91.2, charts/victoria-metrics-k8s-stack/values.yaml (defaultRules.sources,
+// each gated by the values named here, whose chart defaults follow) and hack/sync-job/rules.go (a group is
+// skipped by defaultRules.groups.<name>.enabled: false, a rule by defaultRules.rules.<alert> or
+// defaultRules.groups.<group>.rules.<alert> with enabled: false). Alert names per group, read at the commits
+// values/victoria-metrics-k8s-stack.yaml pins the sources to; a group may define one alert at several
+// severities (KubePersistentVolumeFillingUp: warning and critical), which the inhibit rules expect.
+const kubePrometheus = "https://raw.githubusercontent.com/prometheus-operator/kube-prometheus/4d719f1dea8853540b3823ab1fbe6be74a9953b3/manifests";
+const victoriaMetrics = "https://raw.githubusercontent.com/VictoriaMetrics/VictoriaMetrics/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa/deployment/docker/rules";
+const vmOperator = "https://raw.githubusercontent.com/VictoriaMetrics/operator/d0d258c86b5aed0df47dd2b3c52c5a97e40e6b48/config/alerting";
+
+interface StackRuleSource {
+    /** Chart values that switch the source on; any of them (none: always on). */
+    gates: string[];
+    url?: string;
+    groups?: Record<string, string[]>;
+}
+
+const stackChartDefaults: Record<string, boolean> = {
+    kubeEtcd: true,
+    alertmanager: true,
+    "kube-state-metrics": true,
+    "prometheus-node-exporter": true,
+    vmsingle: true,
+    vmcluster: false,
+    vmagent: true,
+    vmalert: true,
+    "victoria-metrics-operator": true,
+    vlsingle: false,
+    vlcluster: false,
+    vldistributed: false,
+    vlagent: false,
+    vtsingle: false,
+    vtcluster: false,
+};
+
+const stackRuleSources: Record<string, StackRuleSource> = {
+    etcd: { gates: ["kubeEtcd"] },
+    alertmanager: {
+        gates: ["alertmanager"],
+        url: `${kubePrometheus}/alertmanager-prometheusRule.yaml`,
+        groups: {
+            "alertmanager.rules": [
+                "AlertmanagerFailedReload", "AlertmanagerMembersInconsistent", "AlertmanagerFailedToSendAlerts",
+                "AlertmanagerClusterFailedToSendAlerts", "AlertmanagerConfigInconsistent", "AlertmanagerClusterDown",
+                "AlertmanagerClusterCrashlooping", "AlertmanagerClusterFailedPeers",
+            ],
+        },
+    },
+    "kubernetes-control-plane": {
+        gates: [],
+        url: `${kubePrometheus}/kubernetesControlPlane-prometheusRule.yaml`,
+        groups: {
+            "kubernetes-apps": [
+                "KubePodCrashLooping", "KubePodNotReady", "KubeDeploymentGenerationMismatch", "KubeDeploymentReplicasMismatch",
+                "KubeDeploymentRolloutStuck", "KubeStatefulSetReplicasMismatch", "KubeStatefulSetGenerationMismatch",
+                "KubeStatefulSetUpdateNotRolledOut", "KubeDaemonSetRolloutStuck", "KubeContainerWaiting",
+                "KubeDaemonSetNotScheduled", "KubeDaemonSetMisScheduled", "KubeJobNotCompleted", "KubeJobFailed",
+                "KubeHpaReplicasMismatch", "KubeHpaMaxedOut", "KubePdbNotEnoughHealthyPods",
+            ],
+            "kubernetes-resources": [
+                "KubeCPUOvercommit", "KubeMemoryOvercommit", "KubeCPUQuotaOvercommit", "KubeMemoryQuotaOvercommit",
+                "KubeQuotaAlmostFull", "KubeQuotaFullyUsed", "KubeQuotaExceeded", "CPUThrottlingHigh",
+            ],
+            "kubernetes-storage": ["KubePersistentVolumeFillingUp", "KubePersistentVolumeInodesFillingUp", "KubePersistentVolumeErrors"],
+            "kubernetes-system": ["KubeVersionMismatch", "KubeClientErrors"],
+            "kube-apiserver-slos": ["KubeAPIErrorBudgetBurn"],
+            "kubernetes-system-apiserver": [
+                "KubeClientCertificateExpiration", "KubeAggregatedAPIErrors", "KubeAggregatedAPIDown", "KubeAPIDown",
+                "KubeAPIInstanceUnreachable", "KubeAPITerminatedRequests",
+            ],
+            "kubernetes-system-kubelet": [
+                "KubeNodeNotReady", "KubeNodePressure", "KubeNodeUnreachable", "KubeletTooManyPods", "KubeNodeReadinessFlapping",
+                "KubeNodeEviction", "KubeletPlegDurationHigh", "KubeletPodStartUpLatencyHigh", "KubeletClientCertificateExpiration",
+                "KubeletServerCertificateExpiration", "KubeletClientCertificateRenewalErrors", "KubeletServerCertificateRenewalErrors",
+                "KubeletInstanceUnreachable", "KubeletDown",
+            ],
+            "kubernetes-system-scheduler": ["KubeSchedulerDown", "KubeSchedulerInstanceUnreachable"],
+            "kubernetes-system-controller-manager": ["KubeControllerManagerDown", "KubeControllerManagerInstanceUnreachable"],
+        },
+    },
+    kubernetes: {
+        gates: [],
+        url: `${kubePrometheus}/kubePrometheus-prometheusRule.yaml`,
+        groups: {
+            "general.rules": ["TargetDown", "Watchdog", "InfoInhibitor"],
+            "node-network": ["NodeNetworkInterfaceFlapping"],
+        },
+    },
+    "kube-state-metrics": {
+        gates: ["kube-state-metrics"],
+        url: `${kubePrometheus}/kubeStateMetrics-prometheusRule.yaml`,
+        groups: {
+            "kube-state-metrics": [
+                "KubeStateMetricsListErrors", "KubeStateMetricsWatchErrors", "KubeStateMetricsShardingMismatch",
+                "KubeStateMetricsShardsMissing",
+            ],
+        },
+    },
+    "node-exporter": {
+        gates: ["prometheus-node-exporter"],
+        url: `${kubePrometheus}/nodeExporter-prometheusRule.yaml`,
+        groups: {
+            "node-exporter": [
+                "NodeFilesystemSpaceFillingUp", "NodeFilesystemAlmostOutOfSpace", "NodeFilesystemFilesFillingUp",
+                "NodeFilesystemAlmostOutOfFiles", "NodeNetworkReceiveErrs", "NodeNetworkTransmitErrs",
+                "NodeHighNumberConntrackEntriesUsed", "NodeTextFileCollectorScrapeError", "NodeClockSkewDetected",
+                "NodeClockNotSynchronising", "NodeRAIDDegraded", "NodeRAIDDiskFailure", "NodeFileDescriptorLimit",
+                "NodeCPUHighUsage", "NodeSystemSaturation", "NodeMemoryMajorPagesFaults", "NodeMemoryHighUtilization",
+                "NodeDiskIOSaturation", "NodeSystemdServiceFailed", "NodeSystemdServiceCrashlooping", "NodeBondingDegraded",
+            ],
+        },
+    },
+    vmhealth: {
+        gates: ["vmsingle", "vmcluster"],
+        url: `${victoriaMetrics}/alerts-health.yml`,
+        groups: {
+            "vm-health": [
+                "TooManyRestarts", "UncleanShutdown", "ServiceDown", "ProcessNearFDLimits", "TooHighMemoryUsage",
+                "TooHighCPUUsage", "TooHighGoroutineSchedulingLatency", "TooManyLogs", "ConcurrentInsertsHitTheLimit",
+                "TooHighQueryLoad", "RowsRejectedOnIngestion",
+            ],
+        },
+    },
+    vmagent: {
+        gates: ["vmagent"],
+        url: `${victoriaMetrics}/alerts-vmagent.yml`,
+        groups: {
+            vmagent: [
+                "PersistentQueueIsDroppingData", "RejectedRemoteWriteDataBlocksAreDropped", "TooManyScrapeErrors",
+                "ScrapePoolHasNoTargets", "TooManyWriteErrors", "TooManyRemoteWriteErrors", "RemoteWriteConnectionIsSaturated",
+                "PersistentQueueForWritesIsSaturated", "PersistentQueueForReadsIsSaturated", "SeriesLimitHourReached",
+                "SeriesLimitDayReached", "ConfigurationReloadFailure", "StreamAggrFlushTimeout", "StreamAggrDedupFlushTimeout",
+                "PersistentQueueRunsOutOfSpaceIn12Hours", "PersistentQueueRunsOutOfSpaceIn4Hours",
+            ],
+        },
+    },
+    vmalert: {
+        gates: ["vmalert"],
+        url: `${victoriaMetrics}/alerts-vmalert.yml`,
+        groups: {
+            vmalert: [
+                "ConfigurationReloadFailure", "AlertingRulesError", "RecordingRulesError", "RecordingRulesNoData",
+                "TooManyMissedIterations", "GroupIterationReset", "RemoteWriteErrors", "RemoteWriteDroppingData",
+                "RemoteWriteQueueHighUsage", "AlertmanagerErrors", "AlertingRuleResultsApproachingLimit",
+                "RecordingRuleResultsApproachingLimit",
+            ],
+        },
+    },
+    vmsingle: {
+        gates: ["vmsingle"],
+        url: `${victoriaMetrics}/alerts-single-node.yml`,
+        groups: {
+            vmsingle: [
+                "DiskRunsOutOfSpaceIn3Days", "NodeBecomesReadonlyIn3Days", "DiskRunsOutOfSpace", "RequestErrorsToAPI",
+                "TooHighChurnRate", "TooHighChurnRate24h", "TooHighSlowInsertsRate", "MetadataCacheUtilizationIsTooHigh",
+                "MetricNameStatsCacheUtilizationIsTooHigh", "IndexDBRecordsDrop", "TooManyTSIDMisses",
+            ],
+        },
+    },
+    vmcluster: { gates: ["vmcluster"] },
+    vmoperator: {
+        gates: ["victoria-metrics-operator"],
+        url: `${vmOperator}/vmoperator-rules.yaml`,
+        groups: { vmoperator: ["LogErrors", "ReconcileErrors", "HighQueueDepth"] },
+    },
+    vlhealth: { gates: ["vlsingle", "vlcluster", "vldistributed", "vlagent"] },
+    vlagent: { gates: ["vlagent"] },
+    victorialogs: { gates: ["vlsingle", "vlcluster", "vldistributed"] },
+    victoriatraces: { gates: ["vtsingle", "vtcluster"] },
+    vthealth: { gates: ["vtsingle", "vtcluster"] },
+};
+
+interface DefaultRulesValues {
+    rules?: Record<string, { enabled?: boolean }>;
+    groups?: Record<string, { enabled?: boolean; rules?: Record<string, { enabled?: boolean }> }>;
+    sources?: Record<string, { url?: string; enabled?: boolean }>;
+}
+
+describe("the lab's rules beside the stack's default rules", () => {
+    const values = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "15s", alertmanagerConfigSecret: "am" }) as Record<
+        string,
+        { enabled?: boolean } | undefined
+    >;
+    const defaultRules = values.defaultRules as DefaultRulesValues;
+
+    const sourceEnabled = (name: string, source: StackRuleSource): boolean => {
+        const explicit = defaultRules.sources?.[name]?.enabled;
+        if (explicit !== undefined) return explicit;
+        return source.gates.length === 0 || source.gates.some((gate) => values[gate]?.enabled ?? stackChartDefaults[gate]);
+    };
+
+    /** group name -> the alert names the sync job keeps in it, for the sources the lab's values leave on. */
+    const enabledStackGroups = (): Map<string, string[]> => {
+        const groups = new Map<string, string[]>();
+        for (const [name, source] of Object.entries(stackRuleSources)) {
+            if (!sourceEnabled(name, source)) continue;
+            if (!source.groups) throw new Error(`stack rule source ${name} is enabled, but its rules are not recorded here`);
+            for (const [group, alerts] of Object.entries(source.groups)) {
+                const groupValues = defaultRules.groups?.[group];
+                if (groupValues?.enabled === false) continue;
+                const kept = alerts.filter(
+                    (alert) => defaultRules.rules?.[alert]?.enabled !== false && groupValues?.rules?.[alert]?.enabled !== false,
+                );
+                groups.set(group, kept);
+            }
+        }
+        return groups;
+    };
+
+    it("pins every enabled source to the commit whose rules are recorded here", () => {
+        for (const [name, source] of Object.entries(stackRuleSources)) {
+            if (sourceEnabled(name, source)) expect(defaultRules.sources?.[name]?.url, name).toBe(source.url);
+        }
+    });
+
+    it("only names groups and rules that exist upstream, so no override silently misses", () => {
+        const recorded = new Map(
+            Object.values(stackRuleSources).flatMap((source) => Object.entries(source.groups ?? {})),
+        );
+        const allAlerts = new Set([...recorded.values()].flat());
+        // Recording-only groups the lab turns off; their names are in the chart's values.yaml.
+        const recordingGroups = new Set(["kube-scheduler.rules"]);
+        for (const [group, groupValues] of Object.entries(defaultRules.groups ?? {})) {
+            if (recordingGroups.has(group)) continue;
+            expect(recorded.has(group), group).toBe(true);
+            for (const alert of Object.keys(groupValues.rules ?? {})) expect(recorded.get(group), `${group}/${alert}`).toContain(alert);
+        }
+        for (const alert of Object.keys(defaultRules.rules ?? {})) expect(allAlerts.has(alert), alert).toBe(true);
+    });
+
+    it("defines every alert name in exactly one rule group", () => {
+        const definedIn = new Map<string, string[]>();
+        const lab = buildAlertRuleGroups(defaultAlertingSettings).map((group) => [group.name, group.rules.map((rule) => rule.alert)] as const);
+        for (const [group, alerts] of [...lab, ...enabledStackGroups()]) {
+            for (const alert of new Set(alerts)) definedIn.set(alert, [...(definedIn.get(alert) ?? []), group]);
+        }
+        const twice = [...definedIn].filter(([, groups]) => groups.length > 1);
+        expect(twice).toEqual([]);
+    });
+
+    it("keeps the lab's TargetDown and Watchdog and the stack's InfoInhibitor, which the routing relies on", () => {
+        expect(enabledStackGroups().get("general.rules")).toEqual(["InfoInhibitor"]);
+        expect([...rulesByName().keys()]).toEqual(expect.arrayContaining(["TargetDown", "Watchdog"]));
     });
 });

@@ -10,7 +10,12 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import YAML from "yaml";
-import { type AlertingSettings, buildAlertmanagerConfig, buildAlertRuleGroups } from "../../src/alerting";
+import {
+    type AlertingSettings,
+    type AlertmanagerUrls,
+    buildAlertmanagerConfig,
+    buildAlertRuleGroups,
+} from "../../src/alerting";
 
 export const requiredBinaries = ["victoria-metrics", "vmalert", "prometheus-alertmanager", "amtool"];
 export const installCommand = "apt-get install -y victoria-metrics prometheus-alertmanager";
@@ -308,12 +313,12 @@ export interface AlertPath {
  * Writes the generated rules and Alertmanager config to a temp dir and starts VictoriaMetrics,
  * Alertmanager and vmalert on free 127.0.0.1 ports. `stop()` ends them by pid and deletes the dir.
  */
-export async function startAlertPath(settings: AlertingSettings, webhookUrl: string): Promise<AlertPath> {
+export async function startAlertPath(settings: AlertingSettings, urls: AlertmanagerUrls): Promise<AlertPath> {
     const workDir = await mkdtemp(join(tmpdir(), "oncall-lab-alert-path-"));
     const rulesFile = join(workDir, "rules.yml");
     const alertmanagerConfigFile = join(workDir, "alertmanager.yml");
     await writeFile(rulesFile, YAML.stringify({ groups: buildAlertRuleGroups(settings) }));
-    await writeFile(alertmanagerConfigFile, YAML.stringify(buildAlertmanagerConfig(webhookUrl, settings)));
+    await writeFile(alertmanagerConfigFile, YAML.stringify(buildAlertmanagerConfig(urls, settings)));
 
     const started: ManagedProcess[] = [];
     const stop = async (): Promise<void> => {
@@ -390,13 +395,35 @@ export async function alertmanagerCounter(
         .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
 }
 
-/** Alerts Alertmanager currently holds, with the receivers it routed them to. */
-export async function alertmanagerAlerts(
-    alertmanagerUrl: string,
-): Promise<{ labels: Record<string, string>; receivers: { name: string }[] }[]> {
+export interface AlertmanagerAlert {
+    labels: Record<string, string>;
+    receivers: { name: string }[];
+    status: { state: "active" | "suppressed" | "unprocessed"; inhibitedBy: string[] };
+}
+
+/** Alerts Alertmanager currently holds, with the receivers it routed them to and what inhibits them. */
+export async function alertmanagerAlerts(alertmanagerUrl: string): Promise<AlertmanagerAlert[]> {
     const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`);
     if (!response.ok) throw new Error(`Alertmanager /api/v2/alerts answered ${response.status}`);
-    return (await response.json()) as { labels: Record<string, string>; receivers: { name: string }[] }[];
+    return (await response.json()) as AlertmanagerAlert[];
+}
+
+/**
+ * Posts firing alerts straight to Alertmanager, as vmalert does for the stack's default rules, which
+ * this path does not run. They stay firing for `forMs`.
+ */
+export async function postAlerts(
+    alertmanagerUrl: string,
+    alerts: { labels: Record<string, string>; annotations?: Record<string, string> }[],
+    forMs = 10 * 60_000,
+): Promise<void> {
+    const endsAt = new Date(Date.now() + forMs).toISOString();
+    const response = await fetch(`${alertmanagerUrl}/api/v2/alerts`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(alerts.map((alert) => ({ annotations: {}, ...alert, endsAt }))),
+    });
+    if (!response.ok) throw new Error(`Alertmanager POST /api/v2/alerts answered ${response.status}: ${await response.text()}`);
 }
 
 /** vmalert's view of one alert: "pending" while `for` runs, then "firing"; undefined when inactive. */
