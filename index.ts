@@ -4,11 +4,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Grafana } from "./components/Grafana";
 import { KindCluster } from "./components/KindCluster";
+import { Mailpit } from "./components/Mailpit";
 import { OnCall } from "./components/OnCall";
+import { OnCallHeartbeat } from "./components/OnCallHeartbeat";
+import { OnCallTeam } from "./components/OnCallTeam";
 import { OnCallWiring } from "./components/OnCallWiring";
+import { TeamUsers } from "./components/TeamUsers";
 import { VictoriaMetricsStack } from "./components/VictoriaMetricsStack";
 import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config";
-import { hostUrl, inClusterUrls, namespaces, nodePorts } from "./src/topology";
+import { inClusterWebhookUrl } from "./src/oncallWiring";
+import { loadTeamFile } from "./src/team";
+import { hostUrl, inClusterUrls, MAILPIT_NAME, mailpitPorts, namespaces, nodePorts } from "./src/topology";
+import { localMailboxSmtp } from "./src/values";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const isSecretKey = (name: string): name is SecretKey => (SECRET_KEYS as readonly string[]).includes(name);
@@ -25,25 +32,46 @@ const presentSecrets = new Set(configuredKeys.filter(isSecretKey));
 // Throws (and so stops the program before any resource exists) with every bad key named.
 const lab = validateConfig(raw, presentSecrets);
 
+// The team file is checked as strictly as the config, before anything is declared.
+const team = loadTeamFile();
+
 const kind = new KindCluster("kind", {
     clusterName: lab.clusterName,
     nodeImage: lab.kindNodeImage,
+    // The mailbox port is mapped even when a real SMTP server is used: changing the mappings replaces the cluster.
     portMappings: [
         { containerPort: nodePorts.grafana, hostPort: lab.grafanaHostPort },
         { containerPort: nodePorts.oncall, hostPort: lab.oncallHostPort },
+        { containerPort: nodePorts.mail, hostPort: lab.mailHostPort },
     ],
 });
 
 // Until the cluster exists the kubeconfig is unknown, and preview shows the Kubernetes resources without contacting anything.
 const kubernetes = new k8s.Provider("kubernetes", {
     kubeconfig: kind.kubeconfig,
+    // A cluster recreated under the same name is another cluster: replacing the provider replaces everything in it.
+    clusterIdentifier: kind.clusterId,
+    // Refresh and destroy drop what lived in a cluster that is gone instead of failing on it.
     deleteUnreachable: true,
 });
 
-// Everything inside the cluster goes away with it: `pulumi destroy` must not try to reach a deleted cluster.
+// Everything inside the cluster goes away with it: `pulumi destroy` must not try to reach a deleted cluster, and
+// a replaced cluster takes along what lived in it (deleted first, while it still answers).
 const inCluster = { providers: [kubernetes], deletedWith: kind.cluster };
+const withCluster = { deletedWith: kind.cluster, replaceWith: [kind.cluster] };
 const grafanaPublicUrl = hostUrl(lab.grafanaHostPort);
 const oncallPublicUrl = hostUrl(lab.oncallHostPort);
+
+// OnCall's e-mail goes to the lab's own mailbox unless a real SMTP server is configured.
+const mailbox = lab.smtp ? undefined : new Mailpit("mailpit", {
+    namespace: namespaces.mail,
+    serviceName: MAILPIT_NAME,
+    image: lab.mailpitImage,
+    smtpPort: mailpitPorts.smtp,
+    httpPort: mailpitPorts.http,
+    nodePort: nodePorts.mail,
+    publicUrl: hostUrl(lab.mailHostPort),
+}, inCluster);
 
 const grafana = new Grafana("grafana", {
     namespace: namespaces.grafana,
@@ -65,9 +93,17 @@ const oncall = new OnCall("oncall", {
     baseUrl: new URL(oncallPublicUrl).host,
     grafanaUrl: inClusterUrls.grafana,
     telegramBotToken,
-    smtp: lab.smtp,
-    smtpPassword,
+    smtp: lab.smtp ?? localMailboxSmtp,
+    smtpPassword: lab.smtp ? smtpPassword : undefined,
 }, inCluster);
+
+// The people of the team file, as Grafana users (OnCall learns its users from Grafana).
+const teamUsers = new TeamUsers("team-users", {
+    people: team.people,
+    grafanaUrl: grafanaPublicUrl,
+    grafanaUser: grafana.adminUser,
+    grafanaPassword: grafana.adminPassword,
+}, { dependsOn: [grafana], ...withCluster });
 
 // Runs on this machine against the published ports once Grafana and OnCall are up.
 const wiring = new OnCallWiring("oncall-wiring", {
@@ -77,22 +113,48 @@ const wiring = new OnCallWiring("oncall-wiring", {
     onCallApiUrl: inClusterUrls.oncallEngine,
     grafanaInClusterUrl: inClusterUrls.grafana,
     oncallUrl: oncallPublicUrl,
-    inClusterEngineUrl: inClusterUrls.oncallEngine,
-    integrationName: "VictoriaMetrics Alertmanager",
+    clusterId: kind.clusterId,
+    userLogins: teamUsers.logins,
     readyTimeoutSeconds: 600,
-}, { dependsOn: [grafana, oncall], deletedWith: kind.cluster });
+}, { dependsOn: [grafana, oncall, ...teamUsers.users], deletedWith: kind.cluster });
+
+// Who is on call, how they are told, and the integration Alertmanager sends to.
+const onCallTeam = new OnCallTeam("oncall-team", {
+    team,
+    telegramEnabled: lab.telegramEnabled,
+    oncallUrl: oncallPublicUrl,
+    oncallApiToken: wiring.apiToken,
+    userIds: wiring.userIds,
+    integrationName: "VictoriaMetrics Alertmanager",
+}, withCluster);
+
+// A dead alerting pipeline pages too: OnCall alerts when the Watchdog's pings stop for this long.
+new OnCallHeartbeat("oncall-heartbeat", {
+    grafanaUrl: grafanaPublicUrl,
+    grafanaUser: grafana.adminUser,
+    grafanaPassword: grafana.adminPassword,
+    integrationId: onCallTeam.integrationId,
+    timeoutSeconds: lab.alerting.heartbeatTimeoutSeconds,
+    clusterId: kind.clusterId,
+}, { deletedWith: kind.cluster });
 
 new VictoriaMetricsStack("victoria-metrics", {
     namespace: namespaces.monitoring,
     chartVersion: lab.chartVersions.vmStack,
     alerting: lab.alerting,
-    alertmanagerWebhookUrl: wiring.alertmanagerWebhookUrl,
+    // OnCall builds the link on its host-reachable URL; Alertmanager reaches the engine inside the cluster.
+    alertmanagerWebhookUrl: pulumi.secret(onCallTeam.integrationLink.apply(link => inClusterWebhookUrl(link, inClusterUrls.oncallEngine))),
 }, inCluster);
 
 export const grafanaUrl = grafana.url;
 export const grafanaAdminUser = grafana.adminUser;
 export const grafanaAdminPassword = grafana.adminPassword;
 export const oncallUrl = oncall.url;
-export const integrationUrl = wiring.integrationUrl;
+export const mailUrl = mailbox?.url;
+export const integrationUrl = onCallTeam.integrationLink;
+export const oncallApiToken = wiring.apiToken;
+export const oncallTeamEmails = team.people.map(person => person.email);
+export const teamPasswords = teamUsers.passwords;
+export const alertSeverity = lab.alerting.severity;
 export const kubeconfig = kind.kubeconfig;
 export const kubectlContext = kind.contextName;

@@ -12,7 +12,7 @@ interface Recorded {
     type: string;
     inputs: Record<string, unknown>;
     provider?: string;
-    opts: pulumi.ResourceOptions;
+    opts: pulumi.CustomResourceOptions;
     resource: pulumi.Resource;
 }
 

@@ -20,11 +20,13 @@ describe("preview of a new stack", () => {
         const types = [...run.resources.values()].map(r => r.type);
         for (const type of [
             "oncall-lab:index:KindCluster", "oncall-lab:index:Grafana", "oncall-lab:index:OnCall",
-            "oncall-lab:index:OnCallWiring", "oncall-lab:index:VictoriaMetricsStack",
+            "oncall-lab:index:OnCallWiring", "oncall-lab:index:VictoriaMetricsStack", "oncall-lab:index:Mailpit",
+            "oncall-lab:index:TeamUsers", "oncall-lab:index:OnCallTeam", "oncall-lab:index:OnCallHeartbeat",
         ]) {
             expect(types).toContain(type);
         }
-        expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(10);
+        expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(13);
+        expect(types.filter(type => type.startsWith("grafana:onCall/"))).toHaveLength(11);
     });
 
     it("keeps the integration URL unknown until the wiring has run", async () => {

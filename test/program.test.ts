@@ -1,7 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { FAKE_KUBECONFIG, INTEGRATION_LINK, isSecretValue, ProgramRun, RecordedResource, reveal, runProgram } from "./support/program";
+import { oncallWiringProvider } from "../src/oncallWiring";
+import {
+    CLUSTER_ID, FAKE_KUBECONFIG, INTEGRATION_LINK, INTEGRATION_TOKEN, isSecretValue, ONCALL_API_TOKEN, oncallUserId, ProgramRun,
+    RecordedResource, reveal, runProgram,
+} from "./support/program";
 
 let run: ProgramRun;
 const get = (name: string): RecordedResource => {
@@ -9,7 +13,8 @@ const get = (name: string): RecordedResource => {
     if (!resource) throw new Error(`no resource named ${name}; have: ${[...run.resources.keys()].join(", ")}`);
     return resource;
 };
-const valueOf = <T>(output: pulumi.Output<T>) => new Promise<T>(resolve => output.apply(resolve));
+const all = () => [...run.resources.values()];
+const valueOf = <T>(output: pulumi.Input<T>) => new Promise<T>(resolve => pulumi.output(output).apply(value => resolve(value as T)));
 
 beforeAll(async () => {
     run = await runProgram({ config: { "oncall-lab:grafanaHostPort": "3300", "oncall-lab:oncallHostPort": "8880" } });
@@ -17,24 +22,19 @@ beforeAll(async () => {
 
 const components = {
     kind: "oncall-lab:index:KindCluster",
+    mailpit: "oncall-lab:index:Mailpit",
     grafana: "oncall-lab:index:Grafana",
     oncall: "oncall-lab:index:OnCall",
+    "team-users": "oncall-lab:index:TeamUsers",
     "oncall-wiring": "oncall-lab:index:OnCallWiring",
+    "oncall-team": "oncall-lab:index:OnCallTeam",
+    "oncall-heartbeat": "oncall-lab:index:OnCallHeartbeat",
     "victoria-metrics": "oncall-lab:index:VictoriaMetricsStack",
 };
-const children: Record<string, string[]> = {
-    kind: ["kind-cluster"],
-    grafana: ["grafana-namespace", "grafana-admin-password", "grafana-oncall-app-provisioning", "grafana-release"],
-    oncall: [
-        "oncall-namespace", "oncall-secret-key", "oncall-mirage-secret-key", "oncall-app-secret",
-        "oncall-postgres-password", "oncall-redis-password", "oncall-release",
-    ],
-    "oncall-wiring": ["oncall-wiring-integration"],
-    "victoria-metrics": [
-        "victoria-metrics-namespace", "victoria-metrics-release", "victoria-metrics-alertmanager-config",
-        "victoria-metrics-lab-rules",
-    ],
-};
+const isComponent = (r: RecordedResource) => r.type.startsWith("oncall-lab:index:");
+const isKubernetesObject = (r: RecordedResource) => r.type.startsWith("kubernetes:");
+const isOnCallObject = (r: RecordedResource) => r.type.startsWith("grafana:onCall/");
+const isGrafanaUser = (r: RecordedResource) => r.type === "grafana:oss/user:User";
 
 describe("resource graph", () => {
     it("has one component of each kind, at the top of the stack", () => {
@@ -42,52 +42,43 @@ describe("resource graph", () => {
             expect(get(name).type, name).toBe(type);
             expect(get(name).opts.parent, name).toBeUndefined();
         }
+        expect(all().filter(isComponent).map(r => r.name).sort()).toEqual(Object.keys(components).sort());
     });
 
-    it("names every child after its component and parents it there", () => {
-        for (const [component, names] of Object.entries(children)) {
-            for (const name of names) {
-                expect(get(name).opts.parent, name).toBe(get(component).resource);
-            }
+    it("names every other resource after its component and parents it there", () => {
+        for (const resource of all()) {
+            if (isComponent(resource) || resource.name === "kubernetes" || resource.type === "pulumi:pulumi:Stack") continue;
+            const component = Object.keys(components).find(name => get(name).resource === resource.opts.parent);
+            expect(component, resource.name).toBeDefined();
+            expect(resource.name.startsWith(`${component}-`), resource.name).toBe(true);
         }
-        const known = new Set([...Object.keys(components), ...Object.values(children).flat(), "kubernetes", "oncall-lab-test"]);
-        expect([...run.resources.keys()].filter(name => !known.has(name))).toEqual([]);
     });
 
     it("creates every Kubernetes object through the Kind cluster's provider", () => {
         const provider = get("kubernetes");
         expect(provider.type).toBe("pulumi:providers:kubernetes");
         expect(reveal(provider.inputs.kubeconfig)).toBe(FAKE_KUBECONFIG);
-        const kubernetesObjects = [...run.resources.values()].filter(r => r.type.startsWith("kubernetes:"));
-        expect(kubernetesObjects.map(r => r.name).sort()).toEqual([
-            ...children.grafana, ...children.oncall, ...children["victoria-metrics"],
-        ].filter(name => !/password|secret-key/.test(name)).sort());
+        const kubernetesObjects = all().filter(isKubernetesObject);
+        expect(kubernetesObjects.length).toBe(13);
         for (const object of kubernetesObjects) {
             expect(object.provider, object.name).toMatch(/pulumi:providers:kubernetes::kubernetes::kubernetes-id$/);
         }
     });
 
-    it("marks everything inside the cluster deletedWith the cluster, so destroy works when it is gone", () => {
-        const cluster = get("kind-cluster").resource;
-        const inCluster = [...run.resources.values()].filter(r => r.type.startsWith("kubernetes:") || r.name === "oncall-wiring-integration");
-        expect(inCluster).toHaveLength(11);
-        for (const resource of inCluster) {
-            expect(resource.opts.deletedWith, resource.name).toBe(cluster);
-        }
-        expect(get("kind-cluster").opts.deletedWith).toBeUndefined();
-    });
-
-    it("installs the three releases independently; only the wiring waits for Grafana and OnCall", () => {
+    it("installs the three releases independently; only the wiring waits for Grafana, OnCall and the people", () => {
         for (const release of ["grafana-release", "oncall-release", "victoria-metrics-release"]) {
             expect(get(release).opts.dependsOn, release).toBeUndefined();
         }
-        expect(get("oncall-wiring").opts.dependsOn).toEqual([get("grafana").resource, get("oncall").resource]);
+        expect(get("oncall-wiring").opts.dependsOn).toEqual([
+            get("grafana").resource, get("oncall").resource, get("team-users-alice").resource, get("team-users-bob").resource,
+        ]);
+        expect(get("team-users").opts.dependsOn).toEqual([get("grafana").resource]);
         // The stack's release must not need the integration URL; only its config secret does.
         expect(JSON.stringify(reveal(get("victoria-metrics-release").inputs.values))).not.toContain("integrations");
         expect(get("victoria-metrics-lab-rules").opts.dependsOn).toEqual([get("victoria-metrics-release").resource]);
     });
 
-    it("pins every chart version and repository", () => {
+    it("pins every chart version and repository, and runs the last OnCall engine on the last published chart", () => {
         expect(get("victoria-metrics-release").inputs).toMatchObject({
             chart: "victoria-metrics-k8s-stack", version: "0.91.2", name: "vmks", namespace: "monitoring",
             repositoryOpts: { repo: "https://victoriametrics.github.io/helm-charts/" },
@@ -97,37 +88,98 @@ describe("resource graph", () => {
             repositoryOpts: { repo: "https://grafana-community.github.io/helm-charts" },
         });
         expect(get("oncall-release").inputs).toMatchObject({
-            chart: "oncall", version: "1.16.9", name: "oncall", namespace: "oncall",
+            chart: "oncall", version: "1.16.5", name: "oncall", namespace: "oncall",
             repositoryOpts: { repo: "https://grafana.github.io/helm-charts" },
         });
+        expect((reveal(get("oncall-release").inputs.values) as any).image.tag).toBe("v1.16.9");
     });
 
-    it("creates the Kind cluster with the pinned image and the two ports on the host", () => {
+    it("creates the Kind cluster with the pinned image and three ports on the host", () => {
         expect(get("kind-cluster").inputs).toMatchObject({
             clusterName: "oncall-lab",
             nodeImage: expect.stringMatching(/^kindest\/node:v1\.37\.0@sha256:[0-9a-f]{64}$/),
-            portMappings: [{ containerPort: 30300, hostPort: 3300 }, { containerPort: 30808, hostPort: 8880 }],
+            portMappings: [
+                { containerPort: 30300, hostPort: 3300 },
+                { containerPort: 30808, hostPort: 8880 },
+                { containerPort: 30825, hostPort: 8025 },
+            ],
         });
     });
 });
 
-describe("secrets", () => {
+describe("what the state holds", () => {
+    it("keeps the kubeconfig, the OnCall token and the integration link out of plaintext state", () => {
+        // additionalSecretOutputs is what makes Pulumi encrypt an output in state: outputs are not inputs.
+        expect(get("kind-cluster").opts.additionalSecretOutputs).toContain("kubeconfig");
+        expect(get("oncall-wiring-connection").opts.additionalSecretOutputs).toEqual(expect.arrayContaining(["apiToken", "grafanaPassword"]));
+        expect(get("oncall-heartbeat-timeout").opts.additionalSecretOutputs).toContain("grafanaPassword");
+        expect(get("oncall-team-integration").opts.additionalSecretOutputs).toContain("link");
+    });
+
+    it("has the Kubernetes provider forget what lived in an unreachable cluster, so refresh and destroy work after it is gone", () => {
+        // Provider settings reach the engine as strings.
+        expect(String(get("kubernetes").inputs.deleteUnreachable)).toBe("true");
+    });
+
+    it("marks everything inside the cluster deletedWith the cluster, so destroy works when it is gone", () => {
+        const cluster = get("kind-cluster").resource;
+        const inCluster = all().filter(r =>
+            isKubernetesObject(r) || isOnCallObject(r) || isGrafanaUser(r) || r.type.startsWith("pulumi-nodejs:dynamic:Resource"));
+        expect(inCluster.length).toBe(13 + 11 + 2 + 2);
+        for (const resource of inCluster) {
+            expect(resource.opts.deletedWith, resource.name).toBe(cluster);
+        }
+        expect(get("kind-cluster").opts.deletedWith).toBeUndefined();
+    });
+
+    it("replaces the people and the OnCall objects together with the cluster (their databases go with it)", () => {
+        const cluster = get("kind-cluster").resource;
+        for (const resource of all().filter(r => isOnCallObject(r) || isGrafanaUser(r))) {
+            expect(resource.opts.replaceWith, resource.name).toEqual([cluster]);
+        }
+    });
+
+    it("passes no credential to any resource in plaintext", () => {
+        const credentials = [FAKE_KUBECONFIG, ONCALL_API_TOKEN, INTEGRATION_TOKEN];
+        for (const resource of all().filter(r => r.type === "random:index/randomPassword:RandomPassword")) {
+            credentials.push(`generated-${resource.name}`);
+        }
+        const leaks: string[] = [];
+        const walk = (value: unknown, where: string): void => {
+            if (isSecretValue(value)) return;
+            if (typeof value === "string") {
+                if (credentials.some(secret => value.includes(secret))) leaks.push(where);
+            } else if (Array.isArray(value)) {
+                value.forEach((item, i) => walk(item, `${where}[${i}]`));
+            } else if (typeof value === "object" && value !== null) {
+                for (const [key, item] of Object.entries(value)) walk(item, `${where}.${key}`);
+            }
+        };
+        for (const resource of all()) walk(resource.inputs, resource.name);
+        expect(leaks).toEqual([]);
+        // The walk does look inside secrets' neighbours: these carry credentials, wrapped.
+        expect(isSecretValue(get("team-users-provider").inputs.auth)).toBe(true);
+        expect(isSecretValue(get("oncall-team-provider").inputs.oncallAccessToken)).toBe(true);
+        expect(reveal(get("oncall-team-provider").inputs.oncallAccessToken)).toBe(ONCALL_API_TOKEN);
+    });
+
+    it("exports credentials, the kubeconfig and the integration URL as secrets only", async () => {
+        for (const name of ["grafanaAdminPassword", "kubeconfig", "integrationUrl", "oncallApiToken", "teamPasswords"]) {
+            expect(await pulumi.isSecret(run.program[name]), name).toBe(true);
+        }
+        for (const name of ["grafanaUrl", "oncallUrl", "mailUrl", "kubectlContext", "grafanaAdminUser"]) {
+            expect(await pulumi.isSecret(run.program[name]), name).toBe(false);
+        }
+    });
+
     it("generates long random credentials without special characters", () => {
         const lengths: Record<string, number> = {
             "grafana-admin-password": 24, "oncall-secret-key": 50, "oncall-mirage-secret-key": 50,
-            "oncall-postgres-password": 32, "oncall-redis-password": 32,
+            "oncall-postgres-password": 32, "oncall-redis-password": 32, "team-users-alice-password": 24, "team-users-bob-password": 24,
         };
         for (const [name, length] of Object.entries(lengths)) {
             expect(get(name).inputs, name).toMatchObject({ length, special: false });
         }
-    });
-
-    it("passes the Helm values that carry credentials as secrets", () => {
-        expect(isSecretValue(get("grafana-release").inputs.values), "grafana values").toBe(true);
-        expect(isSecretValue(get("oncall-release").inputs.values), "oncall values").toBe(true);
-        expect(isSecretValue(get("victoria-metrics-alertmanager-config").inputs.stringData), "alertmanager.yaml").toBe(true);
-        expect(isSecretValue(get("oncall-app-secret").inputs.stringData), "OnCall's keys").toBe(true);
-        expect(isSecretValue(get("oncall-wiring-integration").inputs.grafanaPassword), "wiring password").toBe(true);
     });
 
     it("puts the generated values, not placeholders, into the charts", () => {
@@ -137,19 +189,68 @@ describe("secrets", () => {
         const appSecret = reveal(get("oncall-app-secret").inputs) as any;
         expect(oncall.oncall.secrets).toEqual({ existingSecret: appSecret.metadata.name, secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" });
         expect(appSecret.stringData.SECRET_KEY).toMatch(/^generated-oncall-secret-key/);
-        expect(appSecret.stringData.SECRET_KEY.length).toBeGreaterThanOrEqual(40);
         expect(appSecret.stringData.MIRAGE_SECRET_KEY).toMatch(/^generated-oncall-mirage-secret-key/);
         expect(oncall.postgresql.auth.postgresPassword).toMatch(/^generated-oncall-postgres-password/);
         expect(oncall.redis.auth.password).toMatch(/^generated-oncall-redis-password/);
     });
+});
 
-    it("exports credentials, the kubeconfig and the integration URL as secrets only", async () => {
-        for (const name of ["grafanaAdminPassword", "kubeconfig", "integrationUrl"]) {
-            expect(await pulumi.isSecret(run.program[name]), name).toBe(true);
-        }
-        for (const name of ["grafanaUrl", "oncallUrl", "kubectlContext", "grafanaAdminUser"]) {
-            expect(await pulumi.isSecret(run.program[name]), name).toBe(false);
-        }
+describe("cluster identity", () => {
+    it("ties the Kubernetes provider, the wiring and the heartbeat to this particular cluster", () => {
+        // With clusterIdentifier set, the provider is replaced exactly when it changes, and with it every object in the cluster.
+        expect(get("kubernetes").inputs.clusterIdentifier).toBe(CLUSTER_ID);
+        expect(get("oncall-wiring-connection").inputs.clusterId).toBe(CLUSTER_ID);
+        expect(get("oncall-heartbeat-timeout").inputs.clusterId).toBe(CLUSTER_ID);
+    });
+
+    it("makes a recreated cluster replace the wiring, so it connects the new Grafana and issues a new token", async () => {
+        const olds = { ...reveal(get("oncall-wiring-connection").inputs) as any, apiToken: ONCALL_API_TOKEN, userIds: { alice: "UALICE", bob: "UBOB" } };
+        const news = { ...reveal(get("oncall-wiring-connection").inputs) as any, clusterId: "0a9b8c7d6e5f" };
+        const diff = await oncallWiringProvider.diff!("id", olds, news);
+        expect(diff.replaces).toContain("clusterId");
+        expect(await oncallWiringProvider.diff!("id", olds, reveal(get("oncall-wiring-connection").inputs) as any)).toMatchObject({ changes: false });
+    });
+});
+
+describe("on-call as code", () => {
+    it("makes every person of the team file a Grafana user with a generated password", async () => {
+        expect(get("team-users-alice").inputs).toMatchObject({ login: "alice", email: "alice@oncall-lab.test" });
+        expect(get("team-users-bob").inputs).toMatchObject({ login: "bob", email: "bob@oncall-lab.test" });
+        expect(reveal(get("team-users-alice").inputs.password)).toMatch(/^generated-team-users-alice-password/);
+        expect(Object.keys(reveal(await valueOf(run.program.teamPasswords as pulumi.Output<Record<string, string>>)) as object)).toEqual(["alice", "bob"]);
+        expect(await valueOf(run.program.oncallTeamEmails as pulumi.Output<string[]>)).toEqual(["alice@oncall-lab.test", "bob@oncall-lab.test"]);
+    });
+
+    it("waits for OnCall to know every person before anything references them", () => {
+        expect(reveal(get("oncall-wiring-connection").inputs.userLogins)).toEqual(["alice", "bob"]);
+        const personIds = [oncallUserId("alice"), oncallUserId("bob")];
+        const referencing = all().filter(r => isOnCallObject(r) && personIds.some(id => JSON.stringify(reveal(r.inputs)).includes(id)));
+        // The rules, the shift and the steps that name people: every id came out of the wiring.
+        expect(referencing.map(r => r.name).sort()).toEqual([
+            "oncall-team-alice-rule-0", "oncall-team-bob-rule-0", "oncall-team-shift", "oncall-team-step-2",
+        ]);
+        expect(get("oncall-team-shift").inputs.rollingUsers).toEqual([[oncallUserId("alice")], [oncallUserId("bob")]]);
+    });
+
+    it("routes the integration's alerts to the team's escalation chain", () => {
+        expect(get("oncall-team-integration").inputs).toMatchObject({
+            type: "alertmanager", name: "VictoriaMetrics Alertmanager", defaultRoute: { escalationChainId: "oncall-team-escalation-chain-id" },
+        });
+        const steps = all().filter(r => r.type === "grafana:onCall/escalation:Escalation");
+        for (const step of steps) expect(step.inputs.escalationChainId, step.name).toBe("oncall-team-escalation-chain-id");
+        expect(steps.map(step => step.inputs.type)).toEqual([
+            "notify_on_call_from_schedule", "wait", "notify_persons", "wait", "repeat_escalation",
+        ]);
+        expect(get("oncall-team-step-0").inputs.notifyOnCallFromSchedule).toBe("oncall-team-schedule-id");
+    });
+
+    it("talks to OnCall with the token the wiring issued, on the engine's host port", () => {
+        expect(reveal(get("oncall-team-provider").inputs)).toMatchObject({ oncallUrl: "http://127.0.0.1:8880", oncallAccessToken: ONCALL_API_TOKEN });
+        expect(reveal(get("team-users-provider").inputs)).toMatchObject({ url: "http://127.0.0.1:3300" });
+    });
+
+    it("sets the integration's heartbeat timeout to the lab's value", () => {
+        expect(reveal(get("oncall-heartbeat-timeout").inputs)).toMatchObject({ integrationId: "oncall-team-integration-id", timeoutSeconds: 300 });
     });
 });
 
@@ -157,9 +258,12 @@ describe("wiring", () => {
     it("exports where to go and how to connect", async () => {
         expect(await valueOf(run.program.grafanaUrl)).toBe("http://127.0.0.1:3300");
         expect(await valueOf(run.program.oncallUrl)).toBe("http://127.0.0.1:8880");
+        expect(await valueOf(run.program.mailUrl)).toBe("http://127.0.0.1:8025");
         expect(await valueOf(run.program.kubectlContext)).toBe("kind-oncall-lab");
         expect(await valueOf(run.program.integrationUrl)).toBe(INTEGRATION_LINK);
         expect(await valueOf(run.program.kubeconfig)).toBe(FAKE_KUBECONFIG);
+        expect(await valueOf(run.program.oncallApiToken)).toBe(ONCALL_API_TOKEN);
+        expect(await valueOf(run.program.alertSeverity)).toBe("critical");
     });
 
     it("points Grafana's plugin at the OnCall engine service and OnCall back at Grafana's service", () => {
@@ -174,13 +278,13 @@ describe("wiring", () => {
         expect(jsonData.grafanaUrl).toBe(`http://${grafana.fullnameOverride}.grafana.svc.cluster.local`);
         expect(grafana.service.port).toBe(80);
         expect(oncall.externalGrafana.url).toBe(jsonData.grafanaUrl);
-        expect(grafana.extraConfigmapMounts[0].configMap).toBe(get("grafana-oncall-app-provisioning").inputs.metadata && (get("grafana-oncall-app-provisioning").inputs.metadata as any).name);
+        expect(grafana.extraConfigmapMounts[0].configMap).toBe((get("grafana-oncall-app-provisioning").inputs.metadata as any).name);
     });
 
     it("connects the plugin through the host ports Kind publishes", () => {
         const grafana = reveal(get("grafana-release").inputs.values) as any;
         const oncall = reveal(get("oncall-release").inputs.values) as any;
-        const wiring = reveal(get("oncall-wiring-integration").inputs) as any;
+        const wiring = reveal(get("oncall-wiring-connection").inputs) as any;
         const ports = get("kind-cluster").inputs.portMappings as { containerPort: number; hostPort: number }[];
         const hostPortOf = (nodePort: number) => ports.find(p => p.containerPort === nodePort)?.hostPort;
 
@@ -193,25 +297,39 @@ describe("wiring", () => {
         expect(wiring.grafanaInClusterUrl).toBe("http://grafana.grafana.svc.cluster.local");
     });
 
-    it("sends Alertmanager's webhook to the integration on the in-cluster engine URL", () => {
+    it("sends Alertmanager's pages to the integration and the Watchdog to its heartbeat, on the in-cluster engine URL", () => {
         const vm = reveal(get("victoria-metrics-release").inputs.values) as any;
         const secret = reveal(get("victoria-metrics-alertmanager-config").inputs) as any;
         expect(secret.metadata).toEqual({ name: vm.alertmanager.spec.configSecret, namespace: "monitoring" });
 
         const alertmanager = parse(secret.stringData["alertmanager.yaml"]);
         const webhooks = alertmanager.receivers.flatMap((r: any) => r.webhook_configs ?? []);
-        expect(webhooks).toEqual([expect.objectContaining({
-            url: "http://oncall-engine.oncall.svc.cluster.local:8080/integrations/v1/alertmanager/TOKEN123/",
-            send_resolved: true,
-        })]);
-        expect(webhooks[0].max_alerts).toBeLessThan(100);
+        const integration = `http://oncall-engine.oncall.svc.cluster.local:8080/integrations/v1/alertmanager/${INTEGRATION_TOKEN}/`;
+        expect(webhooks).toEqual(expect.arrayContaining([
+            expect.objectContaining({ url: integration, send_resolved: true }),
+            expect.objectContaining({ url: `${integration}heartbeat/`, send_resolved: false }),
+        ]));
+        expect(webhooks).toHaveLength(2);
+        for (const webhook of webhooks) expect(webhook.max_alerts ?? 0).toBeLessThan(100);
+    });
+
+    it("sends OnCall's e-mail to the lab's Mailpit, published on the mailbox port", () => {
+        const oncall = reveal(get("oncall-release").inputs.values) as any;
+        const service = reveal(get("mailpit-service").inputs) as any;
+        expect(oncall.oncall.smtp).toMatchObject({ enabled: true, host: `${service.metadata.name}.mail.svc.cluster.local`, port: 1025, tls: "False" });
+        expect(service.spec.ports).toEqual(expect.arrayContaining([
+            expect.objectContaining({ name: "smtp", port: 1025 }),
+            expect.objectContaining({ name: "http", port: 8025, nodePort: 30825 }),
+        ]));
+        expect(reveal(get("mailpit-deployment").inputs.spec)).toMatchObject({
+            template: { spec: { containers: [expect.objectContaining({ image: expect.stringMatching(/^axllent\/mailpit:v\d+\.\d+\.\d+$/) })] } },
+        });
     });
 
     it("ships the lab's alert rules as a VMRule and uses the same intervals in the stack", () => {
         const rules = reveal(get("victoria-metrics-lab-rules").inputs) as any;
         expect(rules).toMatchObject({ apiVersion: "operator.victoriametrics.com/v1beta1", kind: "VMRule", metadata: { namespace: "monitoring" } });
         const alerts = rules.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
-        expect(alerts).toEqual(expect.arrayContaining(["Watchdog"]));
         expect(alerts.length).toBeGreaterThanOrEqual(4);
         const vm = reveal(get("victoria-metrics-release").inputs.values) as any;
         expect(vm.vmagent.spec.scrapeInterval).toBe("15s");
@@ -223,7 +341,6 @@ describe("wiring", () => {
         const grafana = reveal(get("grafana-release").inputs.values) as any;
         const vm = reveal(get("victoria-metrics-release").inputs.values) as any;
         expect(vm.grafana.forceDeployDatasource).toBe(true);
-        expect(get("victoria-metrics-release").inputs.namespace).toBe("monitoring");
         expect(grafana.sidecar.datasources).toMatchObject({ enabled: true, label: "grafana_datasource", searchNamespace: ["monitoring"] });
         expect(grafana.sidecar.dashboards).toMatchObject({ enabled: true, label: "grafana_dashboard", searchNamespace: ["monitoring"] });
     });

@@ -10,7 +10,7 @@ export interface RecordedResource {
     inputs: Record<string, unknown>;
     provider?: string;
     resource: pulumi.Resource;
-    opts: pulumi.ResourceOptions;
+    opts: pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
 }
 
 export interface ProgramRun {
@@ -19,8 +19,14 @@ export interface ProgramRun {
     stackOutputs: Record<string, unknown>;
 }
 
-export const INTEGRATION_LINK = "http://127.0.0.1:8080/integrations/v1/alertmanager/TOKEN123/";
+export const INTEGRATION_TOKEN = "IntegrationTok3nXYZ";
+export const INTEGRATION_LINK = `http://127.0.0.1:8080/integrations/v1/alertmanager/${INTEGRATION_TOKEN}/`;
 export const FAKE_KUBECONFIG = "apiVersion: v1\nkind: Config\ncurrent-context: kind-oncall-lab\n";
+export const ONCALL_API_TOKEN = "OnCallApiT0ken-abcdef";
+/** The Kind node's container id: what identifies this particular cluster. */
+export const CLUSTER_ID = "5f2c0d4e9a1b";
+/** OnCall's id of a person, as the wiring reports it once OnCall knows them. */
+export const oncallUserId = (login: string) => `U${login.toUpperCase()}`;
 
 const SIG_KEY = pulumi.runtime.specialSigKey;
 const SECRET_SIG = pulumi.runtime.specialSecretSig;
@@ -40,7 +46,7 @@ export function reveal(value: unknown): unknown {
 }
 
 /** What a real engine would return for the resources whose outputs the program reads. */
-function mockState(args: pulumi.runtime.MockResourceArgs, preview: boolean): Record<string, unknown> {
+function mockState(args: pulumi.runtime.MockResourceArgs, preview: boolean, clusterId: string): Record<string, unknown> {
     const state: Record<string, unknown> = { ...args.inputs };
     if (args.type === "kubernetes:helm.sh/v3:Release") {
         state.status = { name: args.inputs.name, namespace: args.inputs.namespace, status: "deployed" };
@@ -52,15 +58,32 @@ function mockState(args: pulumi.runtime.MockResourceArgs, preview: boolean): Rec
     if (!preview && args.name === "kind-cluster") {
         state.kubeconfig = FAKE_KUBECONFIG;
         state.contextName = `kind-${args.inputs.clusterName}`;
+        state.clusterId = clusterId;
     }
-    if (!preview && args.name === "oncall-wiring-integration") {
-        state.integrationId = "CINTEGRATION";
-        state.integrationLink = INTEGRATION_LINK;
+    if (!preview && args.name === "oncall-wiring-connection") {
+        state.pluginConnected = true;
+        state.apiToken = ONCALL_API_TOKEN;
+        state.apiTokenId = 7;
+        state.apiTokenValid = true;
+        state.userIds = Object.fromEntries((args.inputs.userLogins as string[]).map(login => [login, oncallUserId(login)]));
+    }
+    if (!preview && args.type === "grafana:onCall/integration:Integration") {
+        state.link = INTEGRATION_LINK;
+    }
+    if (!preview && args.name === "oncall-heartbeat-timeout") {
+        state.heartbeatId = "HEARTBEAT1";
     }
     return state;
 }
 
-export async function runProgram(options: { config?: Record<string, string>; preview?: boolean } = {}): Promise<ProgramRun> {
+export interface RunOptions {
+    config?: Record<string, string>;
+    preview?: boolean;
+    /** What the Kind cluster reports as its identity (another value: a recreated cluster). */
+    clusterId?: string;
+}
+
+export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
     const preview = options.preview ?? false;
     const recorded = new Map<string, Omit<RecordedResource, "resource" | "opts">>();
     const constructed = new Map<string, Pick<RecordedResource, "resource" | "opts" | "type">>();
@@ -68,7 +91,7 @@ export async function runProgram(options: { config?: Record<string, string>; pre
     await pulumi.runtime.setMocks({
         newResource: args => {
             recorded.set(args.name, { type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-            return { id: preview ? undefined : `${args.name}-id`, state: mockState(args, preview) } as pulumi.runtime.MockResourceResult;
+            return { id: preview ? undefined : `${args.name}-id`, state: mockState(args, preview, options.clusterId ?? CLUSTER_ID) } as pulumi.runtime.MockResourceResult;
         },
         call: args => args.inputs,
     }, "oncall-lab", "test", preview);
