@@ -16,6 +16,12 @@ export class KindCluster extends pulumi.ComponentResource {
     public readonly kubeconfig: pulumi.Output<string>;
     public readonly contextName: pulumi.Output<string>;
     public readonly clusterName: pulumi.Output<string>;
+    /**
+     * Unique to this cluster instance (the Docker ID of its control-plane node): it changes when the cluster is
+     * deleted and created again, even under the same name, so resources that live in the cluster can take it
+     * as an input and be replaced with it.
+     */
+    public readonly clusterId: pulumi.Output<string>;
 
     constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:KindCluster", name, args, opts);
@@ -25,11 +31,13 @@ export class KindCluster extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(this.cluster.kubeconfig);
         this.contextName = this.cluster.contextName;
         this.clusterName = this.cluster.clusterName;
+        this.clusterId = this.cluster.clusterId;
 
         this.registerOutputs({
             kubeconfig: this.kubeconfig,
             contextName: this.contextName,
             clusterName: this.clusterName,
+            clusterId: this.clusterId,
         });
     }
 }

@@ -19,6 +19,8 @@ export interface KindClusterInputs {
 export interface KindClusterOutputs extends KindClusterInputs {
     kubeconfig: string;
     contextName: string;
+    /** The Docker ID of the control-plane node: a cluster recreated under the same name gets a new one. */
+    clusterId: string;
 }
 
 /** The kind config for a single-node cluster whose published ports are reachable from this machine only. */
@@ -49,20 +51,30 @@ interface CommandResult {
     stderr: string;
 }
 
+// Queries answer in about a second; a Docker daemon that is starting or stuck can leave them hanging.
+const QUERY_TIMEOUT_MS = 15_000;
+
 /**
  * Runs a command without a shell. Resolves with `undefined` when the executable is not
  * on PATH, so callers can say how to install it instead of surfacing a bare ENOENT.
  */
-function runCommand(command: string, args: string[]): Promise<CommandResult | undefined> {
+function runCommand(command: string, args: string[], timeoutMs = 0): Promise<CommandResult | undefined> {
     const { execFile } = require("node:child_process") as typeof import("node:child_process");
     return new Promise((resolve, reject) => {
-        execFile(command, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        execFile(command, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024, timeout: timeoutMs }, (error, stdout, stderr) => {
             if (error === null) {
                 resolve({ exitCode: 0, stdout, stderr });
             } else if (error.code === "ENOENT") {
                 resolve(undefined);
             } else if (typeof error.code === "number") {
                 resolve({ exitCode: error.code, stdout, stderr });
+            } else if (error.killed) {
+                reject(
+                    new Error(
+                        `\`${command} ${args.join(" ")}\` did not finish within ${timeoutMs / 1000} s: ` +
+                            "Docker is not responding; wait until it has started (or restart it), then retry.",
+                    ),
+                );
             } else {
                 reject(error);
             }
@@ -71,8 +83,8 @@ function runCommand(command: string, args: string[]): Promise<CommandResult | un
 }
 
 /** Runs a command and returns its stdout; a failure becomes an error carrying the command's stderr. */
-async function runOrThrow(command: string, args: string[]): Promise<string> {
-    const result = await runCommand(command, args);
+async function runOrThrow(command: string, args: string[], timeoutMs = 0): Promise<string> {
+    const result = await runCommand(command, args, timeoutMs);
     if (result === undefined) {
         throw new Error(`${command} was not found on PATH`);
     }
@@ -83,36 +95,65 @@ async function runOrThrow(command: string, args: string[]): Promise<string> {
     return result.stdout;
 }
 
-async function assertKindAndDockerAvailable(): Promise<void> {
-    if ((await runCommand("kind", ["version"])) === undefined) {
-        throw new Error(
-            "kind was not found on PATH: install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and retry.",
-        );
+type Tooling =
+    | { state: "ready" }
+    /** kind or docker is not installed. */
+    | { state: "missing"; message: string }
+    /** docker is installed but its daemon does not answer: a cluster may exist but cannot be reached. */
+    | { state: "stopped"; message: string };
+
+async function checkTooling(): Promise<Tooling> {
+    if ((await runCommand("kind", ["version"], QUERY_TIMEOUT_MS)) === undefined) {
+        return {
+            state: "missing",
+            message:
+                "kind was not found on PATH: install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and retry.",
+        };
     }
-    const dockerInfo = await runCommand("docker", ["info", "--format", "{{.ServerVersion}}"]);
+    const dockerInfo = await runCommand("docker", ["info", "--format", "{{.ServerVersion}}"], QUERY_TIMEOUT_MS);
     if (dockerInfo === undefined) {
-        throw new Error(
-            "docker was not found on PATH: kind runs the cluster inside Docker containers; install Docker (https://docs.docker.com/get-docker/) and retry.",
-        );
+        return {
+            state: "missing",
+            message:
+                "docker was not found on PATH: kind runs the cluster inside Docker containers; install Docker (https://docs.docker.com/get-docker/) and retry.",
+        };
     }
     if (dockerInfo.exitCode !== 0) {
-        throw new Error(
-            `docker is not running (\`docker info\` failed: ${dockerInfo.stderr.trim()}): start Docker and retry.`,
-        );
+        return { state: "stopped", message: `docker is not running (\`docker info\` failed: ${dockerInfo.stderr.trim()})` };
     }
+    return { state: "ready" };
 }
 
 async function listKindClusters(): Promise<string[]> {
     // kind prints "No kind clusters found." to stderr, so stdout holds only cluster names.
-    const stdout = await runOrThrow("kind", ["get", "clusters"]);
-    return stdout
+    const stdout = await runOrThrow("kind", ["get", "clusters"], QUERY_TIMEOUT_MS);
+    return nonEmptyLines(stdout);
+}
+
+function nonEmptyLines(text: string): string[] {
+    return text
         .split("\n")
         .map((line) => line.trim())
         .filter((line) => line !== "");
 }
 
 function getKubeconfig(clusterName: string): Promise<string> {
-    return runOrThrow("kind", ["get", "kubeconfig", "--name", clusterName]);
+    return runOrThrow("kind", ["get", "kubeconfig", "--name", clusterName], QUERY_TIMEOUT_MS);
+}
+
+/**
+ * The Docker ID of the cluster's control-plane node container, or `undefined` when the cluster has no nodes
+ * (it does not exist). Deleting and recreating a cluster under the same name changes it.
+ */
+async function controlPlaneContainerId(clusterName: string): Promise<string | undefined> {
+    // Node names, one a line, on stdout ("No kind nodes found" goes to stderr); kind names the first
+    // control-plane node <cluster>-control-plane.
+    const nodes = nonEmptyLines(await runOrThrow("kind", ["get", "nodes", "--name", clusterName], QUERY_TIMEOUT_MS));
+    const node = nodes.find((name) => name === `${clusterName}-control-plane`) ?? nodes.sort()[0];
+    if (node === undefined) {
+        return undefined;
+    }
+    return (await runOrThrow("docker", ["inspect", "--format", "{{.Id}}", node], QUERY_TIMEOUT_MS)).trim();
 }
 
 /** Sorted so that reordering the same mappings does not recreate the cluster. */
@@ -133,7 +174,10 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterInp
         const os = require("node:os") as typeof import("node:os");
         const path = require("node:path") as typeof import("node:path");
 
-        await assertKindAndDockerAvailable();
+        const tooling = await checkTooling();
+        if (tooling.state !== "ready") {
+            throw new Error(tooling.state === "stopped" ? `${tooling.message}: start Docker and retry.` : tooling.message);
+        }
         const { clusterName } = inputs;
         if ((await listKindClusters()).includes(clusterName)) {
             throw new Error(
@@ -151,6 +195,10 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterInp
             fs.rmSync(configDir, { recursive: true, force: true });
         }
 
+        const clusterId = await controlPlaneContainerId(clusterName);
+        if (clusterId === undefined) {
+            throw new Error(`\`kind create cluster --name ${clusterName}\` succeeded but kind lists no nodes for it.`);
+        }
         return {
             id: clusterName,
             outs: {
@@ -159,14 +207,23 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterInp
                 portMappings: inputs.portMappings,
                 kubeconfig: await getKubeconfig(clusterName),
                 contextName: `kind-${clusterName}`,
+                clusterId,
             },
         };
     },
 
+    // Refresh: an empty result tells the engine the cluster is gone, so it is dropped from state.
     async read(id, props) {
-        await assertKindAndDockerAvailable();
-        if (!(await listKindClusters()).includes(id)) {
-            // An empty ID tells the engine the cluster is gone, so refresh drops it from state.
+        const tooling = await checkTooling();
+        // Without kind or Docker no kind cluster can exist on this machine.
+        if (tooling.state === "missing") {
+            return {};
+        }
+        if (tooling.state === "stopped") {
+            throw new Error(`${tooling.message}: start Docker, then retry.`);
+        }
+        const clusterId = await controlPlaneContainerId(id);
+        if (clusterId === undefined) {
             return {};
         }
         return {
@@ -176,6 +233,7 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterInp
                 clusterName: id,
                 kubeconfig: await getKubeconfig(id),
                 contextName: `kind-${id}`,
+                clusterId,
             },
         };
     },
@@ -197,7 +255,18 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterInp
     },
 
     async delete(id) {
-        await assertKindAndDockerAvailable();
+        const tooling = await checkTooling();
+        // Without kind or Docker no kind cluster can exist on this machine: nothing to delete.
+        if (tooling.state === "missing") {
+            return;
+        }
+        if (tooling.state === "stopped") {
+            throw new Error(
+                `${tooling.message}, so kind cluster "${id}" cannot be deleted. Start Docker and run \`npm run destroy\` again. ` +
+                    "If the cluster no longer exists, drop it from the stack instead: run `npm run pulumi -- state delete`, " +
+                    "pick the kind cluster, then run `npm run destroy` again.",
+            );
+        }
         if ((await listKindClusters()).includes(id)) {
             await runOrThrow("kind", ["delete", "cluster", "--name", id]);
         }
@@ -214,12 +283,13 @@ export class KindClusterResource extends pulumi.dynamic.Resource {
     declare public readonly portMappings: pulumi.Output<PortMapping[]>;
     declare public readonly kubeconfig: pulumi.Output<string>;
     declare public readonly contextName: pulumi.Output<string>;
+    declare public readonly clusterId: pulumi.Output<string>;
 
     constructor(name: string, args: KindClusterResourceArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             kindClusterProvider,
             name,
-            { ...args, kubeconfig: undefined, contextName: undefined },
+            { ...args, kubeconfig: undefined, contextName: undefined, clusterId: undefined },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
             undefined,
             "KindCluster",

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as os from "node:os";
@@ -37,6 +38,7 @@ describe("kindConfigYaml", () => {
 
 // Stand-ins for kind and docker: bash scripts using builtins only, so PATH can hold
 // nothing but the stub directory and a real kind or docker can never be reached.
+// Every cluster the stub creates gets a new container ID, as a real control-plane node does.
 function kindStub(stubDir: string): string {
     return `#!/bin/bash
 printf '%s\\n' "kind $*" >> '${stubDir}/calls.log'
@@ -65,6 +67,12 @@ case "$1/$2" in
     else
       echo "No kind clusters found." >&2
     fi ;;
+  get/nodes)
+    if has_cluster "$name"; then
+      echo "$name-control-plane"
+    else
+      echo "No kind nodes found for cluster \\"$name\\"." >&2
+    fi ;;
   get/kubeconfig)
     if ! has_cluster "$name"; then
       echo "ERROR: could not locate any control plane nodes for cluster named '$name'" >&2
@@ -81,6 +89,11 @@ case "$1/$2" in
       exit 1
     fi
     printf '%s\\n' "$(< "$config")" > '${stubDir}/config-'"$name"'.yaml'
+    created=0
+    [[ -f '${stubDir}/created' ]] && created="$(< '${stubDir}/created')"
+    created=$((created + 1))
+    printf '%s' "$created" > '${stubDir}/created'
+    printf 'container%064d' "$created" > '${stubDir}/id-'"$name"
     printf '%s\\n' "$name" >> "$state" ;;
   delete/cluster)
     remaining=""
@@ -96,13 +109,34 @@ esac
 `;
 }
 
-function dockerStub(stubDir: string, daemonRunning: boolean): string {
-    const info = daemonRunning
-        ? `echo "27.0.0"`
-        : `echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2\nexit 1`;
+type DockerDaemon = "running" | "stopped" | "hung";
+
+function dockerStub(stubDir: string, daemon: DockerDaemon): string {
+    const unreachable = {
+        running: "",
+        stopped: `echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2\nexit 1`,
+        // Blocks on a FIFO that nobody writes to, like a CLI waiting on a daemon that never answers.
+        hung: `exec 3<> '${stubDir}/never'\nread -r -t 120 -u 3\nexit 1`,
+    }[daemon];
     return `#!/bin/bash
 printf '%s\\n' "docker $*" >> '${stubDir}/calls.log'
-${info}
+${unreachable}
+case "$1" in
+  info)
+    echo "27.0.0" ;;
+  inspect)
+    node="\${@: -1}"
+    cluster="\${node%-control-plane}"
+    if [[ -f '${stubDir}/id-'"$cluster" ]] && [[ "$(< '${stubDir}/clusters')" == *"$cluster"* ]]; then
+      printf '%s\\n' "$(< '${stubDir}/id-'"$cluster")"
+    else
+      echo "Error: No such object: $node" >&2
+      exit 1
+    fi ;;
+  *)
+    echo "docker stub: unexpected arguments: $*" >&2
+    exit 2 ;;
+esac
 `;
 }
 
@@ -124,11 +158,18 @@ describe("kindClusterProvider", () => {
         const remaining = clustersInState().filter((name) => name !== clusterName);
         fs.writeFileSync(path.join(stubDir, "clusters"), remaining.map((name) => `${name}\n`).join(""));
     };
+    // What `kind create cluster` run by hand does: the stub's own create, outside the provider.
+    const createOutOfBand = (clusterName: string) => {
+        const config = path.join(stubDir, "by-hand.yaml");
+        fs.writeFileSync(config, kindConfigYaml(inputs));
+        const result = spawnSync(path.join(stubDir, "kind"), ["create", "cluster", "--name", clusterName, "--config", config]);
+        expect(result.status).toBe(0);
+    };
 
     beforeEach(() => {
         stubDir = fs.mkdtempSync(path.join(os.tmpdir(), "kind-stub-"));
         writeStub("kind", kindStub(stubDir));
-        writeStub("docker", dockerStub(stubDir, true));
+        writeStub("docker", dockerStub(stubDir, "running"));
         process.env.PATH = stubDir;
     });
 
@@ -152,9 +193,20 @@ describe("kindClusterProvider", () => {
                 ...inputs,
                 kubeconfig: expect.stringContaining("current-context: kind-oncall-lab"),
                 contextName: "kind-oncall-lab",
+                clusterId: `container${"1".padStart(64, "0")}`,
             });
             expect(kindCalls()).toContain("kind get kubeconfig --name oncall-lab");
             expect(clustersInState()).toEqual(["oncall-lab"]);
+        });
+
+        it("takes the cluster ID from the control-plane node's container", async () => {
+            await kindClusterProvider.create(inputs);
+
+            const afterCreate = calls().slice(calls().findIndex((call) => call.startsWith("kind create cluster")) + 1);
+            expect(afterCreate.slice(0, 2)).toEqual([
+                "kind get nodes --name oncall-lab",
+                "docker inspect --format {{.Id}} oncall-lab-control-plane",
+            ]);
         });
 
         it("removes its temporary config file", async () => {
@@ -187,10 +239,10 @@ describe("kindClusterProvider", () => {
         });
 
         it("explains that docker is not running before calling kind create", async () => {
-            writeStub("docker", dockerStub(stubDir, false));
+            writeStub("docker", dockerStub(stubDir, "stopped"));
 
             await expect(kindClusterProvider.create(inputs)).rejects.toThrow(
-                /^docker is not running .*Cannot connect to the Docker daemon/,
+                /^docker is not running .*Cannot connect to the Docker daemon.*: start Docker and retry\.$/,
             );
             expect(kindCalls().some((call) => call.startsWith("kind create"))).toBe(false);
         });
@@ -216,10 +268,55 @@ describe("kindClusterProvider", () => {
             expect(result.id).toBeUndefined();
             expect(result.props).toBeUndefined();
         });
+
+        it("gives a cluster deleted and created again by hand under the same name a new cluster ID", async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            deleteOutOfBand("oncall-lab");
+            createOutOfBand("oncall-lab");
+
+            const result = await kindClusterProvider.read!("oncall-lab", outs);
+
+            expect(result.id).toBe("oncall-lab");
+            expect(result.props?.clusterId).toMatch(/^container0+2$/);
+            expect(result.props?.clusterId).not.toBe(outs!.clusterId);
+        });
+
+        it.each(["kind", "docker"])("reports the cluster as gone when %s is not installed", async (tool) => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            fs.rmSync(path.join(stubDir, tool));
+
+            expect(await kindClusterProvider.read!("oncall-lab", outs)).toEqual({});
+        });
+
+        it("fails, saying to start Docker, when the daemon is not running", async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            writeStub("docker", dockerStub(stubDir, "stopped"));
+
+            await expect(kindClusterProvider.read!("oncall-lab", outs)).rejects.toThrow(
+                /^docker is not running .*Cannot connect to the Docker daemon.*: start Docker, then retry\.$/,
+            );
+        });
+
+        it("gives up on a Docker daemon that does not answer instead of hanging", { timeout: 40_000 }, async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            writeStub("docker", dockerStub(stubDir, "hung"));
+            expect(spawnSync("mkfifo", [path.join(stubDir, "never")], { env: { PATH: originalPath } }).status).toBe(0);
+
+            const started = Date.now();
+            await expect(kindClusterProvider.read!("oncall-lab", outs)).rejects.toThrow(
+                /^`docker info --format \{\{\.ServerVersion\}\}` did not finish within 15 s: Docker is not responding/,
+            );
+            expect(Date.now() - started).toBeLessThan(25_000);
+        });
     });
 
     describe("diff", () => {
-        const olds: KindClusterOutputs = { ...inputs, kubeconfig: "kubeconfig", contextName: "kind-oncall-lab" };
+        const olds: KindClusterOutputs = {
+            ...inputs,
+            kubeconfig: "kubeconfig",
+            contextName: "kind-oncall-lab",
+            clusterId: "container-id",
+        };
 
         it.each([
             ["clusterName", { clusterName: "other-lab" }],
@@ -256,6 +353,27 @@ describe("kindClusterProvider", () => {
             expect(kindCalls()).toContain("kind delete cluster --name oncall-lab");
             expect(clustersInState()).toEqual([]);
         });
+
+        it.each(["kind", "docker"])("succeeds without doing anything when %s is no longer installed", async (tool) => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            fs.rmSync(path.join(stubDir, tool));
+
+            await kindClusterProvider.delete!("oncall-lab", outs!);
+
+            expect(kindCalls().some((call) => call.startsWith("kind delete"))).toBe(false);
+        });
+
+        it("stops when Docker is not running and says how to finish the destroy", async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            writeStub("docker", dockerStub(stubDir, "stopped"));
+
+            const deletion = kindClusterProvider.delete!("oncall-lab", outs!);
+
+            await expect(deletion).rejects.toThrow(/^docker is not running .*, so kind cluster "oncall-lab" cannot be deleted\./);
+            await expect(deletion).rejects.toThrow(/Start Docker and run `npm run destroy` again\./);
+            await expect(deletion).rejects.toThrow(/no longer exists.*`npm run pulumi -- state delete`/);
+            expect(kindCalls().some((call) => call.startsWith("kind delete"))).toBe(false);
+        });
     });
 
     it("still works after Pulumi serializes it and Node loads it outside vitest", async () => {
@@ -288,7 +406,7 @@ describe("KindCluster component", () => {
                 newResource: (args) => {
                     registered.push(args);
                     const outputs = args.type.includes("dynamic")
-                        ? { kubeconfig: "apiVersion: v1", contextName: `kind-${args.inputs.clusterName}` }
+                        ? { kubeconfig: "apiVersion: v1", contextName: `kind-${args.inputs.clusterName}`, clusterId: "container-id" }
                         : {};
                     return { id: `${args.name}-id`, state: { ...args.inputs, ...outputs } };
                 },
@@ -315,6 +433,8 @@ describe("KindCluster component", () => {
         expect(await valueOf(lab.contextName)).toBe("kind-oncall-lab");
         expect(await valueOf(lab.clusterName)).toBe("oncall-lab");
         expect(await valueOf(lab.kubeconfig)).toBe("apiVersion: v1");
+        expect(await valueOf(lab.clusterId)).toBe("container-id");
+        expect(await pulumi.isSecret(lab.clusterId)).toBe(false);
         expect(await pulumi.isSecret(lab.kubeconfig)).toBe(true);
     });
 });
