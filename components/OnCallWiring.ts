@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { inClusterWebhookUrl, OnCallWiringResource } from "../src/oncallWiring";
+import { OnCallWiringResource } from "../src/oncallWiring";
 
 export interface OnCallWiringArgs {
     /** Grafana as reachable from where Pulumi runs, e.g. http://127.0.0.1:3000. */
@@ -12,47 +12,46 @@ export interface OnCallWiringArgs {
     grafanaInClusterUrl: pulumi.Input<string>;
     /** The OnCall engine as reachable from where Pulumi runs, for its public API. */
     oncallUrl: pulumi.Input<string>;
-    /** The OnCall engine as Alertmanager reaches it, inside the cluster. */
-    inClusterEngineUrl: pulumi.Input<string>;
-    /** Also the integration's identity: changing it replaces the integration and its webhook URL. */
-    integrationName: pulumi.Input<string>;
-    /** How long each step may wait for Grafana, the plugin and the engine to come up. */
+    /** Changes when the cluster is recreated: a new cluster gets a new connection, token and user ids. */
+    clusterId: pulumi.Input<string>;
+    /** Grafana logins (Editor or Admin in the main org) that OnCall must know before anything pages them. */
+    userLogins: pulumi.Input<string[]>;
+    /** How long each step may wait for Grafana, the plugin, the engine and the user sync. */
     readyTimeoutSeconds: pulumi.Input<number>;
+    /** Name of the OnCall API token (at most 50 characters); changing it issues a new token. */
+    apiTokenName?: pulumi.Input<string>;
 }
 
-/** Connects Grafana's OnCall plugin to the engine and gives Alertmanager an OnCall integration to send to. */
+/** Connects Grafana's OnCall plugin to the engine and provides the OnCall API token and user ids that on-call as code needs. */
 export class OnCallWiring extends pulumi.ComponentResource {
-    public readonly integration: OnCallWiringResource;
-    /** OnCall's own URL for the integration, built on the host-reachable engine URL. */
-    public readonly integrationUrl: pulumi.Output<string>;
-    /** The same integration on the in-cluster engine URL, for Alertmanager's webhook receiver. */
-    public readonly alertmanagerWebhookUrl: pulumi.Output<string>;
+    /** The connection itself, for dependsOn and replaceWith. */
+    public readonly connection: OnCallWiringResource;
+    /** For the @pulumiverse/grafana provider's oncallAccessToken. */
+    public readonly apiToken: pulumi.Output<string>;
+    /** OnCall user id per login of userLogins. */
+    public readonly userIds: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: OnCallWiringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCallWiring", name, args, opts);
 
-        this.integration = new OnCallWiringResource(`${name}-integration`, {
+        this.connection = new OnCallWiringResource(`${name}-connection`, {
             grafanaUrl: args.grafanaUrl,
             grafanaUser: args.grafanaUser,
             grafanaPassword: args.grafanaPassword,
             onCallApiUrl: args.onCallApiUrl,
             grafanaInClusterUrl: args.grafanaInClusterUrl,
             oncallUrl: args.oncallUrl,
-            integrationName: args.integrationName,
+            clusterId: args.clusterId,
+            userLogins: args.userLogins,
             readyTimeoutSeconds: args.readyTimeoutSeconds,
+            // Not the old wiring's "pulumi <integration name>", whose delete revokes tokens by that name.
+            apiTokenName: args.apiTokenName ?? "pulumi oncall-lab",
         }, { parent: this, deletedWith: opts?.deletedWith });
 
-        // The link embeds the integration's token. additionalSecretOutputs hides it in state; wrapping keeps it
-        // secret wherever the output flows.
-        this.integrationUrl = pulumi.secret(this.integration.integrationLink);
-        this.alertmanagerWebhookUrl = pulumi.secret(
-            pulumi.all([this.integration.integrationLink, args.inClusterEngineUrl])
-                .apply(([link, engineUrl]) => inClusterWebhookUrl(link, engineUrl)),
-        );
+        // additionalSecretOutputs hides the token in state; wrapping keeps it secret wherever the output flows.
+        this.apiToken = pulumi.secret(this.connection.apiToken);
+        this.userIds = this.connection.userIds;
 
-        this.registerOutputs({
-            integrationUrl: this.integrationUrl,
-            alertmanagerWebhookUrl: this.alertmanagerWebhookUrl,
-        });
+        this.registerOutputs({ apiToken: this.apiToken, userIds: this.userIds });
     }
 }

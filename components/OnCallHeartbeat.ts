@@ -1,0 +1,41 @@
+import * as pulumi from "@pulumi/pulumi";
+import { OnCallHeartbeatTimeoutResource } from "../src/oncallWiring";
+
+export interface OnCallHeartbeatArgs {
+    /** Grafana as reachable from where Pulumi runs; the heartbeat is set through the OnCall plugin. */
+    grafanaUrl: pulumi.Input<string>;
+    grafanaUser: pulumi.Input<string>;
+    grafanaPassword: pulumi.Input<string>;
+    /** The OnCall integration whose heartbeat (dead man's switch) this sets. */
+    integrationId: pulumi.Input<string>;
+    /** One of 60, 120, 180, 300, 600, 900, 1800, 3600, 43200, 86400 (OnCall's choices). */
+    timeoutSeconds: pulumi.Input<number>;
+    /** Changes when the cluster is recreated. */
+    clusterId: pulumi.Input<string>;
+    /** How long to wait for Grafana and the engine to answer; 120 unless set. */
+    readyTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/** Sets how long OnCall waits for an integration's heartbeat before it raises an alert. */
+export class OnCallHeartbeat extends pulumi.ComponentResource {
+    /** The timeout setting itself, for dependsOn. */
+    public readonly timeout: OnCallHeartbeatTimeoutResource;
+    public readonly heartbeatId: pulumi.Output<string>;
+
+    constructor(name: string, args: OnCallHeartbeatArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("oncall-lab:index:OnCallHeartbeat", name, args, opts);
+
+        this.timeout = new OnCallHeartbeatTimeoutResource(`${name}-timeout`, {
+            grafanaUrl: args.grafanaUrl,
+            grafanaUser: args.grafanaUser,
+            grafanaPassword: args.grafanaPassword,
+            integrationId: args.integrationId,
+            timeoutSeconds: args.timeoutSeconds,
+            clusterId: args.clusterId,
+            readyTimeoutSeconds: args.readyTimeoutSeconds ?? 120,
+        }, { parent: this, deletedWith: opts?.deletedWith });
+        this.heartbeatId = this.timeout.heartbeatId;
+
+        this.registerOutputs({ heartbeatId: this.heartbeatId });
+    }
+}
