@@ -101,7 +101,11 @@ export function inClusterWebhookUrl(link: string, inClusterEngineUrl: string): s
     return inClusterEngineUrl.replace(/\/+$/, "") + match[0];
 }
 
-/** The heartbeat timeouts OnCall accepts (engine/apps/heartbeat/models.py TIMEOUT_CHOICES), in seconds. */
+/**
+ * The heartbeat timeouts OnCall accepts (engine/apps/heartbeat/models.py TIMEOUT_CHOICES), in seconds. The same
+ * list as src/alerting.ts's `heartbeatTimeouts` (a test keeps them equal): the provider's serialized code cannot
+ * import it.
+ */
 export const HEARTBEAT_TIMEOUT_CHOICES: readonly number[] = [60, 120, 180, 300, 600, 900, 1800, 3600, 43200, 86400];
 
 export interface OnCallHeartbeatTimeoutInputs {

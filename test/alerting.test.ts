@@ -8,11 +8,13 @@ import {
     defaultAlertingSettings,
     durationSeconds,
     heartbeatReceiver,
+    heartbeatTimeouts,
     heartbeatUrl,
     nullReceiver,
     oncallReceiver,
     validateAlertingSettings,
 } from "../src/alerting";
+import { HEARTBEAT_TIMEOUT_CHOICES } from "../src/oncallWiring";
 import { vmStackValues } from "../src/values";
 
 const webhookUrl = "https://oncall.example/integrations/v1/alertmanager/Zx1token/";
@@ -523,5 +525,11 @@ describe("the lab's rules beside the stack's default rules", () => {
     it("keeps the lab's TargetDown and Watchdog and the stack's InfoInhibitor, which the routing relies on", () => {
         expect(enabledStackGroups().get("general.rules")).toEqual(["InfoInhibitor"]);
         expect([...rulesByName().keys()]).toEqual(expect.arrayContaining(["TargetDown", "Watchdog"]));
+    });
+});
+
+describe("heartbeat timeouts", () => {
+    it("are the same list the heartbeat provider accepts", () => {
+        expect([...heartbeatTimeouts]).toEqual([...HEARTBEAT_TIMEOUT_CHOICES]);
     });
 });
