@@ -2,7 +2,7 @@
 // generic in the id type: the component passes Outputs (ids of resources and of OnCall users that exist only
 // once the wiring has run), the tests pass strings. Limits are OnCall OSS 1.16.9's public API
 // (engine/apps/public_api/serializers) and the provider's schema (internal/resources/oncall).
-import { EscalationStep, localTimeToInstant, notificationRulesFor, Person, Rotation, Team } from "./team";
+import { EscalationStep, isTimeZone, localTimeToInstant, notificationRulesFor, Person, Rotation, Team } from "./team";
 
 /** OnCall user id per login. */
 export type UserIds<Id> = Readonly<Record<string, Id>>;
@@ -118,17 +118,6 @@ function validateRotation(rotation: Rotation): void {
     }
     if (rotation.people.length === 0) problems.push("the rotation has nobody in it");
     if (problems.length > 0) throw new Error(`rotation "${rotation.name}": ${problems.join("; ")}`);
-}
-
-function isTimeZone(timeZone: string): boolean {
-    // pytz knows zone names only; newer Intl also takes offsets such as +01:00.
-    if (!/^[A-Za-z]/.test(timeZone)) return false;
-    try {
-        new Intl.DateTimeFormat("en", { timeZone });
-        return true;
-    } catch {
-        return false;
-    }
 }
 
 export interface ScheduleArgs<Id> {

@@ -144,7 +144,7 @@ function shiftFromSeconds(seconds: number): Pick<Rotation, "frequency" | "interv
     return { frequency, interval: seconds / unit, shiftSeconds: seconds };
 }
 
-function isTimeZone(timeZone: string): boolean {
+export function isTimeZone(timeZone: string): boolean {
     // Offsets such as +01:00 are not zone names (newer Intl accepts them, OnCall's pytz does not).
     if (!/^[A-Za-z]/.test(timeZone)) return false;
     try {
