@@ -3,7 +3,7 @@
 // that port-forward on every way out, Ctrl-C included.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { type AddressInfo, connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { resolve } from "node:path";
 import { promisify } from "node:util";
 import {
@@ -16,6 +16,7 @@ import {
     runSmoke,
     smokeUsage,
 } from "../src/smoke";
+import { freePort } from "../test/support/alertPath";
 
 const repoRoot = resolve(__dirname, "..");
 const portForwardReadyMs = 20_000;
@@ -38,17 +39,6 @@ async function readStackOutputs(): Promise<Record<string, unknown>> {
             `could not read the stack outputs with scripts/lab.sh stack output (is the lab up? npm run up): ${stderr || (error as Error).message}`,
         );
     }
-}
-
-async function freePort(): Promise<number> {
-    const server = createServer();
-    await new Promise<void>((ready, failed) => {
-        server.once("error", failed);
-        server.listen(0, "127.0.0.1", ready);
-    });
-    const { port } = server.address() as AddressInfo;
-    await new Promise<void>((closed) => server.close(() => closed()));
-    return port;
 }
 
 function accepts(port: number): Promise<boolean> {
