@@ -75,9 +75,13 @@ export class ConfigError extends Error {
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
-const IMAGE_REF = /^[a-z0-9]+([._\/-][a-z0-9]+)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
-const IMAGE_PINNED_BY_DIGEST = /^[a-z0-9]+([._\/-][a-z0-9]+)*(:[\w][\w.-]{0,127})?@sha256:[a-f0-9]{64}$/;
-const IMAGE_TAG = /^[\w][\w.-]{0,127}$/;
+// An image reference is a name, an optional :tag and an optional @digest.
+const IMAGE_NAME = "[a-z0-9]+([._\\/-][a-z0-9]+)*";
+const TAG = "[\\w][\\w.-]{0,127}";
+const DIGEST = "@sha256:[a-f0-9]{64}";
+const IMAGE_REF = new RegExp(`^${IMAGE_NAME}(:${TAG})?(${DIGEST})?$`);
+const IMAGE_PINNED_BY_DIGEST = new RegExp(`^${IMAGE_NAME}(:${TAG})?${DIGEST}$`);
+const IMAGE_TAG = new RegExp(`^${TAG}$`);
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
