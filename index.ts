@@ -11,11 +11,11 @@ import { OnCallTeam } from "./components/OnCallTeam";
 import { OnCallWiring } from "./components/OnCallWiring";
 import { TeamUsers } from "./components/TeamUsers";
 import { VictoriaMetricsStack } from "./components/VictoriaMetricsStack";
-import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config";
-import { inClusterWebhookUrl } from "./src/oncallWiring";
-import { loadTeamFile } from "./src/team";
-import { hostUrl, inClusterUrls, MAILPIT_NAME, mailpitPorts, namespaces, nodePorts } from "./src/topology";
-import { localMailboxSmtp } from "./src/values";
+import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config/config";
+import { inClusterWebhookUrl } from "./src/oncall/wiring/wiring";
+import { loadTeamFile } from "./src/team/team";
+import { hostUrl, inClusterUrls, MAILPIT_NAME, mailpitPorts, namespaces, nodePorts } from "./src/shared/topology";
+import { localMailboxSmtp } from "./src/mail/smtp";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const isSecretKey = (name: string): name is SecretKey => (SECRET_KEYS as readonly string[]).includes(name);

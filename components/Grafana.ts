@@ -2,9 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
-import { chartRepositories } from "../src/charts";
-import { releaseNames } from "../src/topology";
-import { grafanaValues, oncallPluginProvisioning } from "../src/values";
+import { chartRepositories } from "../src/shared/charts";
+import { releaseNames } from "../src/shared/topology";
+import { grafanaValues, oncallPluginProvisioning } from "../src/grafana/values";
 
 export interface GrafanaArgs {
     namespace: string;

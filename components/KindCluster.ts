@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { KindClusterResource, PortMapping } from "../src/kind";
+import { KindClusterResource, PortMapping } from "../src/kind/provider";
 
 export interface KindClusterArgs {
     clusterName: pulumi.Input<string>;

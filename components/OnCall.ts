@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SmtpSettings } from "../src/config";
-import { chartRepositories } from "../src/charts";
-import { releaseNames } from "../src/topology";
-import { ONCALL_APP_SECRET_KEYS, oncallValues } from "../src/values";
+import { SmtpSettings } from "../src/config/config";
+import { chartRepositories } from "../src/shared/charts";
+import { releaseNames } from "../src/shared/topology";
+import { ONCALL_APP_SECRET_KEYS, oncallValues } from "../src/oncall/values";
 
 export interface OnCallArgs {
     namespace: string;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { OnCallHeartbeatTimeoutResource } from "../src/oncallWiring";
+import { OnCallHeartbeatTimeoutResource } from "../src/oncall/wiring/wiring";
 
 export interface OnCallHeartbeatArgs {
     /** Grafana as reachable from where Pulumi runs; the heartbeat is set through the OnCall plugin. */

@@ -8,8 +8,8 @@ import {
     rotationShiftArgs,
     scheduleArgs,
     UserIds,
-} from "../src/oncallObjects";
-import { Team } from "../src/team";
+} from "../src/oncall/objects";
+import { Team } from "../src/team/team";
 
 export interface OnCallTeamArgs {
     team: Team;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { OnCallWiringResource } from "../src/oncallWiring";
+import { OnCallWiringResource } from "../src/oncall/wiring/wiring";
 
 export interface OnCallWiringArgs {
     /** Grafana as reachable from where Pulumi runs, e.g. http://127.0.0.1:3000. */

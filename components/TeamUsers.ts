@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
-import { Person } from "../src/team";
+import { Person } from "../src/team/team";
 
 export interface TeamUsersArgs {
     people: Person[];

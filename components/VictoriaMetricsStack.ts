@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { AlertingSettings, buildAlertmanagerConfig, buildAlertRuleGroups, heartbeatUrl } from "../src/alerting";
-import { chartRepositories } from "../src/charts";
-import { releaseNames } from "../src/topology";
-import { vmStackValues } from "../src/values";
+import { AlertingSettings, buildAlertmanagerConfig, buildAlertRuleGroups, heartbeatUrl } from "../src/monitoring/alerting";
+import { chartRepositories } from "../src/shared/charts";
+import { releaseNames } from "../src/shared/topology";
+import { vmStackValues } from "../src/monitoring/values";
 
 export interface VictoriaMetricsStackArgs {
     namespace: string;

@@ -2,7 +2,7 @@
 // real intervals, on Debian's victoria-metrics, vmalert and prometheus-alertmanager.
 // Run with `npm run bench:alert`; takes about two minutes.
 import { randomBytes } from "node:crypto";
-import { defaultAlertingSettings, durationSeconds, heartbeatUrl } from "../src/alerting";
+import { defaultAlertingSettings, durationSeconds, heartbeatUrl } from "../src/monitoring/alerting";
 import {
     type AlertPath,
     freePort,
@@ -14,7 +14,7 @@ import {
     vmalertAlertState,
     waitFor,
     WebhookReceiver,
-} from "../test/support/alertPath";
+} from "../test/support/alert-path";
 
 const settings = defaultAlertingSettings;
 const target = { job: "bench", instance: "127.0.0.1:9100" };

@@ -1,8 +1,8 @@
 // `npm run check:versions`: asks the chart repositories, Docker Hub and the Grafana plugin catalog whether
 // every version the lab pins still exists. Needs internet; prints a table; exits 1 on any miss or
-// unreachable source. The reading of the answers is in src/versionCheck.ts.
-import { configDefaults } from "../src/config";
-import { loadValuesFile } from "../src/values";
+// unreachable source. The reading of the answers is in src/tools/versionCheck.ts.
+import { configDefaults } from "../src/config/config";
+import { loadValuesFile } from "../src/shared/values";
 import {
     chartIndexUrl,
     type ChartPin,
@@ -25,7 +25,7 @@ import {
     type RegistryAnswer,
     summarize,
     tokenUrl,
-} from "../src/versionCheck";
+} from "../src/tools/versionCheck";
 
 export type Fetch = typeof fetch;
 

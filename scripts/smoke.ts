@@ -1,4 +1,4 @@
-// `npm run smoke`: proves a running lab end to end and times it (see src/smoke.ts for the steps).
+// `npm run smoke`: proves a running lab end to end and times it (see src/tools/smoke.ts for the steps).
 // Reads what it needs from the stack outputs, port-forwards to the lab's Alertmanager, and stops
 // that port-forward on every way out, Ctrl-C included.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
@@ -15,8 +15,8 @@ import {
     portForwardArgs,
     runSmoke,
     smokeUsage,
-} from "../src/smoke";
-import { freePort } from "../test/support/alertPath";
+} from "../src/tools/smoke";
+import { freePort } from "../test/support/alert-path";
 
 const repoRoot = resolve(__dirname, "..");
 const portForwardReadyMs = 20_000;

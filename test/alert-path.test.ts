@@ -12,7 +12,7 @@ import {
     heartbeatUrl,
     nullReceiver,
     oncallReceiver,
-} from "../src/alerting";
+} from "../src/monitoring/alerting";
 import {
     type AlertPath,
     alertmanagerAlerts,
@@ -28,7 +28,7 @@ import {
     startAlertPath,
     waitFor,
     WebhookReceiver,
-} from "./support/alertPath";
+} from "./support/alert-path";
 
 // Same builders as the lab, with seconds instead of minutes so the suite stays fast.
 const fastSettings: AlertingSettings = {

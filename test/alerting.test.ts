@@ -8,14 +8,14 @@ import {
     defaultAlertingSettings,
     durationSeconds,
     heartbeatReceiver,
-    heartbeatTimeouts,
     heartbeatUrl,
     nullReceiver,
     oncallReceiver,
     validateAlertingSettings,
-} from "../src/alerting";
-import { HEARTBEAT_TIMEOUT_CHOICES } from "../src/oncallWiring";
-import { vmStackValues } from "../src/values";
+} from "../src/monitoring/alerting";
+import { HEARTBEAT_TIMEOUT_SECONDS } from "../src/oncall/vocabulary";
+import { HEARTBEAT_TIMEOUT_CHOICES } from "../src/oncall/wiring/wiring";
+import { vmStackValues } from "../src/monitoring/values";
 
 const webhookUrl = "https://oncall.example/integrations/v1/alertmanager/Zx1token/";
 const urls = { pagingUrl: webhookUrl, heartbeatUrl: `${webhookUrl}heartbeat/` };
@@ -530,6 +530,6 @@ describe("the lab's rules beside the stack's default rules", () => {
 
 describe("heartbeat timeouts", () => {
     it("are the same list the heartbeat provider accepts", () => {
-        expect([...heartbeatTimeouts]).toEqual([...HEARTBEAT_TIMEOUT_CHOICES]);
+        expect([...HEARTBEAT_TIMEOUT_SECONDS]).toEqual([...HEARTBEAT_TIMEOUT_CHOICES]);
     });
 });

@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { defaultAlertingSettings } from "../src/alerting";
-import { CONFIG_KEYS, ConfigError, configDefaults, validateConfig } from "../src/config";
+import { defaultAlertingSettings } from "../src/monitoring/alerting";
+import { CONFIG_KEYS, ConfigError, configDefaults, validateConfig } from "../src/config/config";
 
 function problemsOf(raw: Record<string, string>, secrets: Parameters<typeof validateConfig>[1] = new Set()): string[] {
     try {

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { KindClusterInputs, KindClusterOutputs, kindClusterProvider, kindConfigYaml } from "../src/kind";
+import { KindClusterInputs, KindClusterOutputs, kindClusterProvider, kindConfigYaml } from "../src/kind/provider";
 
 const inputs: KindClusterInputs = {
     clusterName: "oncall-lab",

@@ -1,7 +1,7 @@
 // A bad configuration stops the program before it declares anything.
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../src/config";
+import { ConfigError } from "../src/config/config";
 
 describe("bad configuration", () => {
     it("fails naming every bad key, and creates no resource", async () => {

@@ -16,9 +16,9 @@ import {
     runSmoke,
     type SmokeSettings,
     sortMessages,
-} from "../src/smoke";
+} from "../src/tools/smoke";
 import { type StandInOptions, type StandIns, startStandIns } from "./support/smoke-standins";
-import { freePort, waitFor } from "./support/alertPath";
+import { freePort, waitFor } from "./support/alert-path";
 
 const token = "oncall-api-token-123";
 const alice = "alice@example.com";

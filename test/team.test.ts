@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DEFAULT_TEAM_FILE, localTimeToInstant, loadTeamFile, notificationRulesFor, Person, TeamError, validateTeam } from "../src/team";
+import { DEFAULT_TEAM_FILE, localTimeToInstant, loadTeamFile, notificationRulesFor, Person, TeamError, validateTeam } from "../src/team/team";
 
 const NOW = new Date("2026-03-15T12:00:00Z");
 

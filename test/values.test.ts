@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { inClusterUrls, nodePorts } from "../src/topology";
-import { grafanaValues, localMailboxSmtp, mergeValues, oncallPluginProvisioning, oncallValues, vmStackValues } from "../src/values";
+import { inClusterUrls, nodePorts } from "../src/shared/topology";
+import { grafanaValues, oncallPluginProvisioning } from "../src/grafana/values";
+import { localMailboxSmtp } from "../src/mail/smtp";
+import { vmStackValues } from "../src/monitoring/values";
+import { oncallValues } from "../src/oncall/values";
+import { mergeValues } from "../src/shared/values";
 
 describe("mergeValues", () => {
     it("merges mappings recursively and replaces lists and scalars, like Helm", () => {

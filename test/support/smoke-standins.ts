@@ -2,10 +2,10 @@
 // posted alerts), OnCall's public API (an alert group appears once an alert was posted, and is
 // resolved once one was posted with endsAt in the past) and Mailpit's search (the page arrives
 // once the alert was posted, unless told it never comes). Shapes follow the upstream sources named
-// in src/smoke.ts.
+// in src/tools/smoke.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { PostableAlert } from "../../src/smoke";
+import type { PostableAlert } from "../../src/tools/smoke";
 
 export interface StandInOptions {
     oncallToken: string;

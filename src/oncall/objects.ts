@@ -2,17 +2,12 @@
 // generic in the id type: the component passes Outputs (ids of resources and of OnCall users that exist only
 // once the wiring has run), the tests pass strings. Limits are OnCall OSS 1.16.9's public API
 // (engine/apps/public_api/serializers) and the provider's schema (internal/resources/oncall).
-import { EscalationStep, isTimeZone, localTimeToInstant, notificationRulesFor, Person, Rotation, Team } from "./team";
+import { EscalationStep, isTimeZone, localTimeToInstant, notificationRulesFor, Person, Rotation, Team } from "../team/team";
+import { ESCALATION_CHAIN_NAME_MAX, ESCALATION_WAIT_SECONDS, PERSONAL_WAIT_SECONDS } from "./vocabulary";
 
 /** OnCall user id per login. */
 export type UserIds<Id> = Readonly<Record<string, Id>>;
 
-/** Escalation "wait" bounds: the serializer's DurationSecondsField (1 min to 24 h) and the provider's IntBetween. */
-export const ESCALATION_WAIT_SECONDS = { min: 60, max: 86_400 } as const;
-/** Personal "wait" choices: UserNotificationPolicy.DURATION_CHOICES, a ChoiceField in the public API. */
-export const PERSONAL_WAIT_SECONDS: readonly number[] = [60, 300, 900, 1800, 3600];
-/** EscalationChain.name is a CharField(max_length=100), unique per organization. */
-export const ESCALATION_CHAIN_NAME_MAX = 100;
 
 const FREQUENCY_SECONDS: Record<Rotation["frequency"], number> = { hourly: 3600, daily: 86_400, weekly: 604_800 };
 

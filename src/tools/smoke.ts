@@ -14,8 +14,8 @@
 //   e-mail body lists the group's common labels, which include it.
 // - Mailpit: GET /api/v1/search?query=<word> matches subject, addresses and body text and answers
 //   {messages: [{ID, To: [{Name, Address}], Subject, Created, Snippet}]}.
-import { defaultAlertingSettings, durationSeconds } from "./alerting";
-import { namespaces, releaseNames } from "./topology";
+import { defaultAlertingSettings, durationSeconds } from "../monitoring/alerting";
+import { namespaces, releaseNames } from "../shared/topology";
 
 export const smokeAlertName = "OnCallLabSmoke";
 export const smokeNamespace = "oncall-lab-smoke";

@@ -103,7 +103,7 @@ export function inClusterWebhookUrl(link: string, inClusterEngineUrl: string): s
 
 /**
  * The heartbeat timeouts OnCall accepts (engine/apps/heartbeat/models.py TIMEOUT_CHOICES), in seconds. The same
- * list as src/alerting.ts's `heartbeatTimeouts` (a test keeps them equal): the provider's serialized code cannot
+ * list as src/oncall/vocabulary.ts's HEARTBEAT_TIMEOUT_SECONDS (a test keeps them equal): the provider's serialized code cannot
  * import it.
  */
 export const HEARTBEAT_TIMEOUT_CHOICES: readonly number[] = [60, 120, 180, 300, 600, 900, 1800, 3600, 43200, 86400];

@@ -1,4 +1,4 @@
-// Helm repositories of the three charts (versions are config: src/config.ts).
+// Helm repositories of the three charts (versions are config: src/config/config.ts).
 export const chartRepositories = {
     victoriaMetrics: "https://victoriametrics.github.io/helm-charts/",
     // The grafana chart moved here in 2026; the old grafana/helm-charts copy is no longer updated.

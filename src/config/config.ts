@@ -1,6 +1,6 @@
 // The lab's configuration: defaults, and validation that runs before any resource is declared.
 // Pure: index.ts reads the raw strings from Pulumi config and hands them here.
-import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "./alerting";
+import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
 
 export const CONFIG_NAMESPACE = "oncall-lab";
 

@@ -7,8 +7,8 @@ import {
     rotationShiftArgs,
     scheduleArgs,
     userIdOf,
-} from "../src/oncallObjects";
-import { Person, Rotation, Team } from "../src/team";
+} from "../src/oncall/objects";
+import { Person, Rotation, Team } from "../src/team/team";
 
 const person = (login: string, notificationRules: Person["notificationRules"]): Person => ({
     login, name: login.toUpperCase(), email: `${login}@oncall-lab.test`, notificationRules,

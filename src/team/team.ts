@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
+import { ESCALATION_STEP_TYPES, ESCALATION_WAIT_SECONDS, NOTIFICATION_RULE_TYPES, PERSONAL_WAIT_SECONDS } from "../oncall/vocabulary";
 
 export type NotificationRule =
     | { type: "notify_by_email" | "notify_by_telegram"; important: boolean }
@@ -50,7 +51,7 @@ export class TeamError extends Error {
     }
 }
 
-export const DEFAULT_TEAM_FILE = path.join(__dirname, "..", "values", "oncall-team.yaml");
+export const DEFAULT_TEAM_FILE = path.join(__dirname, "..", "..", "values", "oncall-team.yaml");
 
 /** Reads and validates a team file (YAML); problems, including YAML syntax errors, name the file. */
 export function loadTeamFile(file: string = DEFAULT_TEAM_FILE, now: Date = new Date()): Team {
@@ -86,30 +87,10 @@ export function notificationRulesFor(person: Person, telegramEnabled: boolean): 
 
 // --- OnCall 1.16.9 vocabulary and limits --------------------------------------------------------------------
 
-// engine/apps/alerts/models/escalation_policy.py, PUBLIC_STEP_CHOICES_MAP: every step type the public API accepts.
-const ONCALL_STEP_TYPES = [
-    "wait", "notify_on_call_from_schedule", "notify_persons", "notify_person_next_each_time", "notify_team_members",
-    "notify_user_group", "notify_whole_channel", "trigger_webhook", "notify_if_time_from_to",
-    "notify_if_num_alerts_in_window", "repeat_escalation", "resolve", "declare_incident",
-];
+// The lab's subset of OnCall's vocabulary (src/oncall/vocabulary.ts has OnCall's full lists and limits).
 const STEP_TYPES = ["notify_on_call_from_schedule", "wait", "notify_persons", "repeat_escalation"] as const;
 const NOTIFY_STEP_TYPES: readonly string[] = ["notify_on_call_from_schedule", "notify_persons"];
-// engine/apps/base/models/user_notification_policy.py: the built-in channels, then "notify_by_<backend id>" for
-// the messaging backends of engine/settings/base.py (mobile app, e-mail when SMTP is enabled, Mattermost,
-// personal webhook). There is no notify_by_msteams in OSS.
-const ONCALL_RULE_TYPES = [
-    "wait", "notify_by_slack", "notify_by_sms", "notify_by_phone_call", "notify_by_telegram", "notify_by_email",
-    "notify_by_mobile_app", "notify_by_mobile_app_critical", "notify_by_mattermost", "notify_by_webhook",
-];
 const RULE_TYPES = ["notify_by_email", "notify_by_telegram", "wait"] as const;
-
-// Escalation wait: DurationSecondsField(min_value=1 minute, max_value=24 hours) in
-// engine/apps/public_api/serializers/escalation_policies.py (any whole number of seconds in between).
-const ESCALATION_WAIT_MIN = 60;
-const ESCALATION_WAIT_MAX = 24 * 3600;
-// Personal wait: a ChoiceField over UserNotificationPolicy.DURATION_CHOICES (1, 5, 15, 30, 60 minutes) in
-// engine/apps/public_api/serializers/personal_notification_rules.py.
-const RULE_WAIT_CHOICES = [60, 300, 900, 1800, 3600];
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 7 * 86400 };
 // Go-style durations with whole numbers, plus d and w (which Go lacks): 30s, 5m, 1h30m, 1d, 2w.
@@ -307,10 +288,10 @@ export function validateTeam(raw: unknown, now: Date = new Date()): Team {
             const ruleWhere = `${where}.notificationRules[${j}]`;
             const rule = object(ruleEntry, ruleWhere, ["type", "duration"]);
             if (!rule) return;
-            const type = typeOf(rule, ruleWhere, RULE_TYPES, ONCALL_RULE_TYPES, RULE_KEYS);
+            const type = typeOf(rule, ruleWhere, RULE_TYPES, NOTIFICATION_RULE_TYPES, RULE_KEYS);
             if (type === "wait") {
                 const seconds = duration(rule, ruleWhere);
-                if (seconds && !RULE_WAIT_CHOICES.includes(seconds)) {
+                if (seconds && !PERSONAL_WAIT_SECONDS.includes(seconds)) {
                     problem(`${ruleWhere}.duration`, `must be one of 1m, 5m, 15m, 30m, 1h: the waits OnCall 1.16.9 offers in personal rules (got "${String(rule.duration)}")`);
                 }
                 notificationRules.push({ type, durationSeconds: seconds });
@@ -379,10 +360,10 @@ export function validateTeam(raw: unknown, now: Date = new Date()): Team {
             const where = `escalation.steps[${i}]`;
             const fields = object(entry, where, ["type", "duration", "persons"]);
             if (!fields) return;
-            const type = typeOf(fields, where, STEP_TYPES, ONCALL_STEP_TYPES, STEP_KEYS);
+            const type = typeOf(fields, where, STEP_TYPES, ESCALATION_STEP_TYPES, STEP_KEYS);
             if (type === "wait") {
                 const seconds = duration(fields, where);
-                if (seconds && (seconds < ESCALATION_WAIT_MIN || seconds > ESCALATION_WAIT_MAX)) {
+                if (seconds && (seconds < ESCALATION_WAIT_SECONDS.min || seconds > ESCALATION_WAIT_SECONDS.max)) {
                     problem(`${where}.duration`, `must be from 1m to 24h, the range OnCall 1.16.9 accepts for escalation waits (got "${String(fields.duration)}")`);
                 }
                 steps.push({ type, durationSeconds: seconds });

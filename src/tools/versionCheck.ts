@@ -1,8 +1,9 @@
 // What `npm run check:versions` looks up, and how it reads the answers. Pure: the requests are made by
 // scripts/check-versions.ts, which hands the answers (status, headers, bodies) to the functions here.
 import { parse } from "yaml";
-import { chartRepositories } from "./charts";
-import type { Values } from "./values";
+import { chartRepositories } from "../shared/charts";
+import type { Values } from "../shared/values";
+import { ONCALL_PLUGIN_ID } from "../oncall/vocabulary";
 
 /** The config defaults that name something to download (configDefaults in ./config has them all). */
 export interface VersionDefaults {
@@ -58,7 +59,6 @@ export interface CheckResult extends Finding {
     where: string;
 }
 
-export const ONCALL_PLUGIN_ID = "grafana-oncall-app";
 const GRAFANA_CATALOG = "https://grafana.com";
 const DOCKER_HUB_API = "registry-1.docker.io";
 

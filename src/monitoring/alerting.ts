@@ -2,6 +2,8 @@
 // Pure (no Pulumi) so the same objects feed the VMRule resource, the Alertmanager
 // values, and the tests that run them through Debian's vmalert and Alertmanager.
 
+import { HEARTBEAT_TIMEOUT_SECONDS } from "../oncall/vocabulary";
+
 export interface AlertingSettings {
     /** How often vmagent scrapes targets (Prometheus duration). */
     scrapeInterval: string;
@@ -23,7 +25,7 @@ export interface AlertingSettings {
     repeatInterval: string;
     /** Most alerts per webhook call; OnCall asks for fewer than 100 so requests stay small. */
     maxAlerts: number;
-    /** OnCall raises OnCallHeartBeatMissing when no ping arrives for this long; one of `heartbeatTimeouts`. */
+    /** OnCall raises OnCallHeartBeatMissing when no ping arrives for this long; one of `HEARTBEAT_TIMEOUT_SECONDS`. */
     heartbeatTimeoutSeconds: number;
     /** How often Alertmanager pings the heartbeat while the Watchdog fires; at most half the timeout. */
     heartbeatInterval: string;
@@ -44,8 +46,6 @@ export const defaultAlertingSettings: AlertingSettings = {
     heartbeatInterval: "1m",
 };
 
-/** The heartbeat timeouts OnCall's API accepts (IntegrationHeartBeat timeout choices). */
-export const heartbeatTimeouts: readonly number[] = [60, 120, 180, 300, 600, 900, 1800, 3600, 43200, 86400];
 
 /** One alerting rule, in the shape shared by VMRule `spec.groups[].rules` and vmalert rule files. */
 export interface AlertRule {
@@ -139,9 +139,9 @@ export function validateAlertingSettings(settings: AlertingSettings): void {
     if (!Number.isInteger(settings.maxAlerts) || settings.maxAlerts < 1 || settings.maxAlerts > 99) {
         throw new Error(`alerting setting maxAlerts must be an integer from 1 to 99, got ${settings.maxAlerts}`);
     }
-    if (!heartbeatTimeouts.includes(settings.heartbeatTimeoutSeconds)) {
+    if (!HEARTBEAT_TIMEOUT_SECONDS.includes(settings.heartbeatTimeoutSeconds)) {
         throw new Error(
-            `alerting setting heartbeatTimeoutSeconds must be one of OnCall's ${heartbeatTimeouts.join(", ")}, got ${settings.heartbeatTimeoutSeconds}`,
+            `alerting setting heartbeatTimeoutSeconds must be one of OnCall's ${HEARTBEAT_TIMEOUT_SECONDS.join(", ")}, got ${settings.heartbeatTimeoutSeconds}`,
         );
     }
     const heartbeatInterval = checkDuration("heartbeatInterval", settings.heartbeatInterval, "rejected");

@@ -15,7 +15,7 @@ import {
     type AlertmanagerUrls,
     buildAlertmanagerConfig,
     buildAlertRuleGroups,
-} from "../../src/alerting";
+} from "../../src/monitoring/alerting";
 
 export const requiredBinaries = ["victoria-metrics", "vmalert", "prometheus-alertmanager", "amtool"];
 export const installCommand = "apt-get install -y victoria-metrics prometheus-alertmanager";

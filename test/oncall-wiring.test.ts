@@ -16,7 +16,7 @@ import {
     OnCallWiringOutputs,
     oncallWiringProvider,
     pluginJsonData,
-} from "../src/oncallWiring";
+} from "../src/oncall/wiring/wiring";
 
 const provider = oncallWiringProvider as Required<typeof oncallWiringProvider>;
 const heartbeatProvider = oncallHeartbeatTimeoutProvider as Required<typeof oncallHeartbeatTimeoutProvider>;
@@ -115,7 +115,7 @@ interface FakeHeartbeat {
 
 /**
  * Grafana with the OnCall plugin, and the OnCall engine's public API, as far as the providers use them
- * (shapes from grafana/oncall v1.16.9: see the comment at the top of src/oncallWiring.ts).
+ * (shapes from grafana/oncall v1.16.9: see the comment at the top of src/oncall/wiring/wiring.ts).
  */
 class FakeCluster extends pulumi.CustomResource {
     constructor(name: string) {

@@ -2,9 +2,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkPins, type Fetch } from "../scripts/check-versions";
-import { chartRepositories } from "../src/charts";
-import { configDefaults } from "../src/config";
-import { loadValuesFile } from "../src/values";
+import { chartRepositories } from "../src/shared/charts";
+import { configDefaults } from "../src/config/config";
+import { loadValuesFile } from "../src/shared/values";
 import {
     chartIndexUrl,
     type CheckResult,
@@ -24,7 +24,7 @@ import {
     type PluginPin,
     summarize,
     tokenUrl,
-} from "../src/versionCheck";
+} from "../src/tools/versionCheck";
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "fixtures", "versions", name), "utf8");
 const indexText = fixture("index.yaml");

@@ -1,0 +1,61 @@
+// Helm values of the grafana/oncall chart.
+import { SmtpSettings } from "../config/config";
+import { loadValuesFile, mergeValues, Values } from "../shared/values";
+import { releaseNames } from "../shared/topology";
+
+export interface OnCallValuesInput {
+    /** host[:port] that OnCall builds its links from; the chart wants it without a scheme. */
+    baseUrl: string;
+    grafanaUrl: string;
+    nodePort: number;
+    /** grafana/oncall engine image tag: chart 1.16.5 runs the 1.16.9 engine (same templates). */
+    imageTag: string;
+    /** Secret holding SECRET_KEY and MIRAGE_SECRET_KEY (see ONCALL_APP_SECRET_KEYS). */
+    appSecretName: string;
+    postgresPassword: string;
+    redisPassword: string;
+    telegramBotToken?: string;
+    smtp?: SmtpSettings & { password?: string };
+}
+
+/** Keys of the secret that holds Django's SECRET_KEY and OnCall's MIRAGE_SECRET_KEY. */
+export const ONCALL_APP_SECRET_KEYS = { secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" } as const;
+
+export function oncallValues(input: OnCallValuesInput): Values {
+    if (/^[a-z]+:\/\//i.test(input.baseUrl)) {
+        throw new Error(`OnCall base_url must not have a scheme (got "${input.baseUrl}")`);
+    }
+    const telegram = input.telegramBotToken
+        ? { enabled: true, token: input.telegramBotToken }
+        : { enabled: false };
+    const smtp = input.smtp
+        ? {
+            enabled: true,
+            host: input.smtp.host,
+            port: input.smtp.port,
+            username: input.smtp.username ?? "",
+            password: input.smtp.password ?? "",
+            // The chart applies `default true` to this value, which turns a boolean false into true.
+            tls: input.smtp.tls ? "True" : "False",
+            fromEmail: input.smtp.fromEmail,
+        }
+        : { enabled: false };
+    return mergeValues(loadValuesFile("oncall.yaml"), {
+        fullnameOverride: releaseNames.oncall,
+        image: { tag: input.imageTag },
+        base_url: input.baseUrl,
+        externalGrafana: { url: input.grafanaUrl },
+        service: { nodePort: input.nodePort },
+        oncall: {
+            // Without existingSecret the chart generates both keys anew on every render, and each `helm upgrade`
+            // would make the data they encrypt in the database unreadable.
+            secrets: { existingSecret: input.appSecretName, ...ONCALL_APP_SECRET_KEYS },
+            telegram,
+            smtp,
+        },
+        // A laptop has no public https host for Telegram's webhook: poll instead.
+        telegramPolling: { enabled: telegram.enabled },
+        postgresql: { auth: { postgresPassword: input.postgresPassword } },
+        redis: { auth: { password: input.redisPassword } },
+    });
+}

@@ -1,0 +1,54 @@
+// What Grafana OnCall OSS 1.16.9 accepts, each list and limit written once with where it comes from
+// (paths in grafana/oncall at v1.16.9 unless said otherwise). Validation, builders and messages read them here,
+// as terraform-provider-grafana's internal/resources/oncall resources build their validators and descriptions
+// from one list.
+
+/** The plugin's id in Grafana (grafana-plugin/src/plugin.json). */
+export const ONCALL_PLUGIN_ID = "grafana-oncall-app";
+
+/** The only stack and org ids a self-hosted engine accepts from the plugin (engine/settings/base.py SELF_HOSTED_SETTINGS). */
+export const SELF_HOSTED_IDS = { stackId: 5, orgId: 100 } as const;
+
+/** Heartbeat timeouts, in seconds (engine/apps/heartbeat/models.py TIMEOUT_CHOICES). */
+export const HEARTBEAT_TIMEOUT_SECONDS: readonly number[] = [60, 120, 180, 300, 600, 900, 1800, 3600, 43200, 86400];
+
+/**
+ * Escalation "wait": DurationSecondsField(min_value=1 minute, max_value=24 hours), any whole number of seconds
+ * between (engine/apps/public_api/serializers/escalation_policies.py; the provider's IntBetween agrees).
+ */
+export const ESCALATION_WAIT_SECONDS = { min: 60, max: 86_400 } as const;
+
+/**
+ * Personal "wait": a ChoiceField over UserNotificationPolicy.DURATION_CHOICES, 1, 5, 15, 30 and 60 minutes
+ * (engine/apps/public_api/serializers/personal_notification_rules.py).
+ */
+export const PERSONAL_WAIT_SECONDS: readonly number[] = [60, 300, 900, 1800, 3600];
+
+/** EscalationChain.name is a CharField(max_length=100), unique per organization (engine/apps/alerts/models/escalation_chain.py). */
+export const ESCALATION_CHAIN_NAME_MAX = 100;
+
+/** Every escalation step type the public API accepts (engine/apps/alerts/models/escalation_policy.py PUBLIC_STEP_CHOICES_MAP). */
+export const ESCALATION_STEP_TYPES = [
+    "wait", "notify_on_call_from_schedule", "notify_persons", "notify_person_next_each_time", "notify_team_members",
+    "notify_user_group", "notify_whole_channel", "trigger_webhook", "notify_if_time_from_to",
+    "notify_if_num_alerts_in_window", "repeat_escalation", "resolve", "declare_incident",
+] as const;
+
+/**
+ * Every personal notification rule type: the built-in channels, then "notify_by_<backend id>" for the messaging
+ * backends of engine/settings/base.py (mobile app, e-mail when SMTP is enabled, Mattermost, personal webhook)
+ * (engine/apps/base/models/user_notification_policy.py). There is no notify_by_msteams in OSS.
+ */
+export const NOTIFICATION_RULE_TYPES = [
+    "wait", "notify_by_slack", "notify_by_sms", "notify_by_phone_call", "notify_by_telegram", "notify_by_email",
+    "notify_by_mobile_app", "notify_by_mobile_app_critical", "notify_by_mattermost", "notify_by_webhook",
+] as const;
+
+/** Public API token names: ApiAuthToken.name is a CharField(max_length=50) (engine/apps/auth_token/models/api_auth_token.py). */
+export const API_TOKEN_NAME_MAX = 50;
+
+/** Tokens one user may hold (engine/apps/api/views/public_api_tokens.py MAX_PUBLIC_API_TOKENS_PER_USER). */
+export const MAX_API_TOKENS_PER_USER = 5;
+
+/** With accessControlOnCall off only these roles can be paged (engine/apps/api/permissions.py). */
+export const PAGEABLE_ROLES: readonly string[] = ["admin", "editor"];
