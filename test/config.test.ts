@@ -102,6 +102,33 @@ describe("validateConfig", () => {
         expect(problemsOf({ smtpHost: "smtp.example.com", smtpFromEmail: "nobody" })[0]).toContain("must be an e-mail address");
     });
 
+    it("reads durations with the lab's one grammar and names every bad one by its key", () => {
+        expect(validateConfig({ targetDownFor: "1h30m", crashLoopFor: "0" }).alerting).toMatchObject({ targetDownFor: "1h30m", crashLoopFor: "0" });
+        // Units out of order passed the old pattern and were refused later, under another name, one at a time.
+        expect(problemsOf({ targetDownFor: "1s1m", crashLoopFor: "1.5m" })).toEqual([
+            expect.stringMatching(/^oncall-lab:targetDownFor must be a duration such as 30s, 5m or 1h30m \(.*largest first.*got "1s1m"\)$/),
+            expect.stringMatching(/^oncall-lab:crashLoopFor must be a duration .*got "1.5m"\)$/),
+        ]);
+    });
+
+    it("refuses smtpPort and smtpTls set without smtpHost", () => {
+        expect(problemsOf({ smtpPort: "2525", smtpTls: "false" })).toEqual([
+            "oncall-lab:smtpPort is set but oncall-lab:smtpHost is not: set smtpHost too",
+            "oncall-lab:smtpTls is set but oncall-lab:smtpHost is not: set smtpHost too",
+        ]);
+    });
+
+    it("takes Pulumi.yaml's defaults, which the Pulumi CLI passes as set keys, as not set", () => {
+        // The CLI merges every project default into the stack config it gives the program, formatted with Go's %v
+        // (pulumi/pulumi sdk/go/common/workspace/config.go, ValidateStackConfigAndMergeProjectConfig).
+        const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+        const merged = Object.fromEntries(
+            Object.entries(project.config as Record<string, { default: unknown }>).map(([name, spec]) => [name, String(spec.default)]),
+        );
+        expect(merged).toMatchObject({ smtpPort: "587", smtpTls: "true" });
+        expect(validateConfig(merged).smtp).toBeUndefined();
+    });
+
     it("reports every problem at once, and how to fix them", () => {
         let error: unknown;
         try {

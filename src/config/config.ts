@@ -1,6 +1,7 @@
 // The lab's configuration: defaults, and validation that runs before any resource is declared.
 // Pure: index.ts reads the raw strings from Pulumi config and hands them here.
 import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
+import { durationProblem } from "../shared/duration";
 
 export const CONFIG_NAMESPACE = "oncall-lab";
 
@@ -74,7 +75,6 @@ export class ConfigError extends Error {
 
 const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
 // An image reference is a name, an optional :tag and an optional @digest.
 const IMAGE_NAME = "[a-z0-9]+([._\\/-][a-z0-9]+)*";
 const TAG = "[\\w][\\w.-]{0,127}";
@@ -85,12 +85,12 @@ const IMAGE_TAG = new RegExp(`^${TAG}$`);
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
-/** Validates raw config strings (undefined = not set) and returns typed settings; reports every problem at once. */
-export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<SecretKey> = new Set()): LabConfig {
-    const problems: string[] = [];
-    const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
+const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
+type TextKey = keyof typeof configDefaults | "smtpHost" | "smtpUsername" | "smtpFromEmail";
 
-    const text = (name: keyof typeof configDefaults | "smtpHost" | "smtpUsername" | "smtpFromEmail", pattern: RegExp, allowed: string): string | undefined => {
+/** Readers of raw config values (or their defaults) that add a problem, named by its key, for each bad one. */
+function readers(raw: RawConfig, problems: string[]) {
+    const text = (name: TextKey, pattern: RegExp, allowed: string): string | undefined => {
         const value = raw[name] ?? (configDefaults as Record<string, unknown>)[name];
         if (value === undefined) return undefined;
         const str = String(value);
@@ -110,15 +110,23 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
         if (value !== "true" && value !== "false") problems.push(`${key(name)} must be true or false (got "${value}")`);
         return value === "true";
     };
+    // The lab's one duration grammar (src/shared/duration.ts), so that what passes here also passes vmalert.
+    const duration = (name: "targetDownFor" | "crashLoopFor"): string => {
+        const value = raw[name] ?? configDefaults[name];
+        const problem = durationProblem(value);
+        if (problem) problems.push(`${key(name)} ${problem}`);
+        return value;
+    };
+    return { text, integer, bool, duration };
+}
 
-    const clusterName = text("clusterName", DNS_1123_LABEL, "a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit")!;
-    if (clusterName.length > 50) problems.push(`${key("clusterName")} must be at most 50 characters (got ${clusterName.length})`);
-    const kindNodeImage = text("kindNodeImage", IMAGE_PINNED_BY_DIGEST, "an image reference pinned by digest, such as kindest/node:v1.37.0@sha256:<digest>")!;
+type Readers = ReturnType<typeof readers>;
 
+function hostPortsOf(read: Readers, problems: string[]) {
     const hostPorts = {
-        grafanaHostPort: integer("grafanaHostPort", 1024, 65535),
-        oncallHostPort: integer("oncallHostPort", 1024, 65535),
-        mailHostPort: integer("mailHostPort", 1024, 65535),
+        grafanaHostPort: read.integer("grafanaHostPort", 1024, 65535),
+        oncallHostPort: read.integer("oncallHostPort", 1024, 65535),
+        mailHostPort: read.integer("mailHostPort", 1024, 65535),
     };
     const portNames = Object.keys(hostPorts) as Array<keyof typeof hostPorts>;
     portNames.forEach((name, i) => {
@@ -128,25 +136,16 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
             }
         }
     });
+    return hostPorts;
+}
 
-    const semver = "a chart version such as 1.2.3";
-    const chartVersions = {
-        vmStack: text("vmStackChartVersion", SEMVER, semver)!,
-        grafana: text("grafanaChartVersion", SEMVER, semver)!,
-        oncall: text("oncallChartVersion", SEMVER, semver)!,
-    };
-    const grafanaImageTag = text("grafanaImageTag", SEMVER, "a Grafana version such as 11.6.0")!;
-    const oncallImageTag = text("oncallImageTag", IMAGE_TAG, "an image tag of grafana/oncall such as v1.16.9")!;
-    const oncallPluginVersion = text("oncallPluginVersion", SEMVER, "a plugin version such as 1.16.9")!;
-    const mailpitImage = text("mailpitImage", IMAGE_REF, "an image reference such as axllent/mailpit:v1.30.5")!;
-
-    const durationText = "a duration such as 30s, 5m or 1h";
+function alertingOf(read: Readers, problems: string[]): AlertingSettings {
     const alerting: AlertingSettings = {
         ...defaultAlertingSettings,
-        severity: text("alertSeverity", /^[a-z][a-z0-9_-]*$/, "a lowercase label value such as critical")!,
-        targetDownFor: text("targetDownFor", DURATION, durationText)!,
-        crashLoopFor: text("crashLoopFor", DURATION, durationText)!,
-        diskFreePercent: integer("diskFreePercent", 1, 99),
+        severity: read.text("alertSeverity", /^[a-z][a-z0-9_-]*$/, "a lowercase label value such as critical")!,
+        targetDownFor: read.duration("targetDownFor"),
+        crashLoopFor: read.duration("crashLoopFor"),
+        diskFreePercent: read.integer("diskFreePercent", 1, 99),
     };
     if (problems.length === 0) {
         // The rule builders' own checks, so that they too fail here rather than midway through the program.
@@ -156,24 +155,51 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
             problems.push((err as Error).message);
         }
     }
+    return alerting;
+}
 
-    const smtpHost = text("smtpHost", HOSTNAME, "a host name such as smtp.example.com");
-    const smtpUsername = raw.smtpUsername;
-    const smtpFromEmail = text("smtpFromEmail", EMAIL, "an e-mail address such as oncall@example.com");
-    const smtpPort = integer("smtpPort", 1, 65535);
-    const smtpTls = bool("smtpTls");
-    let smtp: SmtpSettings | undefined;
-    if (smtpHost !== undefined) {
-        if (smtpFromEmail === undefined) problems.push(`${key("smtpFromEmail")} is required when ${key("smtpHost")} is set`);
-        smtp = { host: smtpHost, port: smtpPort, username: smtpUsername, fromEmail: smtpFromEmail ?? "", tls: smtpTls };
-    } else {
-        for (const name of ["smtpUsername", "smtpFromEmail"] as const) {
-            if (raw[name] !== undefined) problems.push(`${key(name)} is set but ${key("smtpHost")} is not: set smtpHost too`);
-        }
-        if (presentSecrets.has("smtpPassword")) {
-            problems.push(`${key("smtpPassword")} is set but ${key("smtpHost")} is not: set smtpHost too`);
-        }
+function smtpOf(raw: RawConfig, presentSecrets: ReadonlySet<SecretKey>, read: Readers, problems: string[]): SmtpSettings | undefined {
+    const host = read.text("smtpHost", HOSTNAME, "a host name such as smtp.example.com");
+    const fromEmail = read.text("smtpFromEmail", EMAIL, "an e-mail address such as oncall@example.com");
+    const port = read.integer("smtpPort", 1, 65535);
+    const tls = read.bool("smtpTls");
+    if (host !== undefined) {
+        if (fromEmail === undefined) problems.push(`${key("smtpFromEmail")} is required when ${key("smtpHost")} is set`);
+        return { host, port, username: raw.smtpUsername, fromEmail: fromEmail ?? "", tls };
     }
+    // The Pulumi CLI hands the program Pulumi.yaml's defaults as if they were set (smtpPort 587, smtpTls true),
+    // so a key at its default value counts as not set: it changes nothing anyway. A bad value is reported above.
+    const setWithoutHost = [
+        ...(["smtpUsername", "smtpFromEmail"] as const).filter((name) => raw[name] !== undefined),
+        ...(Number.isInteger(port) && port !== configDefaults.smtpPort ? ["smtpPort"] : []),
+        ...(raw.smtpTls === String(!configDefaults.smtpTls) ? ["smtpTls"] : []),
+        ...(presentSecrets.has("smtpPassword") ? ["smtpPassword"] : []),
+    ];
+    for (const name of setWithoutHost) problems.push(`${key(name)} is set but ${key("smtpHost")} is not: set smtpHost too`);
+    return undefined;
+}
+
+/** Validates raw config strings (undefined = not set) and returns typed settings; reports every problem at once. */
+export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<SecretKey> = new Set()): LabConfig {
+    const problems: string[] = [];
+    const read = readers(raw, problems);
+
+    const clusterName = read.text("clusterName", DNS_1123_LABEL, "a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit")!;
+    if (clusterName.length > 50) problems.push(`${key("clusterName")} must be at most 50 characters (got ${clusterName.length})`);
+    const kindNodeImage = read.text("kindNodeImage", IMAGE_PINNED_BY_DIGEST, "an image reference pinned by digest, such as kindest/node:v1.37.0@sha256:<digest>")!;
+    const hostPorts = hostPortsOf(read, problems);
+    const semver = "a chart version such as 1.2.3";
+    const chartVersions = {
+        vmStack: read.text("vmStackChartVersion", SEMVER, semver)!,
+        grafana: read.text("grafanaChartVersion", SEMVER, semver)!,
+        oncall: read.text("oncallChartVersion", SEMVER, semver)!,
+    };
+    const grafanaImageTag = read.text("grafanaImageTag", SEMVER, "a Grafana version such as 11.6.0")!;
+    const oncallImageTag = read.text("oncallImageTag", IMAGE_TAG, "an image tag of grafana/oncall such as v1.16.9")!;
+    const oncallPluginVersion = read.text("oncallPluginVersion", SEMVER, "a plugin version such as 1.16.9")!;
+    const mailpitImage = read.text("mailpitImage", IMAGE_REF, "an image reference such as axllent/mailpit:v1.30.5")!;
+    const alerting = alertingOf(read, problems);
+    const smtp = smtpOf(raw, presentSecrets, read, problems);
 
     for (const name of Object.keys(raw)) {
         if (!CONFIG_KEYS.includes(name) && raw[name] !== undefined) {

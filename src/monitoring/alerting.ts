@@ -3,6 +3,10 @@
 // values, and the tests that run them through Debian's vmalert and Alertmanager.
 
 import { HEARTBEAT_TIMEOUT_SECONDS } from "../oncall/vocabulary";
+import { durationSeconds } from "../shared/duration";
+
+// The smoke test, bench:alert and the alert-path tests read the settings' durations with the lab's grammar.
+export { durationSeconds };
 
 export interface AlertingSettings {
     /** How often vmagent scrapes targets (Prometheus duration). */
@@ -82,21 +86,6 @@ const nodePressureFor = "5m";
 // One Alertmanager group becomes one OnCall alert group (OnCall groups by groupKey),
 // so group per alert type and namespace.
 const alertGroupBy = ["alertname", "namespace"];
-
-const durationPattern = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-const secondsPerUnit = [365 * 86400, 7 * 86400, 86400, 3600, 60, 1, 0.001];
-
-/** Seconds in a Prometheus duration ("30s", "1m", "1h30m", "500ms", "0"). Throws on anything else. */
-export function durationSeconds(duration: string): number {
-    if (duration === "0") return 0;
-    const match = duration === "" ? null : durationPattern.exec(duration);
-    if (!match) {
-        throw new Error(
-            `"${duration}" is not a Prometheus duration: use units in the order y, w, d, h, m, s, ms, e.g. 30s, 1m or 1h30m`,
-        );
-    }
-    return match.slice(1).reduce((total, amount, unit) => total + Number(amount ?? 0) * secondsPerUnit[unit], 0);
-}
 
 function checkDuration(setting: keyof AlertingSettings, value: string, zero: "allowed" | "rejected"): number {
     let seconds: number;
