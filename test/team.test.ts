@@ -3,7 +3,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DEFAULT_TEAM_FILE, localTimeToInstant, loadTeamFile, notificationRulesFor, Person, TeamError, validateTeam } from "../src/team/team";
+import { DEFAULT_TEAM_FILE, loadTeamFile, notificationRulesFor, Person, TeamError, validateTeam } from "../src/team/team";
+import { localTimeToInstant } from "../src/team/time";
 
 const NOW = new Date("2026-03-15T12:00:00Z");
 
@@ -78,11 +79,15 @@ describe("validateTeam", () => {
         ["a login with a space", (r) => (r.people[0].login = "alice smith"), 'people[0].login must be a Grafana login of lowercase letters'],
         ["a login that is an e-mail", (r) => (r.people[0].login = "alice@oncall-lab.test"), "people[0].login must be a Grafana login"],
         ["the admin login", (r) => (r.people[0].login = "admin"), "people[0].login \"admin\" is the lab's Grafana admin user"],
-        ["a duration that is not one", (r) => (r.escalation.steps[1].duration = "5 minutes"), 'escalation.steps[1].duration must be a duration such as 5m or 1h (got "5 minutes")'],
-        ["a duration given as a number", (r) => (r.escalation.steps[1].duration = 300), "escalation.steps[1].duration must be a duration such as 5m or 1h (got 300)"],
+        ["a duration that is not one", (r) => (r.escalation.steps[1].duration = "5 minutes"), 'escalation.steps[1].duration must be a duration such as 30s, 5m or 1h30m (whole numbers with units y, w, d, h, m, s, ms, largest first, each at most once; got "5 minutes")'],
+        ["a duration with its units out of order", (r) => (r.escalation.steps[1].duration = "1s1m"), 'escalation.steps[1].duration must be a duration such as 30s, 5m or 1h30m (whole numbers with units y, w, d, h, m, s, ms, largest first, each at most once; got "1s1m")'],
+        ["a personal wait with its units out of order", (r) => (r.people[0].notificationRules[1].duration = "0s5m"), 'people[0].notificationRules[1].duration must be a duration such as 30s, 5m or 1h30m'],
+        ["a duration given as a number", (r) => (r.escalation.steps[1].duration = 300), "escalation.steps[1].duration must be a duration such as 30s, 5m or 1h30m (whole numbers with units y, w, d, h, m, s, ms, largest first, each at most once; got 300)"],
         ["a missing wait duration", (r) => delete r.escalation.steps[1].duration, "escalation.steps[1].duration is required"],
-        ["an escalation wait under a minute", (r) => (r.escalation.steps[1].duration = "30s"), 'escalation.steps[1].duration must be from 1m to 24h, the range OnCall 1.16.9 accepts for escalation waits (got "30s")'],
-        ["an escalation wait over a day", (r) => (r.escalation.steps[1].duration = "1d1h"), "escalation.steps[1].duration must be from 1m to 24h"],
+        ["an escalation wait under a minute", (r) => (r.escalation.steps[1].duration = "30s"), 'escalation.steps[1].duration must be from 1m to 1d, the range OnCall 1.16.9 accepts for escalation waits (got "30s")'],
+        ["an escalation wait over a day", (r) => (r.escalation.steps[1].duration = "1d1h"), "escalation.steps[1].duration must be from 1m to 1d"],
+        ["an escalation wait of part seconds", (r) => (r.escalation.steps[1].duration = "1m500ms"), 'escalation.steps[1].duration must be whole seconds: OnCall stores escalation waits in seconds (got "1m500ms")'],
+        ["an escalation chain name OnCall cannot store", (r) => (r.escalation.name = "x".repeat(101)), "escalation.name must be at most 100 characters, OnCall's limit for escalation chain names"],
         ["a personal wait OnCall does not offer", (r) => (r.people[0].notificationRules[1].duration = "10m"), 'people[0].notificationRules[1].duration must be one of 1m, 5m, 15m, 30m, 1h: the waits OnCall 1.16.9 offers in personal rules (got "10m")'],
         ["a bad time zone", (r) => (r.rotation.timeZone = "Europe/Atlantis"), 'rotation.timeZone must be an IANA time zone such as Europe/Berlin or UTC (got "Europe/Atlantis")'],
         ["an offset for a time zone", (r) => (r.rotation.timeZone = "+01:00"), "rotation.timeZone must be an IANA time zone"],

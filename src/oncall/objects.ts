@@ -2,7 +2,8 @@
 // generic in the id type: the component passes Outputs (ids of resources and of OnCall users that exist only
 // once the wiring has run), the tests pass strings. Limits are OnCall OSS 1.16.9's public API
 // (engine/apps/public_api/serializers) and the provider's schema (internal/resources/oncall).
-import { EscalationStep, isTimeZone, localTimeToInstant, notificationRulesFor, Person, Rotation, Team } from "../team/team";
+import { EscalationStep, notificationRulesFor, Person, Rotation, Team } from "../team/team";
+import { isTimeZone, localTimeToInstant } from "../team/time";
 import { ESCALATION_CHAIN_NAME_MAX, ESCALATION_WAIT_SECONDS, PERSONAL_WAIT_SECONDS } from "./vocabulary";
 
 /** OnCall user id per login. */
