@@ -89,13 +89,13 @@ const escalationWait = duration((s) => {
 const ruleOptions = [
     option("notify_by_email", {}, () => ruleKeys),
     option("notify_by_telegram", {}, () => ruleKeys),
-    option("wait", { duration: personalWait }, () => ruleKeys),
+    option("wait", { duration: personalWait.describe(`One of ${PERSONAL_WAIT_SECONDS.map(formatDuration).join(", ")}.`) }, () => ruleKeys),
 ] as const;
 const ruleKeys = keysOf(ruleOptions);
 
 const stepOptions = [
     option("notify_on_call_from_schedule", {}, () => stepKeys),
-    option("wait", { duration: escalationWait }, () => stepKeys),
+    option("wait", { duration: escalationWait.describe(`From ${formatDuration(ESCALATION_WAIT_SECONDS.min)} to ${formatDuration(ESCALATION_WAIT_SECONDS.max)}.`) }, () => stepKeys),
     option("notify_persons", { persons: list(login(), "must list at least one login").describe("Logins from people.") }, () => stepKeys),
     option("repeat_escalation", {}, () => stepKeys),
 ] as const;
@@ -151,15 +151,18 @@ const teamShape = {
     rotation: mapping(rotationShape, knownKeys(rotationShape)),
     escalation: mapping(escalationShape, knownKeys(escalationShape)),
 };
-export const teamFileSchema = mapping(teamShape, knownKeys(teamShape), "is empty");
+export const teamFileSchema = mapping(teamShape, knownKeys(teamShape), "is empty").meta({
+    title: "oncall-lab on-call team",
+    description: "values/oncall-team.yaml: people, their rotation and the escalation chain (Grafana OnCall OSS 1.16.9 types).",
+});
 
 /** The team file as written (durations as text). */
 export type TeamFile = z.infer<typeof teamFileSchema>;
 
-/** The JSON schema of the team file, for editors (draft-07: what yaml-language-server checks with). */
-export function teamJsonSchema(): Record<string, unknown> {
-    return {
-        ...z.toJSONSchema(teamFileSchema, { target: "draft-07", io: "input" }),
-        title: "oncall-lab on-call team (values/oncall-team.yaml)",
-    };
+/**
+ * values/oncall-team.schema.json as `npm run schema:team` writes it: for editors, in draft-07, the draft
+ * yaml-language-server checks with. Checks that need code (a wait OnCall offers, known time zones) are not in it.
+ */
+export function teamJsonSchemaText(): string {
+    return `${JSON.stringify(z.toJSONSchema(teamFileSchema, { target: "draft-07", io: "input" }), null, 2)}\n`;
 }

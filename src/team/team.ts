@@ -52,6 +52,8 @@ export class TeamError extends Error {
 }
 
 export const DEFAULT_TEAM_FILE = path.join(__dirname, "..", "..", "values", "oncall-team.yaml");
+/** The team file's JSON schema, generated from schema.ts (`npm run schema:team`). */
+export const TEAM_SCHEMA_FILE = path.join(__dirname, "..", "..", "values", "oncall-team.schema.json");
 
 /** Reads and validates a team file (YAML); problems, including YAML syntax errors, name the file. */
 export function loadTeamFile(file: string = DEFAULT_TEAM_FILE, now: Date = new Date()): Team {
