@@ -1,6 +1,7 @@
 // The on-call team as data (values/oncall-team.yaml): people, one rotation and the escalation chain for paging
-// alerts, validated before any resource is declared. Every problem is collected and reported at once, each named
-// by its path in the file. Pure: the program turns the result into Grafana users and OnCall objects.
+// alerts, validated before any resource is declared: its shape by the zod schema (schema.ts), what needs several
+// values by the rules (rules.ts). Every problem is collected and reported at once, each named by its path in the
+// file, in the file's order. Pure: the program turns the result into Grafana users and OnCall objects.
 // Rule and step type names are OnCall's own public API names, so that users can look them up; the limits checked
 // here are those of Grafana OnCall OSS 1.16.9.
 import * as fs from "node:fs";
