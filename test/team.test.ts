@@ -86,7 +86,7 @@ describe("validateTeam", () => {
         ["a missing wait duration", (r) => delete r.escalation.steps[1].duration, "escalation.steps[1].duration is required"],
         ["an escalation wait under a minute", (r) => (r.escalation.steps[1].duration = "30s"), 'escalation.steps[1].duration must be from 1m to 1d, the range OnCall 1.16.9 accepts for escalation waits (got "30s")'],
         ["an escalation wait over a day", (r) => (r.escalation.steps[1].duration = "1d1h"), "escalation.steps[1].duration must be from 1m to 1d"],
-        ["an escalation wait of part seconds", (r) => (r.escalation.steps[1].duration = "1m500ms"), 'escalation.steps[1].duration must be whole seconds: OnCall stores escalation waits in seconds (got "1m500ms")'],
+        ["an escalation wait of part seconds", (r) => (r.escalation.steps[1].duration = "1m500ms"), 'escalation.steps[1].duration must be whole seconds: OnCall 1.16.9 drops fractions of a second from escalation waits (got "1m500ms")'],
         ["an escalation chain name OnCall cannot store", (r) => (r.escalation.name = "x".repeat(101)), "escalation.name must be at most 100 characters, OnCall's limit for escalation chain names"],
         ["a personal wait OnCall does not offer", (r) => (r.people[0].notificationRules[1].duration = "10m"), 'people[0].notificationRules[1].duration must be one of 1m, 5m, 15m, 30m, 1h: the waits OnCall 1.16.9 offers in personal rules (got "10m")'],
         ["a bad time zone", (r) => (r.rotation.timeZone = "Europe/Atlantis"), 'rotation.timeZone must be an IANA time zone such as Europe/Berlin or UTC (got "Europe/Atlantis")'],

@@ -16,7 +16,7 @@ const HOUR = 3600;
 const DAY = 24 * HOUR;
 const WEEK = 7 * DAY;
 
-export const show = (value: unknown) => JSON.stringify(value) ?? String(value);
+const show = (value: unknown) => JSON.stringify(value) ?? String(value);
 const seconds = (duration: string) => parseDuration(duration)! / 1000;
 
 /** "is required" when the key is missing, else what the value must be. */
@@ -43,6 +43,7 @@ const knownKeys = (shape: z.ZodRawShape) => () => `is not a known key (known: ${
 /** A duration in the lab's grammar that `check` accepts (it returns why not, from the value in seconds). */
 function duration(check: (seconds: number) => string | undefined) {
     return z.string(required((input) => durationProblem(input)!))
+        // The pattern is also what the JSON schema gives editors.
         .regex(new RegExp(DURATION_PATTERN), { error: (issue) => durationProblem(issue.input), abort: true })
         .superRefine((value, ctx) => {
             // Past the pattern only a duration too long for Prometheus is left to refuse.
@@ -83,7 +84,8 @@ const personalWait = duration((s) => PERSONAL_WAIT_SECONDS.includes(s) ? undefin
 const escalationWait = duration((s) => {
     const { min, max } = ESCALATION_WAIT_SECONDS;
     if (s < min || s > max) return `must be from ${formatDuration(min)} to ${formatDuration(max)}, the range OnCall 1.16.9 accepts for escalation waits`;
-    return Number.isInteger(s) ? undefined : "must be whole seconds: OnCall stores escalation waits in seconds";
+    // DurationSecondsField drops fractions: timedelta(seconds=int(value)) (engine/common/api_helpers/custom_fields.py).
+    return Number.isInteger(s) ? undefined : "must be whole seconds: OnCall 1.16.9 drops fractions of a second from escalation waits";
 });
 
 const ruleOptions = [
