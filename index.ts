@@ -93,7 +93,7 @@ const grafana = new Grafana("grafana", {
     publicUrl: grafanaPublicUrl,
     oncallInClusterUrl,
     sidecarNamespaces: [namespaces.monitoring],
-}, { ...inCluster, dependsOn: [clusterDns] });
+}, inCluster);
 
 const oncall = new OnCall("oncall", {
     namespace: namespaces.oncall,
@@ -105,7 +105,7 @@ const oncall = new OnCall("oncall", {
     telegramBotToken,
     smtp: lab.smtp ?? localMailboxSmtp,
     smtpPassword: lab.smtp ? smtpPassword : undefined,
-}, { ...inCluster, dependsOn: [clusterDns] });
+}, inCluster);
 
 // The people of the team file, as Grafana users (OnCall learns its users from Grafana).
 const teamUsers = new TeamUsers("team-users", {
@@ -127,7 +127,8 @@ const wiring = new OnCallWiring("oncall-wiring", {
     clusterId: kind.clusterId,
     userLogins: teamUsers.logins,
     readyTimeoutSeconds: 600,
-}, { dependsOn: [grafana, oncall, ...teamUsers.users], deletedWith: kind.cluster });
+    // The engine calls Grafana on the public URL as soon as the plugin is connected: the rewrite must be in place.
+}, { dependsOn: [grafana, oncall, ...teamUsers.users, clusterDns], deletedWith: kind.cluster });
 
 // Who is on call, how they are told, and the integration Alertmanager sends to.
 const onCallTeam = new OnCallTeam("oncall-team", {

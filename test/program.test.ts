@@ -22,6 +22,7 @@ beforeAll(async () => {
 
 const components = {
     kind: "oncall-lab:index:KindCluster",
+    "cluster-dns": "oncall-lab:index:ClusterDns",
     mailpit: "oncall-lab:index:Mailpit",
     grafana: "oncall-lab:index:Grafana",
     oncall: "oncall-lab:index:OnCall",
@@ -59,7 +60,7 @@ describe("resource graph", () => {
         expect(provider.type).toBe("pulumi:providers:kubernetes");
         expect(reveal(provider.inputs.kubeconfig)).toBe(FAKE_KUBECONFIG);
         const kubernetesObjects = all().filter(isKubernetesObject);
-        expect(kubernetesObjects.length).toBe(13);
+        expect(kubernetesObjects.length).toBe(15);
         for (const object of kubernetesObjects) {
             expect(object.provider, object.name).toMatch(/pulumi:providers:kubernetes::kubernetes::kubernetes-id$/);
         }
@@ -71,6 +72,7 @@ describe("resource graph", () => {
         }
         expect(get("oncall-wiring").opts.dependsOn).toEqual([
             get("grafana").resource, get("oncall").resource, get("team-users-alice").resource, get("team-users-bob").resource,
+            get("cluster-dns").resource,
         ]);
         expect(get("team-users").opts.dependsOn).toEqual([get("grafana").resource]);
         // The stack's release must not need the integration URL; only its config secret does.
@@ -125,7 +127,7 @@ describe("what the state holds", () => {
         const cluster = get("kind-cluster").resource;
         const inCluster = all().filter(r =>
             isKubernetesObject(r) || isOnCallObject(r) || isGrafanaUser(r) || r.type.startsWith("pulumi-nodejs:dynamic:Resource"));
-        expect(inCluster.length).toBe(13 + 11 + 2 + 2);
+        expect(inCluster.length).toBe(15 + 11 + 2 + 2);
         for (const resource of inCluster) {
             expect(resource.opts.deletedWith, resource.name).toBe(cluster);
         }
@@ -256,7 +258,7 @@ describe("on-call as code", () => {
 
 describe("wiring", () => {
     it("exports where to go and how to connect", async () => {
-        expect(await valueOf(run.program.grafanaUrl)).toBe("http://127.0.0.1:3300");
+        expect(await valueOf(run.program.grafanaUrl)).toBe("http://grafana.oncall-lab.localhost:3300");
         expect(await valueOf(run.program.oncallUrl)).toBe("http://127.0.0.1:8880");
         expect(await valueOf(run.program.mailUrl)).toBe("http://127.0.0.1:8025");
         expect(await valueOf(run.program.kubectlContext)).toBe("kind-oncall-lab");
@@ -266,35 +268,52 @@ describe("wiring", () => {
         expect(await valueOf(run.program.alertSeverity)).toBe("critical");
     });
 
-    it("points Grafana's plugin at the OnCall engine service and OnCall back at Grafana's service", () => {
+    it("gives each consumer the URL it reaches: Grafana's one public URL in the cluster and in links, 127.0.0.1 on the laptop", () => {
         const grafana = reveal(get("grafana-release").inputs.values) as any;
         const oncall = reveal(get("oncall-release").inputs.values) as any;
         const provisioning = parse((get("grafana-oncall-app-provisioning").inputs.data as Record<string, string>)["grafana-oncall-app.yaml"]);
-        const jsonData = provisioning.apps[0].jsonData;
-
-        // The engine service is `<oncall fullname>-engine` in OnCall's namespace, port 8080.
-        expect(jsonData.onCallApiUrl).toBe(`http://${oncall.fullnameOverride}-engine.oncall.svc.cluster.local:${oncall.service.port}`);
-        // Grafana's service is its fullname in Grafana's namespace, port 80.
-        expect(jsonData.grafanaUrl).toBe(`http://${grafana.fullnameOverride}.grafana.svc.cluster.local`);
-        expect(grafana.service.port).toBe(80);
-        expect(oncall.externalGrafana.url).toBe(jsonData.grafanaUrl);
-        expect(grafana.extraConfigmapMounts[0].configMap).toBe((get("grafana-oncall-app-provisioning").inputs.metadata as any).name);
-    });
-
-    it("connects the plugin through the host ports Kind publishes", () => {
-        const grafana = reveal(get("grafana-release").inputs.values) as any;
-        const oncall = reveal(get("oncall-release").inputs.values) as any;
         const wiring = reveal(get("oncall-wiring-connection").inputs) as any;
         const ports = get("kind-cluster").inputs.portMappings as { containerPort: number; hostPort: number }[];
         const hostPortOf = (nodePort: number) => ports.find(p => p.containerPort === nodePort)?.hostPort;
+        const grafanaPublic = `http://grafana.oncall-lab.localhost:${hostPortOf(grafana.service.nodePort)}`;
+        const grafanaLocal = `http://127.0.0.1:${hostPortOf(grafana.service.nodePort)}`;
+        const oncallPublic = `http://127.0.0.1:${hostPortOf(oncall.service.nodePort)}`;
+        // The engine service is `<oncall fullname>-engine` in OnCall's namespace, port 8080.
+        const oncallInCluster = `http://${oncall.fullnameOverride}-engine.oncall.svc.cluster.local:${oncall.service.port}`;
 
-        expect(wiring.grafanaUrl).toBe(`http://127.0.0.1:${hostPortOf(grafana.service.nodePort)}`);
-        expect(wiring.oncallUrl).toBe(`http://127.0.0.1:${hostPortOf(oncall.service.nodePort)}`);
-        expect(oncall.base_url).toBe(`127.0.0.1:${hostPortOf(oncall.service.nodePort)}`);
-        expect(wiring.grafanaUser).toBe("admin");
-        expect(wiring.grafanaPassword).toBe(grafana.adminPassword);
-        expect(wiring.onCallApiUrl).toBe("http://oncall-engine.oncall.svc.cluster.local:8080");
-        expect(wiring.grafanaInClusterUrl).toBe("http://grafana.grafana.svc.cluster.local");
+        const table: [consumer: string, got: unknown, want: string][] = [
+            ["Grafana root_url", grafana["grafana.ini"].server.root_url, grafanaPublic],
+            ["plugin provisioning grafanaUrl", provisioning.apps[0].jsonData.grafanaUrl, grafanaPublic],
+            ["wiring: plugin jsonData.grafanaUrl", wiring.grafanaInClusterUrl, grafanaPublic],
+            ["OnCall externalGrafana.url (GRAFANA_API_URL)", oncall.externalGrafana.url, grafanaPublic],
+            ["stack output grafanaUrl", run.stackOutputs.grafanaUrl, grafanaPublic],
+            ["wiring: Grafana API from the laptop", wiring.grafanaUrl, grafanaLocal],
+            ["team users: Grafana API from the laptop", reveal(get("team-users-provider").inputs.url), grafanaLocal],
+            ["heartbeat: Grafana API from the laptop", reveal(get("oncall-heartbeat-timeout").inputs.grafanaUrl), grafanaLocal],
+            ["plugin provisioning onCallApiUrl", provisioning.apps[0].jsonData.onCallApiUrl, oncallInCluster],
+            ["wiring: plugin jsonData.onCallApiUrl", wiring.onCallApiUrl, oncallInCluster],
+            ["wiring: OnCall API from the laptop", wiring.oncallUrl, oncallPublic],
+            ["OnCall base_url", `http://${oncall.base_url}`, oncallPublic],
+        ];
+        for (const [consumer, got, want] of table) expect(got, consumer).toBe(want);
+        expect(grafana.extraConfigmapMounts[0].configMap).toBe((get("grafana-oncall-app-provisioning").inputs.metadata as any).name);
+    });
+
+    it("has Grafana's Service listen on the host port, so its public URL also works inside the cluster", () => {
+        const grafana = reveal(get("grafana-release").inputs.values) as any;
+        expect(grafana.service).toMatchObject({ type: "NodePort", port: 3300, nodePort: 30300 });
+    });
+
+    it("maps Grafana's public name to its Service in Kind's CoreDNS, by a forced patch that goes with the cluster", () => {
+        const patch = get("cluster-dns-corefile");
+        expect(patch.type).toBe("kubernetes:core/v1:ConfigMapPatch");
+        const inputs = reveal(patch.inputs) as any;
+        expect(inputs.metadata).toEqual({ name: "coredns", namespace: "kube-system", annotations: { "pulumi.com/patchForce": "true" } });
+        expect(inputs.data.Corefile).toContain("\n    rewrite name exact grafana.oncall-lab.localhost grafana.grafana.svc.cluster.local answer auto\n");
+        expect(inputs.data.Corefile).toContain("\n    reload\n");
+        expect(patch.opts.parent).toBe(get("cluster-dns").resource);
+        expect(patch.opts.deletedWith).toBe(get("kind-cluster").resource);
+        expect(patch.opts.retainOnDelete).toBe(true);
     });
 
     it("sends Alertmanager's pages to the integration and the Watchdog to its heartbeat, on the in-cluster engine URL", () => {
@@ -313,14 +332,17 @@ describe("wiring", () => {
         for (const webhook of webhooks) expect(webhook.max_alerts ?? 0).toBeLessThan(100);
     });
 
-    it("sends OnCall's e-mail to the lab's Mailpit, published on the mailbox port", () => {
+    it("sends OnCall's e-mail to the lab's Mailpit over a ClusterIP Service, and publishes only the web UI's NodePort", () => {
         const oncall = reveal(get("oncall-release").inputs.values) as any;
-        const service = reveal(get("mailpit-service").inputs) as any;
-        expect(oncall.oncall.smtp).toMatchObject({ enabled: true, host: `${service.metadata.name}.mail.svc.cluster.local`, port: 1025, tls: "False" });
-        expect(service.spec.ports).toEqual(expect.arrayContaining([
-            expect.objectContaining({ name: "smtp", port: 1025 }),
-            expect.objectContaining({ name: "http", port: 8025, nodePort: 30825 }),
-        ]));
+        const smtp = reveal(get("mailpit-smtp").inputs) as any;
+        const http = reveal(get("mailpit-service").inputs) as any;
+        expect(oncall.oncall.smtp).toMatchObject({ enabled: true, host: `${smtp.metadata.name}.mail.svc.cluster.local`, port: 1025, tls: "False" });
+        // A NodePort Service would give SMTP a random NodePort, which can take one of the lab's fixed ones.
+        expect(smtp.spec).toMatchObject({ type: "ClusterIP", ports: [{ name: "smtp", port: 1025, targetPort: "smtp" }] });
+        expect(http.spec).toMatchObject({ type: "NodePort", ports: [{ name: "http", port: 8025, targetPort: "http", nodePort: 30825 }] });
+        const nodePorts = all().filter(r => r.type === "kubernetes:core/v1:Service")
+            .flatMap(r => ((reveal(r.inputs) as any).spec.ports as any[]).map(port => ({ service: r.name, nodePort: port.nodePort })));
+        expect(nodePorts.filter(p => (reveal(get(p.service).inputs) as any).spec.type === "NodePort" && p.nodePort === undefined)).toEqual([]);
         expect(reveal(get("mailpit-deployment").inputs.spec)).toMatchObject({
             template: { spec: { containers: [expect.objectContaining({ image: expect.stringMatching(/^axllent\/mailpit:v\d+\.\d+\.\d+$/) })] } },
         });
