@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ProgramRun, RecordedResource, reveal, runProgram } from "./support/program";
 
+const PLUGIN_ZIP = "https://storage.googleapis.com/grafana-oncall-app/releases/grafana-oncall-app-1.16.9.zip";
 let run: ProgramRun;
 const get = (name: string): RecordedResource => {
     const resource = run.resources.get(name);
@@ -13,7 +14,9 @@ const get = (name: string): RecordedResource => {
 const all = () => [...run.resources.values()];
 
 beforeAll(async () => {
-    run = await runProgram({ config: { "oncall-lab:grafanaHostPort": "3300", "oncall-lab:oncallHostPort": "8880" } });
+    run = await runProgram({
+        config: { "oncall-lab:grafanaHostPort": "3300", "oncall-lab:oncallHostPort": "8880", "oncall-lab:oncallPluginUrl": PLUGIN_ZIP },
+    });
 });
 
 describe("URLs and ports", () => {
@@ -46,6 +49,11 @@ describe("URLs and ports", () => {
         ];
         for (const [consumer, got, want] of table) expect(got, consumer).toBe(want);
         expect(grafana.extraConfigmapMounts[0].configMap).toBe((get("grafana-oncall-app-provisioning").inputs.metadata as any).name);
+    });
+
+    it("installs the plugin from oncallPluginUrl when it is set", () => {
+        const grafana = reveal(get("grafana-release").inputs.values) as any;
+        expect(grafana.env.GF_INSTALL_PLUGINS).toBe(`${PLUGIN_ZIP};grafana-oncall-app`);
     });
 
     it("has Grafana's Service listen on the host port, so its public URL also works inside the cluster", () => {
