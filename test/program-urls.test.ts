@@ -6,11 +6,7 @@ import { ProgramRun, RecordedResource, reveal, runProgram } from "./support/prog
 
 const PLUGIN_ZIP = "https://storage.googleapis.com/grafana-oncall-app/releases/grafana-oncall-app-1.16.9.zip";
 let run: ProgramRun;
-const get = (name: string): RecordedResource => {
-    const resource = run.resources.get(name);
-    if (!resource) throw new Error(`no resource named ${name}; have: ${[...run.resources.keys()].join(", ")}`);
-    return resource;
-};
+const get = (name: string): RecordedResource => run.resources.get(name) ?? expect.fail(`the program declares no ${name}`);
 const all = () => [...run.resources.values()];
 
 beforeAll(async () => {
