@@ -12,10 +12,10 @@ export interface OnCallArgs {
     /** grafana/oncall engine image tag (the chart's own default would be its appVersion). */
     imageTag: pulumi.Input<string>;
     nodePort: number;
-    /** host:port people and OnCall's own links use (no scheme). */
-    baseUrl: pulumi.Input<string>;
-    /** Grafana URL reachable from the engine. */
-    grafanaUrl: pulumi.Input<string>;
+    /** host:port people and OnCall's own links use (the chart's base_url, no scheme). */
+    publicHost: pulumi.Input<string>;
+    /** Grafana's public URL, which the engine also reaches (GRAFANA_API_URL). */
+    grafanaPublicUrl: pulumi.Input<string>;
     telegramBotToken?: pulumi.Input<string>;
     smtp?: SmtpSettings;
     smtpPassword?: pulumi.Input<string>;
@@ -24,7 +24,7 @@ export interface OnCallArgs {
 /** Grafana OnCall OSS, standalone, with its Postgres and Redis, and every credential generated. */
 export class OnCall extends pulumi.ComponentResource {
     /** URL people open (OnCall's base_url with its scheme). */
-    public readonly url: pulumi.Output<string>;
+    public readonly publicUrl: pulumi.Output<string>;
 
     constructor(name: string, args: OnCallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCall", name, args, opts);
@@ -48,11 +48,11 @@ export class OnCall extends pulumi.ComponentResource {
         const redisPassword = password("redis-password", 32);
 
         const values = pulumi.secret(pulumi.all([
-            args.baseUrl, args.grafanaUrl, appSecret.metadata.name, postgresPassword, redisPassword,
+            args.publicHost, args.grafanaPublicUrl, appSecret.metadata.name, postgresPassword, redisPassword,
             args.telegramBotToken, args.smtpPassword, args.imageTag,
-        ]).apply(([baseUrl, grafanaUrl, appSecretName, postgres, redis, telegramBotToken, smtpPassword, imageTag]) => oncallValues({
-            baseUrl,
-            grafanaUrl,
+        ]).apply(([publicHost, grafanaPublicUrl, appSecretName, postgres, redis, telegramBotToken, smtpPassword, imageTag]) => oncallValues({
+            publicHost,
+            grafanaPublicUrl,
             nodePort: args.nodePort,
             imageTag,
             appSecretName,
@@ -73,7 +73,7 @@ export class OnCall extends pulumi.ComponentResource {
             timeout: 1200,
         }, childOpts);
 
-        this.url = pulumi.interpolate`http://${args.baseUrl}`;
-        this.registerOutputs({ url: this.url });
+        this.publicUrl = pulumi.interpolate`http://${args.publicHost}`;
+        this.registerOutputs({ publicUrl: this.publicUrl });
     }
 }

@@ -1,6 +1,7 @@
 // The lab's configuration: defaults, and validation that runs before any resource is declared.
 // Pure: index.ts reads the raw strings from Pulumi config and hands them here.
 import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
+import { oncallPluginReleaseUrl } from "../oncall/vocabulary";
 import { durationProblem } from "../shared/duration";
 
 export const CONFIG_NAMESPACE = "oncall-lab";
@@ -54,6 +55,8 @@ export interface LabConfig {
     grafanaImageTag: string;
     oncallImageTag: string;
     oncallPluginVersion: string;
+    /** A plugin zip Grafana installs instead of asking the catalog for oncallPluginVersion. */
+    oncallPluginUrl?: string;
     mailpitImage: string;
     alerting: AlertingSettings;
     telegramEnabled: boolean;
@@ -62,7 +65,9 @@ export interface LabConfig {
 
 export const SECRET_KEYS: readonly SecretKey[] = ["telegramBotToken", "smtpPassword"];
 /** Every key the lab reads, so that a typo in a key is reported rather than silently ignored. */
-export const CONFIG_KEYS: readonly string[] = [...Object.keys(configDefaults), "smtpHost", "smtpUsername", "smtpFromEmail", ...SECRET_KEYS];
+export const CONFIG_KEYS: readonly string[] = [
+    ...Object.keys(configDefaults), "oncallPluginUrl", "smtpHost", "smtpUsername", "smtpFromEmail", ...SECRET_KEYS,
+];
 
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
@@ -84,9 +89,11 @@ const IMAGE_PINNED_BY_DIGEST = new RegExp(`^${IMAGE_NAME}(:${TAG})?${DIGEST}$`);
 const IMAGE_TAG = new RegExp(`^${TAG}$`);
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+// Grafana's image splits GF_INSTALL_PLUGINS on "," and ";": an https URL of a .zip without those or spaces.
+const PLUGIN_ZIP_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[^\s,;?#]*\.zip$/;
 
 const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
-type TextKey = keyof typeof configDefaults | "smtpHost" | "smtpUsername" | "smtpFromEmail";
+type TextKey = keyof typeof configDefaults | "oncallPluginUrl" | "smtpHost" | "smtpUsername" | "smtpFromEmail";
 
 /** Readers of raw config values (or their defaults) that add a problem, named by its key, for each bad one. */
 function readers(raw: RawConfig, problems: string[]) {
@@ -197,6 +204,7 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
     const grafanaImageTag = read.text("grafanaImageTag", SEMVER, "a Grafana version such as 11.6.0")!;
     const oncallImageTag = read.text("oncallImageTag", IMAGE_TAG, "an image tag of grafana/oncall such as v1.16.9")!;
     const oncallPluginVersion = read.text("oncallPluginVersion", SEMVER, "a plugin version such as 1.16.9")!;
+    const oncallPluginUrl = read.text("oncallPluginUrl", PLUGIN_ZIP_URL, `an https URL of a plugin .zip, such as ${oncallPluginReleaseUrl(configDefaults.oncallPluginVersion)}`);
     const mailpitImage = read.text("mailpitImage", IMAGE_REF, "an image reference such as axllent/mailpit:v1.30.5")!;
     const alerting = alertingOf(read, problems);
     const smtp = smtpOf(raw, presentSecrets, read, problems);
@@ -216,6 +224,7 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
         grafanaImageTag,
         oncallImageTag,
         oncallPluginVersion,
+        oncallPluginUrl,
         mailpitImage,
         alerting,
         telegramEnabled: presentSecrets.has("telegramBotToken"),

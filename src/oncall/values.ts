@@ -4,9 +4,14 @@ import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
 
 export interface OnCallValuesInput {
-    /** host[:port] that OnCall builds its links from; the chart wants it without a scheme. */
-    baseUrl: string;
-    grafanaUrl: string;
+    /** host[:port] that OnCall builds its own links from (base_url); the chart wants it without a scheme. */
+    publicHost: string;
+    /**
+     * externalGrafana.url, the engine's GRAFANA_API_URL (helm/oncall templates/_env.tpl). The plugin's v2 install
+     * takes Grafana's URL from the plugin's grafanaUrl; the legacy self-hosted install (still routed in 1.16.9) stores
+     * this one as the organization's grafana_url: the same public URL, so either path gives links that open.
+     */
+    grafanaPublicUrl: string;
     nodePort: number;
     /** grafana/oncall engine image tag: chart 1.16.5 runs the 1.16.9 engine (same templates). */
     imageTag: string;
@@ -22,8 +27,8 @@ export interface OnCallValuesInput {
 export const ONCALL_APP_SECRET_KEYS = { secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" } as const;
 
 export function oncallValues(input: OnCallValuesInput): Values {
-    if (/^[a-z]+:\/\//i.test(input.baseUrl)) {
-        throw new Error(`OnCall base_url must not have a scheme (got "${input.baseUrl}")`);
+    if (/^[a-z]+:\/\//i.test(input.publicHost)) {
+        throw new Error(`OnCall base_url must not have a scheme (got "${input.publicHost}")`);
     }
     const telegram = input.telegramBotToken
         ? { enabled: true, token: input.telegramBotToken }
@@ -43,8 +48,8 @@ export function oncallValues(input: OnCallValuesInput): Values {
     return mergeValues(loadValuesFile("oncall.yaml"), {
         fullnameOverride: releaseNames.oncall,
         image: { tag: input.imageTag },
-        base_url: input.baseUrl,
-        externalGrafana: { url: input.grafanaUrl },
+        base_url: input.publicHost,
+        externalGrafana: { url: input.grafanaPublicUrl },
         service: { nodePort: input.nodePort },
         oncall: {
             // Without existingSecret the chart generates both keys anew on every render, and each `helm upgrade`
