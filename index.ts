@@ -12,7 +12,7 @@ import { OnCallWiring } from "./components/OnCallWiring";
 import { TeamUsers } from "./components/TeamUsers";
 import { VictoriaMetricsStack } from "./components/VictoriaMetricsStack";
 import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config/config";
-import { inClusterWebhookUrl } from "./src/oncall/wiring/wiring";
+import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
 import { loadTeamFile } from "./src/team/team";
 import { hostUrl, inClusterUrls, MAILPIT_NAME, mailpitPorts, namespaces, nodePorts } from "./src/shared/topology";
 import { localMailboxSmtp } from "./src/mail/smtp";
@@ -107,12 +107,12 @@ const teamUsers = new TeamUsers("team-users", {
 
 // Runs on this machine against the published ports once Grafana and OnCall are up.
 const wiring = new OnCallWiring("oncall-wiring", {
-    grafanaUrl: grafanaPublicUrl,
+    grafanaPublicUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
-    onCallApiUrl: inClusterUrls.oncallEngine,
+    oncallInClusterUrl: inClusterUrls.oncallEngine,
     grafanaInClusterUrl: inClusterUrls.grafana,
-    oncallUrl: oncallPublicUrl,
+    oncallPublicUrl,
     clusterId: kind.clusterId,
     userLogins: teamUsers.logins,
     readyTimeoutSeconds: 600,
@@ -130,7 +130,7 @@ const onCallTeam = new OnCallTeam("oncall-team", {
 
 // A dead alerting pipeline pages too: OnCall alerts when the Watchdog's pings stop for this long.
 new OnCallHeartbeat("oncall-heartbeat", {
-    grafanaUrl: grafanaPublicUrl,
+    grafanaPublicUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
     integrationId: onCallTeam.integrationId,
