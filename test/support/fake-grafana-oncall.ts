@@ -88,6 +88,8 @@ export class FakeLab {
     rejectsEveryToken = false;
     readonly tokens = new Map<number, { name: string; token: string }>();
     nextTokenId = 1;
+    /** Token POSTs that issue a token but whose answer is lost on the way back, as when the caller times out. */
+    lostTokenAnswersLeft = 0;
     /** The users of Grafana's main org. */
     readonly grafanaUsers = new Map<string, GrafanaRole>([["admin", "Admin"]]);
     /** The users OnCall has copied from Grafana, by login. */
@@ -300,6 +302,10 @@ export class FakeLab {
             const token = randomBytes(32).toString("hex");
             const name = (body as { name: string }).name;
             this.tokens.set(id, { name, token });
+            if (this.lostTokenAnswersLeft > 0) {
+                this.lostTokenAnswersLeft--;
+                return [504, "upstream request timeout"];
+            }
             return [201, { id, token, name, created_at: "2026-01-01T00:00:00Z" }];
         }
         if (method === "DELETE" && /^\d+\/$/.test(rest)) {
