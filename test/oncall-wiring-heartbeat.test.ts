@@ -1,28 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { oncallHeartbeatTimeoutProvider } from "../src/oncall/wiring/heartbeat-provider";
+import { describe, expect, it } from "vitest";
 import type { OnCallHeartbeatTimeoutInputs, OnCallHeartbeatTimeoutOutputs } from "../src/oncall/wiring/inputs";
-import { closedPortUrl, failure, FakeLab, GRAFANA_PASSWORD, PLUGIN } from "./support/fake-grafana-oncall";
-
-const heartbeatProvider = oncallHeartbeatTimeoutProvider as Required<typeof oncallHeartbeatTimeoutProvider>;
-
-async function createHeartbeat(inputs: OnCallHeartbeatTimeoutInputs): Promise<{ id: string; outs: OnCallHeartbeatTimeoutOutputs }> {
-    const { id, outs } = await heartbeatProvider.create(inputs);
-    expect(outs).toBeDefined();
-    return { id, outs: outs! };
-}
+import { FakeLab, GRAFANA_PASSWORD, PLUGIN } from "./support/fake-grafana-oncall";
+import { closedPortUrl, createHeartbeat, failure, fakeLabPerTest, heartbeatProvider } from "./support/wiring-providers";
 
 describe("oncallHeartbeatTimeoutProvider against a fake Grafana and OnCall", () => {
     let lab: FakeLab;
-
-    beforeEach(async () => {
-        lab = new FakeLab();
-        await lab.start();
-        lab.connectedAlready();
-    });
-
-    afterEach(async () => {
-        await lab.stop();
-    });
+    fakeLabPerTest((started) => (lab = started), (started) => started.connectedAlready());
 
     it("finds the integration's heartbeat and sets its timeout", async () => {
         lab.addHeartbeat("COTHER");

@@ -1,28 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import type { OnCallWiringInputs, OnCallWiringOutputs } from "../src/oncall/wiring/inputs";
-import { oncallWiringProvider } from "../src/oncall/wiring/wiring-provider";
-import { closedPortUrl, FakeLab, GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, IN_CLUSTER_GRAFANA, PLUGIN, STATUS, TOKENS } from "./support/fake-grafana-oncall";
+import { FakeLab, GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, IN_CLUSTER_GRAFANA, PLUGIN, STATUS, TOKENS } from "./support/fake-grafana-oncall";
+import { closedPortUrl, createWiring, fakeLabPerTest, wiringProvider } from "./support/wiring-providers";
 
-const provider = oncallWiringProvider as Required<typeof oncallWiringProvider>;
-
-async function createWiring(inputs: OnCallWiringInputs): Promise<{ id: string; outs: OnCallWiringOutputs }> {
-    const { id, outs } = await provider.create(inputs);
-    expect(outs).toBeDefined();
-    return { id, outs: outs! };
-}
+const provider = wiringProvider;
 
 describe("oncallWiringProvider.read against a fake Grafana and OnCall", () => {
     let lab: FakeLab;
-
-    beforeEach(async () => {
-        lab = new FakeLab();
-        await lab.start();
-    });
-
-    afterEach(async () => {
-        await lab.stop();
-    });
+    fakeLabPerTest((started) => (lab = started));
 
     it("never calls the plugin's status, which would start a user sync and take the plugin's sync lock", async () => {
         lab.grafanaUsers.set("alice", "Editor");

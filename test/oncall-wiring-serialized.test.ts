@@ -1,25 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { oncallHeartbeatTimeoutProvider } from "../src/oncall/wiring/heartbeat-provider";
 import { oncallWiringProvider } from "../src/oncall/wiring/wiring-provider";
-import { FakeLab, loadSerialized } from "./support/fake-grafana-oncall";
+import { FakeLab } from "./support/fake-grafana-oncall";
+import { fakeLabPerTest, loadSerialized } from "./support/wiring-providers";
 
 // Pulumi stores each provider's code in state, serialized with what it uses of the modules it imports (local
 // modules by value); the Pulumi engine runs that code, not these modules. So the providers must keep working as
 // serialized, outside vitest.
 describe("the wiring providers after Pulumi serializes them and Node loads them outside vitest", () => {
     let lab: FakeLab;
+    fakeLabPerTest((started) => (lab = started));
     const disposals: Array<() => void> = [];
-
-    beforeEach(async () => {
-        lab = new FakeLab();
-        await lab.start();
-    });
-
-    afterEach(async () => {
-        disposals.splice(0).forEach((dispose) => dispose());
-        await lab.stop();
-    });
+    afterEach(() => disposals.splice(0).forEach((dispose) => dispose()));
 
     it("the wiring provider checks, creates, reads, diffs and deletes", async () => {
         const { provider, text, dispose } = await loadSerialized(oncallWiringProvider);

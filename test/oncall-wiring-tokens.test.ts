@@ -1,28 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAX_API_TOKENS_PER_USER } from "../src/oncall/vocabulary";
-import type { OnCallWiringInputs, OnCallWiringOutputs } from "../src/oncall/wiring/inputs";
-import { oncallWiringProvider } from "../src/oncall/wiring/wiring-provider";
-import { failure, FakeLab, TOKENS } from "./support/fake-grafana-oncall";
+import { FakeLab, TOKENS } from "./support/fake-grafana-oncall";
+import { createWiring, failure, fakeLabPerTest, wiringProvider } from "./support/wiring-providers";
 
-const provider = oncallWiringProvider as Required<typeof oncallWiringProvider>;
-
-async function createWiring(inputs: OnCallWiringInputs): Promise<{ id: string; outs: OnCallWiringOutputs }> {
-    const { id, outs } = await provider.create(inputs);
-    expect(outs).toBeDefined();
-    return { id, outs: outs! };
-}
+const provider = wiringProvider;
 
 describe("the OnCall API token of oncallWiringProvider", () => {
     let lab: FakeLab;
-
-    beforeEach(async () => {
-        lab = new FakeLab();
-        await lab.start();
-    });
-
-    afterEach(async () => {
-        await lab.stop();
-    });
+    fakeLabPerTest((started) => (lab = started));
 
     /** Index in the recorded requests of the first request with this method and path prefix. */
     const firstIndex = (method: string, path: string) => lab.requests.findIndex((request) => request.method === method && request.path.startsWith(path));

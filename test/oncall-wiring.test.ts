@@ -1,18 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { OnCallWiringInputs, OnCallWiringOutputs } from "../src/oncall/wiring/inputs";
+import { describe, expect, it } from "vitest";
 import { pluginJsonData } from "../src/oncall/wiring/plugin";
 import { inClusterWebhookUrl } from "../src/oncall/wiring/webhook";
-import { oncallWiringProvider } from "../src/oncall/wiring/wiring-provider";
-import { failure, FakeLab, GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, IN_CLUSTER_GRAFANA, INSTALL, PLUGIN, STATUS, USERS } from "./support/fake-grafana-oncall";
+import { FakeLab, GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, IN_CLUSTER_GRAFANA, INSTALL, PLUGIN, STATUS, USERS } from "./support/fake-grafana-oncall";
+import { createWiring, failure, fakeLabPerTest, wiringProvider } from "./support/wiring-providers";
 
-const provider = oncallWiringProvider as Required<typeof oncallWiringProvider>;
-
-/** create() with its outputs, which this provider always returns. */
-async function createWiring(inputs: OnCallWiringInputs): Promise<{ id: string; outs: OnCallWiringOutputs }> {
-    const { id, outs } = await provider.create(inputs);
-    expect(outs).toBeDefined();
-    return { id, outs: outs! };
-}
+const provider = wiringProvider;
 
 describe("pluginJsonData", () => {
     it("uses the self-hosted stack and org ids and both in-cluster URLs", () => {
@@ -59,15 +51,7 @@ describe("inClusterWebhookUrl", () => {
 
 describe("oncallWiringProvider.create and update against a fake Grafana and OnCall", () => {
     let lab: FakeLab;
-
-    beforeEach(async () => {
-        lab = new FakeLab();
-        await lab.start();
-    });
-
-    afterEach(async () => {
-        await lab.stop();
-    });
+    fakeLabPerTest((started) => (lab = started));
 
     it("connects the plugin enabled and pinned, issues a token and returns the OnCall id of every login", async () => {
         lab.grafanaUsers.set("alice", "Editor").set("bob", "Admin");

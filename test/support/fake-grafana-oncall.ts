@@ -2,13 +2,8 @@
 // on 127.0.0.1. Shapes from grafana/oncall v1.16.9 (see the comments of src/oncall/wiring/plugin.ts, tokens.ts,
 // users.ts and heartbeat-provider.ts) and Grafana's plugin settings DTO. Every request is recorded.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
 import { HEARTBEAT_TIMEOUT_SECONDS, MAX_API_TOKENS_PER_USER, ONCALL_PLUGIN_ID } from "../../src/oncall/vocabulary";
 import type { OnCallHeartbeatTimeoutInputs, OnCallWiringInputs } from "../../src/oncall/wiring/inputs";
 import { pluginJsonData } from "../../src/oncall/wiring/plugin";
@@ -41,33 +36,6 @@ interface FakeHeartbeat {
     id: string;
     alert_receive_channel: string;
     timeout_seconds: number;
-}
-
-/** The rejection of a promise, or an Error("succeeded") when it fulfils. */
-export async function failure(promise: Promise<unknown>): Promise<Error> {
-    return promise.then(() => new Error("succeeded"), (error: Error) => error);
-}
-
-/** A URL on which nothing listens: connections are refused at once, like a lab whose cluster is gone. */
-export async function closedPortUrl(): Promise<string> {
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
-    return `http://127.0.0.1:${port}`;
-}
-
-/**
- * Serializes a provider as Pulumi does for state and loads the result with Node's own require, outside vitest's
- * module system, as the Pulumi engine's dynamic provider host does; the temporary file is removed by `dispose`.
- */
-export async function loadSerialized<P>(provider: P): Promise<{ provider: Required<P>; text: string; dispose: () => void }> {
-    const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    const moduleDir = mkdtempSync(join(tmpdir(), "oncall-provider-"));
-    const moduleFile = join(moduleDir, "provider.js");
-    writeFileSync(moduleFile, serialized.text);
-    const loaded = createRequire(moduleFile)(moduleFile).handler() as Required<P>;
-    return { provider: loaded, text: serialized.text, dispose: () => rmSync(moduleDir, { recursive: true, force: true }) };
 }
 
 export class FakeLab {
