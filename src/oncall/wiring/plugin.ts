@@ -1,7 +1,7 @@
 // The grafana-oncall-app plugin as the providers use it: its settings, connecting it to the engine, and calls
 // through its proxy. Upstream contracts (grafana/oncall v1.16.9, grafana-plugin/pkg/plugin/):
-// - settings.go: jsonData keys onCallApiUrl, stackId, orgId, grafanaUrl; install stores the engine's token in
-//   secureJsonData.onCallApiToken, and Grafana's GET /api/plugins/<id>/settings lists the stored secure keys as
+// - settings.go: jsonData keys onCallApiUrl, stackId, orgId, grafanaUrl; install saves them with enabled and pinned
+//   true and the engine's token in secureJsonData.onCallApiToken (SaveOnCallSettings), and Grafana's GET /api/plugins/<id>/settings lists the stored secure keys as
 //   secureJsonFields (grafana/grafana pkg/api/plugins.go GetPluginSettingByID, pkg/api/dtos/plugins.go).
 // - status.go: GET resources/plugin/status answers {"pluginConnection": {"settings"|"service_account_token"|
 //   "grafana_url_from_plugin"|"grafana_url_from_engine"|"oncall_api_url"|"oncall_token": {"ok", "error"?}}}, and when
@@ -156,9 +156,9 @@ export async function connectPlugin(inputs: OnCallWiringInputs): Promise<void> {
         if (succeeded(before) && pluginConnectionProblems(before.json).length === 0) {
             return { done: true, value: undefined };
         }
-        const uninstalled = await installPlugin(inputs);
-        if (uninstalled !== undefined) {
-            return uninstalled;
+        const notInstalled = await installPlugin(inputs);
+        if (notInstalled !== undefined) {
+            return notInstalled;
         }
         const after = await call("GET", statusUrl, grafanaCredentials(inputs));
         if (!succeeded(after)) {
