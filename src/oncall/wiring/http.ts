@@ -87,7 +87,7 @@ export function giveUp<T>(reply: HttpReply, why: string): Attempt<T> {
 }
 
 /** Removes passwords and tokens from text bound for an error message (and so for Pulumi's logs). */
-export function scrubSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
+function scrubSecrets(text: string, secrets: ReadonlyArray<string | undefined>): string {
     let scrubbed = text.replace(/(\/integrations\/v1\/[^/\s"]+\/)[^/\s"]+/g, "$1<redacted>");
     for (const secret of secrets) {
         if (secret !== undefined && secret.length > 0) {
@@ -97,7 +97,7 @@ export function scrubSecrets(text: string, secrets: ReadonlyArray<string | undef
     return scrubbed;
 }
 
-export function describeFailure(attempt: { reply: HttpReply; why?: string }, secrets: ReadonlyArray<string | undefined>): string {
+function describeFailure(attempt: { reply: HttpReply; why?: string }, secrets: ReadonlyArray<string | undefined>): string {
     const { reply, why } = attempt;
     // A successful answer is not the problem (the why says what is), so its body is left out.
     const body = succeeded(reply) ? "" : scrubSecrets(reply.body.trim(), secrets);

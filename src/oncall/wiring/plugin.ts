@@ -67,7 +67,7 @@ export async function grafanaOrEngineRejection<T>(login: GrafanaLogin, reply: Ht
 }
 
 /** Lists the plugin status entries that are not ok, each with what to do; empty means connected. */
-export function pluginConnectionProblems(status: unknown): string[] {
+function pluginConnectionProblems(status: unknown): string[] {
     const entries = (status as { pluginConnection?: Record<string, { ok?: boolean; error?: string }> } | undefined)
         ?.pluginConnection;
     if (entries === undefined || entries === null || typeof entries !== "object") {
@@ -82,7 +82,7 @@ export function pluginConnectionProblems(status: unknown): string[] {
 }
 
 /** The engine's refusal that install.go wraps in an HTTP 200, or undefined when the answer carries none. */
-export function installRefusal(reply: HttpReply): { code?: number; message: string } | undefined {
+function installRefusal(reply: HttpReply): { code?: number; message: string } | undefined {
     const refusal = (reply.json as { onCallError?: { code?: unknown; message?: unknown; fields?: unknown } } | undefined)?.onCallError;
     if (refusal === undefined || refusal === null || typeof refusal !== "object") {
         return undefined;
