@@ -13,7 +13,7 @@ import { OnCallWiring } from "./components/OnCallWiring";
 import { TeamUsers } from "./components/TeamUsers";
 import { VictoriaMetricsStack } from "./components/VictoriaMetricsStack";
 import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config/config";
-import { inClusterWebhookUrl } from "./src/oncall/wiring/wiring";
+import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
 import { loadTeamFile } from "./src/team/team";
 import {
     grafanaPublicHost, grafanaServiceHost, labUrls, MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts,
@@ -117,13 +117,13 @@ const teamUsers = new TeamUsers("team-users", {
 
 // Runs on this machine against the published ports once Grafana and OnCall are up.
 const wiring = new OnCallWiring("oncall-wiring", {
-    grafanaUrl: grafanaLocalApiUrl,
+    grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
-    onCallApiUrl: oncallInClusterUrl,
+    oncallInClusterUrl,
     // The plugin's jsonData.grafanaUrl: the public URL, which the engine reaches through the CoreDNS rewrite.
-    grafanaInClusterUrl: grafanaPublicUrl,
-    oncallUrl: oncallPublicUrl,
+    grafanaPublicUrl,
+    oncallPublicUrl,
     clusterId: kind.clusterId,
     userLogins: teamUsers.logins,
     readyTimeoutSeconds: 600,
@@ -142,7 +142,7 @@ const onCallTeam = new OnCallTeam("oncall-team", {
 
 // A dead alerting pipeline pages too: OnCall alerts when the Watchdog's pings stop for this long.
 new OnCallHeartbeat("oncall-heartbeat", {
-    grafanaUrl: grafanaLocalApiUrl,
+    grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
     integrationId: onCallTeam.integrationId,

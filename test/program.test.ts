@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { oncallWiringProvider } from "../src/oncall/wiring/wiring";
+import { oncallWiringProvider } from "../src/oncall/wiring/wiring-provider";
 import {
     CLUSTER_ID, FAKE_KUBECONFIG, INTEGRATION_LINK, INTEGRATION_TOKEN, isSecretValue, ONCALL_API_TOKEN, oncallUserId, ProgramRun,
     RecordedResource, reveal, runProgram,
