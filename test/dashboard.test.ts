@@ -22,8 +22,13 @@ describe("the From alert to person dashboard", () => {
 
     it("queries the stack's default datasource through a $datasource variable", () => {
         const stackValues = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "15s", alertmanagerConfigSecret: "x" }) as any;
-        const [datasource] = stackValues.defaultDatasources.victoriametrics.datasources;
-        expect(datasource).toMatchObject({ type: "prometheus", isDefault: true });
+        // OnCall's Insights (OSS) presets its $datasource to Grafana Cloud's "grafanacloud-usage"; Grafana Scenes then
+        // falls back to the first datasource of Prometheus type: there must be exactly one, VictoriaMetrics.
+        const prometheusTypes = stackValues.defaultDatasources.victoriametrics.datasources.filter((ds: any) => ds.type === "prometheus");
+        expect(prometheusTypes).toHaveLength(1);
+        const [datasource] = prometheusTypes;
+        expect(datasource).toMatchObject({ name: "VictoriaMetrics", isDefault: true });
+        expect((loadValuesFile("grafana.yaml") as any).datasources).toBeUndefined();
         const variable = dashboard.templating.list.find(candidate => candidate.name === "datasource") as any;
         expect(variable).toMatchObject({ type: "datasource", query: "prometheus", current: { value: datasource.uid } });
         for (const panel of panels.filter(candidate => candidate.type !== "text")) {
