@@ -72,7 +72,7 @@ describe("the dashboard", () => {
     });
 
     it("exports dashboardUrl from Grafana's public URL, in plain text", async () => {
-        expect(await valueOf(run.program.dashboardUrl)).toBe(`http://127.0.0.1:3300/d/${DASHBOARD_UID}`);
+        expect(await valueOf(run.program.dashboardUrl)).toBe(`http://grafana.oncall-lab.localhost:3300/d/${DASHBOARD_UID}`);
         expect(await valueOf(run.program.dashboardUrl)).toBe(`${await valueOf(run.program.grafanaUrl)}/d/${DASHBOARD_UID}`);
         expect(await pulumi.isSecret(run.program.dashboardUrl)).toBe(false);
     });

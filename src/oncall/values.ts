@@ -65,6 +65,8 @@ export function oncallValues(input: OnCallValuesInput): Values {
             secrets: { existingSecret: input.appSecretName, ...ONCALL_APP_SECRET_KEYS },
             telegram,
             smtp,
+            // GET /metrics/ with Bearer-token auth; no authToken: the token's secret is the lab's (ONCALL_EXPORTER_SECRET).
+            exporter: { enabled: true },
         },
         // A laptop has no public https host for Telegram's webhook: poll instead.
         telegramPolling: { enabled: telegram.enabled },
