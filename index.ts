@@ -19,6 +19,8 @@ import {
     grafanaPublicHost, grafanaServiceHost, labUrls, MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts,
 } from "./src/shared/topology";
 import { localMailboxSmtp } from "./src/mail/smtp";
+import { DASHBOARD_UID } from "./src/monitoring/dashboard";
+import { ONCALL_EXPORTER_SECRET } from "./src/oncall/values";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const isSecretKey = (name: string): name is SecretKey => (SECRET_KEYS as readonly string[]).includes(name);
@@ -156,10 +158,19 @@ new VictoriaMetricsStack("victoria-metrics", {
     alerting: lab.alerting,
     // OnCall builds the link on its host-reachable URL; Alertmanager reaches the engine inside the cluster.
     alertmanagerWebhookUrl: pulumi.secret(onCallTeam.integrationLink.apply(link => inClusterWebhookUrl(link, oncallInClusterUrl))),
+    oncallMetrics: {
+        namespace: namespaces.oncall,
+        engineHost: new URL(oncallInClusterUrl).host,
+        tokenSecretName: oncall.exporterSecretName,
+        tokenSecretKey: ONCALL_EXPORTER_SECRET.key,
+    },
+    mailPublicUrl: mailbox ? urls.mailPublicUrl : undefined,
 }, inCluster);
 
 // The one Grafana URL (it opens in a browser; laptop code reaches the same port on 127.0.0.1).
 export const grafanaUrl = grafana.publicUrl;
+// Follows Grafana's public URL, whatever builds it.
+export const dashboardUrl = pulumi.interpolate`${grafana.publicUrl.apply(url => url.replace(/\/+$/, ""))}/d/${DASHBOARD_UID}`;
 export const grafanaAdminUser = grafana.adminUser;
 export const grafanaAdminPassword = grafana.adminPassword;
 export const oncallUrl = oncall.publicUrl;
