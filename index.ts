@@ -13,12 +13,14 @@ import { OnCallWiring } from "./components/OnCallWiring";
 import { TeamUsers } from "./components/TeamUsers";
 import { VictoriaMetricsStack } from "./components/VictoriaMetricsStack";
 import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config/config";
-import { inClusterWebhookUrl } from "./src/oncall/wiring/wiring";
+import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
 import { loadTeamFile } from "./src/team/team";
 import {
     grafanaPublicHost, grafanaServiceHost, labUrls, MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts,
 } from "./src/shared/topology";
 import { localMailboxSmtp } from "./src/mail/smtp";
+import { DASHBOARD_UID } from "./src/monitoring/dashboard";
+import { ONCALL_EXPORTER_SECRET } from "./src/oncall/values";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const isSecretKey = (name: string): name is SecretKey => (SECRET_KEYS as readonly string[]).includes(name);
@@ -117,13 +119,13 @@ const teamUsers = new TeamUsers("team-users", {
 
 // Runs on this machine against the published ports once Grafana and OnCall are up.
 const wiring = new OnCallWiring("oncall-wiring", {
-    grafanaUrl: grafanaLocalApiUrl,
+    grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
-    onCallApiUrl: oncallInClusterUrl,
+    oncallInClusterUrl,
     // The plugin's jsonData.grafanaUrl: the public URL, which the engine reaches through the CoreDNS rewrite.
-    grafanaInClusterUrl: grafanaPublicUrl,
-    oncallUrl: oncallPublicUrl,
+    grafanaPublicUrl,
+    oncallPublicUrl,
     clusterId: kind.clusterId,
     userLogins: teamUsers.logins,
     readyTimeoutSeconds: 600,
@@ -142,7 +144,7 @@ const onCallTeam = new OnCallTeam("oncall-team", {
 
 // A dead alerting pipeline pages too: OnCall alerts when the Watchdog's pings stop for this long.
 new OnCallHeartbeat("oncall-heartbeat", {
-    grafanaUrl: grafanaLocalApiUrl,
+    grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
     integrationId: onCallTeam.integrationId,
@@ -156,10 +158,19 @@ new VictoriaMetricsStack("victoria-metrics", {
     alerting: lab.alerting,
     // OnCall builds the link on its host-reachable URL; Alertmanager reaches the engine inside the cluster.
     alertmanagerWebhookUrl: pulumi.secret(onCallTeam.integrationLink.apply(link => inClusterWebhookUrl(link, oncallInClusterUrl))),
+    oncallMetrics: {
+        namespace: namespaces.oncall,
+        engineHost: new URL(oncallInClusterUrl).host,
+        tokenSecretName: oncall.exporterSecretName,
+        tokenSecretKey: ONCALL_EXPORTER_SECRET.key,
+    },
+    mailPublicUrl: mailbox ? urls.mailPublicUrl : undefined,
 }, inCluster);
 
 // The one Grafana URL (it opens in a browser; laptop code reaches the same port on 127.0.0.1).
 export const grafanaUrl = grafana.publicUrl;
+// Follows Grafana's public URL, whatever builds it.
+export const dashboardUrl = pulumi.interpolate`${grafana.publicUrl.apply(url => url.replace(/\/+$/, ""))}/d/${DASHBOARD_UID}`;
 export const grafanaAdminUser = grafana.adminUser;
 export const grafanaAdminPassword = grafana.adminPassword;
 export const oncallUrl = oncall.publicUrl;

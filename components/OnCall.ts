@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { SmtpSettings } from "../src/config/config";
 import { chartRepositories } from "../src/shared/charts";
 import { releaseNames } from "../src/shared/topology";
-import { ONCALL_APP_SECRET_KEYS, oncallValues } from "../src/oncall/values";
+import { ONCALL_APP_SECRET_KEYS, ONCALL_EXPORTER_SECRET, oncallValues } from "../src/oncall/values";
 
 export interface OnCallArgs {
     namespace: string;
@@ -25,6 +25,8 @@ export interface OnCallArgs {
 export class OnCall extends pulumi.ComponentResource {
     /** URL people open (OnCall's base_url with its scheme). */
     public readonly publicUrl: pulumi.Output<string>;
+    /** Secret (in the OnCall namespace) holding the token the engine's /metrics/ wants, under ONCALL_EXPORTER_SECRET.key. */
+    public readonly exporterSecretName: pulumi.Output<string>;
 
     constructor(name: string, args: OnCallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCall", name, args, opts);
@@ -43,6 +45,12 @@ export class OnCall extends pulumi.ComponentResource {
                 [ONCALL_APP_SECRET_KEYS.secretKey]: pulumi.secret(password("secret-key", 50)),
                 [ONCALL_APP_SECRET_KEYS.mirageSecretKey]: pulumi.secret(password("mirage-secret-key", 50)),
             },
+        }, childOpts);
+        // The chart points the engine's PROMETHEUS_EXPORTER_SECRET at this secret (optional): it must exist before
+        // the engine starts, or /metrics/ would answer without a token.
+        const exporterSecret = new k8s.core.v1.Secret(`${name}-exporter-secret`, {
+            metadata: { name: ONCALL_EXPORTER_SECRET.name, namespace: namespace.metadata.name },
+            stringData: { [ONCALL_EXPORTER_SECRET.key]: pulumi.secret(password("exporter-token", 40)) },
         }, childOpts);
         const postgresPassword = password("postgres-password", 32);
         const redisPassword = password("redis-password", 32);
@@ -71,9 +79,10 @@ export class OnCall extends pulumi.ComponentResource {
             values,
             // Postgres, Redis and the migrate job come up one after another.
             timeout: 1200,
-        }, childOpts);
+        }, { ...childOpts, dependsOn: [exporterSecret] });
 
         this.publicUrl = pulumi.interpolate`http://${args.publicHost}`;
-        this.registerOutputs({ publicUrl: this.publicUrl });
+        this.exporterSecretName = exporterSecret.metadata.name;
+        this.registerOutputs({ publicUrl: this.publicUrl, exporterSecretName: this.exporterSecretName });
     }
 }

@@ -13,8 +13,6 @@ import {
     oncallReceiver,
     validateAlertingSettings,
 } from "../src/monitoring/alerting";
-import { HEARTBEAT_TIMEOUT_SECONDS } from "../src/oncall/vocabulary";
-import { HEARTBEAT_TIMEOUT_CHOICES } from "../src/oncall/wiring/wiring";
 import { vmStackValues } from "../src/monitoring/values";
 
 const webhookUrl = "https://oncall.example/integrations/v1/alertmanager/Zx1token/";
@@ -569,11 +567,5 @@ describe("the lab's rules beside the stack's default rules", () => {
     it("keeps the lab's TargetDown and Watchdog and the stack's InfoInhibitor, which the routing relies on", () => {
         expect(enabledStackGroups().get("general.rules")).toEqual(["InfoInhibitor"]);
         expect([...rulesByName().keys()]).toEqual(expect.arrayContaining(["TargetDown", "Watchdog"]));
-    });
-});
-
-describe("heartbeat timeouts", () => {
-    it("are the same list the heartbeat provider accepts", () => {
-        expect([...HEARTBEAT_TIMEOUT_SECONDS]).toEqual([...HEARTBEAT_TIMEOUT_CHOICES]);
     });
 });

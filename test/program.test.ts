@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { oncallWiringProvider } from "../src/oncall/wiring/wiring";
+import { oncallWiringProvider } from "../src/oncall/wiring/wiring-provider";
 import {
     CLUSTER_ID, FAKE_KUBECONFIG, INTEGRATION_LINK, INTEGRATION_TOKEN, isSecretValue, ONCALL_API_TOKEN, oncallUserId, ProgramRun,
     RecordedResource, reveal, runProgram,
@@ -60,16 +60,18 @@ describe("resource graph", () => {
         expect(provider.type).toBe("pulumi:providers:kubernetes");
         expect(reveal(provider.inputs.kubeconfig)).toBe(FAKE_KUBECONFIG);
         const kubernetesObjects = all().filter(isKubernetesObject);
-        expect(kubernetesObjects.length).toBe(15);
+        expect(kubernetesObjects.length).toBe(18);
         for (const object of kubernetesObjects) {
             expect(object.provider, object.name).toMatch(/pulumi:providers:kubernetes::kubernetes::kubernetes-id$/);
         }
     });
 
     it("installs the three releases independently; only the wiring waits for Grafana, OnCall and the people", () => {
-        for (const release of ["grafana-release", "oncall-release", "victoria-metrics-release"]) {
+        for (const release of ["grafana-release", "victoria-metrics-release"]) {
             expect(get(release).opts.dependsOn, release).toBeUndefined();
         }
+        // Only on its own exporter secret, which the engine must find at its first start.
+        expect(get("oncall-release").opts.dependsOn).toEqual([get("oncall-exporter-secret").resource]);
         expect(get("oncall-wiring").opts.dependsOn).toEqual([
             get("grafana").resource, get("oncall").resource, get("team-users-alice").resource, get("team-users-bob").resource,
             get("cluster-dns").resource,
@@ -127,7 +129,7 @@ describe("what the state holds", () => {
         const cluster = get("kind-cluster").resource;
         const inCluster = all().filter(r =>
             isKubernetesObject(r) || isOnCallObject(r) || isGrafanaUser(r) || r.type.startsWith("pulumi-nodejs:dynamic:Resource"));
-        expect(inCluster.length).toBe(15 + 11 + 2 + 2);
+        expect(inCluster.length).toBe(18 + 11 + 2 + 2);
         for (const resource of inCluster) {
             expect(resource.opts.deletedWith, resource.name).toBe(cluster);
         }

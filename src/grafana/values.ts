@@ -2,7 +2,7 @@
 import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
 import { ONCALL_PLUGIN_ID } from "../oncall/vocabulary";
-import { pluginJsonData } from "../oncall/wiring/wiring";
+import { pluginJsonData } from "../oncall/wiring/plugin";
 
 export interface GrafanaValuesInput {
     imageTag: string;

@@ -23,6 +23,14 @@ export interface OnCallValuesInput {
     smtp?: SmtpSettings & { password?: string };
 }
 
+/**
+ * The secret the chart reads PROMETHEUS_EXPORTER_SECRET from once `oncall.exporter.enabled` is set (helm/oncall
+ * 1.16.5 templates/_env.tpl "snippet.oncall.exporter.env": `<fullname>-exporter`, key `exporter-secret`, optional).
+ * The chart writes it only from `oncall.exporter.authToken`; the lab leaves that unset and writes the secret itself,
+ * so the token never passes through the release's values.
+ */
+export const ONCALL_EXPORTER_SECRET = { name: `${releaseNames.oncall}-exporter`, key: "exporter-secret" } as const;
+
 /** Keys of the secret that holds Django's SECRET_KEY and OnCall's MIRAGE_SECRET_KEY. */
 export const ONCALL_APP_SECRET_KEYS = { secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" } as const;
 
@@ -57,6 +65,8 @@ export function oncallValues(input: OnCallValuesInput): Values {
             secrets: { existingSecret: input.appSecretName, ...ONCALL_APP_SECRET_KEYS },
             telegram,
             smtp,
+            // GET /metrics/ with Bearer-token auth; no authToken: the token's secret is the lab's (ONCALL_EXPORTER_SECRET).
+            exporter: { enabled: true },
         },
         // A laptop has no public https host for Telegram's webhook: poll instead.
         telegramPolling: { enabled: telegram.enabled },
