@@ -25,6 +25,8 @@ export interface OnCallArgs {
 export class OnCall extends pulumi.ComponentResource {
     /** URL people open (OnCall's base_url with its scheme). */
     public readonly url: pulumi.Output<string>;
+    /** OnCall's objects live in this release's database: resources kept there use it for `deletedWith`. */
+    public readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: OnCallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCall", name, args, opts);
@@ -62,7 +64,7 @@ export class OnCall extends pulumi.ComponentResource {
             smtp: args.smtp && { ...args.smtp, password: smtpPassword },
         })));
 
-        new k8s.helm.v3.Release(`${name}-release`, {
+        this.release = new k8s.helm.v3.Release(`${name}-release`, {
             name: releaseNames.oncall,
             chart: "oncall",
             version: args.chartVersion,

@@ -121,22 +121,56 @@ describe("what the state holds", () => {
         expect(String(get("kubernetes").inputs.deleteUnreachable)).toBe("true");
     });
 
-    it("marks everything inside the cluster deletedWith the cluster, so destroy works when it is gone", () => {
-        const cluster = get("kind-cluster").resource;
-        const inCluster = all().filter(r =>
-            isKubernetesObject(r) || isOnCallObject(r) || isGrafanaUser(r) || r.type.startsWith("pulumi-nodejs:dynamic:Resource"));
-        expect(inCluster.length).toBe(13 + 11 + 2 + 2);
+    // The engine compares URNs (step.go isDeletedWith): what the state holds is the target's URN.
+    const deletedWithUrn = (resource: RecordedResource) =>
+        resource.opts.deletedWith ? valueOf(resource.opts.deletedWith.urn) : Promise.resolve(undefined);
+    const urnOf = (name: string) => valueOf(get(name).resource.urn);
+
+    it("marks the Kubernetes objects and the wiring deletedWith the cluster, so destroy works when it is gone", async () => {
+        const cluster = await urnOf("kind-cluster");
+        expect(cluster).toMatch(/pulumi-nodejs:dynamic:KindCluster::kind-cluster$/);
+        const inCluster = all().filter(r => isKubernetesObject(r) || r.name === "oncall-wiring-connection");
+        expect(inCluster.length).toBe(13 + 1);
         for (const resource of inCluster) {
-            expect(resource.opts.deletedWith, resource.name).toBe(cluster);
+            expect(await deletedWithUrn(resource), resource.name).toBe(cluster);
         }
         expect(get("kind-cluster").opts.deletedWith).toBeUndefined();
     });
 
-    it("replaces the people and the OnCall objects together with the cluster (their databases go with it)", () => {
-        const cluster = get("kind-cluster").resource;
-        for (const resource of all().filter(r => isOnCallObject(r) || isGrafanaUser(r))) {
-            expect(resource.opts.replaceWith, resource.name).toEqual([cluster]);
+    it("marks what lives in OnCall's and Grafana's databases deletedWith their Helm release, which goes with the cluster", async () => {
+        // In a cluster replacement only the dependents are in the engine's delete set, not the cluster itself, so
+        // deletedWith: cluster would not skip these; the releases are in that set, and in every destroy.
+        const oncallRelease = await urnOf("oncall-release");
+        const grafanaRelease = await urnOf("grafana-release");
+        const oncallObjects = all().filter(r => isOnCallObject(r) || r.name === "oncall-heartbeat-timeout");
+        expect(oncallObjects.length).toBe(11 + 1);
+        for (const resource of oncallObjects) {
+            expect(await deletedWithUrn(resource), resource.name).toBe(oncallRelease);
         }
+        const users = all().filter(isGrafanaUser);
+        expect(users.map(r => r.name)).toEqual(["team-users-alice", "team-users-bob"]);
+        for (const resource of users) {
+            expect(await deletedWithUrn(resource), resource.name).toBe(grafanaRelease);
+        }
+        for (const release of ["oncall-release", "grafana-release"]) {
+            expect(await deletedWithUrn(get(release)), release).toBe(await urnOf("kind-cluster"));
+        }
+    });
+
+    it("replaces the people and the OnCall objects together with the cluster (their databases go with it)", async () => {
+        // Their inputs do not all come from the cluster (the chain's name, a user's login): without replaceWith a new
+        // cluster would keep them "same" in state while they exist nowhere.
+        const cluster = await urnOf("kind-cluster");
+        const replaced = all().filter(r => isOnCallObject(r) || isGrafanaUser(r));
+        expect(replaced.length).toBe(11 + 2);
+        for (const resource of replaced) {
+            expect(await Promise.all((resource.opts.replaceWith ?? []).map(r => valueOf(r.urn))), resource.name).toEqual([cluster]);
+        }
+    });
+
+    it("deletes the old cluster before creating its replacement, also when the engine decides without diff", () => {
+        // `pulumi up --replace` and targeted replaces never call the provider's diff, which also asks for it.
+        expect(get("kind-cluster").opts.deleteBeforeReplace).toBe(true);
     });
 
     it("passes no credential to any resource in plaintext", () => {

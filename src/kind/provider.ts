@@ -290,7 +290,9 @@ export class KindClusterResource extends pulumi.dynamic.Resource {
             kindClusterProvider,
             name,
             { ...args, kubeconfig: undefined, contextName: undefined, clusterId: undefined },
-            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
+            // Also an option, not only diff's answer: a replacement the engine decides without diff (`up --replace`,
+            // a targeted replace) would otherwise create the new cluster first, on a taken name and taken ports.
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"], deleteBeforeReplace: true }),
             undefined,
             "KindCluster",
         );
