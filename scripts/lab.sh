@@ -99,7 +99,12 @@ if ! pulumi stack select "$stack" >/dev/null 2>&1; then
   created=true
 fi
 # Secure values encrypted with another salt cannot be decrypted by this stack: pulumi would fail on them.
-if [ "$created" = true ] || { [ -n "$stray_salt" ] && [ "$stray_salt" != "$(from_state salt)" ]; }; then
+stale=$created
+if [ "$created" = false ] && [ -n "$stray_salt" ]; then
+  state_salt="$(from_state salt)"
+  [ "$stray_salt" = "$state_salt" ] || stale=true
+fi
+if [ "$stale" = true ]; then
   lost=()
   while read -r key; do [ -z "$key" ] || lost+=("$key"); done < <(config_keys "$config_file" secure)
   if [ ${#lost[@]} -gt 0 ]; then

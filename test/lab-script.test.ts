@@ -78,7 +78,7 @@ beforeEach(() => {
     fs.writeFileSync(path.join(project, "node_modules", ".package-lock.json"), "{}");
     fs.symlinkSync(path.join(repo, "node_modules", "yaml"), path.join(project, "node_modules", "yaml"));
     // Only these from the system: a real docker, kind or pulumi elsewhere on PATH is never reached.
-    for (const tool of ["bash", "od", "tr", "dirname", "mkdir", "chmod", "mv", "rm", "cat", "grep", "env"]) {
+    for (const tool of ["bash", "od", "tr", "dirname", "mkdir", "chmod", "mv", "rm", "cat", "grep"]) {
         const found = ["/usr/bin", "/bin"].map((dir) => path.join(dir, tool)).find((file) => fs.existsSync(file));
         fs.symlinkSync(found!, path.join(tools, tool));
     }
@@ -176,6 +176,13 @@ describe("scripts/lab.sh: the stack, its passphrase and its state", () => {
 });
 
 describe("scripts/lab.sh: the tracked settings file and its salt", () => {
+    it("is the repository's Pulumi.dev.yaml, tracked, with no salt and no secret", () => {
+        const tracked = parse(fs.readFileSync(path.join(repo, "Pulumi.dev.yaml"), "utf8"));
+        expect(tracked).toEqual({ config: {} });
+        const ignored = spawnSync("git", ["check-ignore", "-q", "Pulumi.dev.yaml"], { cwd: repo });
+        expect(ignored.status).toBe(1);
+    });
+
     it("keeps the settings in the top-level Pulumi.dev.yaml and the salt only in the state, whatever the commands", () => {
         const before = snapshot(project);
         for (const args of [
