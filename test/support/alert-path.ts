@@ -306,19 +306,45 @@ export interface AlertPath {
     /** The files the programs run with: exactly the builders' output, as YAML. */
     rulesFile: string;
     alertmanagerConfigFile: string;
+    /** Whether Alertmanager labels its notification metrics with `receiver_name` (v0.26+ with the feature on). */
+    receiverNamesInMetrics: boolean;
     stop(): Promise<void>;
+}
+
+export interface AlertPathOptions {
+    /**
+     * VictoriaMetrics scrapes vmalert and Alertmanager as the stack's vmagent does, and vmalert writes its ALERTS
+     * series into it, so the dashboard's queries can run against the real metrics.
+     */
+    scrapeComponents?: boolean;
+}
+
+const receiverNameFeature = "receiver-name-in-metrics";
+
+/** Debian 12's Alertmanager 0.25 has neither --enable-feature nor receiver names in its metrics. */
+async function alertmanagerHasReceiverNames(): Promise<boolean> {
+    const help = await runToCompletion("prometheus-alertmanager", ["--help-long"]);
+    return help.output.includes(receiverNameFeature);
 }
 
 /**
  * Writes the generated rules and Alertmanager config to a temp dir and starts VictoriaMetrics,
  * Alertmanager and vmalert on free 127.0.0.1 ports. `stop()` ends them by pid and deletes the dir.
  */
-export async function startAlertPath(settings: AlertingSettings, urls: AlertmanagerUrls): Promise<AlertPath> {
+export async function startAlertPath(
+    settings: AlertingSettings,
+    urls: AlertmanagerUrls,
+    options: AlertPathOptions = {},
+): Promise<AlertPath> {
     const workDir = await mkdtemp(join(tmpdir(), "oncall-lab-alert-path-"));
     const rulesFile = join(workDir, "rules.yml");
     const alertmanagerConfigFile = join(workDir, "alertmanager.yml");
+    // Empty until every component listens: an early failed scrape would write up=0 and could page TargetDown.
+    const scrapeFile = join(workDir, "scrape.yml");
     await writeFile(rulesFile, YAML.stringify({ groups: buildAlertRuleGroups(settings) }));
     await writeFile(alertmanagerConfigFile, YAML.stringify(buildAlertmanagerConfig(urls, settings)));
+    await writeFile(scrapeFile, YAML.stringify({ scrape_configs: [] }));
+    const receiverNamesInMetrics = await alertmanagerHasReceiverNames();
 
     const started: ManagedProcess[] = [];
     const stop = async (): Promise<void> => {
@@ -335,6 +361,7 @@ export async function startAlertPath(settings: AlertingSettings, urls: Alertmana
                     `-storageDataPath=${join(workDir, "victoria-metrics")}`,
                     // Otherwise the newest 30s of samples are invisible to vmalert's queries.
                     "-search.latencyOffset=0s",
+                    ...(options.scrapeComponents ? [`-promscrape.config=${scrapeFile}`] : []),
                 ],
                 `http://${victoriaMetricsAddress}/health`,
             ),
@@ -349,6 +376,7 @@ export async function startAlertPath(settings: AlertingSettings, urls: Alertmana
                     `--web.listen-address=${alertmanagerAddress}`,
                     // Empty turns clustering off, so no gossip listener on other addresses.
                     "--cluster.listen-address=",
+                    ...(receiverNamesInMetrics ? [`--enable-feature=${receiverNameFeature}`] : []),
                 ],
                 `http://${alertmanagerAddress}/-/ready`,
             ),
@@ -363,16 +391,29 @@ export async function startAlertPath(settings: AlertingSettings, urls: Alertmana
                     `-datasource.url=http://${victoriaMetricsAddress}`,
                     `-notifier.url=http://${alertmanagerAddress}`,
                     `-evaluationInterval=${settings.evaluationInterval}`,
+                    // As the stack's vmalert does: ALERTS and ALERTS_FOR_STATE go to VictoriaMetrics.
+                    ...(options.scrapeComponents ? [`-remoteWrite.url=http://${victoriaMetricsAddress}`] : []),
                 ],
                 `http://${vmalertAddress}/health`,
             ),
         );
+        if (options.scrapeComponents) {
+            const job = (name: string, address: string) => ({
+                job_name: name, scrape_interval: settings.scrapeInterval, static_configs: [{ targets: [address] }],
+            });
+            await writeFile(scrapeFile, YAML.stringify({
+                scrape_configs: [job("vmalert", vmalertAddress), job("alertmanager", alertmanagerAddress)],
+            }));
+            const reload = await fetch(`http://${victoriaMetricsAddress}/-/reload`);
+            if (!reload.ok) throw new Error(`VictoriaMetrics /-/reload answered ${reload.status}`);
+        }
         return {
             victoriaMetricsUrl: `http://${victoriaMetricsAddress}`,
             vmalertUrl: `http://${vmalertAddress}`,
             alertmanagerUrl: `http://${alertmanagerAddress}`,
             rulesFile,
             alertmanagerConfigFile,
+            receiverNamesInMetrics,
             stop,
         };
     } catch (error) {
