@@ -127,8 +127,9 @@ if [ "$1" = up ] && [ "$created" = false ]; then
     if [ -z "$node_id" ]; then
       echo "oncall-lab: kind cluster \"$cluster_name\" no longer exists: forgetting what lived in it, then building it again"
       pulumi state delete --yes --target-dependents --stack "$stack" "$cluster_urn"
-    elif [ "$node_id" != "$cluster_id" ]; then
+    elif [ -n "$cluster_id" ] && [ "$node_id" != "$cluster_id" ]; then
       # Not the stack's cluster: its Grafana and OnCall are empty, and the old releases' kubeconfig is dead.
+      # (A state from before the cluster had an id has none: the refresh below records it.)
       pulumi state delete --yes --target-dependents --stack "$stack" "$cluster_urn"
       fail "kind cluster \"$cluster_name\" was deleted and created again outside this stack (its node container is not the one the stack made), so the stack forgot what lived in the old one. The lab needs a cluster of its own: delete this one with \`kind delete cluster --name $cluster_name\`, then run npm run up again"
     else

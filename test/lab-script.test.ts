@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLUSTER_URN, docker, lab, stackState, stubs, targetMatches } from "./support/lab-project";
+import { CLUSTER_URN, docker, lab, project, stackState, stubs, targetMatches } from "./support/lab-project";
 
 describe("scripts/lab.sh: looking at the lab before up", () => {
     it("refreshes the kind cluster, the OnCall wiring and the team's Grafana users before updating a stack that has resources", () => {
@@ -76,6 +76,17 @@ describe("scripts/lab.sh: looking at the lab before up", () => {
         docker.deleteCluster("oncall-lab");
         expect(lab(["up", "--yes"]).status).toBe(0);
         expect(stackState().resources[0].outputs.clusterId).toBe(docker.containerId("oncall-lab"));
+    });
+
+    it("refreshes, forgetting nothing, a cluster whose state is from before the stack recorded its id", () => {
+        lab(["up", "--yes"]);
+        const state = stackState();
+        delete state.resources[0].outputs.clusterId;
+        fs.writeFileSync(path.join(project, ".pulumi", "state", "stacks", "dev.json"), JSON.stringify(state));
+        const { status, calls } = lab(["up", "--yes"]);
+        expect(status).toBe(0);
+        expect(calls.some((call) => call.startsWith("pulumi refresh"))).toBe(true);
+        expect(calls.some((call) => call.includes("state delete"))).toBe(false);
     });
 
     it("refreshes, forgetting nothing, a cluster whose node container is stopped (the refresh says to start it)", () => {
