@@ -50,7 +50,7 @@ config_file="Pulumi.$stack.yaml"
 file_salt() {
   local key value
   [ -f "$config_file" ] || return 0
-  while read -r key value; do [ "$key" != encryptionsalt: ] || echo "$value"; done < "$config_file"
+  while read -r key value; do [ "$key" != encryptionsalt: ] || echo "$value" | tr -d "\"'"; done < "$config_file"
 }
 strip_salt() {
   [ -f "$config_file" ] && grep -q '^encryptionsalt:' "$config_file" || return 0
