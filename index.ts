@@ -63,7 +63,11 @@ const kubernetes = new k8s.Provider("kubernetes", {
 // Everything inside the cluster goes away with it: `pulumi destroy` must not try to reach a deleted cluster, and
 // a replaced cluster takes along what lived in it (deleted first, while it still answers).
 const inCluster = { providers: [kubernetes], deletedWith: kind.cluster };
-const withCluster = { deletedWith: kind.cluster, replaceWith: [kind.cluster] };
+// Grafana's users and OnCall's objects live in the releases' databases. When the cluster is replaced (delete before
+// create) the engine deletes them first, in no set order, while the old lab runs; their API deletes would trip over
+// each other (an escalation chain takes its steps along). deletedWith their release, which is deleted in the same run,
+// makes the engine skip those deletes, there and in destroy; replaceWith creates them again in the new cluster.
+const inRelease = (release: pulumi.Resource) => ({ deletedWith: release, replaceWith: [kind.cluster] });
 const urls = labUrls(lab.clusterName, lab);
 const { grafanaPublicUrl, grafanaLocalApiUrl, oncallPublicUrl, oncallInClusterUrl } = urls;
 
@@ -115,7 +119,7 @@ const teamUsers = new TeamUsers("team-users", {
     grafanaUrl: grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
-}, { dependsOn: [grafana], ...withCluster });
+}, { dependsOn: [grafana], ...inRelease(grafana.release) });
 
 // Runs on this machine against the published ports once Grafana and OnCall are up.
 const wiring = new OnCallWiring("oncall-wiring", {
@@ -140,7 +144,7 @@ const onCallTeam = new OnCallTeam("oncall-team", {
     oncallApiToken: wiring.apiToken,
     userIds: wiring.userIds,
     integrationName: "VictoriaMetrics Alertmanager",
-}, withCluster);
+}, inRelease(oncall.release));
 
 // A dead alerting pipeline pages too: OnCall alerts when the Watchdog's pings stop for this long.
 new OnCallHeartbeat("oncall-heartbeat", {
@@ -150,7 +154,7 @@ new OnCallHeartbeat("oncall-heartbeat", {
     integrationId: onCallTeam.integrationId,
     timeoutSeconds: lab.alerting.heartbeatTimeoutSeconds,
     clusterId: kind.clusterId,
-}, { deletedWith: kind.cluster });
+}, { deletedWith: oncall.release });
 
 new VictoriaMetricsStack("victoria-metrics", {
     namespace: namespaces.monitoring,

@@ -29,6 +29,8 @@ export class Grafana extends pulumi.ComponentResource {
     public readonly adminUser: pulumi.Output<string>;
     public readonly adminPassword: pulumi.Output<string>;
     public readonly publicUrl: pulumi.Output<string>;
+    /** Grafana's users live in this release's database: resources kept there use it for `deletedWith`. */
+    public readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:Grafana", name, args, opts);
@@ -67,7 +69,7 @@ export class Grafana extends pulumi.ComponentResource {
             sidecarNamespaces: args.sidecarNamespaces,
         })));
 
-        new k8s.helm.v3.Release(`${name}-release`, {
+        this.release = new k8s.helm.v3.Release(`${name}-release`, {
             name: releaseNames.grafana,
             chart: "grafana",
             version: args.chartVersion,

@@ -27,6 +27,8 @@ export class OnCall extends pulumi.ComponentResource {
     public readonly publicUrl: pulumi.Output<string>;
     /** Secret (in the OnCall namespace) holding the token the engine's /metrics/ wants, under ONCALL_EXPORTER_SECRET.key. */
     public readonly exporterSecretName: pulumi.Output<string>;
+    /** OnCall's objects live in this release's database: resources kept there use it for `deletedWith`. */
+    public readonly release: k8s.helm.v3.Release;
 
     constructor(name: string, args: OnCallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCall", name, args, opts);
@@ -70,7 +72,7 @@ export class OnCall extends pulumi.ComponentResource {
             smtp: args.smtp && { ...args.smtp, password: smtpPassword },
         })));
 
-        new k8s.helm.v3.Release(`${name}-release`, {
+        this.release = new k8s.helm.v3.Release(`${name}-release`, {
             name: releaseNames.oncall,
             chart: "oncall",
             version: args.chartVersion,

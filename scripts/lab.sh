@@ -3,9 +3,10 @@
 # machine, so no Pulumi Cloud account is needed. Usage: scripts/lab.sh <pulumi command> [flags...]
 # (npm run up / preview / destroy / pulumi -- <command> call it).
 #
-# The stack's config file, Pulumi.<stack>.yaml, lives in the state directory too, not in the
-# repository: it holds the encryptionsalt that goes with the passphrase, so state, passphrase and
-# salt are created and deleted together, and removing .pulumi starts the lab over cleanly.
+# The stack's settings are in Pulumi.<stack>.yaml next to Pulumi.yaml, a tracked file. Its encryption
+# salt belongs to the passphrase in .pulumi/, so it stays in the state there: pulumi writes it into the
+# settings file on every command (PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER takes it from the state
+# when the file has none), and this script takes it out again, so no commit carries it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,10 +19,17 @@ if [ "$1" = up ]; then
   docker info >/dev/null 2>&1 || fail "docker is installed but not running (or this user may not use it): start Docker and retry"
   command -v kind >/dev/null 2>&1 || fail "kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation (v0.33.0 or later)"
 fi
+# pulumi takes an exported empty PULUMI_CONFIG_PASSPHRASE as the passphrase, before any file: refused
+# rather than unset, since a stack made with the empty passphrase would then fail to decrypt.
+if [ -n "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "$PULUMI_CONFIG_PASSPHRASE" ]; then
+  fail "PULUMI_CONFIG_PASSPHRASE is set but empty, and pulumi would use the empty string as the passphrase: unset it (the lab then uses .pulumi/passphrase) or set it to the stack's passphrase"
+fi
 node scripts/ensure-deps.cjs
 
 state_dir="${ONCALL_LAB_STATE_DIR:-$PWD/.pulumi}"
 mkdir -p "$state_dir/state"
+# The passphrase and the state's secrets: for this user only.
+chmod 700 "$state_dir"
 state_dir="$(cd "$state_dir" && pwd)"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$state_dir/state}"
 if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
@@ -31,66 +39,109 @@ if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FI
     echo "oncall-lab: generated the stack passphrase in $passphrase_file (it decrypts the stack's secrets: keep it)"
   fi
   export PULUMI_CONFIG_PASSPHRASE_FILE="$passphrase_file"
-elif [[ "${PULUMI_CONFIG_PASSPHRASE_FILE:-/}" != /* ]]; then
-  # Stack creation below runs in another directory.
-  export PULUMI_CONFIG_PASSPHRASE_FILE="$PWD/$PULUMI_CONFIG_PASSPHRASE_FILE"
 fi
-# The salt is in the state as well: should the config file go missing, pulumi (3.134 or later) takes
-# it from there instead of starting a new one that no longer matches the stack's secrets.
+# pulumi (3.134 or later) then takes the salt from the state when the settings file has none,
+# instead of making a new one that no longer matches the stack's secrets.
 export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true
 
 stack="${PULUMI_STACK:-dev}"
-config_file="$state_dir/Pulumi.$stack.yaml"
-created=false
-if ! pulumi stack select "$stack" >/dev/null 2>&1; then
-  # `pulumi stack init` has no --config-file flag: it writes the new salt to Pulumi.<stack>.yaml next
-  # to the project file. So it runs on a copy of Pulumi.yaml in the state directory, and the config
-  # file it writes moves next to the state. A config file left from an earlier stack of this name is
-  # used the way pulumi uses one found before `stack init`: its salt and settings are kept.
-  scratch="$state_dir/new-stack"
-  rm -rf "$scratch"
-  mkdir "$scratch"
-  cp Pulumi.yaml "$scratch/"
-  [ ! -f "$config_file" ] || cp "$config_file" "$scratch/Pulumi.$stack.yaml"
-  (cd "$scratch" && pulumi stack init "$stack" --secrets-provider passphrase --no-select >/dev/null)
-  mv "$scratch/Pulumi.$stack.yaml" "$config_file"
-  rm -rf "$scratch"
-  created=true
-fi
+config_file="Pulumi.$stack.yaml"
 
-args=("$@" --stack "$stack")
-# The commands that read or write stack config (and their aliases); others reject --config-file.
-case "$1" in
-  up | update | preview | pre | destroy | down | dn | refresh | config | import | watch | logs)
-    args+=(--config-file "$config_file") ;;
-esac
-
-# The Kind cluster this stack created, as "<urn> <cluster name>"; nothing for a new or empty stack.
-stack_cluster() {
+file_salt() {
+  local key value
+  [ -f "$config_file" ] || return 0
+  while read -r key value; do [ "$key" != encryptionsalt: ] || echo "$value" | tr -d "\"'"; done < "$config_file"
+}
+strip_salt() {
+  [ -f "$config_file" ] && grep -q '^encryptionsalt:' "$config_file" || return 0
+  grep -v '^encryptionsalt:' "$config_file" > "$config_file.tmp" || true
+  cat "$config_file.tmp" > "$config_file"
+  rm -f "$config_file.tmp"
+}
+# The settings file's top-level config keys; with "secure", only those holding an encrypted value.
+config_keys() {
+  node -e 'const fs = require("node:fs"), [file, which] = process.argv.slice(1);
+    const config = fs.existsSync(file) ? require("yaml").parse(fs.readFileSync(file, "utf8"))?.config ?? {} : {};
+    for (const [key, value] of Object.entries(config)) {
+      if (which !== "secure" || JSON.stringify(value).includes("\"secure\":")) console.log(key);
+    }' "$1" "${2:-}"
+}
+# From the stack's state: "salt", its passphrase salt; "cluster", "<urn> <name> <node container id>" of
+# the kind cluster it created (nothing for a new or empty stack).
+from_state() {
   pulumi stack export --stack "$stack" |
     node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
-      const cluster = (JSON.parse(s).deployment?.resources ?? []).find((r) => /pulumi-nodejs:dynamic:[^:]*::kind-cluster$/.test(r.urn));
-      if (cluster?.id) console.log(`${cluster.urn} ${cluster.id}`);
-    });'
+      const deployment = JSON.parse(s).deployment ?? {};
+      if (process.argv[1] === "salt") return console.log(deployment.secrets_providers?.state?.salt ?? "");
+      const cluster = (deployment.resources ?? []).find((r) => /pulumi-nodejs:dynamic:[^:]*::kind-cluster$/.test(r.urn));
+      if (cluster?.id) console.log(`${cluster.urn} ${cluster.id} ${cluster.outputs?.clusterId ?? ""}`);
+    });' "$1"
 }
+
+# Earlier versions kept the settings file in the state directory.
+old_config_file="$state_dir/Pulumi.$stack.yaml"
+if [ -f "$old_config_file" ]; then
+  [ -z "$(config_keys "$config_file")" ] ||
+    fail "both $config_file and $old_config_file hold settings: merge them into $config_file, delete $old_config_file, and retry"
+  mv "$old_config_file" "$config_file"
+  echo "oncall-lab: moved the stack settings from $old_config_file to $config_file"
+fi
+
+# A salt in the file is this stack's own (left by an interrupted run, or by pulumi run directly) or
+# another passphrase's (a fresh clone of a commit that carried one, a deleted .pulumi, another machine).
+stray_salt="$(file_salt)"
+strip_salt
+trap strip_salt EXIT
+created=false
+if ! pulumi stack select "$stack" >/dev/null 2>&1; then
+  pulumi stack init "$stack" --secrets-provider passphrase --no-select >/dev/null
+  strip_salt
+  created=true
+fi
+# Secure values encrypted with another salt cannot be decrypted by this stack: pulumi would fail on them.
+stale=$created
+if [ "$created" = false ] && [ -n "$stray_salt" ]; then
+  state_salt="$(from_state salt)"
+  [ "$stray_salt" = "$state_salt" ] || stale=true
+fi
+if [ "$stale" = true ]; then
+  lost=()
+  while read -r key; do [ -z "$key" ] || lost+=("$key"); done < <(config_keys "$config_file" secure)
+  if [ ${#lost[@]} -gt 0 ]; then
+    for key in "${lost[@]}"; do pulumi config rm "$key" --stack "$stack" >/dev/null; done
+    echo "oncall-lab: removed ${lost[*]} from $config_file (encrypted with another passphrase's salt): set them again with npm run pulumi -- config set --secret <key> <value>"
+  fi
+fi
 
 # Before updating, look at the lab as it is. A cluster deleted by hand took everything in it along
 # (Grafana's users, OnCall's objects and tokens): the state forgets all of that, and `up` builds it
-# again, instead of trying to update or delete objects that exist nowhere. Otherwise only the kind
-# cluster and the OnCall wiring are refreshed: their reads are quick, and the wiring's notices a
-# plugin that lost its connection, while the Grafana OnCall resources' reads need a running lab.
+# again, instead of trying to update or delete objects that exist nowhere. Otherwise the kind cluster,
+# the OnCall wiring and the team's Grafana users are refreshed (quick reads, and they notice what a lab
+# loses by itself), while the other OnCall resources' reads need a running lab.
 if [ "$1" = up ] && [ "$created" = false ]; then
-  read -r cluster_urn cluster_name < <(stack_cluster) || true
+  read -r cluster_urn cluster_name cluster_id < <(from_state cluster) || true
   if [ -n "${cluster_urn:-}" ]; then
-    clusters="$(kind get clusters)"
-    if ! grep -qxF "$cluster_name" <<<"$clusters"; then
+    # The control-plane node container kind labelled for this cluster, running or stopped (its own query).
+    node_id="$(docker ps -a --no-trunc --filter "label=io.x-k8s.kind.cluster=$cluster_name" \
+      --filter label=io.x-k8s.kind.role=control-plane --format '{{.ID}}')"
+    if [ -z "$node_id" ]; then
       echo "oncall-lab: kind cluster \"$cluster_name\" no longer exists: forgetting what lived in it, then building it again"
       pulumi state delete --yes --target-dependents --stack "$stack" "$cluster_urn"
+    elif [ -n "$cluster_id" ] && [ "$node_id" != "$cluster_id" ]; then
+      # Not the stack's cluster: its Grafana and OnCall are empty, and the old releases' kubeconfig is dead.
+      # (A state from before the cluster had an id has none: the refresh below records it.)
+      pulumi state delete --yes --target-dependents --stack "$stack" "$cluster_urn"
+      fail "kind cluster \"$cluster_name\" was deleted and created again outside this stack (its node container is not the one the stack made), so the stack forgot what lived in the old one. The lab needs a cluster of its own: delete this one with \`kind delete cluster --name $cluster_name\`, then run npm run up again"
     else
-      pulumi refresh --yes --skip-preview --stack "$stack" --config-file "$config_file" \
+      pulumi refresh --yes --skip-preview --stack "$stack" \
         --target '**pulumi-nodejs:dynamic:*::kind-cluster' \
         --target '**pulumi-nodejs:dynamic:*::oncall-wiring-connection'
+      # A Grafana that lost its database lost the users too, and OnCall's sync then drops them: the
+      # provider's read forgets a missing user, so this update creates it again. Grafana not answering
+      # yet must not stop an update that may be what repairs it.
+      pulumi refresh --yes --skip-preview --stack "$stack" --target '**grafana:oss/user:User::team-users-*' ||
+        echo "oncall-lab: could not check the team's Grafana users (see above); updating without that" >&2
     fi
   fi
 fi
-exec pulumi "${args[@]}"
+pulumi "$@" --stack "$stack"

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { KindClusterInputs, KindClusterOutputs, kindClusterProvider, kindConfigYaml } from "../src/kind/provider";
+import { FakeDocker, installStubs } from "./support/stubs";
 
 const inputs: KindClusterInputs = {
     clusterName: "oncall-lab",
@@ -36,146 +37,33 @@ describe("kindConfigYaml", () => {
     });
 });
 
-// Stand-ins for kind and docker: bash scripts using builtins only, so PATH can hold
-// nothing but the stub directory and a real kind or docker can never be reached.
-// Every cluster the stub creates gets a new container ID, as a real control-plane node does.
-function kindStub(stubDir: string): string {
-    return `#!/bin/bash
-printf '%s\\n' "kind $*" >> '${stubDir}/calls.log'
-state='${stubDir}/clusters'
-has_cluster() {
-  local line
-  [[ -f "$state" ]] || return 1
-  while IFS= read -r line; do [[ "$line" == "$1" ]] && return 0; done < "$state"
-  return 1
-}
-args=("$@")
-name=""
-config=""
-for ((i = 0; i < \${#args[@]}; i++)); do
-  case "\${args[i]}" in
-    --name) name="\${args[i+1]}" ;;
-    --config) config="\${args[i+1]}" ;;
-  esac
-done
-case "$1/$2" in
-  version/)
-    echo "kind v0.0.0-stub" ;;
-  get/clusters)
-    if [[ -s "$state" ]]; then
-      while IFS= read -r line; do printf '%s\\n' "$line"; done < "$state"
-    else
-      echo "No kind clusters found." >&2
-    fi ;;
-  get/nodes)
-    if has_cluster "$name"; then
-      echo "$name-control-plane"
-    else
-      echo "No kind nodes found for cluster \\"$name\\"." >&2
-    fi ;;
-  get/kubeconfig)
-    if ! has_cluster "$name"; then
-      echo "ERROR: could not locate any control plane nodes for cluster named '$name'" >&2
-      exit 1
-    fi
-    printf 'apiVersion: v1\\nkind: Config\\ncurrent-context: kind-%s\\nclusters:\\n- cluster:\\n    server: https://127.0.0.1:6443\\n  name: kind-%s\\n' "$name" "$name" ;;
-  create/cluster)
-    if [[ -n "$KIND_STUB_CREATE_ERROR" ]]; then
-      echo "$KIND_STUB_CREATE_ERROR" >&2
-      exit 1
-    fi
-    if has_cluster "$name"; then
-      echo "ERROR: failed to create cluster: node(s) already exist for a cluster with the name \\"$name\\"" >&2
-      exit 1
-    fi
-    printf '%s\\n' "$(< "$config")" > '${stubDir}/config-'"$name"'.yaml'
-    created=0
-    [[ -f '${stubDir}/created' ]] && created="$(< '${stubDir}/created')"
-    created=$((created + 1))
-    printf '%s' "$created" > '${stubDir}/created'
-    printf 'container%064d' "$created" > '${stubDir}/id-'"$name"
-    printf '%s\\n' "$name" >> "$state" ;;
-  delete/cluster)
-    remaining=""
-    if [[ -f "$state" ]]; then
-      while IFS= read -r line; do [[ "$line" != "$name" ]] && remaining+="$line"$'\\n'; done < "$state"
-    fi
-    printf '%s' "$remaining" > "$state"
-    echo "Deleting cluster \\"$name\\" ..." >&2 ;;
-  *)
-    echo "kind stub: unexpected arguments: $*" >&2
-    exit 2 ;;
-esac
-`;
-}
-
-type DockerDaemon = "running" | "stopped" | "hung";
-
-function dockerStub(stubDir: string, daemon: DockerDaemon): string {
-    const unreachable = {
-        running: "",
-        stopped: `echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2\nexit 1`,
-        // Blocks on a FIFO that nobody writes to, like a CLI waiting on a daemon that never answers.
-        hung: `exec 3<> '${stubDir}/never'\nread -r -t 120 -u 3\nexit 1`,
-    }[daemon];
-    return `#!/bin/bash
-printf '%s\\n' "docker $*" >> '${stubDir}/calls.log'
-${unreachable}
-case "$1" in
-  info)
-    echo "27.0.0" ;;
-  inspect)
-    node="\${@: -1}"
-    cluster="\${node%-control-plane}"
-    if [[ -f '${stubDir}/id-'"$cluster" ]] && [[ "$(< '${stubDir}/clusters')" == *"$cluster"* ]]; then
-      printf '%s\\n' "$(< '${stubDir}/id-'"$cluster")"
-    else
-      echo "Error: No such object: $node" >&2
-      exit 1
-    fi ;;
-  *)
-    echo "docker stub: unexpected arguments: $*" >&2
-    exit 2 ;;
-esac
-`;
-}
-
 describe("kindClusterProvider", () => {
     const originalPath = process.env.PATH;
     let stubDir: string;
+    let docker: FakeDocker;
 
-    const writeStub = (name: string, script: string) => fs.writeFileSync(path.join(stubDir, name), script, { mode: 0o755 });
     const calls = () => {
         const log = path.join(stubDir, "calls.log");
         return fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : [];
     };
     const kindCalls = () => calls().filter((call) => call.startsWith("kind "));
-    const clustersInState = () => {
-        const state = path.join(stubDir, "clusters");
-        return fs.existsSync(state) ? fs.readFileSync(state, "utf8").split("\n").filter((line) => line !== "") : [];
-    };
-    const deleteOutOfBand = (clusterName: string) => {
-        const remaining = clustersInState().filter((name) => name !== clusterName);
-        fs.writeFileSync(path.join(stubDir, "clusters"), remaining.map((name) => `${name}\n`).join(""));
-    };
-    // What `kind create cluster` run by hand does: the stub's own create, outside the provider.
-    const createOutOfBand = (clusterName: string) => {
-        const config = path.join(stubDir, "by-hand.yaml");
-        fs.writeFileSync(config, kindConfigYaml(inputs));
-        const result = spawnSync(path.join(stubDir, "kind"), ["create", "cluster", "--name", clusterName, "--config", config]);
-        expect(result.status).toBe(0);
-    };
+    const clustersInState = () => docker.clusters();
 
     beforeEach(() => {
         stubDir = fs.mkdtempSync(path.join(os.tmpdir(), "kind-stub-"));
-        writeStub("kind", kindStub(stubDir));
-        writeStub("docker", dockerStub(stubDir, "running"));
+        // The stubs use bash builtins only: PATH holds nothing else, so a real kind or docker is never reached.
+        installStubs(stubDir, ["kind", "docker"]);
+        docker = new FakeDocker(stubDir);
         process.env.PATH = stubDir;
+        process.env.STUB_DIR = stubDir;
+        process.env.STUB_LOG = path.join(stubDir, "calls.log");
     });
 
     afterEach(() => {
         process.env.PATH = originalPath;
         delete process.env.KIND_STUB_CREATE_ERROR;
+        delete process.env.STUB_DIR;
+        delete process.env.STUB_LOG;
         fs.rmSync(stubDir, { recursive: true, force: true });
     });
 
@@ -204,8 +92,8 @@ describe("kindClusterProvider", () => {
 
             const afterCreate = calls().slice(calls().findIndex((call) => call.startsWith("kind create cluster")) + 1);
             expect(afterCreate.slice(0, 2)).toEqual([
-                "kind get nodes --name oncall-lab",
-                "docker inspect --format {{.Id}} oncall-lab-control-plane",
+                "docker ps -a --filter label=io.x-k8s.kind.cluster=oncall-lab --format {{.Names}}",
+                "docker inspect --format {{.Id}} {{.State.Running}} oncall-lab-control-plane",
             ]);
         });
 
@@ -239,7 +127,7 @@ describe("kindClusterProvider", () => {
         });
 
         it("explains that docker is not running before calling kind create", async () => {
-            writeStub("docker", dockerStub(stubDir, "stopped"));
+            docker.setDaemon("stopped");
 
             await expect(kindClusterProvider.create(inputs)).rejects.toThrow(
                 /^docker is not running .*Cannot connect to the Docker daemon.*: start Docker and retry\.$/,
@@ -261,7 +149,7 @@ describe("kindClusterProvider", () => {
 
         it("reports a cluster deleted out of band as gone", async () => {
             const { outs } = await kindClusterProvider.create(inputs);
-            deleteOutOfBand("oncall-lab");
+            docker.deleteCluster("oncall-lab");
 
             const result = await kindClusterProvider.read!("oncall-lab", outs);
 
@@ -271,8 +159,8 @@ describe("kindClusterProvider", () => {
 
         it("gives a cluster deleted and created again by hand under the same name a new cluster ID", async () => {
             const { outs } = await kindClusterProvider.create(inputs);
-            deleteOutOfBand("oncall-lab");
-            createOutOfBand("oncall-lab");
+            docker.deleteCluster("oncall-lab");
+            docker.createCluster("oncall-lab");
 
             const result = await kindClusterProvider.read!("oncall-lab", outs);
 
@@ -281,16 +169,67 @@ describe("kindClusterProvider", () => {
             expect(result.props?.clusterId).not.toBe(outs!.clusterId);
         });
 
-        it.each(["kind", "docker"])("reports the cluster as gone when %s is not installed", async (tool) => {
+        it("reports the cluster as gone only when neither kind nor docker is installed", async () => {
             const { outs } = await kindClusterProvider.create(inputs);
-            fs.rmSync(path.join(stubDir, tool));
+            fs.rmSync(path.join(stubDir, "kind"));
+            fs.rmSync(path.join(stubDir, "docker"));
 
             expect(await kindClusterProvider.read!("oncall-lab", outs)).toEqual({});
         });
 
+        it("does not forget a cluster whose containers still run when kind is missing, and says to install kind", async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            fs.rmSync(path.join(stubDir, "kind"));
+
+            await expect(kindClusterProvider.read!("oncall-lab", outs)).rejects.toThrow(
+                /^kind cluster "oncall-lab" still exists \(Docker has its node container oncall-lab-control-plane\), but kind was not found on PATH: install kind/,
+            );
+            expect(calls()).toContain("docker ps -a --filter label=io.x-k8s.kind.cluster=oncall-lab --format {{.Names}}");
+        });
+
+        it("reports the cluster as gone when kind is missing and Docker has no node container of it", async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            docker.deleteCluster("oncall-lab");
+            fs.rmSync(path.join(stubDir, "kind"));
+
+            expect(await kindClusterProvider.read!("oncall-lab", outs)).toEqual({});
+        });
+
+        it("does not forget the cluster when kind is there but docker is not on PATH", async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            fs.rmSync(path.join(stubDir, "docker"));
+
+            await expect(kindClusterProvider.read!("oncall-lab", outs)).rejects.toThrow(
+                /^docker was not found on PATH, so whether kind cluster "oncall-lab" still runs in Docker cannot be told: put docker on PATH/,
+            );
+        });
+
+        it("says to start a stopped node container instead of passing on kind's error", async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            docker.stopNode("oncall-lab");
+            fs.writeFileSync(path.join(stubDir, "calls.log"), "");
+
+            const reading = kindClusterProvider.read!("oncall-lab", outs);
+
+            await expect(reading).rejects.toThrow(
+                /^kind cluster "oncall-lab" is stopped: its node container oncall-lab-control-plane is not running .*Run `docker start oncall-lab-control-plane`, then retry\.$/,
+            );
+            await expect(reading).rejects.not.toThrow(/docker exec/);
+            expect(kindCalls()).not.toContain("kind get kubeconfig --name oncall-lab");
+        });
+
+        it("reads the cluster again once its node container is started", async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            docker.stopNode("oncall-lab");
+            await expect(kindClusterProvider.read!("oncall-lab", outs)).rejects.toThrow(/is stopped/);
+            spawnSync(path.join(stubDir, "docker"), ["start", "oncall-lab-control-plane"]);
+
+            expect((await kindClusterProvider.read!("oncall-lab", outs)).props).toEqual(outs);
+        });
+
         it("fails, saying to start Docker, when the daemon is not running", async () => {
             const { outs } = await kindClusterProvider.create(inputs);
-            writeStub("docker", dockerStub(stubDir, "stopped"));
+            docker.setDaemon("stopped");
 
             await expect(kindClusterProvider.read!("oncall-lab", outs)).rejects.toThrow(
                 /^docker is not running .*Cannot connect to the Docker daemon.*: start Docker, then retry\.$/,
@@ -299,7 +238,7 @@ describe("kindClusterProvider", () => {
 
         it("gives up on a Docker daemon that does not answer instead of hanging", { timeout: 40_000 }, async () => {
             const { outs } = await kindClusterProvider.create(inputs);
-            writeStub("docker", dockerStub(stubDir, "hung"));
+            docker.setDaemon("hung");
             expect(spawnSync("mkfifo", [path.join(stubDir, "never")], { env: { PATH: originalPath } }).status).toBe(0);
 
             const started = Date.now();
@@ -354,18 +293,44 @@ describe("kindClusterProvider", () => {
             expect(clustersInState()).toEqual([]);
         });
 
-        it.each(["kind", "docker"])("succeeds without doing anything when %s is no longer installed", async (tool) => {
+        it("succeeds without doing anything when neither kind nor docker is installed any more", async () => {
             const { outs } = await kindClusterProvider.create(inputs);
-            fs.rmSync(path.join(stubDir, tool));
+            fs.rmSync(path.join(stubDir, "kind"));
+            fs.rmSync(path.join(stubDir, "docker"));
 
             await kindClusterProvider.delete!("oncall-lab", outs!);
 
             expect(kindCalls().some((call) => call.startsWith("kind delete"))).toBe(false);
         });
 
+        it("stops, saying to install kind, when kind is missing but the cluster's containers still hold its ports", async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            fs.rmSync(path.join(stubDir, "kind"));
+
+            await expect(kindClusterProvider.delete!("oncall-lab", outs!)).rejects.toThrow(/^kind cluster "oncall-lab" still exists .*install kind/);
+            expect(clustersInState()).toEqual(["oncall-lab"]);
+        });
+
+        it("succeeds without kind when Docker has no node container of the cluster", async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            docker.deleteCluster("oncall-lab");
+            fs.rmSync(path.join(stubDir, "kind"));
+
+            await kindClusterProvider.delete!("oncall-lab", outs!);
+        });
+
+        it("deletes a cluster whose node container is stopped", async () => {
+            const { outs } = await kindClusterProvider.create(inputs);
+            docker.stopNode("oncall-lab");
+
+            await kindClusterProvider.delete!("oncall-lab", outs!);
+
+            expect(clustersInState()).toEqual([]);
+        });
+
         it("stops when Docker is not running and says how to finish the destroy", async () => {
             const { outs } = await kindClusterProvider.create(inputs);
-            writeStub("docker", dockerStub(stubDir, "stopped"));
+            docker.setDaemon("stopped");
 
             const deletion = kindClusterProvider.delete!("oncall-lab", outs!);
 

@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { oncallWiringProvider } from "../src/oncall/wiring/wiring-provider";
 import {
-    CLUSTER_ID, FAKE_KUBECONFIG, INTEGRATION_LINK, INTEGRATION_TOKEN, isSecretValue, ONCALL_API_TOKEN, oncallUserId, ProgramRun,
+    FAKE_KUBECONFIG, INTEGRATION_LINK, INTEGRATION_TOKEN, isSecretValue, ONCALL_API_TOKEN, oncallUserId, ProgramRun,
     RecordedResource, reveal, runProgram,
 } from "./support/program";
 
@@ -35,7 +34,6 @@ const components = {
 const isComponent = (r: RecordedResource) => r.type.startsWith("oncall-lab:index:");
 const isKubernetesObject = (r: RecordedResource) => r.type.startsWith("kubernetes:");
 const isOnCallObject = (r: RecordedResource) => r.type.startsWith("grafana:onCall/");
-const isGrafanaUser = (r: RecordedResource) => r.type === "grafana:oss/user:User";
 
 describe("resource graph", () => {
     it("has one component of each kind, at the top of the stack", () => {
@@ -125,24 +123,6 @@ describe("what the state holds", () => {
         expect(String(get("kubernetes").inputs.deleteUnreachable)).toBe("true");
     });
 
-    it("marks everything inside the cluster deletedWith the cluster, so destroy works when it is gone", () => {
-        const cluster = get("kind-cluster").resource;
-        const inCluster = all().filter(r =>
-            isKubernetesObject(r) || isOnCallObject(r) || isGrafanaUser(r) || r.type.startsWith("pulumi-nodejs:dynamic:Resource"));
-        expect(inCluster.length).toBe(18 + 11 + 2 + 2);
-        for (const resource of inCluster) {
-            expect(resource.opts.deletedWith, resource.name).toBe(cluster);
-        }
-        expect(get("kind-cluster").opts.deletedWith).toBeUndefined();
-    });
-
-    it("replaces the people and the OnCall objects together with the cluster (their databases go with it)", () => {
-        const cluster = get("kind-cluster").resource;
-        for (const resource of all().filter(r => isOnCallObject(r) || isGrafanaUser(r))) {
-            expect(resource.opts.replaceWith, resource.name).toEqual([cluster]);
-        }
-    });
-
     it("passes no credential to any resource in plaintext", () => {
         const credentials = [FAKE_KUBECONFIG, ONCALL_API_TOKEN, INTEGRATION_TOKEN];
         for (const resource of all().filter(r => r.type === "random:index/randomPassword:RandomPassword")) {
@@ -196,23 +176,6 @@ describe("what the state holds", () => {
         expect(appSecret.stringData.MIRAGE_SECRET_KEY).toMatch(/^generated-oncall-mirage-secret-key/);
         expect(oncall.postgresql.auth.postgresPassword).toMatch(/^generated-oncall-postgres-password/);
         expect(oncall.redis.auth.password).toMatch(/^generated-oncall-redis-password/);
-    });
-});
-
-describe("cluster identity", () => {
-    it("ties the Kubernetes provider, the wiring and the heartbeat to this particular cluster", () => {
-        // With clusterIdentifier set, the provider is replaced exactly when it changes, and with it every object in the cluster.
-        expect(get("kubernetes").inputs.clusterIdentifier).toBe(CLUSTER_ID);
-        expect(get("oncall-wiring-connection").inputs.clusterId).toBe(CLUSTER_ID);
-        expect(get("oncall-heartbeat-timeout").inputs.clusterId).toBe(CLUSTER_ID);
-    });
-
-    it("makes a recreated cluster replace the wiring, so it connects the new Grafana and issues a new token", async () => {
-        const olds = { ...reveal(get("oncall-wiring-connection").inputs) as any, apiToken: ONCALL_API_TOKEN, userIds: { alice: "UALICE", bob: "UBOB" } };
-        const news = { ...reveal(get("oncall-wiring-connection").inputs) as any, clusterId: "0a9b8c7d6e5f" };
-        const diff = await oncallWiringProvider.diff!("id", olds, news);
-        expect(diff.replaces).toContain("clusterId");
-        expect(await oncallWiringProvider.diff!("id", olds, reveal(get("oncall-wiring-connection").inputs) as any)).toMatchObject({ changes: false });
     });
 });
 

@@ -95,39 +95,31 @@ async function runOrThrow(command: string, args: string[], timeoutMs = 0): Promi
     return result.stdout;
 }
 
-type Tooling =
-    | { state: "ready" }
-    /** kind or docker is not installed. */
-    | { state: "missing"; message: string }
-    /** docker is installed but its daemon does not answer: a cluster may exist but cannot be reached. */
-    | { state: "stopped"; message: string };
+const KIND_MISSING =
+    "kind was not found on PATH: install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and retry.";
+const DOCKER_MISSING =
+    "docker was not found on PATH: kind runs the cluster inside Docker containers; install Docker (https://docs.docker.com/get-docker/) and retry.";
+// kind labels every node container with its cluster's name (pkg/cluster/internal/providers/docker/constants.go) and
+// lists a cluster's nodes with `docker ps -a --filter label=<this>=<name>`, stopped ones included.
+const KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster";
 
-async function checkTooling(): Promise<Tooling> {
-    if ((await runCommand("kind", ["version"], QUERY_TIMEOUT_MS)) === undefined) {
-        return {
-            state: "missing",
-            message:
-                "kind was not found on PATH: install kind (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) and retry.",
-        };
-    }
-    const dockerInfo = await runCommand("docker", ["info", "--format", "{{.ServerVersion}}"], QUERY_TIMEOUT_MS);
-    if (dockerInfo === undefined) {
-        return {
-            state: "missing",
-            message:
-                "docker was not found on PATH: kind runs the cluster inside Docker containers; install Docker (https://docs.docker.com/get-docker/) and retry.",
-        };
-    }
-    if (dockerInfo.exitCode !== 0) {
-        return { state: "stopped", message: `docker is not running (\`docker info\` failed: ${dockerInfo.stderr.trim()})` };
-    }
-    return { state: "ready" };
+interface Tools {
+    kind: boolean;
+    docker: "running" | "missing" | "stopped";
+    /** Why the daemon does not answer, when it is stopped. */
+    dockerStopped?: string;
 }
 
-async function listKindClusters(): Promise<string[]> {
-    // kind prints "No kind clusters found." to stderr, so stdout holds only cluster names.
-    const stdout = await runOrThrow("kind", ["get", "clusters"], QUERY_TIMEOUT_MS);
-    return nonEmptyLines(stdout);
+async function checkTools(): Promise<Tools> {
+    const kind = (await runCommand("kind", ["version"], QUERY_TIMEOUT_MS)) !== undefined;
+    const info = await runCommand("docker", ["info", "--format", "{{.ServerVersion}}"], QUERY_TIMEOUT_MS);
+    if (info === undefined) {
+        return { kind, docker: "missing" };
+    }
+    if (info.exitCode !== 0) {
+        return { kind, docker: "stopped", dockerStopped: `docker is not running (\`docker info\` failed: ${info.stderr.trim()})` };
+    }
+    return { kind, docker: "running" };
 }
 
 function nonEmptyLines(text: string): string[] {
@@ -137,23 +129,49 @@ function nonEmptyLines(text: string): string[] {
         .filter((line) => line !== "");
 }
 
-function getKubeconfig(clusterName: string): Promise<string> {
-    return runOrThrow("kind", ["get", "kubeconfig", "--name", clusterName], QUERY_TIMEOUT_MS);
+/**
+ * The names of the cluster's node containers, running or stopped, as Docker reports them: none when the cluster is
+ * gone. Throws when that cannot be told, or when the containers exist but kind, which must delete them, is missing.
+ * `whenDockerStopped` says what to do about a daemon that does not answer.
+ */
+async function existingNodes(clusterName: string, tools: Tools, whenDockerStopped: (message: string) => string): Promise<string[]> {
+    if (tools.docker === "missing") {
+        // With neither kind nor docker on this machine no kind cluster can exist here; with kind alone, it may.
+        if (!tools.kind) {
+            return [];
+        }
+        throw new Error(
+            `docker was not found on PATH, so whether kind cluster "${clusterName}" still runs in Docker cannot be told: ` +
+                "put docker on PATH (or install Docker: https://docs.docker.com/get-docker/) and retry.",
+        );
+    }
+    if (tools.docker === "stopped") {
+        throw new Error(whenDockerStopped(tools.dockerStopped!));
+    }
+    const filter = `label=${KIND_CLUSTER_LABEL}=${clusterName}`;
+    const nodes = nonEmptyLines(await runOrThrow("docker", ["ps", "-a", "--filter", filter, "--format", "{{.Names}}"], QUERY_TIMEOUT_MS));
+    if (nodes.length > 0 && !tools.kind) {
+        // Its containers keep the host ports: forgetting it would leave a lab nobody can delete with `pulumi destroy`.
+        throw new Error(`kind cluster "${clusterName}" still exists (Docker has its node container ${nodes.join(", ")}), but ${KIND_MISSING}`);
+    }
+    return nodes;
 }
 
 /**
- * The Docker ID of the cluster's control-plane node container, or `undefined` when the cluster has no nodes
- * (it does not exist). Deleting and recreating a cluster under the same name changes it.
+ * The Docker ID of the cluster's control-plane node container (deleting and recreating a cluster under the same name
+ * changes it) and whether that container runs.
  */
-async function controlPlaneContainerId(clusterName: string): Promise<string | undefined> {
-    // Node names, one a line, on stdout ("No kind nodes found" goes to stderr); kind names the first
-    // control-plane node <cluster>-control-plane.
-    const nodes = nonEmptyLines(await runOrThrow("kind", ["get", "nodes", "--name", clusterName], QUERY_TIMEOUT_MS));
-    const node = nodes.find((name) => name === `${clusterName}-control-plane`) ?? nodes.sort()[0];
-    if (node === undefined) {
-        return undefined;
-    }
-    return (await runOrThrow("docker", ["inspect", "--format", "{{.Id}}", node], QUERY_TIMEOUT_MS)).trim();
+async function controlPlaneNode(clusterName: string, nodes: string[]): Promise<{ name: string; id: string; running: boolean }> {
+    // kind names the first control-plane node <cluster>-control-plane.
+    const name = nodes.find((node) => node === `${clusterName}-control-plane`) ?? [...nodes].sort()[0];
+    const [id, running] = (await runOrThrow("docker", ["inspect", "--format", "{{.Id}} {{.State.Running}}", name], QUERY_TIMEOUT_MS))
+        .trim()
+        .split(" ");
+    return { name, id, running: running === "true" };
+}
+
+function getKubeconfig(clusterName: string): Promise<string> {
+    return runOrThrow("kind", ["get", "kubeconfig", "--name", clusterName], QUERY_TIMEOUT_MS);
 }
 
 /** Sorted so that reordering the same mappings does not recreate the cluster. */
@@ -174,12 +192,15 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterInp
         const os = require("node:os") as typeof import("node:os");
         const path = require("node:path") as typeof import("node:path");
 
-        const tooling = await checkTooling();
-        if (tooling.state !== "ready") {
-            throw new Error(tooling.state === "stopped" ? `${tooling.message}: start Docker and retry.` : tooling.message);
+        const tools = await checkTools();
+        if (!tools.kind) {
+            throw new Error(KIND_MISSING);
+        }
+        if (tools.docker === "missing") {
+            throw new Error(DOCKER_MISSING);
         }
         const { clusterName } = inputs;
-        if ((await listKindClusters()).includes(clusterName)) {
+        if ((await existingNodes(clusterName, tools, (message) => `${message}: start Docker and retry.`)).length > 0) {
             throw new Error(
                 `kind cluster "${clusterName}" already exists but is not managed by this stack. ` +
                     `Delete it with \`kind delete cluster --name ${clusterName}\` or choose another cluster name, then run \`pulumi up\` again.`,
@@ -195,10 +216,11 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterInp
             fs.rmSync(configDir, { recursive: true, force: true });
         }
 
-        const clusterId = await controlPlaneContainerId(clusterName);
-        if (clusterId === undefined) {
-            throw new Error(`\`kind create cluster --name ${clusterName}\` succeeded but kind lists no nodes for it.`);
+        const nodes = await existingNodes(clusterName, tools, (message) => message);
+        if (nodes.length === 0) {
+            throw new Error(`\`kind create cluster --name ${clusterName}\` succeeded but Docker has no node container for it.`);
         }
+        const clusterId = (await controlPlaneNode(clusterName, nodes)).id;
         return {
             id: clusterName,
             outs: {
@@ -214,17 +236,17 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterInp
 
     // Refresh: an empty result tells the engine the cluster is gone, so it is dropped from state.
     async read(id, props) {
-        const tooling = await checkTooling();
-        // Without kind or Docker no kind cluster can exist on this machine.
-        if (tooling.state === "missing") {
+        const nodes = await existingNodes(id, await checkTools(), (message) => `${message}: start Docker, then retry.`);
+        if (nodes.length === 0) {
             return {};
         }
-        if (tooling.state === "stopped") {
-            throw new Error(`${tooling.message}: start Docker, then retry.`);
-        }
-        const clusterId = await controlPlaneContainerId(id);
-        if (clusterId === undefined) {
-            return {};
+        const node = await controlPlaneNode(id, nodes);
+        if (!node.running) {
+            // After a reboot Docker restarts kind's nodes only if it was set to; kind's own error would say `docker exec` failed.
+            throw new Error(
+                `kind cluster "${id}" is stopped: its node container ${node.name} is not running (Docker did not start it again, ` +
+                    `e.g. after a reboot). Run \`docker start ${node.name}\`, then retry.`,
+            );
         }
         return {
             id,
@@ -233,7 +255,7 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterInp
                 clusterName: id,
                 kubeconfig: await getKubeconfig(id),
                 contextName: `kind-${id}`,
-                clusterId,
+                clusterId: node.id,
             },
         };
     },
@@ -255,19 +277,15 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterInp
     },
 
     async delete(id) {
-        const tooling = await checkTooling();
-        // Without kind or Docker no kind cluster can exist on this machine: nothing to delete.
-        if (tooling.state === "missing") {
-            return;
-        }
-        if (tooling.state === "stopped") {
-            throw new Error(
-                `${tooling.message}, so kind cluster "${id}" cannot be deleted. Start Docker and run \`npm run destroy\` again. ` +
-                    "If the cluster no longer exists, drop it from the stack instead: run `npm run pulumi -- state delete`, " +
-                    "pick the kind cluster, then run `npm run destroy` again.",
-            );
-        }
-        if ((await listKindClusters()).includes(id)) {
+        const nodes = await existingNodes(
+            id,
+            await checkTools(),
+            (message) =>
+                `${message}, so kind cluster "${id}" cannot be deleted. Start Docker and run \`npm run destroy\` again. ` +
+                "If the cluster no longer exists, drop it from the stack instead: run `npm run pulumi -- state delete`, " +
+                "pick the kind cluster, then run `npm run destroy` again.",
+        );
+        if (nodes.length > 0) {
             await runOrThrow("kind", ["delete", "cluster", "--name", id]);
         }
     },
@@ -290,7 +308,9 @@ export class KindClusterResource extends pulumi.dynamic.Resource {
             kindClusterProvider,
             name,
             { ...args, kubeconfig: undefined, contextName: undefined, clusterId: undefined },
-            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"] }),
+            // Also an option, not only diff's answer: a replacement the engine decides without diff (`up --replace`,
+            // a targeted replace) would otherwise create the new cluster first, on a taken name and taken ports.
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["kubeconfig"], deleteBeforeReplace: true }),
             undefined,
             "KindCluster",
         );
