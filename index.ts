@@ -1,10 +1,8 @@
-// oncall-lab: one `pulumi up` builds a Kind cluster with VictoriaMetrics, Grafana and Grafana OnCall,
-// wired so that an alert from vmalert reaches the person on call.
+// oncall-lab: one `pulumi up` builds a Kind cluster (or uses a team's own, target=existing) with VictoriaMetrics,
+// Grafana and Grafana OnCall, wired so that an alert from vmalert reaches the person on call.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterDns } from "./components/ClusterDns";
 import { Grafana } from "./components/Grafana";
-import { KindCluster } from "./components/KindCluster";
 import { Mailpit } from "./components/Mailpit";
 import { OnCall } from "./components/OnCall";
 import { OnCallHeartbeat } from "./components/OnCallHeartbeat";
@@ -15,9 +13,9 @@ import { VictoriaMetricsStack } from "./components/VictoriaMetricsStack";
 import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config/config";
 import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
 import { loadTeamFile } from "./src/team/team";
-import {
-    grafanaPublicHost, grafanaServiceHost, labUrls, MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts,
-} from "./src/shared/topology";
+import { MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts } from "./src/shared/topology";
+import { existingTarget } from "./src/target/existing";
+import { kindTarget } from "./src/target/kind";
 import { localMailboxSmtp } from "./src/mail/smtp";
 import { DASHBOARD_UID } from "./src/monitoring/dashboard";
 import { ONCALL_EXPORTER_SECRET } from "./src/oncall/values";
@@ -32,6 +30,7 @@ const configuredKeys = Object.keys(pulumi.runtime.allConfig())
 const raw: RawConfig = Object.fromEntries(configuredKeys.filter(name => !isSecretKey(name)).map(name => [name, config.get(name)]));
 const telegramBotToken = config.getSecret("telegramBotToken");
 const smtpPassword = config.getSecret("smtpPassword");
+const oncallDatabasePassword = config.getSecret("oncallDatabasePassword");
 const presentSecrets = new Set(configuredKeys.filter(isSecretKey));
 
 // Throws (and so stops the program before any resource exists) with every bad key named.
@@ -40,44 +39,20 @@ const lab = validateConfig(raw, presentSecrets);
 // The team file is checked as strictly as the config, before anything is declared.
 const team = loadTeamFile();
 
-const kind = new KindCluster("kind", {
-    clusterName: lab.clusterName,
-    nodeImage: lab.kindNodeImage,
-    // The mailbox port is mapped even when a real SMTP server is used: changing the mappings replaces the cluster.
-    portMappings: [
-        { containerPort: nodePorts.grafana, hostPort: lab.grafanaHostPort },
-        { containerPort: nodePorts.oncall, hostPort: lab.oncallHostPort },
-        { containerPort: nodePorts.mail, hostPort: lab.mailHostPort },
-    ],
-});
-
-// Until the cluster exists the kubeconfig is unknown, and preview shows the Kubernetes resources without contacting anything.
-const kubernetes = new k8s.Provider("kubernetes", {
-    kubeconfig: kind.kubeconfig,
-    // A cluster recreated under the same name is another cluster: replacing the provider replaces everything in it.
-    clusterIdentifier: kind.clusterId,
-    // Refresh and destroy drop what lived in a cluster that is gone instead of failing on it.
-    deleteUnreachable: true,
-});
-
-// Everything inside the cluster goes away with it: `pulumi destroy` must not try to reach a deleted cluster, and
-// a replaced cluster takes along what lived in it (deleted first, while it still answers).
-const inCluster = { providers: [kubernetes], deletedWith: kind.cluster };
-// Grafana's users and OnCall's objects live in the releases' databases. When the cluster is replaced (delete before
-// create) the engine deletes them first, in no set order, while the old lab runs; their API deletes would trip over
-// each other (an escalation chain takes its steps along). deletedWith their release, which is deleted in the same run,
-// makes the engine skip those deletes, there and in destroy; replaceWith creates them again in the new cluster.
-const inRelease = (release: pulumi.Resource) => ({ deletedWith: release, replaceWith: [kind.cluster] });
-const urls = labUrls(lab.clusterName, lab);
+// Kind by default; a cluster the team already runs with target=existing. Either hands out the provider the components take.
+const target = lab.existing ? existingTarget(lab.existing) : kindTarget(lab);
+const { inCluster, urls } = target;
 const { grafanaPublicUrl, grafanaLocalApiUrl, oncallPublicUrl, oncallInClusterUrl } = urls;
-
-// Pods resolve Grafana's public name to its Service, so that the engine calls Grafana on the URL its links carry.
-const clusterDns = new ClusterDns("cluster-dns", {
-    rewrites: [{ from: grafanaPublicHost(lab.clusterName), to: grafanaServiceHost }],
-}, inCluster);
+const existing = lab.existing;
+// The certificate the existing target's Ingresses serve, read where the team keeps it (never changed or deleted).
+const tlsSource = existing?.tls?.kind === "secret"
+    ? k8s.core.v1.Secret.get("tls-source", `${existing.tls.sourceNamespace}/${existing.tls.sourceName}`, { provider: target.kubernetes })
+    : undefined;
+const volume = (size: string) => ({ storageClass: existing?.storageClass, size });
+const oncallDataSurvives = existing?.externalPostgres !== undefined;
 
 // OnCall's e-mail goes to the lab's own mailbox unless a real SMTP server is configured.
-const mailbox = lab.smtp ? undefined : new Mailpit("mailpit", {
+const mailbox = lab.smtp || !urls.mailPublicUrl ? undefined : new Mailpit("mailpit", {
     namespace: namespaces.mail,
     serviceName: MAILPIT_NAME,
     smtpServiceName: MAILPIT_SMTP_SERVICE,
@@ -99,6 +74,11 @@ const grafana = new Grafana("grafana", {
     publicUrl: grafanaPublicUrl,
     oncallInClusterUrl,
     sidecarNamespaces: [namespaces.monitoring],
+    cluster: existing && {
+        ingress: { host: existing.grafanaHost, className: existing.ingressClassName, tls: existing.tls },
+        volume: volume(existing.storageSizes.grafana),
+    },
+    tlsSource,
 }, inCluster);
 
 const oncall = new OnCall("oncall", {
@@ -111,6 +91,15 @@ const oncall = new OnCall("oncall", {
     telegramBotToken,
     smtp: lab.smtp ?? localMailboxSmtp,
     smtpPassword: lab.smtp ? smtpPassword : undefined,
+    cluster: existing && {
+        ingress: { host: existing.oncallHost, className: existing.ingressClassName, tls: existing.tls },
+        tlsSource,
+        engineReplicas: existing.replicas.oncallEngine,
+        celeryReplicas: existing.replicas.oncallCelery,
+        postgresVolume: volume(existing.storageSizes.postgres),
+        redisVolume: volume(existing.storageSizes.redis),
+        externalPostgres: existing.externalPostgres && { ...existing.externalPostgres, password: oncallDatabasePassword! },
+    },
 }, inCluster);
 
 // The people of the team file, as Grafana users (OnCall learns its users from Grafana).
@@ -119,7 +108,7 @@ const teamUsers = new TeamUsers("team-users", {
     grafanaUrl: grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
-}, { dependsOn: [grafana], ...inRelease(grafana.release) });
+}, { dependsOn: [grafana], ...target.inRelease(grafana.release) });
 
 // Runs on this machine against the published ports once Grafana and OnCall are up.
 const wiring = new OnCallWiring("oncall-wiring", {
@@ -130,11 +119,11 @@ const wiring = new OnCallWiring("oncall-wiring", {
     // The plugin's jsonData.grafanaUrl: the public URL, which the engine reaches through the CoreDNS rewrite.
     grafanaPublicUrl,
     oncallPublicUrl,
-    clusterId: kind.clusterId,
+    clusterId: target.clusterId,
     userLogins: teamUsers.logins,
     readyTimeoutSeconds: 600,
     // The engine calls Grafana on the public URL as soon as the plugin is connected: the rewrite must be in place.
-}, { dependsOn: [grafana, oncall, ...teamUsers.users, clusterDns], deletedWith: kind.cluster });
+}, { dependsOn: [grafana, oncall, ...teamUsers.users, ...target.grafanaReachable], deletedWith: target.wiringDeletedWith });
 
 // Who is on call, how they are told, and the integration Alertmanager sends to.
 const onCallTeam = new OnCallTeam("oncall-team", {
@@ -144,7 +133,7 @@ const onCallTeam = new OnCallTeam("oncall-team", {
     oncallApiToken: wiring.apiToken,
     userIds: wiring.userIds,
     integrationName: "VictoriaMetrics Alertmanager",
-}, inRelease(oncall.release));
+}, target.inRelease(oncall.release, oncallDataSurvives));
 
 // A dead alerting pipeline pages too: OnCall alerts when the Watchdog's pings stop for this long.
 new OnCallHeartbeat("oncall-heartbeat", {
@@ -153,8 +142,8 @@ new OnCallHeartbeat("oncall-heartbeat", {
     grafanaPassword: grafana.adminPassword,
     integrationId: onCallTeam.integrationId,
     timeoutSeconds: lab.alerting.heartbeatTimeoutSeconds,
-    clusterId: kind.clusterId,
-}, { deletedWith: oncall.release });
+    clusterId: target.clusterId,
+}, oncallDataSurvives ? { dependsOn: [oncall.release] } : { deletedWith: oncall.release });
 
 new VictoriaMetricsStack("victoria-metrics", {
     namespace: namespaces.monitoring,
@@ -169,6 +158,15 @@ new VictoriaMetricsStack("victoria-metrics", {
         tokenSecretKey: ONCALL_EXPORTER_SECRET.key,
     },
     mailPublicUrl: mailbox ? urls.mailPublicUrl : undefined,
+    cluster: existing && {
+        vmstorageReplicas: existing.replicas.vmstorage,
+        vminsertReplicas: existing.replicas.vminsert,
+        vmselectReplicas: existing.replicas.vmselect,
+        replicationFactor: existing.replicas.vmReplicationFactor,
+        alertmanagerReplicas: existing.replicas.alertmanager,
+        vmalertReplicas: existing.replicas.vmalert,
+        storage: volume(existing.storageSizes.vm),
+    },
 }, inCluster);
 
 // The one Grafana URL (it opens in a browser; laptop code reaches the same port on 127.0.0.1).
@@ -184,5 +182,5 @@ export const oncallApiToken = wiring.apiToken;
 export const oncallTeamEmails = team.people.map(person => person.email);
 export const teamPasswords = teamUsers.passwords;
 export const alertSeverity = lab.alerting.severity;
-export const kubeconfig = kind.kubeconfig;
-export const kubectlContext = kind.contextName;
+export const kubeconfig = target.kubeconfig;
+export const kubectlContext = target.kubectlContext;

@@ -4,7 +4,8 @@ import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { chartRepositories } from "../src/shared/charts";
 import { releaseNames } from "../src/shared/topology";
-import { grafanaValues, oncallPluginProvisioning } from "../src/grafana/values";
+import { grafanaValues, GrafanaValuesInput, oncallPluginProvisioning } from "../src/grafana/values";
+import { tlsCopy } from "../src/target/tls";
 
 export interface GrafanaArgs {
     namespace: string;
@@ -22,6 +23,10 @@ export interface GrafanaArgs {
     oncallInClusterUrl: pulumi.Input<string>;
     /** Namespaces whose grafana_datasource and grafana_dashboard ConfigMaps the sidecars load. */
     sidecarNamespaces: string[];
+    /** The existing target: an Ingress and the team's storage (nodePort and servicePort are then unused). */
+    cluster?: GrafanaValuesInput["cluster"];
+    /** tlsSecretName's certificate, copied next to the Ingress. */
+    tlsSource?: k8s.core.v1.Secret;
 }
 
 /** Grafana with the OnCall app plugin installed and provisioned; datasource and dashboards come from the stack's ConfigMaps. */
@@ -67,7 +72,9 @@ export class Grafana extends pulumi.ComponentResource {
             pluginUrl,
             pluginProvisioningConfigMap: configMap,
             sidecarNamespaces: args.sidecarNamespaces,
+            cluster: args.cluster,
         })));
+        const tls = args.tlsSource && tlsCopy(`${name}-tls`, args.tlsSource, namespace, childOpts);
 
         this.release = new k8s.helm.v3.Release(`${name}-release`, {
             name: releaseNames.grafana,
@@ -77,7 +84,7 @@ export class Grafana extends pulumi.ComponentResource {
             namespace: namespace.metadata.name,
             values,
             timeout: 900,
-        }, childOpts);
+        }, tls ? { ...childOpts, dependsOn: [tls] } : childOpts);
 
         this.adminUser = pulumi.output(adminUser);
         this.adminPassword = pulumi.secret(adminPassword.result);

@@ -2,9 +2,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SmtpSettings } from "../src/config/config";
+import { ExternalPostgres } from "../src/config/target";
 import { chartRepositories } from "../src/shared/charts";
-import { releaseNames } from "../src/shared/topology";
-import { ONCALL_APP_SECRET_KEYS, ONCALL_EXPORTER_SECRET, oncallValues } from "../src/oncall/values";
+import { ONCALL_ENGINE_PORT, releaseNames } from "../src/shared/topology";
+import { IngressSettings, ingressAnnotations, ingressTls } from "../src/shared/ingress";
+import { tlsCopy } from "../src/target/tls";
+import {
+    EXTERNAL_POSTGRES_PASSWORD_KEY, ONCALL_APP_SECRET_KEYS, ONCALL_EXPORTER_SECRET, OnCallClusterValuesInput, oncallValues,
+} from "../src/oncall/values";
 
 export interface OnCallArgs {
     namespace: string;
@@ -19,7 +24,19 @@ export interface OnCallArgs {
     telegramBotToken?: pulumi.Input<string>;
     smtp?: SmtpSettings;
     smtpPassword?: pulumi.Input<string>;
+    /** The existing target: the engine's Ingress, replicas, volumes and maybe an external Postgres. */
+    cluster?: OnCallClusterArgs;
 }
+
+export interface OnCallClusterArgs extends Omit<OnCallClusterValuesInput, "externalPostgres" | "tls"> {
+    ingress: IngressSettings;
+    /** tlsSecretName's certificate, copied next to the Ingress. */
+    tlsSource?: k8s.core.v1.Secret;
+    externalPostgres?: ExternalPostgres & { password: pulumi.Input<string> };
+}
+
+/** The external Postgres password's secret (externalPostgresql.existingSecret), written by the lab. */
+const EXTERNAL_POSTGRES_SECRET = `${releaseNames.oncall}-postgresql-external`;
 
 /** Grafana OnCall OSS, standalone, with its Postgres and Redis, and every credential generated. */
 export class OnCall extends pulumi.ComponentResource {
@@ -54,6 +71,7 @@ export class OnCall extends pulumi.ComponentResource {
             metadata: { name: ONCALL_EXPORTER_SECRET.name, namespace: namespace.metadata.name },
             stringData: { [ONCALL_EXPORTER_SECRET.key]: pulumi.secret(password("exporter-token", 40)) },
         }, childOpts);
+        const cluster = args.cluster && this.clusterResources(name, args.cluster, namespace, childOpts);
         const postgresPassword = password("postgres-password", 32);
         const redisPassword = password("redis-password", 32);
 
@@ -70,6 +88,7 @@ export class OnCall extends pulumi.ComponentResource {
             redisPassword: redis,
             telegramBotToken,
             smtp: args.smtp && { ...args.smtp, password: smtpPassword },
+            cluster: cluster?.values,
         })));
 
         this.release = new k8s.helm.v3.Release(`${name}-release`, {
@@ -81,10 +100,62 @@ export class OnCall extends pulumi.ComponentResource {
             values,
             // Postgres, Redis and the migrate job come up one after another.
             timeout: 1200,
-        }, { ...childOpts, dependsOn: [exporterSecret] });
+        }, { ...childOpts, dependsOn: [exporterSecret, ...(cluster?.dependencies ?? [])] });
+        if (args.cluster) this.ingress(name, args.cluster.ingress, namespace, { ...childOpts, dependsOn: [this.release] });
 
-        this.publicUrl = pulumi.interpolate`http://${args.publicHost}`;
+        this.publicUrl = pulumi.interpolate`${args.cluster?.ingress.tls ? "https" : "http"}://${args.publicHost}`;
         this.exporterSecretName = exporterSecret.metadata.name;
         this.registerOutputs({ publicUrl: this.publicUrl, exporterSecretName: this.exporterSecretName });
+    }
+
+    /** What the release needs first on the existing target: the certificate's copy and the external Postgres password. */
+    private clusterResources(name: string, cluster: OnCallClusterArgs, namespace: k8s.core.v1.Namespace, opts: pulumi.CustomResourceOptions) {
+        const dependencies: pulumi.Resource[] = [];
+        if (cluster.tlsSource) dependencies.push(tlsCopy(`${name}-tls`, cluster.tlsSource, namespace, opts));
+        const { externalPostgres, ingress, tlsSource, ...rest } = cluster;
+        if (externalPostgres) {
+            dependencies.push(new k8s.core.v1.Secret(`${name}-postgres-external`, {
+                metadata: { name: EXTERNAL_POSTGRES_SECRET, namespace: namespace.metadata.name },
+                stringData: { [EXTERNAL_POSTGRES_PASSWORD_KEY]: pulumi.secret(externalPostgres.password) },
+            }, opts));
+        }
+        const values: OnCallClusterValuesInput = {
+            ...rest,
+            tls: ingress.tls !== undefined,
+            externalPostgres: externalPostgres && {
+                host: externalPostgres.host,
+                port: externalPostgres.port,
+                database: externalPostgres.database,
+                user: externalPostgres.user,
+                passwordSecretName: EXTERNAL_POSTGRES_SECRET,
+            },
+        };
+        return { values, dependencies };
+    }
+
+    /**
+     * The engine's Ingress, the lab's own rather than the chart's: chart 1.16.5's values.yaml gives ingress.annotations
+     * `kubernetes.io/ingress.class: nginx` and `cert-manager.io/issuer: letsencrypt-prod`, which only a null would remove,
+     * and helm.v3.Release drops nulls from values (pulumi/pulumi-kubernetes#2034, #3811). Same rule as the chart's
+     * templates/ingress-regular.yaml: host base_url, path / to the `<fullname>-engine` Service on 8080.
+     */
+    private ingress(name: string, ingress: IngressSettings, namespace: k8s.core.v1.Namespace, opts: pulumi.CustomResourceOptions) {
+        new k8s.networking.v1.Ingress(`${name}-ingress`, {
+            metadata: { name: releaseNames.oncall, namespace: namespace.metadata.name, annotations: ingressAnnotations(ingress) },
+            spec: {
+                ...(ingress.className ? { ingressClassName: ingress.className } : {}),
+                tls: ingressTls(ingress),
+                rules: [{
+                    host: ingress.host,
+                    http: {
+                        paths: [{
+                            path: "/",
+                            pathType: "Prefix",
+                            backend: { service: { name: `${releaseNames.oncall}-engine`, port: { number: ONCALL_ENGINE_PORT } } },
+                        }],
+                    },
+                }],
+            },
+        }, opts);
     }
 }

@@ -34,7 +34,7 @@ export class OnCallHeartbeat extends pulumi.ComponentResource {
             timeoutSeconds: args.timeoutSeconds,
             clusterId: args.clusterId,
             readyTimeoutSeconds: args.readyTimeoutSeconds ?? 120,
-        }, { parent: this, deletedWith: opts?.deletedWith });
+        }, { parent: this, deletedWith: opts?.deletedWith, dependsOn: opts?.dependsOn });
         this.heartbeatId = this.timeout.heartbeatId;
 
         this.registerOutputs({ heartbeatId: this.heartbeatId });

@@ -45,7 +45,8 @@ export class OnCallTeam extends pulumi.ComponentResource {
             oncallUrl: args.oncallUrl,
             oncallAccessToken: pulumi.secret(args.oncallApiToken),
         }, { parent: this });
-        const childOpts = { parent: this, provider, deletedWith: opts?.deletedWith, replaceWith: opts?.replaceWith };
+        // dependsOn too: with an external Postgres the objects must be deleted before OnCall's release (dependents first).
+        const childOpts = { parent: this, provider, deletedWith: opts?.deletedWith, replaceWith: opts?.replaceWith, dependsOn: opts?.dependsOn };
 
         // Every person's id comes out of args.userIds, so nothing that names a person is sent before the wiring
         // has found them all in OnCall.

@@ -4,7 +4,7 @@ import { stringify } from "yaml";
 import { AlertingSettings, buildAlertmanagerConfig, buildAlertRuleGroups, heartbeatUrl } from "../src/monitoring/alerting";
 import { chartRepositories } from "../src/shared/charts";
 import { releaseNames } from "../src/shared/topology";
-import { vmStackValues } from "../src/monitoring/values";
+import { VmClusterValuesInput, vmStackValues } from "../src/monitoring/values";
 import { buildDashboard, DASHBOARD_FILE, DASHBOARD_SIDECAR_LABEL } from "../src/monitoring/dashboard";
 import { oncallScrapeConfig, VM_OPERATOR_API_VERSION } from "../src/monitoring/scrape";
 
@@ -26,6 +26,8 @@ export interface VictoriaMetricsStackArgs {
     };
     /** Mailpit's web UI on the laptop, linked from the dashboard; absent with a real SMTP server. */
     mailPublicUrl?: string;
+    /** The existing target: VictoriaMetrics in cluster mode, Alertmanager and vmalert replicated. */
+    cluster?: VmClusterValuesInput;
 }
 
 /**
@@ -54,6 +56,7 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
                 scrapeInterval: args.alerting.scrapeInterval,
                 evaluationInterval: args.alerting.evaluationInterval,
                 alertmanagerConfigSecret,
+                cluster: args.cluster,
             }),
             // Image pulls on a fresh laptop take minutes.
             timeout: 900,

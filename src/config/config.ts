@@ -3,11 +3,14 @@
 import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
 import { oncallPluginReleaseUrl } from "../oncall/vocabulary";
 import { durationProblem } from "../shared/duration";
+import { EXISTING_OPTIONAL_KEYS, ExistingClusterSettings, existingClusterOf, existingDefaults, TargetName, targetOf } from "./target";
 
 export const CONFIG_NAMESPACE = "oncall-lab";
 
 /** Defaults; Pulumi.yaml's `config:` block declares the same ones (a test keeps them equal). */
 export const configDefaults = {
+    // Kind unless a team points the lab at a cluster it already runs (src/config/target.ts).
+    target: "kind",
     clusterName: "oncall-lab",
     // The image kind v0.33.0 defaults to, pinned by digest as kind's release notes ask.
     kindNodeImage: "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
@@ -32,10 +35,11 @@ export const configDefaults = {
     diskFreePercent: defaultAlertingSettings.diskFreePercent,
     smtpPort: 587,
     smtpTls: true,
+    ...existingDefaults,
 } as const;
 
 /** Config keys whose values are secrets: only their presence is known before deployment. */
-export type SecretKey = "telegramBotToken" | "smtpPassword";
+export type SecretKey = "telegramBotToken" | "smtpPassword" | "oncallDatabasePassword";
 
 export interface SmtpSettings {
     host: string;
@@ -46,6 +50,9 @@ export interface SmtpSettings {
 }
 
 export interface LabConfig {
+    target: TargetName;
+    /** The existing target's settings; undefined on kind. */
+    existing?: ExistingClusterSettings;
     clusterName: string;
     kindNodeImage: string;
     grafanaHostPort: number;
@@ -63,10 +70,10 @@ export interface LabConfig {
     smtp?: SmtpSettings;
 }
 
-export const SECRET_KEYS: readonly SecretKey[] = ["telegramBotToken", "smtpPassword"];
+export const SECRET_KEYS: readonly SecretKey[] = ["telegramBotToken", "smtpPassword", "oncallDatabasePassword"];
 /** Every key the lab reads, so that a typo in a key is reported rather than silently ignored. */
 export const CONFIG_KEYS: readonly string[] = [
-    ...Object.keys(configDefaults), "oncallPluginUrl", "smtpHost", "smtpUsername", "smtpFromEmail", ...SECRET_KEYS,
+    ...Object.keys(configDefaults), "oncallPluginUrl", "smtpHost", "smtpUsername", "smtpFromEmail", ...EXISTING_OPTIONAL_KEYS, ...SECRET_KEYS,
 ];
 
 export type RawConfig = Readonly<Record<string, string | undefined>>;
@@ -93,7 +100,7 @@ const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 const PLUGIN_ZIP_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[^\s,;?#]*\.zip$/;
 
 const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
-type TextKey = keyof typeof configDefaults | "oncallPluginUrl" | "smtpHost" | "smtpUsername" | "smtpFromEmail";
+type TextKey = keyof typeof configDefaults | "oncallPluginUrl" | "smtpHost" | "smtpUsername" | "smtpFromEmail" | typeof EXISTING_OPTIONAL_KEYS[number];
 
 /** Readers of raw config values (or their defaults) that add a problem, named by its key, for each bad one. */
 function readers(raw: RawConfig, problems: string[]) {
@@ -208,6 +215,10 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
     const mailpitImage = read.text("mailpitImage", IMAGE_REF, "an image reference such as axllent/mailpit:v1.30.5")!;
     const alerting = alertingOf(read, problems);
     const smtp = smtpOf(raw, presentSecrets, read, problems);
+    const target = targetOf(raw, read as Parameters<typeof targetOf>[1], configDefaults, key, problems);
+    const existing = target === "existing"
+        ? existingClusterOf(raw, presentSecrets, smtp !== undefined, read as Parameters<typeof targetOf>[1], key, problems)
+        : undefined;
 
     for (const name of Object.keys(raw)) {
         if (!CONFIG_KEYS.includes(name) && raw[name] !== undefined) {
@@ -217,6 +228,8 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
 
     if (problems.length > 0) throw new ConfigError(problems);
     return {
+        target,
+        existing,
         clusterName,
         kindNodeImage,
         ...hostPorts,

@@ -3,6 +3,7 @@ import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
 import { ONCALL_PLUGIN_ID } from "../oncall/vocabulary";
 import { pluginJsonData } from "../oncall/wiring/plugin";
+import { IngressSettings, ingressAnnotations, ingressTls, VolumeSettings } from "../shared/ingress";
 
 export interface GrafanaValuesInput {
     imageTag: string;
@@ -20,10 +21,15 @@ export interface GrafanaValuesInput {
     pluginProvisioningConfigMap: string;
     /** Namespaces whose labelled datasource and dashboard ConfigMaps the sidecars load. */
     sidecarNamespaces: string[];
+    /** On the existing target: a ClusterIP Service behind an Ingress, and the team's StorageClass and size. */
+    cluster?: { ingress: IngressSettings; volume: VolumeSettings };
 }
 
+/** The grafana chart's own Service port (values.yaml service.port), behind the existing target's Ingress. */
+export const GRAFANA_CLUSTER_SERVICE_PORT = 80;
+
 export function grafanaValues(input: GrafanaValuesInput): Values {
-    return mergeValues(loadValuesFile("grafana.yaml"), {
+    const values = mergeValues(loadValuesFile("grafana.yaml"), {
         fullnameOverride: releaseNames.grafana,
         image: { tag: input.imageTag },
         adminUser: input.adminUser,
@@ -45,6 +51,29 @@ export function grafanaValues(input: GrafanaValuesInput): Values {
             readOnly: true,
         }],
     });
+    return input.cluster ? mergeValues(values, grafanaClusterValues(input.cluster)) : values;
+}
+
+/**
+ * grafana chart 12.11.1: values.yaml ingress.{enabled,ingressClassName,annotations,hosts,path,pathType,tls} rendered by
+ * templates/ingress.yaml (backend: the chart's Service on service.port); persistence.storageClassName (omitted when
+ * empty: the cluster's default, templates/pvc.yaml) and persistence.size.
+ */
+function grafanaClusterValues(cluster: NonNullable<GrafanaValuesInput["cluster"]>): Values {
+    const { ingress, volume } = cluster;
+    return {
+        service: { type: "ClusterIP", port: GRAFANA_CLUSTER_SERVICE_PORT, nodePort: undefined },
+        ingress: {
+            enabled: true,
+            ...(ingress.className ? { ingressClassName: ingress.className } : {}),
+            annotations: ingressAnnotations(ingress),
+            hosts: [ingress.host],
+            path: "/",
+            pathType: "Prefix",
+            tls: ingressTls(ingress),
+        },
+        persistence: { storageClassName: volume.storageClass ?? "", size: volume.size },
+    };
 }
 
 /**

@@ -1,13 +1,30 @@
 // Helm values of the victoria-metrics-k8s-stack chart.
 import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
+import { VolumeSettings } from "../shared/ingress";
 
 export interface VmStackValuesInput {
     scrapeInterval: string;
     evaluationInterval: string;
     /** Secret holding alertmanager.yaml; created by the lab once the OnCall integration URL is known. */
     alertmanagerConfigSecret: string;
+    /** The existing target: VictoriaMetrics in cluster mode and Alertmanager and vmalert replicated. */
+    cluster?: VmClusterValuesInput;
 }
+
+export interface VmClusterValuesInput {
+    vmstorageReplicas: number;
+    vminsertReplicas: number;
+    vmselectReplicas: number;
+    replicationFactor: number;
+    alertmanagerReplicas: number;
+    vmalertReplicas: number;
+    /** Each vmstorage node's volume (vmselect's cache volume takes the same class). */
+    storage: VolumeSettings;
+}
+
+/** The commit values/victoria-metrics-k8s-stack.yaml pins the VictoriaMetrics rules and dashboards to. */
+const VM_SOURCES = "https://raw.githubusercontent.com/VictoriaMetrics/VictoriaMetrics/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa";
 
 /**
  * Alertmanager v0.32.1 (the stack's) labels its notification metrics with `receiver_name` only with this feature
@@ -17,7 +34,7 @@ export interface VmStackValuesInput {
 export const ALERTMANAGER_FEATURES = "receiver-name-in-metrics";
 
 export function vmStackValues(input: VmStackValuesInput): Values {
-    return mergeValues(loadValuesFile("victoria-metrics-k8s-stack.yaml"), {
+    const values = mergeValues(loadValuesFile("victoria-metrics-k8s-stack.yaml"), {
         fullnameOverride: releaseNames.vmStack,
         vmagent: { spec: { scrapeInterval: input.scrapeInterval } },
         vmalert: { spec: { evaluationInterval: input.evaluationInterval } },
@@ -25,4 +42,46 @@ export function vmStackValues(input: VmStackValuesInput): Values {
         // The operator passes extraArgs on as `--name=value` (v0.74.0 vmalertmanager/statefulset.go).
         alertmanager: { spec: { configSecret: input.alertmanagerConfigSecret, extraArgs: { "enable-feature": ALERTMANAGER_FEATURES } } },
     });
+    return input.cluster ? mergeValues(values, vmClusterValues(input.cluster)) : values;
+}
+
+// One pod at a time may be evicted from each replicated component (the operator's spec.podDisruptionBudget).
+const ONE_AT_A_TIME = { podDisruptionBudget: { maxUnavailable: 1 } };
+
+/**
+ * victoria-metrics-k8s-stack 0.91.2 values.yaml: vmsingle.enabled off and vmcluster.enabled on, vmcluster.spec
+ * {replicationFactor, vmstorage/vmselect/vminsert.replicaCount, vmstorage.storage.volumeClaimTemplate.spec,
+ * vmselect.storage (its cache)}; the chart points vmagent at vminsert and vmalert at vmselect (_helpers.tpl
+ * vm.write.endpoint / vm.read.endpoint) and gives vmalert one notifier per Alertmanager replica (vm.alert.remotes:
+ * `range until alertmanager.spec.replicaCount`). Operator v0.74.0 (its CRDs in the chart): VMAlertmanager replicaCount > 1
+ * forms one gossip cluster (vmalertmanager/statefulset.go --cluster.peer per pod); VMAlert, VMAlertmanager and each
+ * VMCluster component take spec.podDisruptionBudget. The cluster's rules and dashboard sources are pinned like the rest.
+ */
+function vmClusterValues(cluster: VmClusterValuesInput): Values {
+    const claim = (size: string) => ({
+        volumeClaimTemplate: {
+            spec: {
+                ...(cluster.storage.storageClass ? { storageClassName: cluster.storage.storageClass } : {}),
+                resources: { requests: { storage: size } },
+            },
+        },
+    });
+    return {
+        vmsingle: { enabled: false },
+        vmcluster: {
+            enabled: true,
+            spec: {
+                retentionPeriod: "30d",
+                replicationFactor: cluster.replicationFactor,
+                vmstorage: { replicaCount: cluster.vmstorageReplicas, storage: claim(cluster.storage.size), ...ONE_AT_A_TIME },
+                // The chart's own 2Gi cache volume, in the same class.
+                vmselect: { replicaCount: cluster.vmselectReplicas, storage: claim("2Gi"), ...ONE_AT_A_TIME },
+                vminsert: { replicaCount: cluster.vminsertReplicas, ...ONE_AT_A_TIME },
+            },
+        },
+        alertmanager: { spec: { replicaCount: cluster.alertmanagerReplicas, ...ONE_AT_A_TIME } },
+        vmalert: { spec: { replicaCount: cluster.vmalertReplicas, ...ONE_AT_A_TIME } },
+        defaultRules: { sources: { vmcluster: { url: `${VM_SOURCES}/deployment/docker/rules/alerts-cluster.yml` } } },
+        defaultDashboards: { sources: { "victoriametrics-cluster": { url: `${VM_SOURCES}/dashboards/victoriametrics-cluster.json` } } },
+    };
 }

@@ -2,6 +2,8 @@
 import { SmtpSettings } from "../config/config";
 import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
+import { ExternalPostgres } from "../config/target";
+import { VolumeSettings } from "../shared/ingress";
 
 export interface OnCallValuesInput {
     /** host[:port] that OnCall builds its own links from (base_url); the chart wants it without a scheme. */
@@ -21,7 +23,21 @@ export interface OnCallValuesInput {
     redisPassword: string;
     telegramBotToken?: string;
     smtp?: SmtpSettings & { password?: string };
+    /** The existing target: replicas, volumes, an external Postgres, and https links once TLS is on. */
+    cluster?: OnCallClusterValuesInput;
 }
+
+export interface OnCallClusterValuesInput {
+    tls: boolean;
+    engineReplicas: number;
+    celeryReplicas: number;
+    postgresVolume: VolumeSettings;
+    redisVolume: VolumeSettings;
+    externalPostgres?: ExternalPostgres & { passwordSecretName: string };
+}
+
+/** Key of the external Postgres password in the lab's secret (externalPostgresql.passwordKey). */
+export const EXTERNAL_POSTGRES_PASSWORD_KEY = "password";
 
 /**
  * The secret the chart reads PROMETHEUS_EXPORTER_SECRET from once `oncall.exporter.enabled` is set (helm/oncall
@@ -53,7 +69,7 @@ export function oncallValues(input: OnCallValuesInput): Values {
             fromEmail: input.smtp.fromEmail,
         }
         : { enabled: false };
-    return mergeValues(loadValuesFile("oncall.yaml"), {
+    const values = mergeValues(loadValuesFile("oncall.yaml"), {
         fullnameOverride: releaseNames.oncall,
         image: { tag: input.imageTag },
         base_url: input.publicHost,
@@ -73,4 +89,35 @@ export function oncallValues(input: OnCallValuesInput): Values {
         postgresql: { auth: { postgresPassword: input.postgresPassword } },
         redis: { auth: { password: input.redisPassword } },
     });
+    return input.cluster ? mergeValues(values, oncallClusterValues(input.cluster)) : values;
+}
+
+/**
+ * oncall chart 1.16.5 values.yaml: base_url_protocol; service.enabled (the extra `-external` Service, off: the Ingress
+ * reaches the ClusterIP `oncall-engine`); engine.replicaCount, celery.replicaCount; postgresql.enabled and
+ * externalPostgresql.{host,port,db_name,user,existingSecret,passwordKey} (templates/_env.tpl snippet.postgresql.*); the
+ * bundled postgresql 11.9.10's primary.persistence.{storageClass,size} and redis 16.13.2's master.persistence (empty
+ * storageClass: the cluster's default, common.storage.class). The chart's own Ingress is not used (components/OnCall.ts).
+ */
+function oncallClusterValues(cluster: OnCallClusterValuesInput): Values {
+    const volume = (v: VolumeSettings) => ({ persistence: { storageClass: v.storageClass ?? "", size: v.size } });
+    const external = cluster.externalPostgres;
+    return {
+        base_url_protocol: cluster.tls ? "https" : "http",
+        service: { enabled: false },
+        engine: { replicaCount: cluster.engineReplicas },
+        celery: { replicaCount: cluster.celeryReplicas },
+        postgresql: external ? { enabled: false } : { primary: volume(cluster.postgresVolume) },
+        ...(external ? {
+            externalPostgresql: {
+                host: external.host,
+                port: external.port,
+                db_name: external.database,
+                user: external.user,
+                existingSecret: external.passwordSecretName,
+                passwordKey: EXTERNAL_POSTGRES_PASSWORD_KEY,
+            },
+        } : {}),
+        redis: { master: volume(cluster.redisVolume) },
+    };
 }

@@ -82,3 +82,22 @@ export function labUrls(clusterName: string, ports: LabPorts) {
         mailPublicUrl: hostUrl(ports.mailHostPort),
     };
 }
+
+/**
+ * The existing target's URLs: people, the program on the laptop and OnCall's links all use the Ingresses' hosts (https
+ * once TLS is on); only Grafana's plugin and Alertmanager reach the engine inside the cluster.
+ */
+export function existingClusterUrls(hosts: { grafanaHost: string; oncallHost: string }, tls: boolean): LabUrls {
+    const scheme = tls ? "https" : "http";
+    const grafanaPublicUrl = `${scheme}://${hosts.grafanaHost}`;
+    return {
+        grafanaPublicUrl,
+        grafanaLocalApiUrl: grafanaPublicUrl,
+        oncallPublicUrl: `${scheme}://${hosts.oncallHost}`,
+        oncallInClusterUrl: inClusterUrls.oncallEngine,
+        mailPublicUrl: undefined,
+    };
+}
+
+/** The URLs a target hands out (mailPublicUrl only where the lab runs Mailpit). */
+export type LabUrls = Omit<ReturnType<typeof labUrls>, "mailPublicUrl"> & { mailPublicUrl?: string };

@@ -1,0 +1,172 @@
+// Where the lab runs: a Kind cluster it creates (the default), or a cluster a team already has. The settings of the
+// `existing` target, validated like the rest of the config (src/config/config.ts calls targetOf).
+
+export const TARGETS = ["kind", "existing"] as const;
+export type TargetName = typeof TARGETS[number];
+
+/** Defaults of the keys only the existing target reads (lab-sized Kind values never see them). */
+export const existingDefaults = {
+    grafanaStorageSize: "10Gi",
+    postgresStorageSize: "20Gi",
+    redisStorageSize: "8Gi",
+    vmStorageSize: "50Gi",
+    vmstorageReplicas: 2,
+    vminsertReplicas: 2,
+    vmselectReplicas: 2,
+    vmReplicationFactor: 2,
+    alertmanagerReplicas: 3,
+    vmalertReplicas: 2,
+    oncallEngineReplicas: 2,
+    oncallCeleryReplicas: 2,
+    oncallDatabasePort: 5432,
+    oncallDatabaseName: "oncall",
+    oncallDatabaseUser: "oncall",
+} as const;
+
+/** Keys without a default that only the existing target reads. */
+export const EXISTING_OPTIONAL_KEYS = [
+    "kubeContext", "kubeconfigPath", "ingressClassName", "grafanaHost", "oncallHost", "tlsSecretName", "clusterIssuer",
+    "storageClass", "oncallDatabaseHost",
+] as const;
+/** Keys only the Kind target reads (their defaults are what a kind stack has always had). */
+export const KIND_ONLY_KEYS = ["clusterName", "kindNodeImage", "grafanaHostPort", "oncallHostPort", "mailHostPort", "mailpitImage"] as const;
+
+/** An Ingress's TLS: a certificate copied from an existing secret, or issued by cert-manager. */
+export type TlsSettings =
+    | { kind: "secret"; sourceNamespace: string; sourceName: string }
+    | { kind: "clusterIssuer"; clusterIssuer: string };
+
+export interface ExternalPostgres {
+    host: string;
+    port: number;
+    database: string;
+    user: string;
+}
+
+export interface ExistingClusterSettings {
+    kubeContext: string;
+    kubeconfigPath?: string;
+    ingressClassName?: string;
+    grafanaHost: string;
+    oncallHost: string;
+    tls?: TlsSettings;
+    /** undefined: the cluster's default StorageClass. */
+    storageClass?: string;
+    storageSizes: { grafana: string; postgres: string; redis: string; vm: string };
+    replicas: {
+        vmstorage: number; vminsert: number; vmselect: number; vmReplicationFactor: number;
+        alertmanager: number; vmalert: number; oncallEngine: number; oncallCelery: number;
+    };
+    /** OnCall's database outside the release; its password is the secret config key oncallDatabasePassword. */
+    externalPostgres?: ExternalPostgres;
+}
+
+// Structural view of config.ts's readers, so that this file needs no runtime import of it.
+interface TargetReaders {
+    text(name: string, pattern: RegExp, allowed: string): string | undefined;
+    integer(name: string, min: number, max: number): number;
+}
+
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$/;
+const DNS_1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const NAMESPACED_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const QUANTITY = /^[1-9]\d*(Mi|Gi|Ti)$/;
+const ANY = /^\S+$/;
+
+type Problems = string[];
+type Key = (name: string) => string;
+type Raw = Readonly<Record<string, string | undefined>>;
+
+/** A key counts as set when it differs from its default: the Pulumi CLI passes Pulumi.yaml's defaults as set. */
+function isSet(raw: Raw, name: string, defaults: Record<string, unknown>): boolean {
+    return raw[name] !== undefined && raw[name] !== String(defaults[name]);
+}
+
+/** The target, and the keys that do not belong to it named as problems. */
+export function targetOf(raw: Raw, read: TargetReaders, defaults: Record<string, unknown>, key: Key, problems: Problems): TargetName {
+    const target = (read.text("target", /^(kind|existing)$/, "kind or existing") ?? "kind") as TargetName;
+    const foreign = target === "kind"
+        ? [...EXISTING_OPTIONAL_KEYS, ...Object.keys(existingDefaults), "oncallDatabasePassword"]
+        : KIND_ONLY_KEYS;
+    for (const name of foreign) {
+        if (isSet(raw, name, defaults)) problems.push(`${key(name)} is set but applies only when ${key("target")} is ${target === "kind" ? "existing" : "kind"}`);
+    }
+    return target;
+}
+
+function tlsOf(read: TargetReaders, key: Key, problems: Problems): TlsSettings | undefined {
+    const secret = read.text("tlsSecretName", NAMESPACED_NAME, "<namespace>/<name> of a kubernetes.io/tls secret, such as cert-manager/wildcard-tls");
+    const clusterIssuer = read.text("clusterIssuer", DNS_1123_SUBDOMAIN, "the name of a cert-manager ClusterIssuer, such as letsencrypt");
+    if (secret !== undefined && clusterIssuer !== undefined) {
+        problems.push(`${key("tlsSecretName")} and ${key("clusterIssuer")} are both set: set one (an existing certificate, or cert-manager issues one)`);
+    }
+    if (clusterIssuer !== undefined) return { kind: "clusterIssuer", clusterIssuer };
+    if (secret === undefined) return undefined;
+    const [sourceNamespace, sourceName] = secret.split("/");
+    return { kind: "secret", sourceNamespace, sourceName };
+}
+
+function externalPostgresOf(raw: Raw, hasPassword: boolean, read: TargetReaders, key: Key, problems: Problems): ExternalPostgres | undefined {
+    const host = read.text("oncallDatabaseHost", /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "a host name such as postgres.db.svc.cluster.local");
+    const port = read.integer("oncallDatabasePort", 1, 65535);
+    const database = read.text("oncallDatabaseName", /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, "a Postgres database name such as oncall")!;
+    const user = read.text("oncallDatabaseUser", /^[A-Za-z_][A-Za-z0-9_$.-]{0,62}$/, "a Postgres role name such as oncall")!;
+    if (host !== undefined) {
+        if (!hasPassword) problems.push(`${key("oncallDatabasePassword")} is required when ${key("oncallDatabaseHost")} is set: pulumi config set --secret ${key("oncallDatabasePassword")} <password>`);
+        return { host, port, database, user };
+    }
+    const withoutHost = [
+        ...(["oncallDatabasePort", "oncallDatabaseName", "oncallDatabaseUser"]).filter(name => isSet(raw, name, existingDefaults)),
+        ...(hasPassword ? ["oncallDatabasePassword"] : []),
+    ];
+    for (const name of withoutHost) problems.push(`${key(name)} is set but ${key("oncallDatabaseHost")} is not: set oncallDatabaseHost too`);
+    return undefined;
+}
+
+function replicasOf(read: TargetReaders, key: Key, problems: Problems): ExistingClusterSettings["replicas"] {
+    const replicas = {
+        vmstorage: read.integer("vmstorageReplicas", 1, 50),
+        vminsert: read.integer("vminsertReplicas", 1, 50),
+        vmselect: read.integer("vmselectReplicas", 1, 50),
+        vmReplicationFactor: read.integer("vmReplicationFactor", 1, 50),
+        alertmanager: read.integer("alertmanagerReplicas", 1, 9),
+        vmalert: read.integer("vmalertReplicas", 1, 9),
+        oncallEngine: read.integer("oncallEngineReplicas", 1, 50),
+        oncallCelery: read.integer("oncallCeleryReplicas", 1, 50),
+    };
+    // vminsert writes each sample to replicationFactor distinct vmstorage nodes.
+    if (replicas.vmReplicationFactor > replicas.vmstorage) {
+        problems.push(`${key("vmReplicationFactor")} (${replicas.vmReplicationFactor}) must be at most ${key("vmstorageReplicas")} (${replicas.vmstorage})`);
+    }
+    return replicas;
+}
+
+/** The existing target's settings; every missing or bad key is a problem named by its key. */
+export function existingClusterOf(
+    raw: Raw, presentSecrets: ReadonlySet<string>, hasSmtpHost: boolean, read: TargetReaders, key: Key, problems: Problems,
+): ExistingClusterSettings {
+    const required = (name: string, pattern: RegExp, allowed: string): string => {
+        const value = read.text(name, pattern, allowed);
+        if (value === undefined) problems.push(`${key(name)} is required when ${key("target")} is existing (${allowed})`);
+        return value ?? "";
+    };
+    const kubeContext = required("kubeContext", ANY, "a context of your kubeconfig, as `kubectl config get-contexts` lists it");
+    const grafanaHost = required("grafanaHost", DNS_NAME, "the DNS name people open Grafana on, such as grafana.example.com");
+    const oncallHost = required("oncallHost", DNS_NAME, "the DNS name of the OnCall engine, such as oncall.example.com");
+    if (grafanaHost !== "" && grafanaHost === oncallHost) problems.push(`${key("grafanaHost")} and ${key("oncallHost")} must differ (both are ${grafanaHost})`);
+    // Without Mailpit the people are e-mailed through the team's own server.
+    if (!hasSmtpHost) problems.push(`${key("smtpHost")} is required when ${key("target")} is existing (the lab's Mailpit runs only on kind): set smtpHost and smtpFromEmail`);
+    const size = (name: string) => read.text(name, QUANTITY, "a size such as 10Gi")!;
+    return {
+        kubeContext,
+        kubeconfigPath: read.text("kubeconfigPath", ANY, "a path to a kubeconfig file"),
+        ingressClassName: read.text("ingressClassName", DNS_1123_SUBDOMAIN, "the name of an IngressClass, such as nginx"),
+        grafanaHost,
+        oncallHost,
+        tls: tlsOf(read, key, problems),
+        storageClass: read.text("storageClass", DNS_1123_SUBDOMAIN, "the name of a StorageClass (unset: the cluster's default)"),
+        storageSizes: { grafana: size("grafanaStorageSize"), postgres: size("postgresStorageSize"), redis: size("redisStorageSize"), vm: size("vmStorageSize") },
+        replicas: replicasOf(read, key, problems),
+        externalPostgres: externalPostgresOf(raw, presentSecrets.has("oncallDatabasePassword"), read, key, problems),
+    };
+}

@@ -1,0 +1,29 @@
+// What the existing target hands the Ingresses of Grafana and the OnCall engine. Pure.
+import { TlsSettings } from "../config/target";
+
+/** The certificate's secret next to each Ingress: a copy of tlsSecretName, or what cert-manager issues. */
+export const INGRESS_TLS_SECRET = "oncall-lab-tls";
+
+export interface IngressSettings {
+    /** DNS name without scheme (grafanaHost, oncallHost). */
+    host: string;
+    /** undefined: the cluster's default IngressClass. */
+    className?: string;
+    tls?: TlsSettings;
+}
+
+/** cert-manager's ingress-shim issues a certificate into spec.tls's secret for this annotation. */
+export function ingressAnnotations(ingress: IngressSettings): Record<string, string> {
+    return ingress.tls?.kind === "clusterIssuer" ? { "cert-manager.io/cluster-issuer": ingress.tls.clusterIssuer } : {};
+}
+
+/** An Ingress's spec.tls (networking.k8s.io/v1): empty without TLS. */
+export function ingressTls(ingress: IngressSettings): { hosts: string[]; secretName: string }[] {
+    return ingress.tls ? [{ hosts: [ingress.host], secretName: INGRESS_TLS_SECRET }] : [];
+}
+
+export interface VolumeSettings {
+    /** undefined: the cluster's default StorageClass. */
+    storageClass?: string;
+    size: string;
+}

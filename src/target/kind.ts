@@ -1,0 +1,57 @@
+// The default target: a Kind cluster on the laptop, reached on 127.0.0.1 through its port mappings.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterDns } from "../../components/ClusterDns";
+import { KindCluster } from "../../components/KindCluster";
+import { LabConfig } from "../config/config";
+import { grafanaPublicHost, grafanaServiceHost, labUrls, nodePorts } from "../shared/topology";
+import { DeploymentTarget } from "./target";
+
+export function kindTarget(lab: LabConfig): DeploymentTarget {
+    const kind = new KindCluster("kind", {
+        clusterName: lab.clusterName,
+        nodeImage: lab.kindNodeImage,
+        // The mailbox port is mapped even when a real SMTP server is used: changing the mappings replaces the cluster.
+        portMappings: [
+            { containerPort: nodePorts.grafana, hostPort: lab.grafanaHostPort },
+            { containerPort: nodePorts.oncall, hostPort: lab.oncallHostPort },
+            { containerPort: nodePorts.mail, hostPort: lab.mailHostPort },
+        ],
+    });
+
+    // Until the cluster exists the kubeconfig is unknown, and preview shows the Kubernetes resources without contacting anything.
+    const kubernetes = new k8s.Provider("kubernetes", {
+        kubeconfig: kind.kubeconfig,
+        // A cluster recreated under the same name is another cluster: replacing the provider replaces everything in it.
+        clusterIdentifier: kind.clusterId,
+        // Refresh and destroy drop what lived in a cluster that is gone instead of failing on it.
+        deleteUnreachable: true,
+    });
+
+    // Everything inside the cluster goes away with it: `pulumi destroy` must not try to reach a deleted cluster, and
+    // a replaced cluster takes along what lived in it (deleted first, while it still answers).
+    const inCluster = { providers: [kubernetes], deletedWith: kind.cluster };
+
+    // Pods resolve Grafana's public name to its Service, so that the engine calls Grafana on the URL its links carry.
+    const clusterDns = new ClusterDns("cluster-dns", {
+        rewrites: [{ from: grafanaPublicHost(lab.clusterName), to: grafanaServiceHost }],
+    }, inCluster);
+
+    return {
+        name: "kind",
+        kubernetes,
+        inCluster,
+        // Grafana's users and OnCall's objects live in the releases' databases. When the cluster is replaced (delete
+        // before create) the engine deletes them first, in no set order, while the old lab runs; their API deletes would
+        // trip over each other (an escalation chain takes its steps along). deletedWith their release, which is deleted
+        // in the same run, makes the engine skip those deletes, there and in destroy; replaceWith creates them again in
+        // the new cluster.
+        inRelease: (release: pulumi.Resource) => ({ deletedWith: release, replaceWith: [kind.cluster] }),
+        wiringDeletedWith: kind.cluster,
+        grafanaReachable: [clusterDns],
+        clusterId: kind.clusterId,
+        urls: labUrls(lab.clusterName, lab),
+        kubeconfig: kind.kubeconfig,
+        kubectlContext: kind.contextName,
+    };
+}
