@@ -25,6 +25,10 @@ export const FAKE_KUBECONFIG = "apiVersion: v1\nkind: Config\ncurrent-context: k
 export const ONCALL_API_TOKEN = "OnCallApiT0ken-abcdef";
 /** The Kind node's container id: what identifies this particular cluster. */
 export const CLUSTER_ID = "5f2c0d4e9a1b";
+/** kube-system's uid: what identifies a cluster the team already runs (target existing). */
+export const KUBE_SYSTEM_UID = "0d7b2c9e-4f1a-4e8b-9c3d-kube-system";
+/** What a read of the team's TLS secret returns. */
+export const TLS_SOURCE_DATA = { "tls.crt": "Q0VSVA==", "tls.key": "S0VZ" };
 /** OnCall's id of a person, as the wiring reports it once OnCall knows them. */
 export const oncallUserId = (login: string) => `U${login.toUpperCase()}`;
 
@@ -48,6 +52,13 @@ export function reveal(value: unknown): unknown {
 /** What a real engine would return for the resources whose outputs the program reads. */
 function mockState(args: pulumi.runtime.MockResourceArgs, preview: boolean, clusterId: string): Record<string, unknown> {
     const state: Record<string, unknown> = { ...args.inputs };
+    // Reads of what the existing target finds in the cluster (they run in preview too).
+    if (args.type === "kubernetes:core/v1:Namespace" && args.id === "kube-system") {
+        state.metadata = { name: "kube-system", uid: KUBE_SYSTEM_UID };
+    }
+    if (args.type === "kubernetes:core/v1:Secret" && args.name === "tls-source") {
+        state.data = TLS_SOURCE_DATA;
+    }
     if (args.type === "kubernetes:helm.sh/v3:Release") {
         state.status = { name: args.inputs.name, namespace: args.inputs.namespace, status: "deployed" };
     }
