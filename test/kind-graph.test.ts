@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ProgramRun, runProgram } from "./support/program";
+import { CLUSTER_ID, ProgramRun, reveal, runProgram } from "./support/program";
 
 const FIXTURE = path.join(__dirname, "fixtures", "kind-graph.json");
 const valueOf = <T>(output: pulumi.Output<T>) => new Promise<T>(resolve => output.apply(resolve));
@@ -32,5 +32,23 @@ describe("the kind target's resource graph", () => {
         const got = await graph();
         if (process.env.RECORD_KIND_GRAPH) fs.writeFileSync(FIXTURE, `${JSON.stringify(got, null, 2)}\n`);
         expect(got).toEqual(JSON.parse(fs.readFileSync(FIXTURE, "utf8")));
+    });
+});
+
+describe("the kind target's exposure", () => {
+    it("has no Ingress (NodePorts on 127.0.0.1 instead) and no existing-cluster read", () => {
+        const all = [...run.resources.values()];
+        expect(all.filter(r => r.type.includes("Ingress"))).toEqual([]);
+        expect(run.resources.has("cluster-identity")).toBe(false);
+        for (const release of ["grafana-release", "oncall-release"]) {
+            expect((reveal(run.resources.get(release)!.inputs.values) as any).ingress?.enabled ?? false, release).toBe(false);
+        }
+        expect((reveal(run.resources.get("victoria-metrics-release")!.inputs.values) as any).vmcluster).toBeUndefined();
+    });
+
+    it("gives the Kubernetes provider the same inputs as before (a change there would replace everything)", () => {
+        const inputs = reveal(run.resources.get("kubernetes")!.inputs) as Record<string, unknown>;
+        expect(Object.keys(inputs).sort()).toEqual(["clusterIdentifier", "deleteUnreachable", "kubeconfig"]);
+        expect(inputs).toMatchObject({ clusterIdentifier: CLUSTER_ID, deleteUnreachable: "true" });
     });
 });

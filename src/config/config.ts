@@ -215,9 +215,11 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
     const mailpitImage = read.text("mailpitImage", IMAGE_REF, "an image reference such as axllent/mailpit:v1.30.5")!;
     const alerting = alertingOf(read, problems);
     const smtp = smtpOf(raw, presentSecrets, read, problems);
-    const target = targetOf(raw, read as Parameters<typeof targetOf>[1], configDefaults, key, problems);
+    // The readers' key types are narrower than the target's view of them; the names they get are all lab keys.
+    const targetReaders = read as Parameters<typeof targetOf>[2];
+    const target = targetOf(raw, presentSecrets, targetReaders, configDefaults, key, problems);
     const existing = target === "existing"
-        ? existingClusterOf(raw, presentSecrets, smtp !== undefined, read as Parameters<typeof targetOf>[1], key, problems)
+        ? existingClusterOf(raw, presentSecrets, smtp !== undefined, targetReaders, key, problems)
         : undefined;
 
     for (const name of Object.keys(raw)) {

@@ -83,13 +83,15 @@ function isSet(raw: Raw, name: string, defaults: Record<string, unknown>): boole
 }
 
 /** The target, and the keys that do not belong to it named as problems. */
-export function targetOf(raw: Raw, read: TargetReaders, defaults: Record<string, unknown>, key: Key, problems: Problems): TargetName {
+export function targetOf(
+    raw: Raw, presentSecrets: ReadonlySet<string>, read: TargetReaders, defaults: Record<string, unknown>, key: Key, problems: Problems,
+): TargetName {
     const target = (read.text("target", /^(kind|existing)$/, "kind or existing") ?? "kind") as TargetName;
     const foreign = target === "kind"
         ? [...EXISTING_OPTIONAL_KEYS, ...Object.keys(existingDefaults), "oncallDatabasePassword"]
         : KIND_ONLY_KEYS;
     for (const name of foreign) {
-        if (isSet(raw, name, defaults)) problems.push(`${key(name)} is set but applies only when ${key("target")} is ${target === "kind" ? "existing" : "kind"}`);
+        if (isSet(raw, name, defaults) || presentSecrets.has(name)) problems.push(`${key(name)} is set but applies only when ${key("target")} is ${target === "kind" ? "existing" : "kind"}`);
     }
     return target;
 }

@@ -1,0 +1,94 @@
+// The target key and the existing target's settings: every missing key and bad combination is named.
+import { describe, expect, it } from "vitest";
+import { ConfigError, validateConfig } from "../src/config/config";
+import { SecretKey } from "../src/config/config";
+
+const existing = {
+    target: "existing", kubeContext: "team-prod", grafanaHost: "grafana.example.com", oncallHost: "oncall.example.com",
+    smtpHost: "smtp.example.com", smtpFromEmail: "oncall@example.com",
+};
+
+function problemsOf(raw: Record<string, string>, secrets: ReadonlySet<SecretKey> = new Set()): string[] {
+    try {
+        validateConfig(raw, secrets);
+    } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as ConfigError).problems;
+    }
+    throw new Error("expected the configuration to be rejected");
+}
+
+describe("target", () => {
+    it("is kind unless set, with no existing-cluster settings", () => {
+        expect(validateConfig({})).toMatchObject({ target: "kind", existing: undefined });
+        expect(problemsOf({ target: "eks" })).toEqual(['oncall-lab:target must be kind or existing (got "eks")']);
+    });
+
+    it("reads an existing cluster's settings with their defaults", () => {
+        const lab = validateConfig(existing);
+        expect(lab.target).toBe("existing");
+        expect(lab.existing).toEqual({
+            kubeContext: "team-prod", kubeconfigPath: undefined, ingressClassName: undefined,
+            grafanaHost: "grafana.example.com", oncallHost: "oncall.example.com", tls: undefined, storageClass: undefined,
+            storageSizes: { grafana: "10Gi", postgres: "20Gi", redis: "8Gi", vm: "50Gi" },
+            replicas: { vmstorage: 2, vminsert: 2, vmselect: 2, vmReplicationFactor: 2, alertmanager: 3, vmalert: 2, oncallEngine: 2, oncallCelery: 2 },
+            externalPostgres: undefined,
+        });
+        expect(validateConfig({ ...existing, tlsSecretName: "certs/wildcard" }).existing?.tls).toEqual({ kind: "secret", sourceNamespace: "certs", sourceName: "wildcard" });
+        expect(validateConfig({ ...existing, clusterIssuer: "letsencrypt" }).existing?.tls).toEqual({ kind: "clusterIssuer", clusterIssuer: "letsencrypt" });
+        expect(validateConfig({ ...existing, oncallDatabaseHost: "pg.example.com" }, new Set(["oncallDatabasePassword"])).existing?.externalPostgres)
+            .toEqual({ host: "pg.example.com", port: 5432, database: "oncall", user: "oncall" });
+    });
+
+    it("names what an existing cluster needs", () => {
+        expect(problemsOf({ target: "existing" })).toEqual([
+            "oncall-lab:kubeContext is required when oncall-lab:target is existing (a context of your kubeconfig, as `kubectl config get-contexts` lists it)",
+            "oncall-lab:grafanaHost is required when oncall-lab:target is existing (the DNS name people open Grafana on, such as grafana.example.com)",
+            "oncall-lab:oncallHost is required when oncall-lab:target is existing (the DNS name of the OnCall engine, such as oncall.example.com)",
+            "oncall-lab:smtpHost is required when oncall-lab:target is existing (the lab's Mailpit runs only on kind): set smtpHost and smtpFromEmail",
+        ]);
+    });
+
+    it("refuses every bad combination, naming the keys", () => {
+        const cases: [Record<string, string>, SecretKey[], string][] = [
+            [{ ...existing, tlsSecretName: "certs/x", clusterIssuer: "le" }, [], "oncall-lab:tlsSecretName and oncall-lab:clusterIssuer are both set"],
+            [{ ...existing, tlsSecretName: "wildcard" }, [], "oncall-lab:tlsSecretName must be <namespace>/<name>"],
+            [{ ...existing, oncallHost: "grafana.example.com" }, [], "oncall-lab:grafanaHost and oncall-lab:oncallHost must differ"],
+            [{ ...existing, grafanaHost: "https://grafana.example.com" }, [], "oncall-lab:grafanaHost must be the DNS name"],
+            [{ ...existing, oncallDatabaseHost: "pg.example.com" }, [], "oncall-lab:oncallDatabasePassword is required when oncall-lab:oncallDatabaseHost is set"],
+            [{ ...existing, oncallDatabaseUser: "app" }, [], "oncall-lab:oncallDatabaseUser is set but oncall-lab:oncallDatabaseHost is not"],
+            [existing, ["oncallDatabasePassword"], "oncall-lab:oncallDatabasePassword is set but oncall-lab:oncallDatabaseHost is not"],
+            [{ ...existing, vmReplicationFactor: "3" }, [], "oncall-lab:vmReplicationFactor (3) must be at most oncall-lab:vmstorageReplicas (2)"],
+            [{ ...existing, alertmanagerReplicas: "0" }, [], "oncall-lab:alertmanagerReplicas must be an integer from 1 to 9"],
+            [{ ...existing, vmStorageSize: "50GB" }, [], "oncall-lab:vmStorageSize must be a size such as 10Gi"],
+            [{ ...existing, grafanaHostPort: "3300" }, [], "oncall-lab:grafanaHostPort is set but applies only when oncall-lab:target is kind"],
+            [{ ...existing, clusterName: "other" }, [], "oncall-lab:clusterName is set but applies only when oncall-lab:target is kind"],
+            [{ kubeContext: "team-prod" }, [], "oncall-lab:kubeContext is set but applies only when oncall-lab:target is existing"],
+            [{ storageClass: "fast" }, [], "oncall-lab:storageClass is set but applies only when oncall-lab:target is existing"],
+            [{ vmstorageReplicas: "3" }, [], "oncall-lab:vmstorageReplicas is set but applies only when oncall-lab:target is existing"],
+            [{}, ["oncallDatabasePassword"], "oncall-lab:oncallDatabasePassword is set but applies only when oncall-lab:target is existing"],
+        ];
+        for (const [raw, secrets, problem] of cases) {
+            expect(problemsOf(raw, new Set(secrets)).join("\n"), JSON.stringify(raw)).toContain(problem);
+        }
+    });
+
+    it("takes the existing target's defaults, which the Pulumi CLI passes on kind too, as not set", () => {
+        expect(validateConfig({ vmstorageReplicas: "2", grafanaStorageSize: "10Gi", oncallDatabasePort: "5432" }).target).toBe("kind");
+        expect(validateConfig({ ...existing, clusterName: "oncall-lab", grafanaHostPort: "3000" }).target).toBe("existing");
+    });
+});
+
+describe("Pulumi.yaml and the target's keys", () => {
+    it("declares every key of the target with a description", async () => {
+        const fs = await import("node:fs");
+        const path = await import("node:path");
+        const { parse } = await import("yaml");
+        const { EXISTING_OPTIONAL_KEYS, existingDefaults } = await import("../src/config/target");
+        const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")).config as Record<string, { description?: string; default?: unknown }>;
+        for (const name of ["target", ...EXISTING_OPTIONAL_KEYS, ...Object.keys(existingDefaults)]) {
+            expect(project[name]?.description, name).toBeTruthy();
+        }
+        expect(project.target.default).toBe("kind");
+    });
+});
