@@ -35,7 +35,8 @@ export function grafanaValues(input: GrafanaValuesInput): Values {
         adminUser: input.adminUser,
         adminPassword: input.adminPassword,
         // grafana chart 12.11.1 templates/service.yaml: `port: .Values.service.port`, targetPort the pod's port name.
-        service: { port: input.servicePort, nodePort: input.nodePort },
+        // On the existing target, the chart's own port behind the Ingress.
+        service: input.cluster ? { type: "ClusterIP", port: GRAFANA_CLUSTER_SERVICE_PORT } : { port: input.servicePort, nodePort: input.nodePort },
         "grafana.ini": { server: { root_url: input.rootUrl } },
         // Grafana 11's image installs GF_INSTALL_PLUGINS before the server starts ("id version", or "url;id" for a zip);
         // the chart's `plugins:` list becomes GF_PLUGINS_PREINSTALL_SYNC, which only Grafana 12.1+ reads.
@@ -62,7 +63,6 @@ export function grafanaValues(input: GrafanaValuesInput): Values {
 function grafanaClusterValues(cluster: NonNullable<GrafanaValuesInput["cluster"]>): Values {
     const { ingress, volume } = cluster;
     return {
-        service: { type: "ClusterIP", port: GRAFANA_CLUSTER_SERVICE_PORT, nodePort: undefined },
         ingress: {
             enabled: true,
             ...(ingress.className ? { ingressClassName: ingress.className } : {}),
