@@ -1,7 +1,10 @@
 // The target key and the existing target's settings: every missing key and bad combination is named.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, validateConfig } from "../src/config/config";
-import { SecretKey } from "../src/config/config";
+import { parse } from "yaml";
+import { ConfigError, SecretKey, validateConfig } from "../src/config/config";
+import { EXISTING_OPTIONAL_KEYS, existingDefaults } from "../src/config/target";
 
 const existing = {
     target: "existing", kubeContext: "team-prod", grafanaHost: "grafana.example.com", oncallHost: "oncall.example.com",
@@ -80,11 +83,7 @@ describe("target", () => {
 });
 
 describe("Pulumi.yaml and the target's keys", () => {
-    it("declares every key of the target with a description", async () => {
-        const fs = await import("node:fs");
-        const path = await import("node:path");
-        const { parse } = await import("yaml");
-        const { EXISTING_OPTIONAL_KEYS, existingDefaults } = await import("../src/config/target");
+    it("declares every key of the target with a description", () => {
         const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")).config as Record<string, { description?: string; default?: unknown }>;
         for (const name of ["target", ...EXISTING_OPTIONAL_KEYS, ...Object.keys(existingDefaults)]) {
             expect(project[name]?.description, name).toBeTruthy();
