@@ -3,23 +3,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ConfigError, SecretKey, validateConfig } from "../src/config/config";
+import { SecretKey, validateConfig } from "../src/config/config";
 import { EXISTING_OPTIONAL_KEYS, existingDefaults } from "../src/config/target";
+import { problemsOf } from "./support/config";
 
 const existing = {
     target: "existing", kubeContext: "team-prod", grafanaHost: "grafana.example.com", oncallHost: "oncall.example.com",
     smtpHost: "smtp.example.com", smtpFromEmail: "oncall@example.com",
 };
-
-function problemsOf(raw: Record<string, string>, secrets: ReadonlySet<SecretKey> = new Set()): string[] {
-    try {
-        validateConfig(raw, secrets);
-    } catch (err) {
-        expect(err).toBeInstanceOf(ConfigError);
-        return (err as ConfigError).problems;
-    }
-    throw new Error("expected the configuration to be rejected");
-}
 
 describe("target", () => {
     it("is kind unless set, with no existing-cluster settings", () => {

@@ -4,16 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { defaultAlertingSettings } from "../src/monitoring/alerting";
 import { CONFIG_KEYS, ConfigError, configDefaults, validateConfig } from "../src/config/config";
-
-function problemsOf(raw: Record<string, string>, secrets: Parameters<typeof validateConfig>[1] = new Set()): string[] {
-    try {
-        validateConfig(raw, secrets);
-    } catch (err) {
-        expect(err).toBeInstanceOf(ConfigError);
-        return (err as ConfigError).problems;
-    }
-    throw new Error("expected the configuration to be rejected");
-}
+import { problemsOf } from "./support/config";
 
 describe("validateConfig", () => {
     it("accepts an empty stack config and fills in the defaults", () => {

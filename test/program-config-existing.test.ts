@@ -1,31 +1,23 @@
 // A bad existing-cluster configuration stops the program before it declares anything (not even the provider or a read).
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../src/config/config";
+import { importWithConfig } from "./support/config";
 
 describe("bad existing-cluster configuration", () => {
     it("fails naming every bad key and combination, and creates or reads no resource", async () => {
-        const created: string[] = [];
-        await pulumi.runtime.setMocks({
-            newResource: args => {
-                created.push(args.name);
-                return { id: `${args.name}-id`, state: args.inputs };
-            },
-            call: args => args.inputs,
-        }, "oncall-lab", "test", false);
-        pulumi.runtime.setConfig("oncall-lab:target", "existing");
-        pulumi.runtime.setConfig("oncall-lab:grafanaHost", "grafana.example.com");
-        pulumi.runtime.setConfig("oncall-lab:oncallHost", "grafana.example.com");
-        pulumi.runtime.setConfig("oncall-lab:tlsSecretName", "certs/wildcard");
-        pulumi.runtime.setConfig("oncall-lab:clusterIssuer", "letsencrypt");
-        pulumi.runtime.setConfig("oncall-lab:oncallDatabaseHost", "pg.example.com");
-        pulumi.runtime.setConfig("oncall-lab:vmReplicationFactor", "3");
-        pulumi.runtime.setConfig("oncall-lab:mailHostPort", "9025");
-        // As the Pulumi CLI passes Pulumi.yaml's defaults: not keys the user set.
-        pulumi.runtime.setConfig("oncall-lab:grafanaHostPort", "3000");
-        pulumi.runtime.setConfig("oncall-lab:vmstorageReplicas", "2");
-
-        const error = await import("../index.js").then(() => undefined, (err: unknown) => err);
+        const { error, created } = await importWithConfig({
+            "oncall-lab:target": "existing",
+            "oncall-lab:grafanaHost": "grafana.example.com",
+            "oncall-lab:oncallHost": "grafana.example.com",
+            "oncall-lab:tlsSecretName": "certs/wildcard",
+            "oncall-lab:clusterIssuer": "letsencrypt",
+            "oncall-lab:oncallDatabaseHost": "pg.example.com",
+            "oncall-lab:vmReplicationFactor": "3",
+            "oncall-lab:mailHostPort": "9025",
+            // As the Pulumi CLI passes Pulumi.yaml's defaults: not keys the user set.
+            "oncall-lab:grafanaHostPort": "3000",
+            "oncall-lab:vmstorageReplicas": "2",
+        });
 
         expect(error).toBeInstanceOf(ConfigError);
         const message = (error as Error).message;

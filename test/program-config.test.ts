@@ -1,27 +1,19 @@
 // A bad configuration stops the program before it declares anything.
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../src/config/config";
+import { importWithConfig } from "./support/config";
 
 describe("bad configuration", () => {
     it("fails naming every bad key, and creates no resource", async () => {
-        const created: string[] = [];
-        await pulumi.runtime.setMocks({
-            newResource: args => {
-                created.push(args.name);
-                return { id: `${args.name}-id`, state: args.inputs };
-            },
-            call: args => args.inputs,
-        }, "oncall-lab", "test", false);
-        pulumi.runtime.setConfig("oncall-lab:grafanaHostPort", "80");
-        pulumi.runtime.setConfig("oncall-lab:clusterName", "Not_Valid");
-        pulumi.runtime.setConfig("oncall-lab:smtpPasword", "typo");
-        pulumi.runtime.setConfig("oncall-lab:targetDownFor", "1s1m");
-        pulumi.runtime.setConfig("oncall-lab:smtpPort", "2525");
-        // As the Pulumi CLI passes Pulumi.yaml's default: not a key the user set.
-        pulumi.runtime.setConfig("oncall-lab:smtpTls", "true");
-
-        const error = await import("../index.js").then(() => undefined, (err: unknown) => err);
+        const { error, created } = await importWithConfig({
+            "oncall-lab:grafanaHostPort": "80",
+            "oncall-lab:clusterName": "Not_Valid",
+            "oncall-lab:smtpPasword": "typo",
+            "oncall-lab:targetDownFor": "1s1m",
+            "oncall-lab:smtpPort": "2525",
+            // As the Pulumi CLI passes Pulumi.yaml's default: not a key the user set.
+            "oncall-lab:smtpTls": "true",
+        });
 
         expect(error).toBeInstanceOf(ConfigError);
         const message = (error as Error).message;

@@ -1,14 +1,10 @@
 // The existing target at its defaults with cert-manager issuing the certificates and OnCall's bundled Postgres.
-import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ProgramRun, RecordedResource, reveal, runProgram } from "./support/program";
-import { EXISTING_CONFIG } from "./support/existing";
+import { ProgramRun, reveal, runProgram } from "./support/program";
+import { EXISTING_CONFIG, lookups } from "./support/existing";
 
 let run: ProgramRun;
-const get = (name: string): RecordedResource => run.resources.get(name) ?? expect.fail(`the program declares no ${name}`);
-const all = () => [...run.resources.values()];
-const valueOf = <T>(output: pulumi.Output<T>) => new Promise<T>(resolve => output.apply(resolve));
-const values = (release: string) => reveal(get(release).inputs.values) as any;
+const { get, all, valueOf, values } = lookups(() => run);
 
 beforeAll(async () => {
     run = await runProgram({ config: { ...EXISTING_CONFIG, "oncall-lab:clusterIssuer": "letsencrypt" } });

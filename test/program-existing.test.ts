@@ -3,14 +3,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { EXISTING_CONFIG } from "./support/existing";
+import { EXISTING_CONFIG, lookups } from "./support/existing";
 import { isSecretValue, KUBE_SYSTEM_UID, ProgramRun, RecordedResource, reveal, runProgram, TLS_SOURCE_DATA } from "./support/program";
 
 let run: ProgramRun;
-const get = (name: string): RecordedResource => run.resources.get(name) ?? expect.fail(`the program declares no ${name}`);
-const all = () => [...run.resources.values()];
-const valueOf = <T>(output: pulumi.Output<T>) => new Promise<T>(resolve => output.apply(resolve));
-const values = (release: string) => reveal(get(release).inputs.values) as any;
+const { get, all, valueOf, values } = lookups(() => run);
 
 beforeAll(async () => {
     run = await runProgram({
