@@ -76,7 +76,6 @@ describe("chart keys on an existing cluster", () => {
         }) as any;
         expect(values.vmsingle.enabled).toBe(false);
         expect(values.vmcluster.spec.vmstorage.storage).toEqual({ volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } } });
-        expect(values.vmcluster.spec.retentionPeriod).toBe("30d");
         // The kind lab's keys stay: intervals, the config secret, Alertmanager's feature flag.
         expect(values.alertmanager.spec).toMatchObject({ configSecret: "am", replicaCount: 3, extraArgs: { "enable-feature": "receiver-name-in-metrics" } });
     });

@@ -71,7 +71,6 @@ function vmClusterValues(cluster: VmClusterValuesInput): Values {
         vmcluster: {
             enabled: true,
             spec: {
-                retentionPeriod: "30d",
                 replicationFactor: cluster.replicationFactor,
                 vmstorage: { replicaCount: cluster.vmstorageReplicas, storage: claim(cluster.storage.size), ...ONE_AT_A_TIME },
                 // The chart's own 2Gi cache volume, in the same class.
