@@ -31,7 +31,7 @@ export interface VictoriaMetricsStackArgs {
 }
 
 /**
- * victoria-metrics-k8s-stack (operator, vmagent, vmsingle, vmalert, Alertmanager) plus the lab's own
+ * victoria-metrics-k8s-stack (operator, vmagent, vmsingle or on the existing target vmcluster, vmalert, Alertmanager) plus the lab's own
  * alert rules and Alertmanager routing, the scrape of OnCall's metrics and the "From alert to person" dashboard. The release does not wait for OnCall: Alertmanager reads its
  * configuration from a secret that is written once the integration URL exists.
  */
