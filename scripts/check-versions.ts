@@ -3,6 +3,7 @@
 // unreachable source. The reading of the answers is in src/tools/versionCheck.ts.
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";
+import { describeError as message } from "../src/tools/http";
 import {
     chartIndexUrl,
     type ChartPin,
@@ -35,11 +36,6 @@ export interface CheckOptions {
     timeoutMs?: number;
 }
 
-// fetch's own message is "fetch failed"; the reason (DNS, refused, timeout) is in its cause.
-function message(error: unknown): string {
-    if (!(error instanceof Error)) return String(error);
-    return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
-}
 
 export async function checkPins(pins: readonly Pin[], options: CheckOptions = {}): Promise<CheckResult[]> {
     const doFetch = options.fetch ?? fetch;

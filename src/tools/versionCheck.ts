@@ -4,6 +4,7 @@ import { parse } from "yaml";
 import { chartRepositories } from "../shared/charts";
 import type { Values } from "../shared/values";
 import { ONCALL_PLUGIN_ID } from "../oncall/vocabulary";
+import { withoutSlash } from "./http";
 
 /** The config defaults that name something to download (configDefaults in ./config has them all). */
 export interface VersionDefaults {
@@ -127,7 +128,7 @@ export function pinnedArtifacts(defaults: VersionDefaults, oncallValues: Values)
 // ---- Helm repositories ----
 
 export function chartIndexUrl(repoUrl: string): string {
-    return `${repoUrl.replace(/\/+$/, "")}/index.yaml`;
+    return `${withoutSlash(repoUrl)}/index.yaml`;
 }
 
 interface IndexEntry {
