@@ -62,14 +62,21 @@ export interface OnCallAlertGroup {
     state: string;
 }
 
-/** The alert group whose newest alert carries this run's label, from a public API list page. */
-export function findAlertGroup(listPage: unknown, runId: string): OnCallAlertGroup | undefined {
+/** The first alert group whose newest alert has all these labels, from a public API list page. */
+export function findAlertGroupWith(listPage: unknown, labels: Record<string, string>): OnCallAlertGroup | undefined {
     const results = isRecord(listPage) && Array.isArray(listPage.results) ? listPage.results : [];
     return results.filter(isRecord).find((group) => {
         const payload = isRecord(group.last_alert) ? group.last_alert.payload : undefined;
         const alerts = isRecord(payload) && Array.isArray(payload.alerts) ? payload.alerts : [];
-        return alerts.some((alert) => isRecord(alert) && isRecord(alert.labels) && alert.labels[runLabel] === runId);
+        return alerts.some(
+            (alert) => isRecord(alert) && isRecord(alert.labels) && Object.entries(labels).every(([name, value]) => (alert.labels as Record<string, unknown>)[name] === value),
+        );
     }) as OnCallAlertGroup | undefined;
+}
+
+/** The alert group whose newest alert carries this run's label. */
+export function findAlertGroup(listPage: unknown, runId: string): OnCallAlertGroup | undefined {
+    return findAlertGroupWith(listPage, { [runLabel]: runId });
 }
 
 export interface MailpitMessage {
@@ -122,6 +129,8 @@ export interface SmokeReport {
     /** The alert group and the e-mail's link to it, for what comes after the smoke (e2e's browser step). */
     alertGroupId?: string;
     alertGroupLink?: string;
+    /** Who the e-mail went to. */
+    emailTo?: string[];
 }
 
 export function formatReport(report: SmokeReport): string {
@@ -150,6 +159,8 @@ export interface SmokeRun {
     log: (line: string) => void;
     /** Aborting (Ctrl-C) stops the waiting; the alert is still cleared. */
     signal: AbortSignal;
+    /** Runs while the alert group is still firing, after the link step (e2e: the person acknowledges). */
+    beforeClear?: (report: SmokeReport) => Promise<void>;
 }
 
 class StepFailed extends Error {
@@ -198,10 +209,12 @@ export async function runSmoke(settings: SmokeSettings, run: SmokeRun): Promise<
         report.alertGroupId = group.id;
         done("alertGroup", `${group.id} "${group.title ?? ""}", ${group.state}`);
         const mail = await steps.email(group);
-        done("email", `to ${(mail.To ?? []).map((to) => to.Address).join(", ")}: "${mail.Subject}"`);
+        report.emailTo = (mail.To ?? []).map((to) => to.Address);
+        done("email", `to ${report.emailTo.join(", ")}: "${mail.Subject}"`);
         const link = await steps.link(mail, group);
         report.alertGroupLink = link.url;
         done("link", `${link.url} answered HTTP ${link.status}`);
+        await run.beforeClear?.(report);
         await clear();
         done("cleared", "endsAt=now");
         await steps.resolved(group);
