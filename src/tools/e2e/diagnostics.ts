@@ -39,7 +39,7 @@ export async function collectDiagnostics(lab: E2eLab): Promise<string> {
     const folder = lab.options.diagnosticsDir;
     const save = async (file: string, args: string[]) => {
         const result = await lab.kubectl(args, { allowFailure: true }).catch((error: Error) => ({ code: 1, stdout: "", stderr: error.message }));
-        writeFileSync(join(folder, file), `$ kubectl ${args.join(" ")}\n${result.stdout}${result.stderr ? `\n${result.stderr}` : ""}`);
+        writeFileSync(join(folder, file), `$ kubectl --context ${lab.kubectlContext} ${args.join(" ")}\n${result.stdout}${result.stderr ? `\n${result.stderr}` : ""}`);
         return result;
     };
     for (const [file, args] of fixedDiagnostics) await save(file, args);
