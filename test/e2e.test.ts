@@ -6,9 +6,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { podsNotReady } from "../src/tools/e2e/diagnostics";
+import { runE2e } from "../src/tools/e2e/main";
 import { parseE2eOptions, selectScenarios } from "../src/tools/e2e/options";
 import { formatRows, markdownRows, type Row, runScenarios, type Scenario } from "../src/tools/e2e/runner";
-import { labWaits, scenarios } from "../src/tools/e2e/scenarios";
+import { type E2eWaits, labWaits, scenarios } from "../src/tools/e2e/scenarios";
+import type { SmokeReport } from "../src/tools/smoke";
 import type { Clock } from "../src/tools/polling";
 import { freePort } from "../src/tools/processes";
 import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
@@ -209,8 +211,56 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
     }, 60_000);
 
     it("scenario 9 fails when destroy left a kind cluster behind", async () => {
-        const { code, stdout } = await runScript(["--only", "9"], { E2E_KIND_CLUSTERS: "oncall-lab-e2e" });
+        const { code, stdout } = await runScript(["--only", "9"], { E2E_KIND_CLUSTERS: "oncall-lab-e2e", E2E_NODES: "" });
         expect(code).toBe(1);
         expect(stdout).toMatch(/9\. destroy leaves nothing\s+FAILED\s+\d+\s+destroy left kind cluster oncall-lab-e2e$/m);
+        const containers = await runScript(["--only", "9"]);
+        expect(containers.stdout).toMatch(/destroy left container oncall-lab-e2e-control-plane$/m);
+    }, 60_000);
+});
+
+describe("the restart, reboot and replace scenarios (in-process, stub commands, a stand-in smoke)", () => {
+    let stubs: E2eStubs | undefined;
+    afterEach(() => {
+        stubs?.cleanup();
+        stubs = undefined;
+    });
+
+    it("6-8: restarts pods and checks the plugin, restarts the node, replaces the cluster; smoke after each", async () => {
+        stubs = makeE2eStubs();
+        const work = stubs.work;
+        const smokes: string[] = [];
+        const smoke = async (): Promise<SmokeReport> => {
+            smokes.push("smoke");
+            const steps = (["fired", "alertGroup", "email", "link", "cleared", "resolved"] as const).map((step, i) => ({ step, afterMs: i * 1000, detail: "" }));
+            return { runId: `run${smokes.length}`, steps };
+        };
+        const waits: E2eWaits = { pollMs: 1, crashLoopMs: 10, resolveMs: 10, heartbeatMs: 10, rolloutMs: 10_000, nextEscalationMs: 0 };
+        const lines: string[] = [];
+        const ports = [await freePort(), await freePort(), await freePort()];
+        const code = await runE2e(
+            ["--only", "6-8", "--state-dir", path.join(work, "state"), "--diagnostics", path.join(work, "diag"),
+                "--grafana-port", String(ports[0]), "--oncall-port", String(ports[1]), "--mail-port", String(ports[2])],
+            stubs.env,
+            { context: { smoke, waits }, out: (text) => lines.push(text) },
+        );
+        expect(code, lines.join("\n")).toBe(0);
+        const calls = stubs.calls().map((call) => call.replace(/ --stack e2e --config-file \S+/, ""));
+        const ctx = "kubectl --context kind-oncall-lab-e2e";
+        expect(calls).toEqual(expect.arrayContaining([
+            `${ctx} delete pod -n grafana -l app.kubernetes.io/name=grafana`,
+            `${ctx} delete -n oncall pod/oncall-engine-1 pod/oncall-celery-2`,
+            `${ctx} rollout status -n oncall deployment/oncall-engine --timeout=10s`,
+            "pulumi preview --refresh --expect-no-changes",
+            "docker stop oncall-lab-e2e-control-plane",
+            "docker start oncall-lab-e2e-control-plane",
+            "pulumi config set oncall-lab:clusterName oncall-lab-e2e-b",
+        ]));
+        // Each scenario's up comes after its fault, and smoke after each.
+        expect(calls.indexOf("docker start oncall-lab-e2e-control-plane")).toBeLessThan(calls.indexOf("pulumi up --yes --skip-preview"));
+        expect(calls.filter((call) => call === "pulumi up --yes --skip-preview")).toHaveLength(2);
+        expect(smokes).toHaveLength(3);
+        expect(lines[0]).toMatch(/^6\. Grafana and OnCall pods restarted: still connected\s+ok\s+\d+\s+restarted Grafana and 2 OnCall pods; plugin still connected/m);
+        expect(lines[0]).toMatch(/^8\. clusterName changed: one up rebuilds and rewires\s+ok\s+\d+\s+clusterName oncall-lab-e2e -> oncall-lab-e2e-b/m);
     }, 60_000);
 });
