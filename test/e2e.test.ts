@@ -264,3 +264,75 @@ describe("the restart, reboot and replace scenarios (in-process, stub commands, 
         expect(lines[0]).toMatch(/^8\. clusterName changed: one up rebuilds and rewires\s+ok\s+\d+\s+clusterName oncall-lab-e2e -> oncall-lab-e2e-b/m);
     }, 60_000);
 });
+
+describe("scenario 3: the person acts (in-process, stand-ins for OnCall's API and Mailpit)", () => {
+    let stubs: E2eStubs | undefined;
+    let server: import("node:http").Server | undefined;
+    afterEach(async () => {
+        stubs?.cleanup();
+        stubs = undefined;
+        if (server) await new Promise<void>((done) => server!.close(() => done()));
+        server = undefined;
+    });
+
+    async function run(mailsAfterAck: number) {
+        const { createServer } = await import("node:http");
+        let acknowledged = false;
+        let mailSearches = 0;
+        server = createServer((request, response): void => {
+            const url = new URL(request.url ?? "/", "http://x");
+            const json = (body: unknown) => void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+            if (url.pathname === "/api/v1/alert_groups/I1/" && request.headers.authorization === "token-1") {
+                return json({ id: "I1", state: acknowledged ? "acknowledged" : "firing", created_at: new Date().toISOString(), acknowledged_at: acknowledged ? "2026-12-01T08:00:00Z" : null });
+            }
+            if (url.pathname === "/api/v1/search") {
+                mailSearches += 1;
+                return json({ messages: Array.from({ length: 1 + (mailSearches > 1 ? mailsAfterAck : 0) }, (_, i) => ({ ID: `m${i}` })) });
+            }
+            response.writeHead(404).end();
+        });
+        await new Promise<void>((ready) => server!.listen(0, "127.0.0.1", ready));
+        const base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
+        stubs = makeE2eStubs();
+        const outputs = path.join(stubs.work, "outputs.json");
+        fs.writeFileSync(outputs, JSON.stringify({ oncallUrl: base, mailUrl: base, oncallApiToken: "token-1", teamPasswords: { alice: "pw-a", bob: "pw-b" } }));
+        const acknowledgements: { login: string; password: string; link: string; screenshotsDir: string }[] = [];
+        const smoke = async (beforeClear?: (report: SmokeReport) => Promise<void>): Promise<SmokeReport> => {
+            const report: SmokeReport = {
+                runId: "run1",
+                steps: [],
+                alertGroupId: "I1",
+                alertGroupLink: "http://grafana.oncall-lab-e2e.localhost:13000/a/grafana-oncall-app/alert-groups/I1",
+                emailTo: ["bob@oncall-lab.test"],
+            };
+            await beforeClear?.(report);
+            return report;
+        };
+        const acknowledge = async (args: (typeof acknowledgements)[number]) => {
+            acknowledgements.push(args);
+            acknowledged = true;
+            return { before: "b.png", after: "a.png" };
+        };
+        const waits: E2eWaits = { pollMs: 5, crashLoopMs: 10, resolveMs: 10, heartbeatMs: 10, rolloutMs: 10, nextEscalationMs: 50 };
+        const lines: string[] = [];
+        const diag = path.join(stubs.work, "diag");
+        const code = await runE2e(["--only", "3", "--state-dir", path.join(stubs.work, "state"), "--diagnostics", diag, "--keep"], { ...stubs.env, E2E_OUTPUTS: outputs }, {
+            context: { smoke, acknowledge, waits },
+            out: (text) => lines.push(text),
+        });
+        return { code, table: lines[0], acknowledgements, diag };
+    }
+
+    it("logs in as the person the e-mail went to, acknowledges, and sees no e-mail when the next step is due", async () => {
+        const { code, table, acknowledgements, diag } = await run(0);
+        expect(code, table).toBe(0);
+        expect(acknowledgements).toEqual([{ link: "http://grafana.oncall-lab-e2e.localhost:13000/a/grafana-oncall-app/alert-groups/I1", login: "bob", password: "pw-b", screenshotsDir: diag }]);
+        expect(table).toMatch(/3\. the person on call acknowledges in a browser\s+ok\s+\d+\s+bob acknowledged at 2026-12-01T08:00:00Z; no e-mail when the next step was due/);
+    }, 60_000);
+
+    it("fails when another e-mail comes after the acknowledgement", async () => {
+        const { code, table } = await run(1);
+        expect(code).toBe(1);
+        expect(table).toMatch(/3\. the person on call acknowledges in a browser\s+FAILED\s+\d+\s+1 more e-mail\(s\) came after bob acknowledged/);
+    }, 60_000);
+});

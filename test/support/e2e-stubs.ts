@@ -1,5 +1,5 @@
 // Stub pulumi, kind, kubectl, docker and npm for `npm run e2e` in test/e2e.test.ts: each records its
-// arguments in $E2E_LOG and answers the few things the e2e reads. E2E_UP_CODE makes `up` fail;
+// arguments in $E2E_LOG and answers the few things the e2e reads. E2E_UP_CODE makes `up` fail; E2E_OUTPUTS names a JSON file of stack outputs;
 // E2E_KIND_CLUSTERS lists what `kind get clusters` answers; `docker ps` answers E2E_NODES (default one node container).
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -7,7 +7,7 @@ import * as path from "node:path";
 
 const stubs: Record<string, string> = {
     pulumi: `case "$1 $2" in
-  "stack output") echo '{"kubectlContext":"kind-oncall-lab-e2e"}' ;;
+  "stack output") if [ -n "\${E2E_OUTPUTS:-}" ]; then cat "$E2E_OUTPUTS"; else echo '{"kubectlContext":"kind-oncall-lab-e2e"}'; fi ;;
   "stack export") echo '{"deployment":{"resources":[]}}' ;;
 esac
 if [ "$1" = up ] && [ "\${E2E_UP_CODE:-0}" != 0 ]; then echo "error: kind create cluster failed" >&2; exit "$E2E_UP_CODE"; fi
