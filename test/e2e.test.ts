@@ -6,11 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { podsNotReady } from "../src/tools/e2e/diagnostics";
-import { runE2e } from "../src/tools/e2e/main";
 import { parseE2eOptions, selectScenarios } from "../src/tools/e2e/options";
 import { formatRows, markdownRows, type Row, runScenarios, type Scenario } from "../src/tools/e2e/runner";
-import { type E2eWaits, labWaits, scenarios } from "../src/tools/e2e/scenarios";
-import type { SmokeReport } from "../src/tools/smoke";
+import { labWaits, scenarios } from "../src/tools/e2e/scenarios";
 import type { Clock } from "../src/tools/polling";
 import { freePort } from "../src/tools/processes";
 import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
@@ -216,123 +214,5 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
         expect(stdout).toMatch(/9\. destroy leaves nothing\s+FAILED\s+\d+\s+destroy left kind cluster oncall-lab-e2e$/m);
         const containers = await runScript(["--only", "9"]);
         expect(containers.stdout).toMatch(/destroy left container oncall-lab-e2e-control-plane$/m);
-    }, 60_000);
-});
-
-describe("the restart, reboot and replace scenarios (in-process, stub commands, a stand-in smoke)", () => {
-    let stubs: E2eStubs | undefined;
-    afterEach(() => {
-        stubs?.cleanup();
-        stubs = undefined;
-    });
-
-    it("6-8: restarts pods and checks the plugin, restarts the node, replaces the cluster; smoke after each", async () => {
-        stubs = makeE2eStubs();
-        const work = stubs.work;
-        const smokes: string[] = [];
-        const smoke = async (): Promise<SmokeReport> => {
-            smokes.push("smoke");
-            const steps = (["fired", "alertGroup", "email", "link", "cleared", "resolved"] as const).map((step, i) => ({ step, afterMs: i * 1000, detail: "" }));
-            return { runId: `run${smokes.length}`, steps };
-        };
-        const waits: E2eWaits = { pollMs: 1, crashLoopMs: 10, resolveMs: 10, heartbeatMs: 10, rolloutMs: 10_000, nextEscalationMs: 0 };
-        const lines: string[] = [];
-        const ports = [await freePort(), await freePort(), await freePort()];
-        const code = await runE2e(
-            ["--only", "6-8", "--state-dir", path.join(work, "state"), "--diagnostics", path.join(work, "diag"),
-                "--grafana-port", String(ports[0]), "--oncall-port", String(ports[1]), "--mail-port", String(ports[2])],
-            stubs.env,
-            { context: { smoke, waits }, out: (text) => lines.push(text) },
-        );
-        expect(code, lines.join("\n")).toBe(0);
-        const calls = stubs.calls().map((call) => call.replace(/ --stack e2e --config-file \S+/, ""));
-        const ctx = "kubectl --context kind-oncall-lab-e2e";
-        expect(calls).toEqual(expect.arrayContaining([
-            `${ctx} delete pod -n grafana -l app.kubernetes.io/name=grafana`,
-            `${ctx} delete -n oncall pod/oncall-engine-1 pod/oncall-celery-2`,
-            `${ctx} rollout status -n oncall deployment/oncall-engine --timeout=10s`,
-            "pulumi preview --refresh --expect-no-changes",
-            "docker stop oncall-lab-e2e-control-plane",
-            "docker start oncall-lab-e2e-control-plane",
-            "pulumi config set oncall-lab:clusterName oncall-lab-e2e-b",
-        ]));
-        // Each scenario's up comes after its fault, and smoke after each.
-        expect(calls.indexOf("docker start oncall-lab-e2e-control-plane")).toBeLessThan(calls.indexOf("pulumi up --yes --skip-preview"));
-        expect(calls.filter((call) => call === "pulumi up --yes --skip-preview")).toHaveLength(2);
-        expect(smokes).toHaveLength(3);
-        expect(lines[0]).toMatch(/^6\. Grafana and OnCall pods restarted: still connected\s+ok\s+\d+\s+restarted Grafana and 2 OnCall pods; plugin still connected/m);
-        expect(lines[0]).toMatch(/^8\. clusterName changed: one up rebuilds and rewires\s+ok\s+\d+\s+clusterName oncall-lab-e2e -> oncall-lab-e2e-b/m);
-    }, 60_000);
-});
-
-describe("scenario 3: the person acts (in-process, stand-ins for OnCall's API and Mailpit)", () => {
-    let stubs: E2eStubs | undefined;
-    let server: import("node:http").Server | undefined;
-    afterEach(async () => {
-        stubs?.cleanup();
-        stubs = undefined;
-        if (server) await new Promise<void>((done) => server!.close(() => done()));
-        server = undefined;
-    });
-
-    async function run(mailsAfterAck: number) {
-        const { createServer } = await import("node:http");
-        let acknowledged = false;
-        let mailSearches = 0;
-        server = createServer((request, response): void => {
-            const url = new URL(request.url ?? "/", "http://x");
-            const json = (body: unknown) => void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
-            if (url.pathname === "/api/v1/alert_groups/I1/" && request.headers.authorization === "token-1") {
-                return json({ id: "I1", state: acknowledged ? "acknowledged" : "firing", created_at: new Date().toISOString(), acknowledged_at: acknowledged ? "2026-12-01T08:00:00Z" : null });
-            }
-            if (url.pathname === "/api/v1/search") {
-                mailSearches += 1;
-                return json({ messages: Array.from({ length: 1 + (mailSearches > 1 ? mailsAfterAck : 0) }, (_, i) => ({ ID: `m${i}` })) });
-            }
-            response.writeHead(404).end();
-        });
-        await new Promise<void>((ready) => server!.listen(0, "127.0.0.1", ready));
-        const base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
-        stubs = makeE2eStubs();
-        const outputs = path.join(stubs.work, "outputs.json");
-        fs.writeFileSync(outputs, JSON.stringify({ oncallUrl: base, mailUrl: base, oncallApiToken: "token-1", teamPasswords: { alice: "pw-a", bob: "pw-b" } }));
-        const acknowledgements: { login: string; password: string; link: string; screenshotsDir: string }[] = [];
-        const smoke = async (beforeClear?: (report: SmokeReport) => Promise<void>): Promise<SmokeReport> => {
-            const report: SmokeReport = {
-                runId: "run1",
-                steps: [],
-                alertGroupId: "I1",
-                alertGroupLink: "http://grafana.oncall-lab-e2e.localhost:13000/a/grafana-oncall-app/alert-groups/I1",
-                emailTo: ["bob@oncall-lab.test"],
-            };
-            await beforeClear?.(report);
-            return report;
-        };
-        const acknowledge = async (args: (typeof acknowledgements)[number]) => {
-            acknowledgements.push(args);
-            acknowledged = true;
-            return { before: "b.png", after: "a.png" };
-        };
-        const waits: E2eWaits = { pollMs: 5, crashLoopMs: 10, resolveMs: 10, heartbeatMs: 10, rolloutMs: 10, nextEscalationMs: 50 };
-        const lines: string[] = [];
-        const diag = path.join(stubs.work, "diag");
-        const code = await runE2e(["--only", "3", "--state-dir", path.join(stubs.work, "state"), "--diagnostics", diag, "--keep"], { ...stubs.env, E2E_OUTPUTS: outputs }, {
-            context: { smoke, acknowledge, waits },
-            out: (text) => lines.push(text),
-        });
-        return { code, table: lines[0], acknowledgements, diag };
-    }
-
-    it("logs in as the person the e-mail went to, acknowledges, and sees no e-mail when the next step is due", async () => {
-        const { code, table, acknowledgements, diag } = await run(0);
-        expect(code, table).toBe(0);
-        expect(acknowledgements).toEqual([{ link: "http://grafana.oncall-lab-e2e.localhost:13000/a/grafana-oncall-app/alert-groups/I1", login: "bob", password: "pw-b", screenshotsDir: diag }]);
-        expect(table).toMatch(/3\. the person on call acknowledges in a browser\s+ok\s+\d+\s+bob acknowledged at 2026-12-01T08:00:00Z; no e-mail when the next step was due/);
-    }, 60_000);
-
-    it("fails when another e-mail comes after the acknowledgement", async () => {
-        const { code, table } = await run(1);
-        expect(code).toBe(1);
-        expect(table).toMatch(/3\. the person on call acknowledges in a browser\s+FAILED\s+\d+\s+1 more e-mail\(s\) came after bob acknowledged/);
     }, 60_000);
 });
