@@ -3,12 +3,14 @@
 import * as fs from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type E2eDeps, runE2e } from "../src/tools/e2e/main";
 import type { E2eWaits } from "../src/tools/e2e/scenarios";
 import type { SmokeReport } from "../src/tools/smoke";
 import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
+import { startStandIns } from "./support/smoke-standins";
 
 const waits: E2eWaits = { pollMs: 5, crashLoopMs: 2_000, resolveMs: 2_000, heartbeatMs: 2_000, rolloutMs: 10_000, nextEscalationMs: 50 };
 const kubectlPrefix = "kubectl --context kind-oncall-lab-e2e ";
@@ -35,9 +37,9 @@ async function labStandIn(handle: (request: IncomingMessage, url: URL) => unknow
 }
 
 /** Runs `npm run e2e -- --only <only> --keep` in-process; ports are not checked by these scenarios. */
-async function runOnly(only: string, context: E2eDeps["context"], outputs?: Record<string, unknown>) {
+async function runOnly(only: string, context: E2eDeps["context"], outputs?: Record<string, unknown>, extraEnv: Record<string, string> = {}) {
     stubs = makeE2eStubs();
-    const env: Record<string, string> = { ...stubs.env };
+    const env: Record<string, string> = { ...stubs.env, ...extraEnv };
     if (outputs) {
         env.E2E_OUTPUTS = path.join(stubs.work, "outputs.json");
         fs.writeFileSync(env.E2E_OUTPUTS, JSON.stringify(outputs));
@@ -153,5 +155,39 @@ describe("4 and 5: a crash-looping pod, a dead pipeline", () => {
         const alertmanager = (n: number) => `scale statefulset -n monitoring vmalertmanager-vmks --replicas=${n}`;
         expect(kubectl).toEqual([operator(0), alertmanager(0), alertmanager(1), operator(1)]);
         expect(table).toMatch(/OnCallHeartBeatMissing \d+\.\d s after Alertmanager stopped; resolved after it came back/);
+    }, 60_000);
+});
+
+describe("2: the real smoke, through the stub kubectl's port-forward to stand-ins", () => {
+    it("reads the stack outputs, fires, follows the e-mail's link and resolves; its table goes under the scenarios", async () => {
+        const record = path.join(os.tmpdir(), `oncall-lab-e2e-kubectl-${process.pid}.jsonl`);
+        const ins = await startStandIns({ oncallToken: "token-1", recipient: "alice@oncall-lab.test", alertGroupDelayMs: 50, emailDelayMs: 50, resolveDelayMs: 50 });
+        try {
+            const outputs = {
+                oncallUrl: ins.oncallUrl,
+                oncallApiToken: "token-1",
+                mailUrl: ins.mailUrl,
+                grafanaUrl: ins.grafanaUrl,
+                kubectlContext: "kind-oncall-lab-e2e",
+                alertSeverity: "critical",
+                oncallTeamEmails: ["alice@oncall-lab.test"],
+            };
+            const { code, output } = await runOnly("2", {}, outputs, {
+                SMOKE_POLL_INTERVAL: "30ms",
+                SMOKE_KUBECTL_RECORD: record,
+                SMOKE_KUBECTL_UPSTREAM: new URL(ins.alertmanagerUrl).host,
+            });
+            expect(code, JSON.stringify(output)).toBe(0);
+            expect(output).toMatch(/^2\. smoke: alert group, e-mail, link, resolve\s+ok\s+\d+\s+group \d+\.\d s, e-mail \d+\.\d s, resolved \d+\.\d s$/m);
+            expect(output).toContain("OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.");
+            expect(ins.posted).toHaveLength(2);
+            // The port-forward went to the lab's Alertmanager on the e2e cluster's context, and was stopped.
+            const forwards = fs.readFileSync(record, "utf8").trim().split("\n").map((line) => JSON.parse(line) as { args?: string[]; stoppedBy?: string });
+            expect(forwards[0].args?.slice(0, 6)).toEqual(["--context", "kind-oncall-lab-e2e", "-n", "monitoring", "port-forward", "svc/vmalertmanager-vmks"]);
+            expect(forwards[1]).toEqual({ stoppedBy: "SIGTERM" });
+        } finally {
+            fs.rmSync(record, { force: true });
+            await ins.stop();
+        }
     }, 60_000);
 });

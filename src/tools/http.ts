@@ -72,7 +72,9 @@ export async function postAlerts(alertmanagerUrl: string, alerts: PostableAlert[
  */
 export function getThroughLoopback(url: string, signal?: AbortSignal): Promise<{ status: number; location?: string }> {
     const target = new URL(url);
-    const port = Number(target.port || (target.protocol === "https:" ? 443 : 80));
+    // The lab publishes plain HTTP; TLS would need the name for SNI and certificate checks.
+    if (target.protocol !== "http:") return Promise.reject(new Error(`${url}: only http:// lab URLs can be reached through 127.0.0.1`));
+    const port = Number(target.port || 80);
     return new Promise((answer, fail) => {
         const req = request(
             { host: "127.0.0.1", port, path: `${target.pathname}${target.search}`, headers: { host: target.host }, signal: withTimeout(signal) },

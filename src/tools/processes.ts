@@ -67,12 +67,12 @@ export function portForwardArgs(target: PortForwardTarget, localPort: number): s
 /** Starts kubectl port-forward on a free local port and resolves once it accepts connections. */
 export async function startPortForward(
     target: PortForwardTarget,
-    options: { signal?: AbortSignal; readyMs?: number; log?: (line: string) => void } = {},
+    options: { signal?: AbortSignal; readyMs?: number; log?: (line: string) => void; env?: NodeJS.ProcessEnv } = {},
 ): Promise<PortForward> {
     const port = await freePort();
     const args = portForwardArgs(target, port);
     options.log?.(`kubectl ${args.join(" ")}`);
-    const child = spawn("kubectl", args, { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("kubectl", args, { stdio: ["ignore", "ignore", "pipe"], env: options.env ?? process.env });
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     let spawnError: Error | undefined;

@@ -1,6 +1,6 @@
 // Stub pulumi, kind, kubectl, docker and npm for `npm run e2e` in test/e2e.test.ts: each records its
 // arguments in $E2E_LOG and answers the few things the e2e reads. E2E_UP_CODE makes `up` fail; E2E_OUTPUTS names a JSON file of stack outputs;
-// E2E_KIND_CLUSTERS lists what `kind get clusters` answers; `docker ps` answers E2E_NODES (default one node container).
+// `kubectl port-forward` is test/support/smoke-kubectl.cjs; E2E_KIND_CLUSTERS lists what `kind get clusters` answers; `docker ps` answers E2E_NODES (default one node container).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,6 +15,7 @@ exit 0`,
     kind: `[ "$1 $2" = "get clusters" ] && for c in \${E2E_KIND_CLUSTERS:-}; do echo "$c"; done
 exit 0`,
     kubectl: `case "$*" in
+  *port-forward*) exec "${process.execPath}" "${path.join(__dirname, "smoke-kubectl.cjs")}" "$@" ;;
   *"get pods -A -o json"*) echo '{"items":[{"metadata":{"namespace":"oncall","name":"oncall-engine-x"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"False"}]}},{"metadata":{"namespace":"oncall","name":"oncall-migrate-abc-1"},"status":{"phase":"Succeeded"}}]}' ;;
   *"get jobs"*) echo "job.batch/oncall-migrate-abc" ;;
   *"get pods -n oncall -o name"*) printf 'pod/oncall-engine-1\npod/oncall-celery-2\npod/oncall-redis-master-0\n' ;;

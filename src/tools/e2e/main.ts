@@ -2,11 +2,10 @@
 // with the smoke timings to $GITHUB_STEP_SUMMARY on GitHub), and cleans up after a failure.
 import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
-import { buildSmokeSettings } from "../smokeSettings";
 import { startPortForward } from "../processes";
 import { realClock } from "../polling";
 import { newRunId, runSmoke, type SmokeReport } from "../smoke";
-import { alertmanagerTarget } from "../smokeSettings";
+import { alertmanagerTarget, buildSmokeSettings, parseSmokeInputs } from "../smokeSettings";
 import { acknowledgeInBrowser } from "./browser";
 import { collectDiagnostics } from "./diagnostics";
 import { E2eLab } from "./lab";
@@ -15,8 +14,10 @@ import { formatRows, markdownRows, runScenarios, scenarioLabel } from "./runner"
 import { type E2eContext, labWaits, scenarios } from "./scenarios";
 
 async function smokeAgainst(lab: E2eLab, beforeClear?: (report: SmokeReport) => Promise<void>): Promise<SmokeReport> {
-    const settings = buildSmokeSettings({}, await lab.outputs());
-    const forward = await startPortForward(alertmanagerTarget(settings.kubectlContext ?? lab.kubectlContext));
+    // SMOKE_* variables (timeouts, poll interval) apply as they do to npm run smoke.
+    const inputs = parseSmokeInputs([], lab.env);
+    const settings = buildSmokeSettings(inputs === "help" ? {} : inputs, await lab.outputs());
+    const forward = await startPortForward(alertmanagerTarget(settings.kubectlContext ?? lab.kubectlContext), { env: lab.env });
     try {
         const runId = newRunId(new Date(), randomBytes(3).toString("hex"));
         const log = (line: string) => process.stderr.write(`e2e smoke: ${line}\n`);

@@ -8,7 +8,7 @@ import { isRecord } from "../../shared/records";
 import { loadTeamFile } from "../../team/team";
 import { repoRoot, seconds } from "../cli";
 import { acceptsConnections } from "../processes";
-import type { Clock } from "../polling";
+import { type Clock, poll } from "../polling";
 import { formatReport, type SmokeReport } from "../smoke";
 import { alertmanagerName } from "../smokeSettings";
 import type { AcknowledgeArgs } from "./browser";
@@ -148,12 +148,12 @@ async function crashLoop(context: E2eContext): Promise<string> {
 }
 
 async function waitForMail(context: E2eContext, labApi: LabApi, word: string, timeoutMs: number): Promise<number> {
-    const deadline = context.clock.now() + Math.max(timeoutMs, 0);
-    while ((await labApi.mailCount(word)) === 0) {
-        if (context.clock.now() >= deadline) throw new Error(`no e-mail mentioning ${word} in Mailpit in time`);
-        await context.clock.sleep(context.waits.pollMs);
-    }
-    return context.clock.now();
+    const { clock, waits } = context;
+    const found = await poll({ timeoutMs: Math.max(timeoutMs, 0), intervalMs: waits.pollMs, clock }, async () =>
+        (await labApi.mailCount(word)) > 0 ? clock.now() : undefined,
+    );
+    if (found.value === undefined) throw new Error(`no e-mail mentioning ${word} in Mailpit in time${found.lastError ? ` (${found.lastError})` : ""}`);
+    return found.value;
 }
 
 async function deadPipeline(context: E2eContext): Promise<string> {
