@@ -69,7 +69,7 @@ export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDe
     for (const table of context.smokeTables) out(`\n${table}`);
     const verdict = outcome.failed
         ? `FAILED at scenario ${outcome.failed}; diagnostics in ${outcome.diagnostics}${options.keep ? "; the lab is kept" : "; the lab was destroyed"}`
-        : `OK: ${outcome.rows.length} scenarios passed${options.keep ? "; the lab is kept (npm run e2e -- --only 9 destroys it)" : ""}`;
+        : `OK: ${outcome.rows.length} scenarios passed${outcome.rows.some((row) => row.scenario.startsWith("9.")) ? "" : "; the lab is still up (npm run e2e -- --only 9 destroys it)"}`;
     out(verdict);
     if (env.GITHUB_STEP_SUMMARY) {
         const smoke = context.smokeTables.map((table) => `\n\`\`\`\n${table}\n\`\`\`\n`).join("");

@@ -1,6 +1,6 @@
 // The e2e scenarios, in order. Each resolves with its row's detail or throws saying what went wrong.
 // Waits come from the lab's own settings (src/monitoring/alerting.ts, values/oncall-team.yaml).
-import { rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { defaultAlertingSettings as alerting, durationSeconds } from "../../monitoring/alerting";
 import { namespaces, releaseNames } from "../../shared/topology";
@@ -94,6 +94,10 @@ async function upFromNothing(context: E2eContext): Promise<string> {
     }
     for (const [key, port] of Object.entries(options.hostPorts)) {
         if (await acceptsConnections(port)) throw new Error(`port ${port} (${key}) is taken on 127.0.0.1: pass another with --${key.replace("HostPort", "")}-port`);
+    }
+    // A fresh stack: what an earlier run left is removed, but only from a folder that holds a lab's state.
+    if (existsSync(options.stateDir) && readdirSync(options.stateDir).some((entry) => !["state", "passphrase", `Pulumi.${options.stack}.yaml`].includes(entry))) {
+        throw new Error(`${options.stateDir} holds more than a lab's state (state/, passphrase, Pulumi.${options.stack}.yaml): pass another --state-dir`);
     }
     rmSync(options.stateDir, { recursive: true, force: true });
     await lab.configSet("clusterName", options.clusterName);
@@ -196,7 +200,7 @@ async function restartSurvival(context: E2eContext): Promise<string> {
     if (engine.length > 0) await lab.kubectl(["delete", "-n", namespaces.oncall, ...engine]);
     await rollout(context, namespaces.grafana, [`deployment/${releaseNames.grafana}`]);
     await rollout(context, namespaces.oncall, [`deployment/${oncall}-engine`, `deployment/${oncall}-celery`]);
-    // The wiring's read observes the plugin's status: a plugin that lost its connection shows as a change.
+    // The wiring's read observes the plugin's connection: one that lost it shows as a change to repair.
     await lab.pulumi(["preview", "--refresh", "--expect-no-changes"]);
     return `restarted Grafana and ${engine.length} OnCall pods; plugin still connected (preview --refresh: no changes); ${await smokePasses(context)}`;
 }
