@@ -2,6 +2,7 @@
 // wired so that an alert from vmalert reaches the person on call.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ClusterDns } from "./components/ClusterDns";
 import { Grafana } from "./components/Grafana";
 import { KindCluster } from "./components/KindCluster";
 import { Mailpit } from "./components/Mailpit";
@@ -12,10 +13,14 @@ import { OnCallWiring } from "./components/OnCallWiring";
 import { TeamUsers } from "./components/TeamUsers";
 import { VictoriaMetricsStack } from "./components/VictoriaMetricsStack";
 import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config/config";
-import { inClusterWebhookUrl } from "./src/oncall/wiring/wiring";
+import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
 import { loadTeamFile } from "./src/team/team";
-import { hostUrl, inClusterUrls, MAILPIT_NAME, mailpitPorts, namespaces, nodePorts } from "./src/shared/topology";
+import {
+    grafanaPublicHost, grafanaServiceHost, labUrls, MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts,
+} from "./src/shared/topology";
 import { localMailboxSmtp } from "./src/mail/smtp";
+import { DASHBOARD_UID } from "./src/monitoring/dashboard";
+import { ONCALL_EXPORTER_SECRET } from "./src/oncall/values";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const isSecretKey = (name: string): name is SecretKey => (SECRET_KEYS as readonly string[]).includes(name);
@@ -59,18 +64,24 @@ const kubernetes = new k8s.Provider("kubernetes", {
 // a replaced cluster takes along what lived in it (deleted first, while it still answers).
 const inCluster = { providers: [kubernetes], deletedWith: kind.cluster };
 const withCluster = { deletedWith: kind.cluster, replaceWith: [kind.cluster] };
-const grafanaPublicUrl = hostUrl(lab.grafanaHostPort);
-const oncallPublicUrl = hostUrl(lab.oncallHostPort);
+const urls = labUrls(lab.clusterName, lab);
+const { grafanaPublicUrl, grafanaLocalApiUrl, oncallPublicUrl, oncallInClusterUrl } = urls;
+
+// Pods resolve Grafana's public name to its Service, so that the engine calls Grafana on the URL its links carry.
+const clusterDns = new ClusterDns("cluster-dns", {
+    rewrites: [{ from: grafanaPublicHost(lab.clusterName), to: grafanaServiceHost }],
+}, inCluster);
 
 // OnCall's e-mail goes to the lab's own mailbox unless a real SMTP server is configured.
 const mailbox = lab.smtp ? undefined : new Mailpit("mailpit", {
     namespace: namespaces.mail,
     serviceName: MAILPIT_NAME,
+    smtpServiceName: MAILPIT_SMTP_SERVICE,
     image: lab.mailpitImage,
     smtpPort: mailpitPorts.smtp,
     httpPort: mailpitPorts.http,
     nodePort: nodePorts.mail,
-    publicUrl: hostUrl(lab.mailHostPort),
+    publicUrl: urls.mailPublicUrl,
 }, inCluster);
 
 const grafana = new Grafana("grafana", {
@@ -78,10 +89,11 @@ const grafana = new Grafana("grafana", {
     chartVersion: lab.chartVersions.grafana,
     imageTag: lab.grafanaImageTag,
     oncallPluginVersion: lab.oncallPluginVersion,
+    oncallPluginUrl: lab.oncallPluginUrl,
     nodePort: nodePorts.grafana,
+    servicePort: lab.grafanaHostPort,
     publicUrl: grafanaPublicUrl,
-    inClusterUrl: inClusterUrls.grafana,
-    oncallApiUrl: inClusterUrls.oncallEngine,
+    oncallInClusterUrl,
     sidecarNamespaces: [namespaces.monitoring],
 }, inCluster);
 
@@ -90,8 +102,8 @@ const oncall = new OnCall("oncall", {
     chartVersion: lab.chartVersions.oncall,
     imageTag: lab.oncallImageTag,
     nodePort: nodePorts.oncall,
-    baseUrl: new URL(oncallPublicUrl).host,
-    grafanaUrl: inClusterUrls.grafana,
+    publicHost: new URL(oncallPublicUrl).host,
+    grafanaPublicUrl,
     telegramBotToken,
     smtp: lab.smtp ?? localMailboxSmtp,
     smtpPassword: lab.smtp ? smtpPassword : undefined,
@@ -100,23 +112,25 @@ const oncall = new OnCall("oncall", {
 // The people of the team file, as Grafana users (OnCall learns its users from Grafana).
 const teamUsers = new TeamUsers("team-users", {
     people: team.people,
-    grafanaUrl: grafanaPublicUrl,
+    grafanaUrl: grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
 }, { dependsOn: [grafana], ...withCluster });
 
 // Runs on this machine against the published ports once Grafana and OnCall are up.
 const wiring = new OnCallWiring("oncall-wiring", {
-    grafanaUrl: grafanaPublicUrl,
+    grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
-    onCallApiUrl: inClusterUrls.oncallEngine,
-    grafanaInClusterUrl: inClusterUrls.grafana,
-    oncallUrl: oncallPublicUrl,
+    oncallInClusterUrl,
+    // The plugin's jsonData.grafanaUrl: the public URL, which the engine reaches through the CoreDNS rewrite.
+    grafanaPublicUrl,
+    oncallPublicUrl,
     clusterId: kind.clusterId,
     userLogins: teamUsers.logins,
     readyTimeoutSeconds: 600,
-}, { dependsOn: [grafana, oncall, ...teamUsers.users], deletedWith: kind.cluster });
+    // The engine calls Grafana on the public URL as soon as the plugin is connected: the rewrite must be in place.
+}, { dependsOn: [grafana, oncall, ...teamUsers.users, clusterDns], deletedWith: kind.cluster });
 
 // Who is on call, how they are told, and the integration Alertmanager sends to.
 const onCallTeam = new OnCallTeam("oncall-team", {
@@ -130,7 +144,7 @@ const onCallTeam = new OnCallTeam("oncall-team", {
 
 // A dead alerting pipeline pages too: OnCall alerts when the Watchdog's pings stop for this long.
 new OnCallHeartbeat("oncall-heartbeat", {
-    grafanaUrl: grafanaPublicUrl,
+    grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
     integrationId: onCallTeam.integrationId,
@@ -143,14 +157,24 @@ new VictoriaMetricsStack("victoria-metrics", {
     chartVersion: lab.chartVersions.vmStack,
     alerting: lab.alerting,
     // OnCall builds the link on its host-reachable URL; Alertmanager reaches the engine inside the cluster.
-    alertmanagerWebhookUrl: pulumi.secret(onCallTeam.integrationLink.apply(link => inClusterWebhookUrl(link, inClusterUrls.oncallEngine))),
+    alertmanagerWebhookUrl: pulumi.secret(onCallTeam.integrationLink.apply(link => inClusterWebhookUrl(link, oncallInClusterUrl))),
+    oncallMetrics: {
+        namespace: namespaces.oncall,
+        engineHost: new URL(oncallInClusterUrl).host,
+        tokenSecretName: oncall.exporterSecretName,
+        tokenSecretKey: ONCALL_EXPORTER_SECRET.key,
+    },
+    mailPublicUrl: mailbox ? urls.mailPublicUrl : undefined,
 }, inCluster);
 
-export const grafanaUrl = grafana.url;
+// The one Grafana URL (it opens in a browser; laptop code reaches the same port on 127.0.0.1).
+export const grafanaUrl = grafana.publicUrl;
+// Follows Grafana's public URL, whatever builds it.
+export const dashboardUrl = pulumi.interpolate`${grafana.publicUrl.apply(url => url.replace(/\/+$/, ""))}/d/${DASHBOARD_UID}`;
 export const grafanaAdminUser = grafana.adminUser;
 export const grafanaAdminPassword = grafana.adminPassword;
-export const oncallUrl = oncall.url;
-export const mailUrl = mailbox?.url;
+export const oncallUrl = oncall.publicUrl;
+export const mailUrl = mailbox?.publicUrl;
 export const integrationUrl = onCallTeam.integrationLink;
 export const oncallApiToken = wiring.apiToken;
 export const oncallTeamEmails = team.people.map(person => person.email);

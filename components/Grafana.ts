@@ -11,13 +11,15 @@ export interface GrafanaArgs {
     chartVersion: pulumi.Input<string>;
     imageTag: pulumi.Input<string>;
     oncallPluginVersion: pulumi.Input<string>;
+    /** A plugin zip URL that replaces the catalog download of oncallPluginVersion. */
+    oncallPluginUrl?: pulumi.Input<string | undefined>;
     nodePort: number;
-    /** URL people open in their browser (the Kind host port). */
+    /** The Kind host port; the Service listens on it as well, so publicUrl resolves to a working port in the cluster. */
+    servicePort: number;
+    /** The one URL of Grafana: people open it, and OnCall builds its links from it and calls Grafana on it. */
     publicUrl: pulumi.Input<string>;
-    /** URL the OnCall engine uses to call Grafana back. */
-    inClusterUrl: pulumi.Input<string>;
     /** OnCall engine URL reachable from Grafana's pod. */
-    oncallApiUrl: pulumi.Input<string>;
+    oncallInClusterUrl: pulumi.Input<string>;
     /** Namespaces whose grafana_datasource and grafana_dashboard ConfigMaps the sidecars load. */
     sidecarNamespaces: string[];
 }
@@ -26,7 +28,7 @@ export interface GrafanaArgs {
 export class Grafana extends pulumi.ComponentResource {
     public readonly adminUser: pulumi.Output<string>;
     public readonly adminPassword: pulumi.Output<string>;
-    public readonly url: pulumi.Output<string>;
+    public readonly publicUrl: pulumi.Output<string>;
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:Grafana", name, args, opts);
@@ -44,21 +46,23 @@ export class Grafana extends pulumi.ComponentResource {
         const pluginProvisioning = new k8s.core.v1.ConfigMap(`${name}-oncall-app-provisioning`, {
             metadata: { name: "grafana-oncall-app-provisioning", namespace: namespace.metadata.name },
             data: {
-                "grafana-oncall-app.yaml": pulumi.all([args.oncallApiUrl, args.inClusterUrl])
-                    .apply(([onCallApiUrl, grafanaUrl]) => stringify(oncallPluginProvisioning({ onCallApiUrl, grafanaUrl }))),
+                "grafana-oncall-app.yaml": pulumi.all([args.oncallInClusterUrl, args.publicUrl])
+                    .apply(([oncallInClusterUrl, grafanaPublicUrl]) => stringify(oncallPluginProvisioning({ oncallInClusterUrl, grafanaPublicUrl }))),
             },
         }, childOpts);
 
         const adminUser = "admin";
         const values = pulumi.secret(pulumi.all([
-            args.imageTag, adminPassword.result, args.publicUrl, args.oncallPluginVersion, pluginProvisioning.metadata.name,
-        ]).apply(([imageTag, password, rootUrl, pluginVersion, configMap]) => grafanaValues({
+            args.imageTag, adminPassword.result, args.publicUrl, args.oncallPluginVersion, args.oncallPluginUrl, pluginProvisioning.metadata.name,
+        ]).apply(([imageTag, password, rootUrl, pluginVersion, pluginUrl, configMap]) => grafanaValues({
             imageTag,
             adminUser,
             adminPassword: password,
             nodePort: args.nodePort,
+            servicePort: args.servicePort,
             rootUrl,
             pluginVersion,
+            pluginUrl,
             pluginProvisioningConfigMap: configMap,
             sidecarNamespaces: args.sidecarNamespaces,
         })));
@@ -75,7 +79,7 @@ export class Grafana extends pulumi.ComponentResource {
 
         this.adminUser = pulumi.output(adminUser);
         this.adminPassword = pulumi.secret(adminPassword.result);
-        this.url = pulumi.output(args.publicUrl);
-        this.registerOutputs({ adminUser: this.adminUser, adminPassword: this.adminPassword, url: this.url });
+        this.publicUrl = pulumi.output(args.publicUrl);
+        this.registerOutputs({ adminUser: this.adminUser, adminPassword: this.adminPassword, publicUrl: this.publicUrl });
     }
 }

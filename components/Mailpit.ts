@@ -3,8 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 
 export interface MailpitArgs {
     namespace: string;
-    /** Service name, so OnCall can be given the SMTP host before the service exists. */
+    /** Name of the Deployment and of the web UI's Service. */
     serviceName: string;
+    /** Name of the SMTP Service, so OnCall can be given the SMTP host before the Service exists. */
+    smtpServiceName: string;
     /** A pinned axllent/mailpit image. */
     image: pulumi.Input<string>;
     smtpPort: number;
@@ -17,7 +19,7 @@ export interface MailpitArgs {
 
 /** A local mailbox: OnCall sends its e-mail here over plain SMTP, and people read it in the browser. */
 export class Mailpit extends pulumi.ComponentResource {
-    public readonly url: pulumi.Output<string>;
+    public readonly publicUrl: pulumi.Output<string>;
 
     constructor(name: string, args: MailpitArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:Mailpit", name, args, opts);
@@ -58,19 +60,27 @@ export class Mailpit extends pulumi.ComponentResource {
             },
         }, childOpts);
 
+        // SMTP only inside the cluster: a NodePort Service gives every port a NodePort, and one left unpinned is drawn at
+        // random from 30086 upward first (Kubernetes 1.27+), where the lab's fixed NodePorts sit.
+        new k8s.core.v1.Service(`${name}-smtp`, {
+            metadata: { name: args.smtpServiceName, namespace: namespace.metadata.name, labels },
+            spec: {
+                type: "ClusterIP",
+                selector: labels,
+                ports: [{ name: "smtp", port: args.smtpPort, targetPort: "smtp" }],
+            },
+        }, childOpts);
+        // The Service of earlier labs, kept under its name and NodePort so that an update does not move the port.
         new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: args.serviceName, namespace: namespace.metadata.name, labels },
             spec: {
                 type: "NodePort",
                 selector: labels,
-                ports: [
-                    { name: "smtp", port: args.smtpPort, targetPort: "smtp" },
-                    { name: "http", port: args.httpPort, targetPort: "http", nodePort: args.nodePort },
-                ],
+                ports: [{ name: "http", port: args.httpPort, targetPort: "http", nodePort: args.nodePort }],
             },
         }, childOpts);
 
-        this.url = pulumi.output(args.publicUrl);
-        this.registerOutputs({ url: this.url });
+        this.publicUrl = pulumi.output(args.publicUrl);
+        this.registerOutputs({ publicUrl: this.publicUrl });
     }
 }

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { SmtpSettings } from "../src/config/config";
 import { chartRepositories } from "../src/shared/charts";
 import { releaseNames } from "../src/shared/topology";
-import { ONCALL_APP_SECRET_KEYS, oncallValues } from "../src/oncall/values";
+import { ONCALL_APP_SECRET_KEYS, ONCALL_EXPORTER_SECRET, oncallValues } from "../src/oncall/values";
 
 export interface OnCallArgs {
     namespace: string;
@@ -12,10 +12,10 @@ export interface OnCallArgs {
     /** grafana/oncall engine image tag (the chart's own default would be its appVersion). */
     imageTag: pulumi.Input<string>;
     nodePort: number;
-    /** host:port people and OnCall's own links use (no scheme). */
-    baseUrl: pulumi.Input<string>;
-    /** Grafana URL reachable from the engine. */
-    grafanaUrl: pulumi.Input<string>;
+    /** host:port people and OnCall's own links use (the chart's base_url, no scheme). */
+    publicHost: pulumi.Input<string>;
+    /** Grafana's public URL, which the engine also reaches (GRAFANA_API_URL). */
+    grafanaPublicUrl: pulumi.Input<string>;
     telegramBotToken?: pulumi.Input<string>;
     smtp?: SmtpSettings;
     smtpPassword?: pulumi.Input<string>;
@@ -24,7 +24,9 @@ export interface OnCallArgs {
 /** Grafana OnCall OSS, standalone, with its Postgres and Redis, and every credential generated. */
 export class OnCall extends pulumi.ComponentResource {
     /** URL people open (OnCall's base_url with its scheme). */
-    public readonly url: pulumi.Output<string>;
+    public readonly publicUrl: pulumi.Output<string>;
+    /** Secret (in the OnCall namespace) holding the token the engine's /metrics/ wants, under ONCALL_EXPORTER_SECRET.key. */
+    public readonly exporterSecretName: pulumi.Output<string>;
 
     constructor(name: string, args: OnCallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCall", name, args, opts);
@@ -44,15 +46,21 @@ export class OnCall extends pulumi.ComponentResource {
                 [ONCALL_APP_SECRET_KEYS.mirageSecretKey]: pulumi.secret(password("mirage-secret-key", 50)),
             },
         }, childOpts);
+        // The chart points the engine's PROMETHEUS_EXPORTER_SECRET at this secret (optional): it must exist before
+        // the engine starts, or /metrics/ would answer without a token.
+        const exporterSecret = new k8s.core.v1.Secret(`${name}-exporter-secret`, {
+            metadata: { name: ONCALL_EXPORTER_SECRET.name, namespace: namespace.metadata.name },
+            stringData: { [ONCALL_EXPORTER_SECRET.key]: pulumi.secret(password("exporter-token", 40)) },
+        }, childOpts);
         const postgresPassword = password("postgres-password", 32);
         const redisPassword = password("redis-password", 32);
 
         const values = pulumi.secret(pulumi.all([
-            args.baseUrl, args.grafanaUrl, appSecret.metadata.name, postgresPassword, redisPassword,
+            args.publicHost, args.grafanaPublicUrl, appSecret.metadata.name, postgresPassword, redisPassword,
             args.telegramBotToken, args.smtpPassword, args.imageTag,
-        ]).apply(([baseUrl, grafanaUrl, appSecretName, postgres, redis, telegramBotToken, smtpPassword, imageTag]) => oncallValues({
-            baseUrl,
-            grafanaUrl,
+        ]).apply(([publicHost, grafanaPublicUrl, appSecretName, postgres, redis, telegramBotToken, smtpPassword, imageTag]) => oncallValues({
+            publicHost,
+            grafanaPublicUrl,
             nodePort: args.nodePort,
             imageTag,
             appSecretName,
@@ -71,9 +79,10 @@ export class OnCall extends pulumi.ComponentResource {
             values,
             // Postgres, Redis and the migrate job come up one after another.
             timeout: 1200,
-        }, childOpts);
+        }, { ...childOpts, dependsOn: [exporterSecret] });
 
-        this.url = pulumi.interpolate`http://${args.baseUrl}`;
-        this.registerOutputs({ url: this.url });
+        this.publicUrl = pulumi.interpolate`http://${args.publicHost}`;
+        this.exporterSecretName = exporterSecret.metadata.name;
+        this.registerOutputs({ publicUrl: this.publicUrl, exporterSecretName: this.exporterSecretName });
     }
 }

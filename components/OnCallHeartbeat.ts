@@ -1,14 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
-import { OnCallHeartbeatTimeoutResource } from "../src/oncall/wiring/wiring";
+import { OnCallHeartbeatTimeoutResource } from "../src/oncall/wiring/heartbeat-provider";
 
 export interface OnCallHeartbeatArgs {
-    /** Grafana as reachable from where Pulumi runs; the heartbeat is set through the OnCall plugin. */
-    grafanaUrl: pulumi.Input<string>;
+    /** Where Pulumi, on the laptop, reaches Grafana; the heartbeat is set through the OnCall plugin. */
+    grafanaLocalApiUrl: pulumi.Input<string>;
     grafanaUser: pulumi.Input<string>;
     grafanaPassword: pulumi.Input<string>;
     /** The OnCall integration whose heartbeat (dead man's switch) this sets. */
     integrationId: pulumi.Input<string>;
-    /** One of 60, 120, 180, 300, 600, 900, 1800, 3600, 43200, 86400 (OnCall's choices). */
+    /** One of HEARTBEAT_TIMEOUT_SECONDS (src/oncall/vocabulary.ts), OnCall's choices. */
     timeoutSeconds: pulumi.Input<number>;
     /** Changes when the cluster is recreated. */
     clusterId: pulumi.Input<string>;
@@ -26,7 +26,8 @@ export class OnCallHeartbeat extends pulumi.ComponentResource {
         super("oncall-lab:index:OnCallHeartbeat", name, args, opts);
 
         this.timeout = new OnCallHeartbeatTimeoutResource(`${name}-timeout`, {
-            grafanaUrl: args.grafanaUrl,
+            // The provider's input key is in users' state and keeps its old name.
+            grafanaUrl: args.grafanaLocalApiUrl,
             grafanaUser: args.grafanaUser,
             grafanaPassword: args.grafanaPassword,
             integrationId: args.integrationId,

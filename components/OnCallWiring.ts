@@ -1,17 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
-import { OnCallWiringResource } from "../src/oncall/wiring/wiring";
+import { OnCallWiringResource } from "../src/oncall/wiring/wiring-provider";
 
 export interface OnCallWiringArgs {
-    /** Grafana as reachable from where Pulumi runs, e.g. http://127.0.0.1:3000. */
-    grafanaUrl: pulumi.Input<string>;
+    /** Where Pulumi, on the laptop, calls Grafana's API, e.g. http://127.0.0.1:3000. */
+    grafanaLocalApiUrl: pulumi.Input<string>;
     grafanaUser: pulumi.Input<string>;
     grafanaPassword: pulumi.Input<string>;
-    /** The OnCall engine as Grafana reaches it; stored in the plugin's settings. */
-    onCallApiUrl: pulumi.Input<string>;
-    /** Grafana as the OnCall engine reaches it; stored in the plugin's settings. */
-    grafanaInClusterUrl: pulumi.Input<string>;
-    /** The OnCall engine as reachable from where Pulumi runs, for its public API. */
-    oncallUrl: pulumi.Input<string>;
+    /** Where Grafana reaches the OnCall engine in the cluster; stored in the plugin's settings (jsonData.onCallApiUrl). */
+    oncallInClusterUrl: pulumi.Input<string>;
+    /**
+     * Grafana as the OnCall engine calls it and as people open it: stored in the plugin's settings (jsonData.grafanaUrl),
+     * and the base of every link in OnCall's e-mails.
+     */
+    grafanaPublicUrl: pulumi.Input<string>;
+    /** Where Pulumi, on the laptop, reaches the OnCall engine's public API, e.g. http://127.0.0.1:8080. */
+    oncallPublicUrl: pulumi.Input<string>;
     /** Changes when the cluster is recreated: a new cluster gets a new connection, token and user ids. */
     clusterId: pulumi.Input<string>;
     /** Grafana logins (Editor or Admin in the main org) that OnCall must know before anything pages them. */
@@ -35,12 +38,13 @@ export class OnCallWiring extends pulumi.ComponentResource {
         super("oncall-lab:index:OnCallWiring", name, args, opts);
 
         this.connection = new OnCallWiringResource(`${name}-connection`, {
-            grafanaUrl: args.grafanaUrl,
+            // The provider's input keys are in users' state and keep their old names.
+            grafanaUrl: args.grafanaLocalApiUrl,
             grafanaUser: args.grafanaUser,
             grafanaPassword: args.grafanaPassword,
-            onCallApiUrl: args.onCallApiUrl,
-            grafanaInClusterUrl: args.grafanaInClusterUrl,
-            oncallUrl: args.oncallUrl,
+            onCallApiUrl: args.oncallInClusterUrl,
+            grafanaInClusterUrl: args.grafanaPublicUrl,
+            oncallUrl: args.oncallPublicUrl,
             clusterId: args.clusterId,
             userLogins: args.userLogins,
             readyTimeoutSeconds: args.readyTimeoutSeconds,

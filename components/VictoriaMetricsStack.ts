@@ -5,6 +5,8 @@ import { AlertingSettings, buildAlertmanagerConfig, buildAlertRuleGroups, heartb
 import { chartRepositories } from "../src/shared/charts";
 import { releaseNames } from "../src/shared/topology";
 import { vmStackValues } from "../src/monitoring/values";
+import { buildDashboard, DASHBOARD_FILE, DASHBOARD_SIDECAR_LABEL } from "../src/monitoring/dashboard";
+import { oncallScrapeConfig, VM_OPERATOR_API_VERSION } from "../src/monitoring/scrape";
 
 export interface VictoriaMetricsStackArgs {
     namespace: string;
@@ -15,11 +17,20 @@ export interface VictoriaMetricsStackArgs {
      * token); the Watchdog pings the same integration's heartbeat.
      */
     alertmanagerWebhookUrl: pulumi.Input<string>;
+    /** Where vmagent scrapes OnCall's metrics, and the secret (in that namespace) holding the exporter's token. */
+    oncallMetrics: {
+        namespace: string;
+        engineHost: string;
+        tokenSecretName: pulumi.Input<string>;
+        tokenSecretKey: string;
+    };
+    /** Mailpit's web UI on the laptop, linked from the dashboard; absent with a real SMTP server. */
+    mailPublicUrl?: string;
 }
 
 /**
  * victoria-metrics-k8s-stack (operator, vmagent, vmsingle, vmalert, Alertmanager) plus the lab's own
- * alert rules and Alertmanager routing. The release does not wait for OnCall: Alertmanager reads its
+ * alert rules and Alertmanager routing, the scrape of OnCall's metrics and the "From alert to person" dashboard. The release does not wait for OnCall: Alertmanager reads its
  * configuration from a secret that is written once the integration URL exists.
  */
 export class VictoriaMetricsStack extends pulumi.ComponentResource {
@@ -63,6 +74,32 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
             metadata: { name: "oncall-lab-rules", namespace: namespace.metadata.name },
             spec: { groups: buildAlertRuleGroups(args.alerting) },
         }, { ...childOpts, dependsOn: [release] });
+
+        // In OnCall's namespace: the operator reads bearerTokenSecret from the scrape object's own namespace, so
+        // the token lives in one secret, the one the engine reads too.
+        const scrape = pulumi.output(args.oncallMetrics.tokenSecretName).apply(secretName => oncallScrapeConfig({
+            namespace: args.oncallMetrics.namespace,
+            engineHost: args.oncallMetrics.engineHost,
+            tokenSecret: { name: secretName, key: args.oncallMetrics.tokenSecretKey },
+            scrapeInterval: args.alerting.scrapeInterval,
+        }));
+        new k8s.apiextensions.CustomResource(`${name}-oncall-scrape`, {
+            apiVersion: VM_OPERATOR_API_VERSION,
+            kind: "VMScrapeConfig",
+            metadata: scrape.metadata,
+            spec: scrape.spec,
+        }, { ...childOpts, dependsOn: [release] });
+
+        // Grafana's dashboard sidecar loads labelled ConfigMaps from this namespace (values/grafana.yaml).
+        new k8s.core.v1.ConfigMap(`${name}-dashboard`, {
+            metadata: { name: "oncall-lab-dashboard", namespace: namespace.metadata.name, labels: { ...DASHBOARD_SIDECAR_LABEL } },
+            data: {
+                [DASHBOARD_FILE]: JSON.stringify(buildDashboard({
+                    heartbeatTimeoutSeconds: args.alerting.heartbeatTimeoutSeconds,
+                    mailPublicUrl: args.mailPublicUrl,
+                })),
+            },
+        }, childOpts);
 
         this.registerOutputs({});
     }

@@ -7,12 +7,11 @@ import {
     type AlertPath,
     installCommand,
     missingBinaries,
-    type SimulatedTarget,
-    simulateScrapes,
     startAlertPath,
     vmalertAlertState,
     WebhookReceiver,
 } from "../src/tools/alertPath";
+import { type SimulatedTarget, simulateScrapes } from "../src/tools/scrapeSimulation";
 import { waitFor } from "../src/tools/polling";
 import { freePort } from "../src/tools/processes";
 

@@ -1,13 +1,15 @@
-// `npm run check:versions`: asks the chart repositories, Docker Hub and the Grafana plugin catalog whether
-// every version the lab pins still exists. Needs internet; prints a table; exits 1 on any miss or
+// `npm run check:versions`: asks the chart repositories, Docker Hub and grafana.com whether every version the lab
+// pins still exists, and whether the plugin downloads (from grafana.com per platform, and from its release's URL). Needs internet; prints a table; exits 1 on any miss or
 // unreachable source. The reading of the answers is in src/tools/versionCheck.ts.
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";
+import { type DownloadHop, judgeDownload, MAX_REDIRECTS, nextHop, pluginDownloadUrl } from "../src/tools/downloadCheck";
 import { describeError as message } from "../src/tools/http";
 import {
     chartIndexUrl,
     type ChartPin,
     type CheckResult,
+    type DownloadPin,
     formatTable,
     type ImagePin,
     judgeChart,
@@ -102,16 +104,49 @@ export async function checkPins(pins: readonly Pin[], options: CheckOptions = {}
         return { pin, where, ...judgeImage(pin, tagAnswer, digestAnswer) };
     }
 
-    async function checkPlugin(pin: PluginPin): Promise<CheckResult> {
-        const where = pluginVersionsUrl(pin.pluginId);
-        try {
-            const res = await get(where, { headers: { Accept: "application/json" } });
-            if (res.status === 404) return { pin, where, verdict: "MISSING", detail: `the catalog has no plugin ${pin.pluginId} (404)` };
-            if (!res.ok) return { pin, where, verdict: "unreachable", detail: `HTTP ${res.status}` };
-            return { pin, where, ...judgePlugin(pin, parsePluginVersions(await res.json())) };
-        } catch (error) {
-            return { pin, where, verdict: "unreachable", detail: message(error) };
+    /** Follows redirects one by one, reading only status and headers (the body, a plugin zip, is not downloaded). */
+    async function download(url: string): Promise<DownloadHop[]> {
+        const hops: DownloadHop[] = [];
+        let next: string | undefined = url;
+        while (next !== undefined && hops.length <= MAX_REDIRECTS) {
+            const current: string = next;
+            try {
+                const res = await get(current, { redirect: "manual" });
+                await res.body?.cancel();
+                const hop: DownloadHop = {
+                    url: current, status: res.status,
+                    location: res.headers.get("location") ?? undefined, contentType: res.headers.get("content-type") ?? undefined,
+                };
+                hops.push(hop);
+                next = nextHop(hop);
+            } catch (error) {
+                hops.push({ url: current, error: message(error) });
+                next = undefined;
+            }
         }
+        return hops;
+    }
+
+    /** The catalog's listing, to say more about a version that does not download (e.g. one listed as "v1.x.y"). */
+    async function listingHint(pin: PluginPin): Promise<string> {
+        try {
+            const res = await get(pluginVersionsUrl(pin.pluginId), { headers: { Accept: "application/json" } });
+            if (!res.ok) return `; its version listing answered HTTP ${res.status}`;
+            return `; ${judgePlugin(pin, parsePluginVersions(await res.json())).detail}`;
+        } catch (error) {
+            return `; its version listing could not be read: ${message(error)}`;
+        }
+    }
+
+    async function checkPlugin(pin: PluginPin): Promise<CheckResult> {
+        const where = pluginDownloadUrl(pin.pluginId, pin.version, pin.platform);
+        const finding = judgeDownload(await download(where));
+        if (finding.verdict === "MISSING") finding.detail += await listingHint(pin);
+        return { pin, where, ...finding };
+    }
+
+    async function checkDownload(pin: DownloadPin): Promise<CheckResult> {
+        return { pin, where: pin.url, ...judgeDownload(await download(pin.url)) };
     }
 
     return Promise.all(pins.map((pin) => {
@@ -119,6 +154,7 @@ export async function checkPins(pins: readonly Pin[], options: CheckOptions = {}
             case "chart": return checkChart(pin);
             case "image": return checkImage(pin);
             case "plugin": return checkPlugin(pin);
+            case "download": return checkDownload(pin);
         }
     }));
 }

@@ -29,6 +29,8 @@ import {
     waitFor,
     WebhookReceiver,
 } from "./support/alert-path";
+import { buildDashboard } from "../src/monitoring/dashboard";
+import { dashboardProblems, importOncallExposition, lastValue, missingData, queryRange } from "./support/dashboard";
 
 // Same builders as the lab, with seconds instead of minutes so the suite stays fast.
 const fastSettings: AlertingSettings = {
@@ -98,7 +100,7 @@ describe.skipIf(missing.length > 0)(suiteTitle, () => {
             receiver = new WebhookReceiver(await freePort());
             await receiver.start();
             const pagingUrl = receiver.url(path);
-            alertPath = await startAlertPath(fastSettings, { pagingUrl, heartbeatUrl: heartbeatUrl(pagingUrl) });
+            alertPath = await startAlertPath(fastSettings, { pagingUrl, heartbeatUrl: heartbeatUrl(pagingUrl) }, { scrapeComponents: true });
         }, 30_000);
 
         afterAll(async () => {
@@ -229,6 +231,43 @@ describe.skipIf(missing.length > 0)(suiteTitle, () => {
                 expect(watchdog?.receivers.map((route) => route.name)).toEqual([heartbeatReceiver]);
             },
             60_000,
+        );
+
+        it(
+            "answers every dashboard panel from the real metrics and OnCall's recorded exposition, and not a misspelt query",
+            async () => {
+                // Runs after the pages and pings above, so vmalert's ALERTS and Alertmanager's webhook counters have moved.
+                const vm = alertPath.victoriaMetricsUrl;
+                const now = Date.now();
+                await importOncallExposition(vm, "before", now - 60_000);
+                await importOncallExposition(vm, "after", now - 30_000);
+                const dashboard = buildDashboard({ heartbeatTimeoutSeconds: fastSettings.heartbeatTimeoutSeconds });
+                const window = { startMs: now - 120_000, endMs: Date.now(), stepSeconds: 5 };
+                const run = {
+                    window,
+                    builtIns: { __rate_interval: "10s", __interval: "5s", __range: "2m" },
+                    receiverNamesInMetrics: alertPath.receiverNamesInMetrics,
+                };
+                expect(await dashboardProblems(vm, dashboard, run)).toEqual([]);
+
+                const at = async (expr: string) => queryRange(vm, expr, window.startMs, window.endMs, window.stepSeconds);
+                const states = await at("sum by (state) (oncall_alert_groups_total)");
+                expect([lastValue(states, { state: "firing" }), lastValue(states, { state: "acknowledged" })]).toEqual([1, 1]);
+                expect(lastValue(await at("sum(oncall_alert_groups_response_time_seconds_sum) / sum(oncall_alert_groups_response_time_seconds_count)"))).toBe(147.5);
+                const notified = await at("sort_desc(round(delta(sum by (username) (oncall_user_was_notified_of_alert_groups_total)[2m:])) >= 0)");
+                expect(lastValue(notified, { username: "alice" })).toBe(2);
+
+                // The same check fails a misspelt metric, label or label value.
+                for (const [expr, labels] of [
+                    ["sum by (state) (oncall_alert_group_total)", ["state"]],
+                    ["sum by (stat) (oncall_alert_groups_total)", ["state"]],
+                    ['sum by (severity) (ALERTS{alertstate="fireing"})', ["severity"]],
+                    ['sum(alertmanager_notifications_total{integration="web_hook"})', []],
+                ] as const) {
+                    expect(await missingData(vm, expr, [...labels], window), expr).toBeDefined();
+                }
+            },
+            30_000,
         );
     });
 

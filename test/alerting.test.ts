@@ -13,8 +13,6 @@ import {
     oncallReceiver,
     validateAlertingSettings,
 } from "../src/monitoring/alerting";
-import { HEARTBEAT_TIMEOUT_SECONDS } from "../src/oncall/vocabulary";
-import { HEARTBEAT_TIMEOUT_CHOICES } from "../src/oncall/wiring/wiring";
 import { vmStackValues } from "../src/monitoring/values";
 
 const webhookUrl = "https://oncall.example/integrations/v1/alertmanager/Zx1token/";
@@ -315,6 +313,10 @@ const stackChartDefaults: Record<string, boolean> = {
     vlagent: false,
     vtsingle: false,
     vtcluster: false,
+    kubeApiServer: true,
+    coreDns: true,
+    // Not a chart value: backupmanager's dashboard is on only with a vmBackup destination, which the lab does not set.
+    vmBackupDestination: false,
 };
 
 const stackRuleSources: Record<string, StackRuleSource> = {
@@ -454,6 +456,38 @@ const stackRuleSources: Record<string, StackRuleSource> = {
     vthealth: { gates: ["vtsingle", "vtcluster"] },
 };
 
+// The default dashboards' sources (defaultDashboards.sources in the same values.yaml, same gates). The pinned ones are
+// each branch's commit on the chart's release date, 2026-08-22: VictoriaMetrics master b7ef6cc3 (2026-08-21, as the
+// rules), dotdc/grafana-dashboards-kubernetes master 7fc1dc8c (2026-04-02), rfmoz/grafana-dashboards master 4b1729d1
+// (2026-04-29), kube-prometheus main 4d719f1d (2026-08-10, as the rules).
+const vmDashboards = "https://raw.githubusercontent.com/VictoriaMetrics/VictoriaMetrics/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa/dashboards";
+const dotdcDashboards = "https://raw.githubusercontent.com/dotdc/grafana-dashboards-kubernetes/7fc1dc8ccd23eeb8c58ddd8be2a122922d424937/dashboards";
+const stackDashboardSources: Record<string, { gates: string[]; url?: string }> = {
+    "victoriatraces-cluster": { gates: ["vtcluster"] },
+    "victoriatraces-single-node": { gates: ["vtsingle"] },
+    "victorialogs-cluster": { gates: ["vlcluster", "vldistributed"] },
+    "victorialogs-single-node": { gates: ["vlsingle"] },
+    "victorialogs-vlagent": { gates: ["vlagent"] },
+    "victoriametrics-single-node": { gates: ["vmsingle"], url: `${vmDashboards}/victoriametrics.json` },
+    "victoriametrics-vmagent": { gates: ["vmagent"], url: `${vmDashboards}/vmagent.json` },
+    "victoriametrics-cluster": { gates: ["vmcluster"] },
+    "victoriametrics-vmalert": { gates: ["vmalert"], url: `${vmDashboards}/vmalert.json` },
+    "victoriametrics-operator": { gates: ["victoria-metrics-operator"], url: `${vmDashboards}/operator.json` },
+    "victoriametrics-backupmanager": { gates: ["vmBackupDestination"] },
+    "kubernetes-views-global": { gates: [], url: `${dotdcDashboards}/k8s-views-global.json` },
+    "kubernetes-views-namespaces": { gates: [], url: `${dotdcDashboards}/k8s-views-namespaces.json` },
+    "kubernetes-views-pods": { gates: [], url: `${dotdcDashboards}/k8s-views-pods.json` },
+    "kubernetes-views-nodes": { gates: [], url: `${dotdcDashboards}/k8s-views-nodes.json` },
+    "kubernetes-system-api-server": { gates: ["kubeApiServer"], url: `${dotdcDashboards}/k8s-system-api-server.json` },
+    "kubernetes-system-coredns": { gates: ["coreDns"], url: `${dotdcDashboards}/k8s-system-coredns.json` },
+    "node-exporter-full": {
+        gates: ["prometheus-node-exporter"],
+        url: "https://raw.githubusercontent.com/rfmoz/grafana-dashboards/4b1729d13b610d449b1055659b070d28c19a9699/prometheus/node-exporter-full.json",
+    },
+    etcd: { gates: ["kubeEtcd"] },
+    "kube-prometheus": { gates: [], url: `${kubePrometheus}/grafana-dashboardDefinitions.yaml` },
+};
+
 interface DefaultRulesValues {
     rules?: Record<string, { enabled?: boolean }>;
     groups?: Record<string, { enabled?: boolean; rules?: Record<string, { enabled?: boolean }> }>;
@@ -467,11 +501,9 @@ describe("the lab's rules beside the stack's default rules", () => {
     >;
     const defaultRules = values.defaultRules as DefaultRulesValues;
 
-    const sourceEnabled = (name: string, source: StackRuleSource): boolean => {
-        const explicit = defaultRules.sources?.[name]?.enabled;
-        if (explicit !== undefined) return explicit;
-        return source.gates.length === 0 || source.gates.some((gate) => values[gate]?.enabled ?? stackChartDefaults[gate]);
-    };
+    const gatesOpen = (gates: string[], explicit?: boolean): boolean =>
+        explicit ?? (gates.length === 0 || gates.some((gate) => values[gate]?.enabled ?? stackChartDefaults[gate]));
+    const sourceEnabled = (name: string, source: StackRuleSource): boolean => gatesOpen(source.gates, defaultRules.sources?.[name]?.enabled);
 
     /** group name -> the alert names the sync job keeps in it, for the sources the lab's values leave on. */
     const enabledStackGroups = (): Map<string, string[]> => {
@@ -494,6 +526,16 @@ describe("the lab's rules beside the stack's default rules", () => {
     it("pins every enabled source to the commit whose rules are recorded here", () => {
         for (const [name, source] of Object.entries(stackRuleSources)) {
             if (sourceEnabled(name, source)) expect(defaultRules.sources?.[name]?.url, name).toBe(source.url);
+        }
+    });
+
+    it("pins every enabled dashboard source to a commit too: one failed download fails the release", () => {
+        const sources = (values.defaultDashboards as { sources?: Record<string, { url?: string; enabled?: boolean }> }).sources ?? {};
+        expect(Object.keys(sources).filter((name) => !(name in stackDashboardSources))).toEqual([]);
+        for (const [name, source] of Object.entries(stackDashboardSources)) {
+            if (!gatesOpen(source.gates, sources[name]?.enabled)) continue;
+            expect(sources[name]?.url, name).toBe(source.url);
+            expect(source.url, name).toMatch(/^https:\/\/raw\.githubusercontent\.com\/[^/]+\/[^/]+\/[0-9a-f]{40}\//);
         }
     });
 
@@ -525,11 +567,5 @@ describe("the lab's rules beside the stack's default rules", () => {
     it("keeps the lab's TargetDown and Watchdog and the stack's InfoInhibitor, which the routing relies on", () => {
         expect(enabledStackGroups().get("general.rules")).toEqual(["InfoInhibitor"]);
         expect([...rulesByName().keys()]).toEqual(expect.arrayContaining(["TargetDown", "Watchdog"]));
-    });
-});
-
-describe("heartbeat timeouts", () => {
-    it("are the same list the heartbeat provider accepts", () => {
-        expect([...HEARTBEAT_TIMEOUT_SECONDS]).toEqual([...HEARTBEAT_TIMEOUT_CHOICES]);
     });
 });

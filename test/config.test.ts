@@ -36,6 +36,17 @@ describe("validateConfig", () => {
         expect(lab.alerting).toEqual(defaultAlertingSettings);
     });
 
+    it("takes a plugin zip URL only over https, ending in .zip, without what GF_INSTALL_PLUGINS splits on", () => {
+        expect(validateConfig({}).oncallPluginUrl).toBeUndefined();
+        const zip = "https://storage.googleapis.com/grafana-oncall-app/releases/grafana-oncall-app-1.16.9.zip";
+        expect(validateConfig({ oncallPluginUrl: zip }).oncallPluginUrl).toBe(zip);
+        for (const bad of ["http://example.com/p.zip", "https://example.com/p.tar.gz", "https://example.com/a,b.zip", "https://example.com/a;b.zip", "https://example.com/p.zip?x=1"]) {
+            expect(problemsOf({ oncallPluginUrl: bad }), bad).toEqual([
+                `oncall-lab:oncallPluginUrl must be an https URL of a plugin .zip, such as ${zip} (got "${bad}")`,
+            ]);
+        }
+    });
+
     it("reads overrides as their types", () => {
         const lab = validateConfig({
             clusterName: "my-lab-2",

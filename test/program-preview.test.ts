@@ -21,11 +21,11 @@ describe("preview of a new stack", () => {
         for (const type of [
             "oncall-lab:index:KindCluster", "oncall-lab:index:Grafana", "oncall-lab:index:OnCall",
             "oncall-lab:index:OnCallWiring", "oncall-lab:index:VictoriaMetricsStack", "oncall-lab:index:Mailpit",
-            "oncall-lab:index:TeamUsers", "oncall-lab:index:OnCallTeam", "oncall-lab:index:OnCallHeartbeat",
+            "oncall-lab:index:TeamUsers", "oncall-lab:index:OnCallTeam", "oncall-lab:index:OnCallHeartbeat", "oncall-lab:index:ClusterDns",
         ]) {
             expect(types).toContain(type);
         }
-        expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(13);
+        expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(18);
         expect(types.filter(type => type.startsWith("grafana:onCall/"))).toHaveLength(11);
     });
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { oncallWiringProvider } from "../src/oncall/wiring/wiring";
+import { oncallWiringProvider } from "../src/oncall/wiring/wiring-provider";
 import {
     CLUSTER_ID, FAKE_KUBECONFIG, INTEGRATION_LINK, INTEGRATION_TOKEN, isSecretValue, ONCALL_API_TOKEN, oncallUserId, ProgramRun,
     RecordedResource, reveal, runProgram,
@@ -22,6 +22,7 @@ beforeAll(async () => {
 
 const components = {
     kind: "oncall-lab:index:KindCluster",
+    "cluster-dns": "oncall-lab:index:ClusterDns",
     mailpit: "oncall-lab:index:Mailpit",
     grafana: "oncall-lab:index:Grafana",
     oncall: "oncall-lab:index:OnCall",
@@ -59,18 +60,21 @@ describe("resource graph", () => {
         expect(provider.type).toBe("pulumi:providers:kubernetes");
         expect(reveal(provider.inputs.kubeconfig)).toBe(FAKE_KUBECONFIG);
         const kubernetesObjects = all().filter(isKubernetesObject);
-        expect(kubernetesObjects.length).toBe(13);
+        expect(kubernetesObjects.length).toBe(18);
         for (const object of kubernetesObjects) {
             expect(object.provider, object.name).toMatch(/pulumi:providers:kubernetes::kubernetes::kubernetes-id$/);
         }
     });
 
     it("installs the three releases independently; only the wiring waits for Grafana, OnCall and the people", () => {
-        for (const release of ["grafana-release", "oncall-release", "victoria-metrics-release"]) {
+        for (const release of ["grafana-release", "victoria-metrics-release"]) {
             expect(get(release).opts.dependsOn, release).toBeUndefined();
         }
+        // Only on its own exporter secret, which the engine must find at its first start.
+        expect(get("oncall-release").opts.dependsOn).toEqual([get("oncall-exporter-secret").resource]);
         expect(get("oncall-wiring").opts.dependsOn).toEqual([
             get("grafana").resource, get("oncall").resource, get("team-users-alice").resource, get("team-users-bob").resource,
+            get("cluster-dns").resource,
         ]);
         expect(get("team-users").opts.dependsOn).toEqual([get("grafana").resource]);
         // The stack's release must not need the integration URL; only its config secret does.
@@ -125,7 +129,7 @@ describe("what the state holds", () => {
         const cluster = get("kind-cluster").resource;
         const inCluster = all().filter(r =>
             isKubernetesObject(r) || isOnCallObject(r) || isGrafanaUser(r) || r.type.startsWith("pulumi-nodejs:dynamic:Resource"));
-        expect(inCluster.length).toBe(13 + 11 + 2 + 2);
+        expect(inCluster.length).toBe(18 + 11 + 2 + 2);
         for (const resource of inCluster) {
             expect(resource.opts.deletedWith, resource.name).toBe(cluster);
         }
@@ -256,7 +260,7 @@ describe("on-call as code", () => {
 
 describe("wiring", () => {
     it("exports where to go and how to connect", async () => {
-        expect(await valueOf(run.program.grafanaUrl)).toBe("http://127.0.0.1:3300");
+        expect(await valueOf(run.program.grafanaUrl)).toBe("http://grafana.oncall-lab.localhost:3300");
         expect(await valueOf(run.program.oncallUrl)).toBe("http://127.0.0.1:8880");
         expect(await valueOf(run.program.mailUrl)).toBe("http://127.0.0.1:8025");
         expect(await valueOf(run.program.kubectlContext)).toBe("kind-oncall-lab");
@@ -264,37 +268,6 @@ describe("wiring", () => {
         expect(await valueOf(run.program.kubeconfig)).toBe(FAKE_KUBECONFIG);
         expect(await valueOf(run.program.oncallApiToken)).toBe(ONCALL_API_TOKEN);
         expect(await valueOf(run.program.alertSeverity)).toBe("critical");
-    });
-
-    it("points Grafana's plugin at the OnCall engine service and OnCall back at Grafana's service", () => {
-        const grafana = reveal(get("grafana-release").inputs.values) as any;
-        const oncall = reveal(get("oncall-release").inputs.values) as any;
-        const provisioning = parse((get("grafana-oncall-app-provisioning").inputs.data as Record<string, string>)["grafana-oncall-app.yaml"]);
-        const jsonData = provisioning.apps[0].jsonData;
-
-        // The engine service is `<oncall fullname>-engine` in OnCall's namespace, port 8080.
-        expect(jsonData.onCallApiUrl).toBe(`http://${oncall.fullnameOverride}-engine.oncall.svc.cluster.local:${oncall.service.port}`);
-        // Grafana's service is its fullname in Grafana's namespace, port 80.
-        expect(jsonData.grafanaUrl).toBe(`http://${grafana.fullnameOverride}.grafana.svc.cluster.local`);
-        expect(grafana.service.port).toBe(80);
-        expect(oncall.externalGrafana.url).toBe(jsonData.grafanaUrl);
-        expect(grafana.extraConfigmapMounts[0].configMap).toBe((get("grafana-oncall-app-provisioning").inputs.metadata as any).name);
-    });
-
-    it("connects the plugin through the host ports Kind publishes", () => {
-        const grafana = reveal(get("grafana-release").inputs.values) as any;
-        const oncall = reveal(get("oncall-release").inputs.values) as any;
-        const wiring = reveal(get("oncall-wiring-connection").inputs) as any;
-        const ports = get("kind-cluster").inputs.portMappings as { containerPort: number; hostPort: number }[];
-        const hostPortOf = (nodePort: number) => ports.find(p => p.containerPort === nodePort)?.hostPort;
-
-        expect(wiring.grafanaUrl).toBe(`http://127.0.0.1:${hostPortOf(grafana.service.nodePort)}`);
-        expect(wiring.oncallUrl).toBe(`http://127.0.0.1:${hostPortOf(oncall.service.nodePort)}`);
-        expect(oncall.base_url).toBe(`127.0.0.1:${hostPortOf(oncall.service.nodePort)}`);
-        expect(wiring.grafanaUser).toBe("admin");
-        expect(wiring.grafanaPassword).toBe(grafana.adminPassword);
-        expect(wiring.onCallApiUrl).toBe("http://oncall-engine.oncall.svc.cluster.local:8080");
-        expect(wiring.grafanaInClusterUrl).toBe("http://grafana.grafana.svc.cluster.local");
     });
 
     it("sends Alertmanager's pages to the integration and the Watchdog to its heartbeat, on the in-cluster engine URL", () => {
@@ -311,19 +284,6 @@ describe("wiring", () => {
         ]));
         expect(webhooks).toHaveLength(2);
         for (const webhook of webhooks) expect(webhook.max_alerts ?? 0).toBeLessThan(100);
-    });
-
-    it("sends OnCall's e-mail to the lab's Mailpit, published on the mailbox port", () => {
-        const oncall = reveal(get("oncall-release").inputs.values) as any;
-        const service = reveal(get("mailpit-service").inputs) as any;
-        expect(oncall.oncall.smtp).toMatchObject({ enabled: true, host: `${service.metadata.name}.mail.svc.cluster.local`, port: 1025, tls: "False" });
-        expect(service.spec.ports).toEqual(expect.arrayContaining([
-            expect.objectContaining({ name: "smtp", port: 1025 }),
-            expect.objectContaining({ name: "http", port: 8025, nodePort: 30825 }),
-        ]));
-        expect(reveal(get("mailpit-deployment").inputs.spec)).toMatchObject({
-            template: { spec: { containers: [expect.objectContaining({ image: expect.stringMatching(/^axllent\/mailpit:v\d+\.\d+\.\d+$/) })] } },
-        });
     });
 
     it("ships the lab's alert rules as a VMRule and uses the same intervals in the stack", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { inClusterUrls, nodePorts } from "../src/shared/topology";
-import { grafanaValues, oncallPluginProvisioning } from "../src/grafana/values";
+import { grafanaServiceHost, inClusterUrls, labUrls, nodePorts } from "../src/shared/topology";
+import { grafanaValues, oncallPluginInstall, oncallPluginProvisioning } from "../src/grafana/values";
 import { localMailboxSmtp } from "../src/mail/smtp";
 import { vmStackValues } from "../src/monitoring/values";
 import { oncallValues } from "../src/oncall/values";
@@ -49,7 +49,8 @@ describe("grafanaValues", () => {
         adminUser: "admin",
         adminPassword: "pw",
         nodePort: nodePorts.grafana,
-        rootUrl: "http://127.0.0.1:3000",
+        servicePort: 3000,
+        rootUrl: "http://grafana.oncall-lab.localhost:3000",
         pluginVersion: "1.16.9",
         pluginProvisioningConfigMap: "provisioning",
         sidecarNamespaces: ["monitoring"],
@@ -86,8 +87,9 @@ describe("grafanaValues", () => {
         }]);
     });
 
-    it("publishes on the NodePort Kind maps", () => {
-        expect(values.service).toEqual({ type: "NodePort", port: 80, nodePort: 30300 });
+    it("publishes on the NodePort Kind maps, and listens on the host port inside the cluster too", () => {
+        expect(values.service).toEqual({ type: "NodePort", port: 3000, nodePort: 30300 });
+        expect(values["grafana.ini"].server.root_url).toBe("http://grafana.oncall-lab.localhost:3000");
     });
 
     it("loads the datasource and dashboards the stack publishes, and defines none of its own", () => {
@@ -98,8 +100,10 @@ describe("grafanaValues", () => {
 });
 
 describe("oncallPluginProvisioning", () => {
-    it("provisions the app with the ids OnCall OSS expects and both URLs", () => {
-        expect(oncallPluginProvisioning({ onCallApiUrl: inClusterUrls.oncallEngine, grafanaUrl: inClusterUrls.grafana })).toEqual({
+    it("provisions the app with the ids OnCall OSS expects, the engine's in-cluster URL and Grafana's public URL", () => {
+        expect(oncallPluginProvisioning({
+            oncallInClusterUrl: inClusterUrls.oncallEngine, grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000",
+        })).toEqual({
             apiVersion: 1,
             apps: [{
                 type: "grafana-oncall-app",
@@ -109,17 +113,46 @@ describe("oncallPluginProvisioning", () => {
                     stackId: 5,
                     orgId: 100,
                     onCallApiUrl: "http://oncall-engine.oncall.svc.cluster.local:8080",
-                    grafanaUrl: "http://grafana.grafana.svc.cluster.local",
+                    grafanaUrl: "http://grafana.oncall-lab.localhost:3000",
                 },
             }],
         });
     });
 });
 
+describe("oncallPluginInstall", () => {
+    it("asks the catalog for the version, or installs a given zip under the plugin's id", () => {
+        expect(oncallPluginInstall("1.16.9")).toBe("grafana-oncall-app 1.16.9");
+        const zip = "https://storage.googleapis.com/grafana-oncall-app/releases/grafana-oncall-app-1.16.9.zip";
+        expect(oncallPluginInstall("1.16.9", zip)).toBe(`${zip};grafana-oncall-app`);
+        expect(() => oncallPluginInstall("1.16.9", "https://example.com/a,b.zip")).toThrow("must not contain");
+    });
+});
+
+describe("labUrls", () => {
+    const urls = labUrls("oncall-lab", { grafanaHostPort: 3000, oncallHostPort: 8080, mailHostPort: 8025 });
+
+    it("gives every consumer the URL it can reach", () => {
+        expect(urls).toEqual({
+            grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000",
+            grafanaLocalApiUrl: "http://127.0.0.1:3000",
+            oncallPublicUrl: "http://127.0.0.1:8080",
+            oncallInClusterUrl: "http://oncall-engine.oncall.svc.cluster.local:8080",
+            mailPublicUrl: "http://127.0.0.1:8025",
+        });
+        expect(grafanaServiceHost).toBe("grafana.grafana.svc.cluster.local");
+    });
+
+    it("names Grafana after the cluster, so two labs on one laptop get two names", () => {
+        expect(labUrls("other", { grafanaHostPort: 3300, oncallHostPort: 8880, mailHostPort: 8825 }).grafanaPublicUrl)
+            .toBe("http://grafana.other.localhost:3300");
+    });
+});
+
 describe("oncallValues", () => {
     const base = {
-        baseUrl: "127.0.0.1:8080",
-        grafanaUrl: inClusterUrls.grafana,
+        publicHost: "127.0.0.1:8080",
+        grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000",
         nodePort: nodePorts.oncall,
         appSecretName: "oncall-app-secret",
         postgresPassword: "pg",
@@ -134,7 +167,7 @@ describe("oncallValues", () => {
 
     it("runs standalone against the lab's Grafana", () => {
         expect(values.grafana.enabled).toBe(false);
-        expect(values.externalGrafana.url).toBe("http://grafana.grafana.svc.cluster.local");
+        expect(values.externalGrafana.url).toBe("http://grafana.oncall-lab.localhost:3000");
         expect(values.base_url).toBe("127.0.0.1:8080");
         expect(values.base_url_protocol).toBe("http");
         expect(values.fullnameOverride).toBe("oncall");
@@ -191,12 +224,12 @@ describe("oncallValues", () => {
     it("sends e-mail to the lab's Mailpit over plain SMTP when no server is configured", () => {
         const local = oncallValues({ ...base, smtp: localMailboxSmtp }) as any;
         expect(local.oncall.smtp).toEqual({
-            enabled: true, host: "mailpit.mail.svc.cluster.local", port: 1025, username: "", password: "", tls: "False",
+            enabled: true, host: "mailpit-smtp.mail.svc.cluster.local", port: 1025, username: "", password: "", tls: "False",
             fromEmail: "oncall@oncall-lab.test",
         });
     });
 
     it("rejects a base_url with a scheme", () => {
-        expect(() => oncallValues({ ...base, baseUrl: "http://127.0.0.1:8080" })).toThrow("OnCall base_url must not have a scheme");
+        expect(() => oncallValues({ ...base, publicHost: "http://127.0.0.1:8080" })).toThrow("OnCall base_url must not have a scheme");
     });
 });

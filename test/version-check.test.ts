@@ -5,6 +5,7 @@ import { checkPins, type Fetch } from "../scripts/check-versions";
 import { chartRepositories } from "../src/shared/charts";
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";
+import { judgeDownload, nextHop, pluginDownloadUrl } from "../src/tools/downloadCheck";
 import {
     chartIndexUrl,
     type CheckResult,
@@ -34,6 +35,9 @@ const dockerHub = JSON.parse(fixture("docker-hub.json")) as {
     manifests: Record<string, { status: number; digest: string }>;
 };
 const catalog: unknown = JSON.parse(fixture("catalog-versions.json"));
+type RecordedAnswer = { status: number; headers: Record<string, string> };
+const downloads = JSON.parse(fixture("plugin-download.json")) as Record<"grafanaCom" | "grafanaComUnknownVersion" | "gcsObject" | "gcsNoSuchKey", RecordedAnswer>;
+const RELEASE_ZIP = "https://storage.googleapis.com/grafana-oncall-app/releases/grafana-oncall-app-1.16.9.zip";
 
 const KIND_DIGEST = "sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5";
 const labPins = () => pinnedArtifacts(configDefaults, loadValuesFile("oncall.yaml"));
@@ -75,6 +79,12 @@ describe("pinnedArtifacts", () => {
             ["image", "bitnamilegacy/redis:6.2.7-debian-11-r11"],
             ["image", configDefaults.mailpitImage],
             ["plugin", configDefaults.oncallPluginVersion],
+            ["plugin", configDefaults.oncallPluginVersion],
+            ["download", RELEASE_ZIP],
+        ]);
+        expect(pins.filter((p) => p.kind === "plugin").map((p) => p.what)).toEqual([
+            "grafana-oncall-app plugin for linux/amd64 (oncallPluginVersion)",
+            "grafana-oncall-app plugin for linux/arm64 (oncallPluginVersion)",
         ]);
         expect(find(pins, "chart", "oncall chart")).toMatchObject({ repoUrl: chartRepositories.oncall, chart: "oncall" });
         expect(find(pins, "image", "kind node image").image).toMatchObject({ repository: "kindest/node", digest: KIND_DIGEST });
@@ -192,9 +202,35 @@ describe("plugin catalog", () => {
     });
 });
 
+describe("plugin downloads", () => {
+    const hop = (url: string, answer: RecordedAnswer) => ({
+        url, status: answer.status, location: answer.headers.location, contentType: answer.headers["content-type"],
+    });
+    const amd64 = pluginDownloadUrl("grafana-oncall-app", "1.16.9", { os: "linux", arch: "amd64" });
+
+    it("asks grafana.com for the version's package per platform", () => {
+        expect(amd64).toBe("https://grafana.com/api/plugins/grafana-oncall-app/versions/1.16.9/download?os=linux&arch=amd64");
+    });
+
+    it("follows grafana.com's redirect to the release's zip and reports both", () => {
+        expect(nextHop(hop(amd64, downloads.grafanaCom))).toBe(RELEASE_ZIP);
+        expect(judgeDownload([hop(amd64, downloads.grafanaCom), hop(RELEASE_ZIP, downloads.gcsObject)])).toEqual({
+            verdict: "ok", detail: `downloads from ${RELEASE_ZIP} (via grafana.com), application/zip`,
+        });
+    });
+
+    it("tells a missing file from a source that could not be asked", () => {
+        expect(judgeDownload([hop(RELEASE_ZIP, downloads.gcsNoSuchKey)])).toEqual({ verdict: "MISSING", detail: `${RELEASE_ZIP} answered 404` });
+        expect(judgeDownload([{ url: amd64, error: "fetch failed" }])).toEqual({ verdict: "unreachable", detail: `${amd64}: fetch failed` });
+        expect(judgeDownload([{ url: amd64, status: 503 }]).verdict).toBe("unreachable");
+        expect(judgeDownload([{ url: amd64, status: 302 }]).detail).toBe(`${amd64} answered HTTP 302`);
+    });
+});
+
 describe("report", () => {
     const result = (what: string, verdict: CheckResult["verdict"], detail: string): CheckResult => ({
-        pin: { kind: "plugin", what, pinned: "1.0.0", pluginId: "p", version: "1.0.0" }, where: "https://example.test/p", verdict, detail,
+        pin: { kind: "plugin", what, pinned: "1.0.0", pluginId: "p", version: "1.0.0", platform: { os: "linux", arch: "amd64" } },
+        where: "https://example.test/p", verdict, detail,
     });
 
     it("aligns the columns and puts verdict and detail last", () => {
@@ -224,6 +260,11 @@ function fakeInternet(options: { down?: string[]; manifests?: typeof dockerHub.m
         if (options.down?.includes(url.host)) throw new TypeError("fetch failed", { cause: new Error(`getaddrinfo ENOTFOUND ${url.host}`) });
         if (url.pathname.endsWith("/index.yaml")) return new Response(indexText);
         if (url.href === "https://grafana.com/api/plugins/grafana-oncall-app/versions") return Response.json(catalog);
+        if (init?.redirect !== "manual" && url.pathname.endsWith(".zip")) throw new Error("downloads must not follow redirects unseen");
+        const recorded = (answer: RecordedAnswer) => new Response(null, answer);
+        if (url.pathname === "/api/plugins/grafana-oncall-app/versions/1.16.9/download") return recorded(downloads.grafanaCom);
+        if (url.pathname.startsWith("/api/plugins/grafana-oncall-app/versions/")) return recorded(downloads.grafanaComUnknownVersion);
+        if (url.host === "storage.googleapis.com") return recorded(url.href === RELEASE_ZIP ? downloads.gcsObject : downloads.gcsNoSuchKey);
         if (url.host === "auth.docker.io") return Response.json(dockerHub.token);
         const manifest = url.pathname.match(/^\/v2\/(.+)\/manifests\/(.+)$/);
         if (url.host === "registry-1.docker.io" && manifest) {
@@ -280,16 +321,36 @@ describe("checkPins, against a fake internet", () => {
                 verdict: "MISSING",
                 detail: "tag v9.9.9 not found (404)",
             },
-            {
-                what: "grafana-oncall-app plugin (oncallPluginVersion)",
-                where: "https://grafana.com/api/plugins/grafana-oncall-app/versions",
-                verdict: "unreachable",
-                detail: "fetch failed: getaddrinfo ENOTFOUND grafana.com",
-            },
+            ...["amd64", "arm64"].map((arch) => {
+                const where = `https://grafana.com/api/plugins/grafana-oncall-app/versions/1.16.9/download?os=linux&arch=${arch}`;
+                return {
+                    what: `grafana-oncall-app plugin for linux/${arch} (oncallPluginVersion)`,
+                    where,
+                    verdict: "unreachable",
+                    detail: `${where}: fetch failed: getaddrinfo ENOTFOUND grafana.com`,
+                };
+            }),
         ]);
         const summary = summarize(results);
         expect(summary.exitCode).toBe(1);
         expect(summary.text).toContain("MISSING: oncall chart (oncallChartVersion) = 1.16.9");
+    });
+
+    it("shows 1.16.9 downloading for both platforms, and the release's zip; a missing version says what is listed", async () => {
+        const { fakeFetch, requests } = fakeInternet();
+        const results = await checkPins(labPins().filter((p) => p.kind === "plugin" || p.kind === "download"), { fetch: fakeFetch });
+        expect(results.map((r) => [r.pin.what, r.verdict])).toEqual([
+            ["grafana-oncall-app plugin for linux/amd64 (oncallPluginVersion)", "ok"],
+            ["grafana-oncall-app plugin for linux/arm64 (oncallPluginVersion)", "ok"],
+            ["grafana-oncall-app zip (oncallPluginUrl, unset: the release's own copy)", "ok"],
+        ]);
+        expect(requests.filter((r) => r.url === RELEASE_ZIP)).toHaveLength(3);
+
+        const pins = pinnedArtifacts({ ...configDefaults, oncallPluginVersion: "1.7.1", oncallPluginUrl: "https://example.com/oncall.zip" }, loadValuesFile("oncall.yaml"));
+        const missing = await checkPins(pins.filter((p) => p.kind === "plugin" || p.kind === "download"), { fetch: fakeFetch });
+        expect(missing.map((r) => r.verdict)).toEqual(["MISSING", "MISSING", "MISSING"]);
+        expect(missing[0].detail).toContain('it is listed as "v1.7.1" (pin that string)');
+        expect(missing[2]).toMatchObject({ where: "https://example.com/oncall.zip", pin: { what: "grafana-oncall-app zip (oncallPluginUrl)" } });
     });
 
     it("asks for the pinned digest when the tag has moved", async () => {

@@ -1,6 +1,7 @@
 // The lab's configuration: defaults, and validation that runs before any resource is declared.
 // Pure: index.ts reads the raw strings from Pulumi config and hands them here.
 import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
+import { oncallPluginReleaseUrl } from "../oncall/vocabulary";
 
 export const CONFIG_NAMESPACE = "oncall-lab";
 
@@ -53,6 +54,8 @@ export interface LabConfig {
     grafanaImageTag: string;
     oncallImageTag: string;
     oncallPluginVersion: string;
+    /** A plugin zip Grafana installs instead of asking the catalog for oncallPluginVersion. */
+    oncallPluginUrl?: string;
     mailpitImage: string;
     alerting: AlertingSettings;
     telegramEnabled: boolean;
@@ -61,7 +64,9 @@ export interface LabConfig {
 
 export const SECRET_KEYS: readonly SecretKey[] = ["telegramBotToken", "smtpPassword"];
 /** Every key the lab reads, so that a typo in a key is reported rather than silently ignored. */
-export const CONFIG_KEYS: readonly string[] = [...Object.keys(configDefaults), "smtpHost", "smtpUsername", "smtpFromEmail", ...SECRET_KEYS];
+export const CONFIG_KEYS: readonly string[] = [
+    ...Object.keys(configDefaults), "oncallPluginUrl", "smtpHost", "smtpUsername", "smtpFromEmail", ...SECRET_KEYS,
+];
 
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
@@ -84,13 +89,15 @@ const IMAGE_PINNED_BY_DIGEST = new RegExp(`^${IMAGE_NAME}(:${TAG})?${DIGEST}$`);
 const IMAGE_TAG = new RegExp(`^${TAG}$`);
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+// Grafana's image splits GF_INSTALL_PLUGINS on "," and ";": an https URL of a .zip without those or spaces.
+const PLUGIN_ZIP_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[^\s,;?#]*\.zip$/;
 
 /** Validates raw config strings (undefined = not set) and returns typed settings; reports every problem at once. */
 export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<SecretKey> = new Set()): LabConfig {
     const problems: string[] = [];
     const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
 
-    const text = (name: keyof typeof configDefaults | "smtpHost" | "smtpUsername" | "smtpFromEmail", pattern: RegExp, allowed: string): string | undefined => {
+    const text = (name: keyof typeof configDefaults | "oncallPluginUrl" | "smtpHost" | "smtpUsername" | "smtpFromEmail", pattern: RegExp, allowed: string): string | undefined => {
         const value = raw[name] ?? (configDefaults as Record<string, unknown>)[name];
         if (value === undefined) return undefined;
         const str = String(value);
@@ -138,6 +145,7 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
     const grafanaImageTag = text("grafanaImageTag", SEMVER, "a Grafana version such as 11.6.0")!;
     const oncallImageTag = text("oncallImageTag", IMAGE_TAG, "an image tag of grafana/oncall such as v1.16.9")!;
     const oncallPluginVersion = text("oncallPluginVersion", SEMVER, "a plugin version such as 1.16.9")!;
+    const oncallPluginUrl = text("oncallPluginUrl", PLUGIN_ZIP_URL, `an https URL of a plugin .zip, such as ${oncallPluginReleaseUrl(configDefaults.oncallPluginVersion)}`);
     const mailpitImage = text("mailpitImage", IMAGE_REF, "an image reference such as axllent/mailpit:v1.30.5")!;
 
     const durationText = "a duration such as 30s, 5m or 1h";
@@ -190,6 +198,7 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
         grafanaImageTag,
         oncallImageTag,
         oncallPluginVersion,
+        oncallPluginUrl,
         mailpitImage,
         alerting,
         telegramEnabled: presentSecrets.has("telegramBotToken"),

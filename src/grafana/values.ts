@@ -2,16 +2,20 @@
 import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
 import { ONCALL_PLUGIN_ID } from "../oncall/vocabulary";
-import { pluginJsonData } from "../oncall/wiring/wiring";
+import { pluginJsonData } from "../oncall/wiring/plugin";
 
 export interface GrafanaValuesInput {
     imageTag: string;
     adminUser: string;
     adminPassword: string;
     nodePort: number;
-    /** URL people open, so Grafana's own links point at the host port. */
+    /** The Kind host port: the Service listens on it too, so Grafana's public URL also works inside the cluster. */
+    servicePort: number;
+    /** Grafana's public URL, so Grafana's own links are the ones people open. */
     rootUrl: string;
     pluginVersion: string;
+    /** A plugin zip to install instead of the catalog's copy of pluginVersion (config key oncallPluginUrl). */
+    pluginUrl?: string;
     /** ConfigMap holding the `apps:` provisioning file for the OnCall plugin. */
     pluginProvisioningConfigMap: string;
     /** Namespaces whose labelled datasource and dashboard ConfigMaps the sidecars load. */
@@ -24,11 +28,12 @@ export function grafanaValues(input: GrafanaValuesInput): Values {
         image: { tag: input.imageTag },
         adminUser: input.adminUser,
         adminPassword: input.adminPassword,
-        service: { nodePort: input.nodePort },
+        // grafana chart 12.11.1 templates/service.yaml: `port: .Values.service.port`, targetPort the pod's port name.
+        service: { port: input.servicePort, nodePort: input.nodePort },
         "grafana.ini": { server: { root_url: input.rootUrl } },
-        // Grafana 11's image installs GF_INSTALL_PLUGINS before the server starts ("id version");
+        // Grafana 11's image installs GF_INSTALL_PLUGINS before the server starts ("id version", or "url;id" for a zip);
         // the chart's `plugins:` list becomes GF_PLUGINS_PREINSTALL_SYNC, which only Grafana 12.1+ reads.
-        env: { GF_INSTALL_PLUGINS: `${ONCALL_PLUGIN_ID} ${input.pluginVersion}` },
+        env: { GF_INSTALL_PLUGINS: oncallPluginInstall(input.pluginVersion, input.pluginUrl) },
         sidecar: {
             datasources: { searchNamespace: input.sidecarNamespaces },
             dashboards: { searchNamespace: input.sidecarNamespaces },
@@ -42,9 +47,22 @@ export function grafanaValues(input: GrafanaValuesInput): Values {
     });
 }
 
+/**
+ * One GF_INSTALL_PLUGINS entry. Grafana 11's packaging/docker/run.sh splits an entry with `;` into a URL and the
+ * plugin's folder name for `grafana cli --pluginUrl <url> plugins install <id>`; otherwise it passes "id version".
+ */
+export function oncallPluginInstall(version: string, url?: string): string {
+    if (url === undefined) return `${ONCALL_PLUGIN_ID} ${version}`;
+    // run.sh splits the list on "," and each entry on ";": neither may be in the URL.
+    if (/[,;\s]/.test(url)) throw new Error(`the plugin URL must not contain ",", ";" or spaces (got "${url}")`);
+    return `${url};${ONCALL_PLUGIN_ID}`;
+}
+
 export interface OnCallPluginSettings {
-    onCallApiUrl: string;
-    grafanaUrl: string;
+    /** The OnCall engine as Grafana's pod reaches it. */
+    oncallInClusterUrl: string;
+    /** Grafana's public URL: OnCall builds its links from it and calls Grafana on it. */
+    grafanaPublicUrl: string;
 }
 
 /** Grafana's `apps:` provisioning file for the OnCall plugin; the same jsonData the wiring posts later. */
@@ -55,7 +73,7 @@ export function oncallPluginProvisioning(settings: OnCallPluginSettings): Values
             type: ONCALL_PLUGIN_ID,
             name: ONCALL_PLUGIN_ID,
             disabled: false,
-            jsonData: pluginJsonData({ onCallApiUrl: settings.onCallApiUrl, grafanaInClusterUrl: settings.grafanaUrl }),
+            jsonData: pluginJsonData({ onCallApiUrl: settings.oncallInClusterUrl, grafanaInClusterUrl: settings.grafanaPublicUrl }),
         }],
     };
 }

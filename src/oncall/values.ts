@@ -4,9 +4,14 @@ import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
 
 export interface OnCallValuesInput {
-    /** host[:port] that OnCall builds its links from; the chart wants it without a scheme. */
-    baseUrl: string;
-    grafanaUrl: string;
+    /** host[:port] that OnCall builds its own links from (base_url); the chart wants it without a scheme. */
+    publicHost: string;
+    /**
+     * externalGrafana.url, the engine's GRAFANA_API_URL (helm/oncall templates/_env.tpl). The plugin's v2 install
+     * takes Grafana's URL from the plugin's grafanaUrl; the legacy self-hosted install (still routed in 1.16.9) stores
+     * this one as the organization's grafana_url: the same public URL, so either path gives links that open.
+     */
+    grafanaPublicUrl: string;
     nodePort: number;
     /** grafana/oncall engine image tag: chart 1.16.5 runs the 1.16.9 engine (same templates). */
     imageTag: string;
@@ -18,12 +23,20 @@ export interface OnCallValuesInput {
     smtp?: SmtpSettings & { password?: string };
 }
 
+/**
+ * The secret the chart reads PROMETHEUS_EXPORTER_SECRET from once `oncall.exporter.enabled` is set (helm/oncall
+ * 1.16.5 templates/_env.tpl "snippet.oncall.exporter.env": `<fullname>-exporter`, key `exporter-secret`, optional).
+ * The chart writes it only from `oncall.exporter.authToken`; the lab leaves that unset and writes the secret itself,
+ * so the token never passes through the release's values.
+ */
+export const ONCALL_EXPORTER_SECRET = { name: `${releaseNames.oncall}-exporter`, key: "exporter-secret" } as const;
+
 /** Keys of the secret that holds Django's SECRET_KEY and OnCall's MIRAGE_SECRET_KEY. */
 export const ONCALL_APP_SECRET_KEYS = { secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" } as const;
 
 export function oncallValues(input: OnCallValuesInput): Values {
-    if (/^[a-z]+:\/\//i.test(input.baseUrl)) {
-        throw new Error(`OnCall base_url must not have a scheme (got "${input.baseUrl}")`);
+    if (/^[a-z]+:\/\//i.test(input.publicHost)) {
+        throw new Error(`OnCall base_url must not have a scheme (got "${input.publicHost}")`);
     }
     const telegram = input.telegramBotToken
         ? { enabled: true, token: input.telegramBotToken }
@@ -43,8 +56,8 @@ export function oncallValues(input: OnCallValuesInput): Values {
     return mergeValues(loadValuesFile("oncall.yaml"), {
         fullnameOverride: releaseNames.oncall,
         image: { tag: input.imageTag },
-        base_url: input.baseUrl,
-        externalGrafana: { url: input.grafanaUrl },
+        base_url: input.publicHost,
+        externalGrafana: { url: input.grafanaPublicUrl },
         service: { nodePort: input.nodePort },
         oncall: {
             // Without existingSecret the chart generates both keys anew on every render, and each `helm upgrade`
@@ -52,6 +65,8 @@ export function oncallValues(input: OnCallValuesInput): Values {
             secrets: { existingSecret: input.appSecretName, ...ONCALL_APP_SECRET_KEYS },
             telegram,
             smtp,
+            // GET /metrics/ with Bearer-token auth; no authToken: the token's secret is the lab's (ONCALL_EXPORTER_SECRET).
+            exporter: { enabled: true },
         },
         // A laptop has no public https host for Telegram's webhook: poll instead.
         telegramPolling: { enabled: telegram.enabled },

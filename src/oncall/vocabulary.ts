@@ -52,3 +52,12 @@ export const MAX_API_TOKENS_PER_USER = 5;
 
 /** With accessControlOnCall off only these roles can be paged (engine/apps/api/permissions.py). */
 export const PAGEABLE_ROLES: readonly string[] = ["admin", "editor"];
+
+/**
+ * Where a release's signed plugin zip is published: .github/workflows/on-release-published.yml uploads
+ * grafana-oncall-app-<version without "v">.zip to the public GCS bucket grafana-oncall-app/releases, then registers
+ * that URL with grafana.com as the `any` package.
+ */
+export function oncallPluginReleaseUrl(version: string): string {
+    return `https://storage.googleapis.com/grafana-oncall-app/releases/${ONCALL_PLUGIN_ID}-${version.replace(/^v/, "")}.zip`;
+}

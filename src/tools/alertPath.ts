@@ -107,6 +107,23 @@ export async function startProcess(
     return managed;
 }
 
+/** Runs a checker such as `amtool check-config` to completion. */
+export async function runToCompletion(
+    command: string,
+    args: string[],
+    timeoutMs = 15_000,
+): Promise<{ exitCode: number | null; output: string }> {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+        child.once("error", reject);
+        child.once("close", resolve);
+    });
+    return { exitCode, output };
+}
+
 /** The body Alertmanager's webhook receiver posts (payload version 4). */
 export interface AlertmanagerWebhookPayload {
     version: string;
@@ -180,81 +197,6 @@ export class WebhookReceiver {
     }
 }
 
-function escapeLabelValue(value: string): string {
-    return value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
-}
-
-/** Writes one sample through VictoriaMetrics' Prometheus text import, as a scrape would. */
-export async function pushSample(
-    victoriaMetricsUrl: string,
-    metric: string,
-    labels: Record<string, string>,
-    value: number,
-    timestampMs: number,
-): Promise<void> {
-    const labelText = Object.entries(labels)
-        .map(([name, labelValue]) => `${name}="${escapeLabelValue(labelValue)}"`)
-        .join(",");
-    const response = await fetch(`${victoriaMetricsUrl}/api/v1/import/prometheus`, {
-        method: "POST",
-        body: `${metric}{${labelText}} ${value} ${timestampMs}\n`,
-    });
-    if (!response.ok) {
-        throw new Error(`VictoriaMetrics import answered ${response.status}: ${await response.text()}`);
-    }
-    // A brand-new series otherwise stays invisible to queries for several seconds, which would
-    // measure VictoriaMetrics' buffering instead of the alert path.
-    const flush = await fetch(`${victoriaMetricsUrl}/internal/force_flush`);
-    if (!flush.ok) throw new Error(`VictoriaMetrics force_flush answered ${flush.status}`);
-}
-
-export interface SimulatedTarget {
-    /** The scraper writes up=1 while healthy and up=0 otherwise. */
-    setHealthy(healthy: boolean): void;
-    /** Timestamp (ms) of the first up=0 sample written, once there is one. */
-    firstFailingSampleAt(): number | undefined;
-    /** Stops scraping; rethrows the push error that ended scraping early, if any. */
-    stop(): Promise<void>;
-}
-
-/**
- * Writes the `up` series a scraper would write for one target: the first sample at once, with the
- * target healthy, then one every `intervalMs`.
- */
-export function simulateScrapes(
-    victoriaMetricsUrl: string,
-    targetLabels: Record<string, string>,
-    intervalMs: number,
-): SimulatedTarget {
-    let healthy = true;
-    let firstFailureAt: number | undefined;
-    let pushError: unknown;
-    const stopping = new AbortController();
-    const scraping = (async () => {
-        while (!stopping.signal.aborted) {
-            const scrapedAt = Date.now();
-            const value = healthy ? 1 : 0;
-            try {
-                await pushSample(victoriaMetricsUrl, "up", targetLabels, value, scrapedAt);
-            } catch (error) {
-                pushError = error;
-                return;
-            }
-            if (value === 0) firstFailureAt ??= scrapedAt;
-            await sleep(intervalMs, undefined, { signal: stopping.signal }).catch(() => undefined);
-        }
-    })();
-    return {
-        setHealthy: (value) => (healthy = value),
-        firstFailingSampleAt: () => firstFailureAt,
-        async stop() {
-            stopping.abort();
-            await scraping;
-            if (pushError) throw pushError;
-        },
-    };
-}
-
 export interface AlertPath {
     victoriaMetricsUrl: string;
     vmalertUrl: string;
@@ -262,19 +204,45 @@ export interface AlertPath {
     /** The files the programs run with: exactly the builders' output, as YAML. */
     rulesFile: string;
     alertmanagerConfigFile: string;
+    /** Whether Alertmanager labels its notification metrics with `receiver_name` (v0.26+ with the feature on). */
+    receiverNamesInMetrics: boolean;
     stop(): Promise<void>;
+}
+
+export interface AlertPathOptions {
+    /**
+     * VictoriaMetrics scrapes vmalert and Alertmanager as the stack's vmagent does, and vmalert writes its ALERTS
+     * series into it, so the dashboard's queries can run against the real metrics.
+     */
+    scrapeComponents?: boolean;
+}
+
+const receiverNameFeature = "receiver-name-in-metrics";
+
+/** Debian 12's Alertmanager 0.25 has neither --enable-feature nor receiver names in its metrics. */
+async function alertmanagerHasReceiverNames(): Promise<boolean> {
+    const help = await runToCompletion("prometheus-alertmanager", ["--help-long"]);
+    return help.output.includes(receiverNameFeature);
 }
 
 /**
  * Writes the generated rules and Alertmanager config to a temp dir and starts VictoriaMetrics,
  * Alertmanager and vmalert on free 127.0.0.1 ports. `stop()` ends them by pid and deletes the dir.
  */
-export async function startAlertPath(settings: AlertingSettings, urls: AlertmanagerUrls): Promise<AlertPath> {
+export async function startAlertPath(
+    settings: AlertingSettings,
+    urls: AlertmanagerUrls,
+    options: AlertPathOptions = {},
+): Promise<AlertPath> {
     const workDir = await mkdtemp(join(tmpdir(), "oncall-lab-alert-path-"));
     const rulesFile = join(workDir, "rules.yml");
     const alertmanagerConfigFile = join(workDir, "alertmanager.yml");
+    // Empty until every component listens: an early failed scrape would write up=0 and could page TargetDown.
+    const scrapeFile = join(workDir, "scrape.yml");
     await writeFile(rulesFile, YAML.stringify({ groups: buildAlertRuleGroups(settings) }));
     await writeFile(alertmanagerConfigFile, YAML.stringify(buildAlertmanagerConfig(urls, settings)));
+    await writeFile(scrapeFile, YAML.stringify({ scrape_configs: [] }));
+    const receiverNamesInMetrics = await alertmanagerHasReceiverNames();
 
     const started: ManagedProcess[] = [];
     const stop = async (): Promise<void> => {
@@ -291,6 +259,7 @@ export async function startAlertPath(settings: AlertingSettings, urls: Alertmana
                     `-storageDataPath=${join(workDir, "victoria-metrics")}`,
                     // Otherwise the newest 30s of samples are invisible to vmalert's queries.
                     "-search.latencyOffset=0s",
+                    ...(options.scrapeComponents ? [`-promscrape.config=${scrapeFile}`] : []),
                 ],
                 `http://${victoriaMetricsAddress}/health`,
             ),
@@ -305,6 +274,7 @@ export async function startAlertPath(settings: AlertingSettings, urls: Alertmana
                     `--web.listen-address=${alertmanagerAddress}`,
                     // Empty turns clustering off, so no gossip listener on other addresses.
                     "--cluster.listen-address=",
+                    ...(receiverNamesInMetrics ? [`--enable-feature=${receiverNameFeature}`] : []),
                 ],
                 `http://${alertmanagerAddress}/-/ready`,
             ),
@@ -319,16 +289,29 @@ export async function startAlertPath(settings: AlertingSettings, urls: Alertmana
                     `-datasource.url=http://${victoriaMetricsAddress}`,
                     `-notifier.url=http://${alertmanagerAddress}`,
                     `-evaluationInterval=${settings.evaluationInterval}`,
+                    // As the stack's vmalert does: ALERTS and ALERTS_FOR_STATE go to VictoriaMetrics.
+                    ...(options.scrapeComponents ? [`-remoteWrite.url=http://${victoriaMetricsAddress}`] : []),
                 ],
                 `http://${vmalertAddress}/health`,
             ),
         );
+        if (options.scrapeComponents) {
+            const job = (name: string, address: string) => ({
+                job_name: name, scrape_interval: settings.scrapeInterval, static_configs: [{ targets: [address] }],
+            });
+            await writeFile(scrapeFile, YAML.stringify({
+                scrape_configs: [job("vmalert", vmalertAddress), job("alertmanager", alertmanagerAddress)],
+            }));
+            const reload = await fetch(`http://${victoriaMetricsAddress}/-/reload`);
+            if (!reload.ok) throw new Error(`VictoriaMetrics /-/reload answered ${reload.status}`);
+        }
         return {
             victoriaMetricsUrl: `http://${victoriaMetricsAddress}`,
             vmalertUrl: `http://${vmalertAddress}`,
             alertmanagerUrl: `http://${alertmanagerAddress}`,
             rulesFile,
             alertmanagerConfigFile,
+            receiverNamesInMetrics,
             stop,
         };
     } catch (error) {

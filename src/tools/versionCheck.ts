@@ -3,7 +3,8 @@
 import { parse } from "yaml";
 import { chartRepositories } from "../shared/charts";
 import type { Values } from "../shared/values";
-import { ONCALL_PLUGIN_ID } from "../oncall/vocabulary";
+import { ONCALL_PLUGIN_ID, oncallPluginReleaseUrl } from "../oncall/vocabulary";
+import { GRAFANA_CATALOG, PLUGIN_PLATFORMS, type Platform } from "./downloadCheck";
 import { withoutSlash } from "./http";
 
 /** The config defaults that name something to download (configDefaults in ./config has them all). */
@@ -15,6 +16,8 @@ export interface VersionDefaults {
     grafanaImageTag: string;
     oncallImageTag: string;
     oncallPluginVersion: string;
+    /** The zip Grafana installs instead of the catalog's copy; unset: the release's own copy is checked. */
+    oncallPluginUrl?: string;
     mailpitImage: string;
 }
 
@@ -42,12 +45,19 @@ export interface ImagePin extends PinBase {
     kind: "image";
     image: ImageRef;
 }
+/** A plugin version as Grafana downloads it from grafana.com for one platform. */
 export interface PluginPin extends PinBase {
     kind: "plugin";
     pluginId: string;
     version: string;
+    platform: Platform;
 }
-export type Pin = ChartPin | ImagePin | PluginPin;
+/** A file fetched from a fixed URL. */
+export interface DownloadPin extends PinBase {
+    kind: "download";
+    url: string;
+}
+export type Pin = ChartPin | ImagePin | PluginPin | DownloadPin;
 
 export type Verdict = "ok" | "MISSING" | "unreachable";
 export interface Finding {
@@ -60,7 +70,6 @@ export interface CheckResult extends Finding {
     where: string;
 }
 
-const GRAFANA_CATALOG = "https://grafana.com";
 const DOCKER_HUB_API = "registry-1.docker.io";
 
 /** Docker image reference -> registry API host, repository, tag, digest (Docker's own defaulting rules). */
@@ -115,12 +124,20 @@ export function pinnedArtifacts(defaults: VersionDefaults, oncallValues: Values)
         image("Postgres image (values/oncall.yaml postgresql.image)", postgres.ref, postgres.pinned),
         image("Redis image (values/oncall.yaml redis.image)", redis.ref, redis.pinned),
         image("Mailpit image (mailpitImage)", defaults.mailpitImage),
-        {
+        // Grafana's image downloads the plugin for its own platform; both of the platforms laptops run.
+        ...PLUGIN_PLATFORMS.map((platform): PluginPin => ({
             kind: "plugin",
-            what: `${ONCALL_PLUGIN_ID} plugin (oncallPluginVersion)`,
+            what: `${ONCALL_PLUGIN_ID} plugin for ${platform.os}/${platform.arch} (oncallPluginVersion)`,
             pinned: defaults.oncallPluginVersion,
             pluginId: ONCALL_PLUGIN_ID,
             version: defaults.oncallPluginVersion,
+            platform,
+        })),
+        {
+            kind: "download",
+            what: `${ONCALL_PLUGIN_ID} zip (oncallPluginUrl${defaults.oncallPluginUrl ? "" : ", unset: the release's own copy"})`,
+            pinned: defaults.oncallPluginUrl ?? oncallPluginReleaseUrl(defaults.oncallPluginVersion),
+            url: defaults.oncallPluginUrl ?? oncallPluginReleaseUrl(defaults.oncallPluginVersion),
         },
     ];
 }

@@ -1,28 +1,11 @@
 // The real alert path on 127.0.0.1 (src/tools/alertPath.ts, shared with `npm run bench:alert`) and
-// what only the alert-path tests use: running a checker, Alertmanager's counters and alerts, posting alerts.
-import { spawn } from "node:child_process";
+// what only the alert-path tests use: Alertmanager's counters and alerts, posting alerts.
 import { postAlerts as postToAlertmanager } from "../../src/tools/http";
 
 export * from "../../src/tools/alertPath";
+export * from "../../src/tools/scrapeSimulation";
 export { waitFor } from "../../src/tools/polling";
 export { freePort } from "../../src/tools/processes";
-
-/** Runs a checker such as `amtool check-config` to completion. */
-export async function runToCompletion(
-    command: string,
-    args: string[],
-    timeoutMs = 15_000,
-): Promise<{ exitCode: number | null; output: string }> {
-    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const exitCode = await new Promise<number | null>((resolve, reject) => {
-        child.once("error", reject);
-        child.once("close", resolve);
-    });
-    return { exitCode, output };
-}
 
 /** Sum of one Alertmanager counter over the series whose labels include `labels`. */
 export async function alertmanagerCounter(
