@@ -4,7 +4,8 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { isRecord } from "../src/shared/records";
 import { formatTable, parseOptions } from "../src/tools/cli";
-import { describeError, getJson, getThroughLoopback, isPermanentHttpError, withoutSlash, withSlash } from "../src/tools/http";
+import { withoutTrailingSlash, withTrailingSlash } from "../src/shared/urls";
+import { describeError, getJson, getThroughLoopback, isPermanentHttpError } from "../src/tools/http";
 import { type Clock, Interrupted, poll, waitFor } from "../src/tools/polling";
 import { acceptsConnections, freePort } from "../src/tools/processes";
 
@@ -39,7 +40,7 @@ describe("tables, records, URLs and errors", () => {
         expect([{}, [], null, "x"].map(isRecord)).toEqual([true, false, false, false]);
     });
     it("adds or drops the trailing slash once", () => {
-        expect([withSlash("http://h/a"), withSlash("http://h/a/"), withoutSlash("http://h/a//")]).toEqual(["http://h/a/", "http://h/a/", "http://h/a"]);
+        expect([withTrailingSlash("http://h/a"), withTrailingSlash("http://h/a/"), withoutTrailingSlash("http://h/a//")]).toEqual(["http://h/a/", "http://h/a/", "http://h/a"]);
     });
     it("shows fetch's hidden reason", () => {
         expect(describeError(new Error("fetch failed", { cause: new Error("connect ECONNREFUSED") }))).toBe("fetch failed: connect ECONNREFUSED");

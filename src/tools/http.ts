@@ -1,9 +1,10 @@
 // HTTP pieces the tools share: JSON GETs that tell a permanent answer from a passing one, posting
-// alerts to Alertmanager, URL joining, and reaching a lab URL through 127.0.0.1.
+// alerts to Alertmanager, and reaching a lab URL through 127.0.0.1.
 //
 // Alertmanager api/v2/openapi.yaml: POST /api/v2/alerts takes [{labels, annotations, startsAt, endsAt}];
 // an alert whose endsAt has passed is resolved.
 import { request } from "node:http";
+import { withTrailingSlash } from "../shared/urls";
 
 export const requestTimeoutMs = 10_000;
 
@@ -11,16 +12,6 @@ export const requestTimeoutMs = 10_000;
 export function describeError(error: unknown): string {
     if (!(error instanceof Error)) return String(error);
     return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
-}
-
-/** A base URL ending in "/", so that new URL("path", base) keeps the base's own path. */
-export function withSlash(base: string): string {
-    return base.endsWith("/") ? base : `${base}/`;
-}
-
-/** A base URL without its trailing slashes, for appending "/path". */
-export function withoutSlash(base: string): string {
-    return base.replace(/\/+$/, "");
 }
 
 /** An HTTP status that waiting longer will not change (bad token, wrong URL). */
@@ -53,7 +44,7 @@ export interface PostableAlert {
 }
 
 export async function postAlerts(alertmanagerUrl: string, alerts: PostableAlert[], signal?: AbortSignal): Promise<void> {
-    const url = new URL("api/v2/alerts", withSlash(alertmanagerUrl));
+    const url = new URL("api/v2/alerts", withTrailingSlash(alertmanagerUrl));
     const response = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json" },

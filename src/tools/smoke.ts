@@ -20,6 +20,7 @@
 //   answers the message with its `HTML` part (docs/apiv1/Message.md).
 import { defaultAlertingSettings } from "../monitoring/alerting";
 import { isRecord } from "../shared/records";
+import { withoutTrailingSlash, withTrailingSlash } from "../shared/urls";
 import { formatTable, seconds } from "./cli";
 import {
     describeError,
@@ -29,8 +30,6 @@ import {
     type PostableAlert,
     postAlerts,
     requestTimeoutMs,
-    withoutSlash,
-    withSlash,
 } from "./http";
 import { Interrupted, poll, type PollResult } from "./polling";
 import { alertmanagerName, alertmanagerService, type SmokeSettings } from "./smokeSettings";
@@ -246,7 +245,7 @@ class SmokeSteps {
         private readonly kubectl: string,
     ) {
         this.oncallHeaders = { Authorization: settings.oncallApiToken, accept: "application/json" };
-        this.alertGroupsUrl = new URL("api/v1/alert_groups/", withSlash(settings.oncallUrl));
+        this.alertGroupsUrl = new URL("api/v1/alert_groups/", withTrailingSlash(settings.oncallUrl));
     }
 
     private poll<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<PollResult<T>> {
@@ -274,7 +273,7 @@ class SmokeSteps {
 
     async email(group: OnCallAlertGroup): Promise<MailpitMessage> {
         const { settings, run } = this;
-        const searchUrl = new URL("api/v1/search", withSlash(settings.mailUrl));
+        const searchUrl = new URL("api/v1/search", withTrailingSlash(settings.mailUrl));
         searchUrl.searchParams.set("query", run.runId);
         let toOthers: string[] = [];
         run.log(`waiting up to ${within(settings.emailTimeoutMs)} for the e-mail to ${settings.teamEmails.join(", ")} in Mailpit`);
@@ -300,11 +299,11 @@ class SmokeSteps {
     /** The e-mail's alert-group link must be under grafanaUrl and answer from this machine. */
     async link(mail: MailpitMessage, group: OnCallAlertGroup): Promise<{ url: string; status: number }> {
         const { settings, run } = this;
-        const messageUrl = new URL(`api/v1/message/${encodeURIComponent(mail.ID)}`, withSlash(settings.mailUrl));
+        const messageUrl = new URL(`api/v1/message/${encodeURIComponent(mail.ID)}`, withTrailingSlash(settings.mailUrl));
         const message = await getJson(messageUrl, { accept: "application/json" }, run.signal);
         const html = isRecord(message) && typeof message.HTML === "string" ? message.HTML : "";
         const url = alertGroupLink(html, group.id);
-        const expected = `${withoutSlash(settings.grafanaUrl)}/`;
+        const expected = `${withoutTrailingSlash(settings.grafanaUrl)}/`;
         if (url === undefined) {
             throw new StepFailed("link", `the e-mail (${messageUrl.href}) has no link to alert group ${group.id} (/a/${oncallPluginId}/alert-groups/${group.id})`);
         }

@@ -6,7 +6,8 @@
 // `acknowledged_at`, `acknowledged_by`, `title` and `last_alert` (with the payload).
 import { isRecord } from "../../shared/records";
 import type { StackOutputs } from "../cli";
-import { getJson, isPermanentHttpError, withSlash } from "../http";
+import { withTrailingSlash } from "../../shared/urls";
+import { getJson, isPermanentHttpError } from "../http";
 import { type Clock, poll } from "../polling";
 
 export interface AlertGroup {
@@ -31,13 +32,13 @@ export class LabApi {
     }
 
     async alertGroups(): Promise<Record<string, unknown>[]> {
-        const url = new URL("api/v1/alert_groups/", withSlash(this.text("oncallUrl")));
+        const url = new URL("api/v1/alert_groups/", withTrailingSlash(this.text("oncallUrl")));
         const page = await getJson(url, { Authorization: this.text("oncallApiToken"), accept: "application/json" });
         return isRecord(page) && Array.isArray(page.results) ? page.results.filter(isRecord) : [];
     }
 
     async alertGroup(id: string): Promise<AlertGroup> {
-        const url = new URL(`api/v1/alert_groups/${encodeURIComponent(id)}/`, withSlash(this.text("oncallUrl")));
+        const url = new URL(`api/v1/alert_groups/${encodeURIComponent(id)}/`, withTrailingSlash(this.text("oncallUrl")));
         return (await getJson(url, { Authorization: this.text("oncallApiToken"), accept: "application/json" })) as AlertGroup;
     }
 
@@ -63,7 +64,7 @@ export class LabApi {
 
     /** How many e-mails in Mailpit mention `word`. */
     async mailCount(word: string): Promise<number> {
-        const url = new URL("api/v1/search", withSlash(this.text("mailUrl")));
+        const url = new URL("api/v1/search", withTrailingSlash(this.text("mailUrl")));
         url.searchParams.set("query", word);
         const result = await getJson(url, { accept: "application/json" });
         return isRecord(result) && Array.isArray(result.messages) ? result.messages.length : 0;
