@@ -18,7 +18,7 @@ exit 0`,
   *port-forward*) exec "${process.execPath}" "${path.join(__dirname, "smoke-kubectl.cjs")}" "$@" ;;
   *"get pods -A -o json"*) echo '{"items":[{"metadata":{"namespace":"oncall","name":"oncall-engine-x"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"False"}]}},{"metadata":{"namespace":"oncall","name":"oncall-migrate-abc-1"},"status":{"phase":"Succeeded"}}]}' ;;
   *"get jobs"*) echo "job.batch/oncall-migrate-abc" ;;
-  *"get pods -n oncall -o name"*) printf 'pod/oncall-engine-1\npod/oncall-celery-2\npod/oncall-redis-master-0\n' ;;
+  *"get pods -n oncall -o name"*) printf 'pod/oncall-engine-1\npod/oncall-celery-2\npod/oncall-engine-migrate-2026-12-01-08-00-00-x\npod/oncall-redis-master-0\n' ;;
   *) echo "kubectl output for: $*" ;;
 esac`,
     docker: `[ "$1" = ps ] && echo "\${E2E_NODES-oncall-lab-e2e-control-plane}"

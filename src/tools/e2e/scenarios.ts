@@ -115,7 +115,8 @@ async function personActs(context: E2eContext): Promise<string> {
     let failure: unknown;
     const detail = await smokePasses(context, async (report) => {
         try {
-            const person = team.people.find((candidate) => report.emailTo?.includes(candidate.email));
+            const recipients = (report.emailTo ?? []).map((address) => address.toLowerCase());
+            const person = team.people.find((candidate) => recipients.includes(candidate.email.toLowerCase()));
             if (!person || typeof passwords[person.login] !== "string") throw new Error(`the e-mail went to ${report.emailTo?.join(", ")}, no one of values/oncall-team.yaml with a password`);
             await context.acknowledge({
                 link: report.alertGroupLink ?? "",
@@ -196,7 +197,9 @@ async function restartSurvival(context: E2eContext): Promise<string> {
     const oncall = releaseNames.oncall;
     await lab.kubectl(["delete", "pod", "-n", namespaces.grafana, "-l", `app.kubernetes.io/name=${releaseNames.grafana}`]);
     const pods = (await lab.kubectl(["get", "pods", "-n", namespaces.oncall, "-o", "name"])).stdout.split("\n");
-    const engine = pods.filter((name) => name.startsWith(`pod/${oncall}-engine-`) || name.startsWith(`pod/${oncall}-celery-`));
+    // helm/oncall (v1.16.9): deployments <release>-engine and <release>-celery; the migrate job's pods are <release>-engine-migrate-*.
+    const isWorker = (name: string) => [`pod/${oncall}-engine-`, `pod/${oncall}-celery-`].some((prefix) => name.startsWith(prefix));
+    const engine = pods.filter((name) => isWorker(name) && !name.includes("-migrate-"));
     if (engine.length > 0) await lab.kubectl(["delete", "-n", namespaces.oncall, ...engine]);
     await rollout(context, namespaces.grafana, [`deployment/${releaseNames.grafana}`]);
     await rollout(context, namespaces.oncall, [`deployment/${oncall}-engine`, `deployment/${oncall}-celery`]);
