@@ -48,7 +48,7 @@ async function runOnly(only: string, context: E2eDeps["context"], outputs?: Reco
     const lines: string[] = [];
     const args = ["--only", only, "--state-dir", path.join(stubs.work, "state"), "--diagnostics", diagnostics, "--keep"];
     const code = await runE2e(args, env, { context: { waits, ...context }, out: (text) => lines.push(text) });
-    const calls = stubs.calls().map((call) => call.replace(/ --stack e2e --config-file \S+/, ""));
+    const calls = stubs.calls().map((call) => call.replace(/ --stack e2e$/, ""));
     const kubectl = calls.filter((call) => call.startsWith(kubectlPrefix)).map((call) => call.slice(kubectlPrefix.length));
     return { code, table: lines[0], output: lines.join("\n"), calls, kubectl, diagnostics };
 }

@@ -170,7 +170,7 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
     it("scenario 1: check:versions, a fresh stack on its own cluster name and ports, then up", async () => {
         const { code, stdout, stderr, calls, dirs } = await runScript(["--only", "1"]);
         expect(code, stderr).toBe(0);
-        const stackFlags = `--stack e2e --config-file ${dirs.state}/Pulumi.e2e.yaml`;
+        const stackFlags = "--stack e2e";
         expect(calls[0]).toBe("npm run check:versions");
         expect(calls).toContain("kind get clusters");
         expect(calls).toContain(`pulumi config set oncall-lab:clusterName oncall-lab-e2e ${stackFlags}`);
