@@ -168,7 +168,7 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
     }, 60_000);
 
     it("scenario 1: check:versions, a fresh stack on its own cluster name and ports, then up", async () => {
-        const { code, stdout, stderr, calls, dirs } = await runScript(["--only", "1"]);
+        const { code, stdout, stderr, calls } = await runScript(["--only", "1"]);
         expect(code, stderr).toBe(0);
         const stackFlags = "--stack e2e";
         expect(calls[0]).toBe("npm run check:versions");
