@@ -19,6 +19,7 @@ import { kindTarget } from "./src/target/kind";
 import { localMailboxSmtp } from "./src/mail/smtp";
 import { DASHBOARD_UID } from "./src/monitoring/dashboard";
 import { ONCALL_EXPORTER_SECRET } from "./src/oncall/values";
+import { withoutTrailingSlash } from "./src/shared/urls";
 
 const config = new pulumi.Config(CONFIG_NAMESPACE);
 const isSecretKey = (name: string): name is SecretKey => (SECRET_KEYS as readonly string[]).includes(name);
@@ -172,7 +173,7 @@ new VictoriaMetricsStack("victoria-metrics", {
 // The one Grafana URL (it opens in a browser; laptop code reaches the same port on 127.0.0.1).
 export const grafanaUrl = grafana.publicUrl;
 // Follows Grafana's public URL, whatever builds it.
-export const dashboardUrl = pulumi.interpolate`${grafana.publicUrl.apply(url => url.replace(/\/+$/, ""))}/d/${DASHBOARD_UID}`;
+export const dashboardUrl = pulumi.interpolate`${grafana.publicUrl.apply(withoutTrailingSlash)}/d/${DASHBOARD_UID}`;
 export const grafanaAdminUser = grafana.adminUser;
 export const grafanaAdminPassword = grafana.adminPassword;
 export const oncallUrl = oncall.publicUrl;

@@ -5,6 +5,9 @@ export default defineConfig({
         include: ["test/**/*.test.ts"],
         // Pulumi's runtime settings (mocks, config) are process-global: one process per test file.
         pool: "forks",
+        // Most files wait on real programs, stub CLIs and local servers rather than compute: on a 2-core machine
+        // vitest's default (cores - 1 = one file at a time) leaves both cores idle most of the run.
+        maxWorkers: 4,
         testTimeout: 30_000,
     },
 });

@@ -5,16 +5,15 @@ import { randomBytes } from "node:crypto";
 import { defaultAlertingSettings, durationSeconds, heartbeatUrl } from "../src/monitoring/alerting";
 import {
     type AlertPath,
-    freePort,
     installCommand,
     missingBinaries,
-    type SimulatedTarget,
-    simulateScrapes,
     startAlertPath,
     vmalertAlertState,
-    waitFor,
     WebhookReceiver,
-} from "../test/support/alert-path";
+} from "../src/tools/alertPath";
+import { type SimulatedTarget, simulateScrapes } from "../src/tools/scrapeSimulation";
+import { waitFor } from "../src/tools/polling";
+import { freePort } from "../src/tools/processes";
 
 const settings = defaultAlertingSettings;
 const target = { job: "bench", instance: "127.0.0.1:9100" };

@@ -4,6 +4,7 @@
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";
 import { type DownloadHop, judgeDownload, MAX_REDIRECTS, nextHop, pluginDownloadUrl } from "../src/tools/downloadCheck";
+import { describeError as message } from "../src/tools/http";
 import {
     chartIndexUrl,
     type ChartPin,
@@ -37,11 +38,6 @@ export interface CheckOptions {
     timeoutMs?: number;
 }
 
-// fetch's own message is "fetch failed"; the reason (DNS, refused, timeout) is in its cause.
-function message(error: unknown): string {
-    if (!(error instanceof Error)) return String(error);
-    return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
-}
 
 export async function checkPins(pins: readonly Pin[], options: CheckOptions = {}): Promise<CheckResult[]> {
     const doFetch = options.fetch ?? fetch;

@@ -1,12 +1,9 @@
 // The generated rules and Alertmanager config, run through Debian's victoria-metrics, vmalert
 // and prometheus-alertmanager on 127.0.0.1, with a local receiver standing in for OnCall.
-import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-    type AlertingSettings,
-    defaultAlertingSettings,
     durationSeconds,
     heartbeatReceiver,
     heartbeatUrl,
@@ -16,10 +13,7 @@ import {
 import {
     type AlertPath,
     alertmanagerAlerts,
-    alertmanagerCounter,
     freePort,
-    installCommand,
-    missingBinaries,
     postAlerts,
     type ReceivedWebhook,
     runToCompletion,
@@ -30,61 +24,20 @@ import {
     WebhookReceiver,
 } from "./support/alert-path";
 import { buildDashboard } from "../src/monitoring/dashboard";
+import {
+    alertNames,
+    carries,
+    deliveryTimeoutMs,
+    fastSettings,
+    heartbeatIntervalMs,
+    integrationPath,
+    missing,
+    scrapeIntervalMs,
+    suiteTitle,
+    targetDownWebhook,
+    webhookWith,
+} from "./support/alert-path-fixtures";
 import { dashboardProblems, importOncallExposition, lastValue, missingData, queryRange } from "./support/dashboard";
-
-// Same builders as the lab, with seconds instead of minutes so the suite stays fast.
-const fastSettings: AlertingSettings = {
-    ...defaultAlertingSettings,
-    scrapeInterval: "1s",
-    evaluationInterval: "1s",
-    targetDownFor: "2s",
-    groupWait: "1s",
-    groupInterval: "2s",
-    repeatInterval: "1h",
-    heartbeatTimeoutSeconds: 60,
-    heartbeatInterval: "2s",
-};
-const scrapeIntervalMs = durationSeconds(fastSettings.scrapeInterval) * 1000;
-const heartbeatIntervalMs = durationSeconds(fastSettings.heartbeatInterval) * 1000;
-const deliveryTimeoutMs = 30_000;
-
-const missing = missingBinaries();
-const suiteTitle =
-    missing.length === 0
-        ? "alert path through vmalert and Alertmanager"
-        : `alert path (SKIPPED: ${missing.join(", ")} not on PATH; install with: ${installCommand})`;
-
-if (missing.length > 0) console.warn(suiteTitle);
-
-function integrationPath(): string {
-    return `/integrations/v1/alertmanager/${randomBytes(8).toString("hex")}/`;
-}
-
-function alertNames(webhooks: ReceivedWebhook[]): string[] {
-    return webhooks.flatMap((webhook) => webhook.payload.alerts.map((alert) => alert.labels.alertname));
-}
-
-function carries(webhook: ReceivedWebhook, labels: Record<string, string>): boolean {
-    return webhook.payload.alerts.some((alert) => Object.entries(labels).every(([name, value]) => alert.labels[name] === value));
-}
-
-function webhookWith(receiver: WebhookReceiver, path: string, labels: Record<string, string>): ReceivedWebhook | undefined {
-    return receiver.received.find((webhook) => webhook.path === path && carries(webhook, labels));
-}
-
-function targetDownWebhook(
-    receiver: WebhookReceiver,
-    status: "firing" | "resolved",
-    instance: string,
-): ReceivedWebhook | undefined {
-    return receiver.received.find(
-        (webhook) =>
-            webhook.payload.status === status &&
-            webhook.payload.alerts.some(
-                (alert) => alert.labels.alertname === "TargetDown" && alert.labels.instance === instance,
-            ),
-    );
-}
 
 describe.skipIf(missing.length > 0)(suiteTitle, () => {
     describe("when the receiver is up", () => {
@@ -268,70 +221,6 @@ describe.skipIf(missing.length > 0)(suiteTitle, () => {
                 }
             },
             30_000,
-        );
-    });
-
-    describe("when the receiver is down as the alert fires", () => {
-        const path = integrationPath();
-        const target = { job: "payments", instance: "127.0.0.1:9102" };
-        let receiver: WebhookReceiver;
-        let heartbeat: WebhookReceiver;
-        let alertPath: AlertPath;
-        let scrapes: SimulatedTarget | undefined;
-
-        beforeAll(async () => {
-            // The port is reserved but nothing listens yet: Alertmanager gets "connection refused".
-            receiver = new WebhookReceiver(await freePort());
-            // Pings go elsewhere, so the failed-notification count below is the page's alone.
-            heartbeat = new WebhookReceiver(await freePort());
-            await heartbeat.start();
-            alertPath = await startAlertPath(fastSettings, {
-                pagingUrl: receiver.url(path),
-                heartbeatUrl: heartbeatUrl(heartbeat.url(path)),
-            });
-        }, 30_000);
-
-        afterAll(async () => {
-            await scrapes?.stop();
-            await alertPath?.stop();
-            await receiver?.stop();
-            await heartbeat?.stop();
-        }, 30_000);
-
-        it(
-            "delivers the alert once the receiver comes back",
-            async () => {
-                scrapes = simulateScrapes(alertPath.victoriaMetricsUrl, target, scrapeIntervalMs);
-                scrapes.setHealthy(false);
-
-                // A whole notification, retries included, has to fail: the next group flush must redo it.
-                const failedNotifications = (): Promise<number> =>
-                    alertmanagerCounter(alertPath.alertmanagerUrl, "alertmanager_notifications_failed_total", {
-                        integration: "webhook",
-                    });
-                await waitFor(
-                    "Alertmanager to give up one notification to the absent receiver",
-                    async () => ((await failedNotifications()) > 0 ? true : undefined),
-                    deliveryTimeoutMs,
-                );
-
-                const receiverBackAt = Date.now();
-                await receiver.start();
-                const firing = await waitFor(
-                    "the TargetDown webhook after the receiver came back",
-                    () => targetDownWebhook(receiver, "firing", target.instance),
-                    deliveryTimeoutMs,
-                );
-                expect(firing.path).toBe(path);
-                expect(firing.payload.alerts[0].labels).toMatchObject({
-                    alertname: "TargetDown",
-                    severity: fastSettings.severity,
-                    ...target,
-                });
-                // The very alert that fired into the outage, not a later one.
-                expect(Date.parse(firing.payload.alerts[0].startsAt)).toBeLessThan(receiverBackAt);
-            },
-            60_000,
         );
     });
 });

@@ -5,20 +5,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-    buildSmokeSettings,
-    findAlertGroup,
-    formatReport,
-    needsStackOutputs,
-    parseSmokeInputs,
-    portForwardArgs,
-    runLabel,
-    runSmoke,
-    type SmokeSettings,
-    sortMessages,
-} from "../src/tools/smoke";
+import { freePort } from "../src/tools/processes";
+import { waitFor } from "../src/tools/polling";
+import { alertGroupLink, findAlertGroup, formatReport, runLabel, runSmoke, sortMessages } from "../src/tools/smoke";
+import { buildSmokeSettings, needsStackOutputs, parseSmokeInputs, portForwardArgs, type SmokeSettings } from "../src/tools/smokeSettings";
 import { type StandInOptions, type StandIns, startStandIns } from "./support/smoke-standins";
-import { freePort, waitFor } from "./support/alert-path";
 
 const token = "oncall-api-token-123";
 const alice = "alice@example.com";
@@ -38,6 +29,7 @@ function settingsFor(ins: StandIns, overrides: Partial<SmokeSettings> = {}): Smo
         oncallUrl: ins.oncallUrl,
         oncallApiToken: token,
         mailUrl: ins.mailUrl,
+        grafanaUrl: ins.grafanaUrl,
         alertSeverity: "critical",
         teamEmails: [alice, "bob@example.com"],
         alertmanagerUrl: ins.alertmanagerUrl,
@@ -65,6 +57,7 @@ describe("smoke settings", () => {
         oncallUrl: "http://127.0.0.1:8080",
         oncallApiToken: "from-stack",
         mailUrl: "http://127.0.0.1:8025",
+        grafanaUrl: "http://grafana.oncall-lab.localhost:3000",
         kubectlContext: "kind-oncall-lab",
         alertSeverity: "critical",
         oncallTeamEmails: ["alice@example.com", "bob@example.com"],
@@ -100,6 +93,7 @@ describe("smoke settings", () => {
                 "--oncall-url", "http://127.0.0.1:1",
                 "--oncall-api-token", "t",
                 "--mail-url", "http://127.0.0.1:2",
+                "--grafana-url", "http://grafana.oncall-lab.localhost:3000",
                 "--alert-severity", "critical",
                 "--team-emails", " alice@example.com, bob@example.com ",
                 "--alertmanager-url", "http://127.0.0.1:3",
@@ -153,6 +147,13 @@ describe("matching", () => {
         expect(findAlertGroup({ detail: "Invalid token." }, "mine")).toBeUndefined();
     });
 
+    it("finds the alert group's link among the e-mail's links (OnCall's email_notification.html)", () => {
+        const html = '<a href="http://grafana.oncall-lab.localhost:3000/a/grafana-oncall-app/alert-groups/IAB12?x=1&amp;y=2">Alert Group #3</a>' +
+            '<a href="http://grafana.oncall-lab.localhost:3000">http://grafana.oncall-lab.localhost:3000</a>';
+        expect(alertGroupLink(html, "IAB12")).toBe("http://grafana.oncall-lab.localhost:3000/a/grafana-oncall-app/alert-groups/IAB12?x=1&y=2");
+        expect(alertGroupLink(html, "IOTHER")).toBeUndefined();
+    });
+
     it("tells e-mails to the team from e-mails to others, ignoring case", () => {
         const result = {
             messages: [
@@ -172,12 +173,15 @@ describe("runSmoke against stand-ins", () => {
         const report = await running;
 
         expect(report.failure).toBeUndefined();
-        expect(report.steps.map((step) => step.step)).toEqual(["fired", "alertGroup", "email", "cleared", "resolved"]);
+        expect(report.steps.map((step) => step.step)).toEqual(["fired", "alertGroup", "email", "link", "cleared", "resolved"]);
         const times = report.steps.map((step) => step.afterMs ?? -1);
         expect(times).toEqual([...times].sort((a, b) => a - b));
         expect(times[1]).toBeGreaterThanOrEqual(fast.alertGroupDelayMs);
         // The stand-in starts its delay when the clearing post arrives, a moment before the step is timed.
-        expect(times[4] - times[3]).toBeGreaterThan(fast.resolveDelayMs - 50);
+        expect(times[5] - times[4]).toBeGreaterThan(fast.resolveDelayMs - 50);
+        // The link was asked through 127.0.0.1 with grafanaUrl's own Host, as on a laptop that cannot resolve *.localhost.
+        expect(standIns.grafanaHosts).toEqual([new URL(standIns.grafanaUrl).host]);
+        expect(report.alertGroupLink).toBe(`${standIns.grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1`);
 
         // What Alertmanager received: the alert, then the same alert with endsAt now.
         expect(standIns.posted).toHaveLength(2);
@@ -188,7 +192,7 @@ describe("runSmoke against stand-ins", () => {
             namespace: "oncall-lab-smoke",
             smoke_run: "smoketest1",
         });
-        expect(Date.parse(fired.alert.startsAt)).toBeLessThanOrEqual(fired.at);
+        expect(Date.parse(fired.alert.startsAt ?? "")).toBeLessThanOrEqual(fired.at);
         expect(Date.parse(fired.alert.endsAt)).toBeGreaterThan(fired.at + 60_000);
         expect(cleared.alert.labels).toEqual(fired.alert.labels);
         expect(cleared.alert.startsAt).toBe(fired.alert.startsAt);
@@ -202,9 +206,10 @@ describe("runSmoke against stand-ins", () => {
         expect(table[2]).toMatch(/^alert accepted by Alertmanager\s+\d+\.\d s {2}OnCallLabSmoke severity=critical namespace=oncall-lab-smoke$/);
         expect(table[3]).toMatch(/^alert group in OnCall\s+\d+\.\d s {2}ISMOKE1 "OnCallLabSmoke \(oncall-lab-smoke\)", firing$/);
         expect(table[4]).toMatch(/^e-mail to a person on call\s+\d+\.\d s {2}to alice@example\.com: "OnCallLabSmoke \(oncall-lab-smoke\)"$/);
-        expect(table[5]).toMatch(/^alert cleared in Alertmanager\s+\d+\.\d s {2}endsAt=now$/);
-        expect(table[6]).toMatch(/^alert group resolved in OnCall\s+\d+\.\d s {2}\d+\.\d s after clearing$/);
-        expect(table[7]).toBe("OK: the alert paged a person on call by e-mail and resolved.");
+        expect(table[5]).toMatch(/^e-mail's link opens Grafana\s+\d+\.\d s {2}http:\/\/grafana\.oncall-lab\.localhost:\d+\/a\/grafana-oncall-app\/alert-groups\/ISMOKE1 answered HTTP 302$/);
+        expect(table[6]).toMatch(/^alert cleared in Alertmanager\s+\d+\.\d s {2}endsAt=now$/);
+        expect(table[7]).toMatch(/^alert group resolved in OnCall\s+\d+\.\d s {2}\d+\.\d s after clearing$/);
+        expect(table[8]).toBe("OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.");
         expect(lines.some((line) => line.startsWith("waiting up to 3.0 s for the e-mail to alice@example.com"))).toBe(true);
     });
 
@@ -224,14 +229,35 @@ describe("runSmoke against stand-ins", () => {
 
         const table = formatReport(report).split("\n");
         expect(table[4]).toMatch(/^e-mail to a person on call\s+FAILED$/);
-        expect(table[5]).toMatch(/^alert cleared in Alertmanager\s+-$/);
-        expect(table[7]).toBe(`FAILED at "e-mail to a person on call": ${message}`);
+        expect(table[5]).toMatch(/^e-mail's link opens Grafana\s+-$/);
+        expect(table[6]).toMatch(/^alert cleared in Alertmanager\s+-$/);
+        expect(table[8]).toBe(`FAILED at "e-mail to a person on call": ${message}`);
     });
 
     it("names the recipients when the e-mail went to someone outside the team", async () => {
         standIns = await startStandIns({ ...fast, recipient: "carol@example.com" });
         const report = await smoke(standIns, settingsFor(standIns, { emailTimeoutMs: 400 })).report;
         expect(report.failure?.message).toContain("It went to carol@example.com instead, not in the team's e-mails.");
+    });
+
+    it("fails at the link step when the e-mail's link is not under grafanaUrl, and still clears the alert", async () => {
+        standIns = await startStandIns({ ...fast, linkBase: "http://grafana.grafana.svc.cluster.local" });
+        const report = await smoke(standIns, settingsFor(standIns)).report;
+        expect(report.failure?.step).toBe("link");
+        expect(report.failure?.message).toContain(
+            `the e-mail links the alert group at http://grafana.grafana.svc.cluster.local/a/grafana-oncall-app/alert-groups/ISMOKE1, not under grafanaUrl ${standIns.grafanaUrl}`,
+        );
+        expect(standIns.posted).toHaveLength(2);
+    });
+
+    it("fails at the link step when Grafana does not answer for the link's host through 127.0.0.1", async () => {
+        const port = await freePort();
+        standIns = await startStandIns({ ...fast, linkBase: `http://grafana.other.localhost:${port}` });
+        const ins = standIns;
+        const grafanaUrl = `http://grafana.other.localhost:${port}`;
+        const report = await smoke(ins, settingsFor(ins, { grafanaUrl })).report;
+        expect(report.failure?.step).toBe("link");
+        expect(report.failure?.message).toContain(`${grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1 did not answer through 127.0.0.1:${port}`);
     });
 
     it("stops waiting at once on a rejected OnCall token", async () => {
@@ -282,7 +308,7 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
             kubectlContext: "kind-oncall-lab",
             alertSeverity: "critical",
             oncallTeamEmails: [alice],
-            grafanaUrl: "http://127.0.0.1:3000",
+            grafanaUrl: ins.grafanaUrl,
             ...options.outputs,
         };
         fs.writeFileSync(path.join(work, "outputs.json"), JSON.stringify(outputs));
@@ -356,7 +382,7 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
         expect(code, stderr).toBe(0);
         expect(stub.pulumiCalls()).toContain("pulumi stack output --json --show-secrets --stack dev");
         expect(stdout).toMatch(/alert group resolved in OnCall\s+\d+\.\d s/);
-        expect(stdout).toContain("OK: the alert paged a person on call by e-mail and resolved.");
+        expect(stdout).toContain("OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.");
         expect(standIns.posted).toHaveLength(2);
         expectPortForwardStartedAndStopped(stub.kubectl());
     }, 60_000);

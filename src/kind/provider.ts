@@ -51,8 +51,14 @@ interface CommandResult {
     stderr: string;
 }
 
-// Queries answer in about a second; a Docker daemon that is starting or stuck can leave them hanging.
-const QUERY_TIMEOUT_MS = 15_000;
+/**
+ * Queries answer in about a second; a Docker daemon that is starting or stuck can leave them hanging.
+ * ONCALL_LAB_QUERY_TIMEOUT_MS lengthens the wait on a slow machine (and shortens it in the tests).
+ */
+function queryTimeoutMs(): number {
+    const configured = Number(process.env.ONCALL_LAB_QUERY_TIMEOUT_MS);
+    return configured > 0 ? configured : 15_000;
+}
 
 /**
  * Runs a command without a shell. Resolves with `undefined` when the executable is not
@@ -111,8 +117,8 @@ interface Tools {
 }
 
 async function checkTools(): Promise<Tools> {
-    const kind = (await runCommand("kind", ["version"], QUERY_TIMEOUT_MS)) !== undefined;
-    const info = await runCommand("docker", ["info", "--format", "{{.ServerVersion}}"], QUERY_TIMEOUT_MS);
+    const kind = (await runCommand("kind", ["version"], queryTimeoutMs())) !== undefined;
+    const info = await runCommand("docker", ["info", "--format", "{{.ServerVersion}}"], queryTimeoutMs());
     if (info === undefined) {
         return { kind, docker: "missing" };
     }
@@ -149,7 +155,7 @@ async function existingNodes(clusterName: string, tools: Tools, whenDockerStoppe
         throw new Error(whenDockerStopped(tools.dockerStopped!));
     }
     const filter = `label=${KIND_CLUSTER_LABEL}=${clusterName}`;
-    const nodes = nonEmptyLines(await runOrThrow("docker", ["ps", "-a", "--filter", filter, "--format", "{{.Names}}"], QUERY_TIMEOUT_MS));
+    const nodes = nonEmptyLines(await runOrThrow("docker", ["ps", "-a", "--filter", filter, "--format", "{{.Names}}"], queryTimeoutMs()));
     if (nodes.length > 0 && !tools.kind) {
         // Its containers keep the host ports: forgetting it would leave a lab nobody can delete with `pulumi destroy`.
         throw new Error(`kind cluster "${clusterName}" still exists (Docker has its node container ${nodes.join(", ")}), but ${KIND_MISSING}`);
@@ -164,14 +170,14 @@ async function existingNodes(clusterName: string, tools: Tools, whenDockerStoppe
 async function controlPlaneNode(clusterName: string, nodes: string[]): Promise<{ name: string; id: string; running: boolean }> {
     // kind names the first control-plane node <cluster>-control-plane.
     const name = nodes.find((node) => node === `${clusterName}-control-plane`) ?? [...nodes].sort()[0];
-    const [id, running] = (await runOrThrow("docker", ["inspect", "--format", "{{.Id}} {{.State.Running}}", name], QUERY_TIMEOUT_MS))
+    const [id, running] = (await runOrThrow("docker", ["inspect", "--format", "{{.Id}} {{.State.Running}}", name], queryTimeoutMs()))
         .trim()
         .split(" ");
     return { name, id, running: running === "true" };
 }
 
 function getKubeconfig(clusterName: string): Promise<string> {
-    return runOrThrow("kind", ["get", "kubeconfig", "--name", clusterName], QUERY_TIMEOUT_MS);
+    return runOrThrow("kind", ["get", "kubeconfig", "--name", clusterName], queryTimeoutMs());
 }
 
 /** Sorted so that reordering the same mappings does not recreate the cluster. */

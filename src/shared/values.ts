@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { isRecord } from "./records";
 
 export type Values = { [key: string]: unknown };
 
@@ -10,12 +11,8 @@ export const VALUES_DIR = path.join(__dirname, "..", "..", "values");
 
 export function loadValuesFile(file: string): Values {
     const parsed: unknown = parse(fs.readFileSync(path.join(VALUES_DIR, file), "utf8"));
-    if (!isPlainObject(parsed)) throw new Error(`values/${file} must hold a YAML mapping`);
+    if (!isRecord(parsed)) throw new Error(`values/${file} must hold a YAML mapping`);
     return parsed;
-}
-
-function isPlainObject(value: unknown): value is Values {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Merges `override` into `base` like Helm does: mappings recursively, everything else replaced. */
@@ -23,7 +20,7 @@ export function mergeValues(base: Values, override: Values): Values {
     const merged: Values = { ...base };
     for (const [key, value] of Object.entries(override)) {
         const current = merged[key];
-        merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value;
+        merged[key] = isRecord(current) && isRecord(value) ? mergeValues(current, value) : value;
     }
     return merged;
 }

@@ -5,6 +5,7 @@ import { chartRepositories } from "../shared/charts";
 import type { Values } from "../shared/values";
 import { ONCALL_PLUGIN_ID, oncallPluginReleaseUrl } from "../oncall/vocabulary";
 import { GRAFANA_CATALOG, PLUGIN_PLATFORMS, type Platform } from "./downloadCheck";
+import { withoutTrailingSlash } from "../shared/urls";
 
 /** The config defaults that name something to download (configDefaults in ./config has them all). */
 export interface VersionDefaults {
@@ -144,7 +145,7 @@ export function pinnedArtifacts(defaults: VersionDefaults, oncallValues: Values)
 // ---- Helm repositories ----
 
 export function chartIndexUrl(repoUrl: string): string {
-    return `${repoUrl.replace(/\/+$/, "")}/index.yaml`;
+    return `${withoutTrailingSlash(repoUrl)}/index.yaml`;
 }
 
 interface IndexEntry {

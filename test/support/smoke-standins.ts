@@ -1,11 +1,13 @@
 // Local HTTP stand-ins on 127.0.0.1 for what `npm run smoke` talks to: Alertmanager (records the
 // posted alerts), OnCall's public API (an alert group appears once an alert was posted, and is
-// resolved once one was posted with endsAt in the past) and Mailpit's search (the page arrives
-// once the alert was posted, unless told it never comes). Shapes follow the upstream sources named
-// in src/tools/smoke.ts.
+// resolved once one was posted with endsAt in the past), Mailpit's search and message (the page
+// arrives once the alert was posted, unless told it never comes; its HTML links the alert group as
+// OnCall's e-mail template does) and Grafana (answers the plugin's pages only for the Host of
+// grafanaUrl, a name under .localhost reached through 127.0.0.1). Shapes follow the upstream
+// sources named in src/tools/smoke.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { PostableAlert } from "../../src/tools/smoke";
+import type { PostableAlert } from "../../src/tools/http";
 
 export interface StandInOptions {
     oncallToken: string;
@@ -17,12 +19,18 @@ export interface StandInOptions {
     emailDelayMs: number;
     /** Delay after the clearing post before OnCall resolves the group. */
     resolveDelayMs: number;
+    /** Where the e-mail's link points; default: the stand-in Grafana's grafanaUrl. */
+    linkBase?: string;
 }
 
 export interface StandIns {
     alertmanagerUrl: string;
     oncallUrl: string;
     mailUrl: string;
+    /** http://grafana.oncall-lab.localhost:<port>: answers on 127.0.0.1 with that Host only. */
+    grafanaUrl: string;
+    /** Host headers Grafana saw. */
+    grafanaHosts: string[];
     /** Every alert posted to Alertmanager, with when it arrived. */
     posted: { alert: PostableAlert; at: number }[];
     /** Authorization headers OnCall saw. */
@@ -30,15 +38,15 @@ export interface StandIns {
     stop(): Promise<void>;
 }
 
-type Handler = (request: IncomingMessage, url: URL, body: string) => { status: number; json: unknown };
+type Handler = (request: IncomingMessage, url: URL, body: string) => { status: number; json: unknown; headers?: Record<string, string> };
 
 async function serve(handler: Handler): Promise<{ server: Server; url: string }> {
     const server = createServer((request: IncomingMessage, response: ServerResponse) => {
         let body = "";
         request.on("data", (chunk: Buffer) => (body += chunk.toString()));
         request.on("end", () => {
-            const { status, json } = handler(request, new URL(request.url ?? "/", "http://127.0.0.1"), body);
-            response.writeHead(status, { "content-type": "application/json" });
+            const { status, json, headers } = handler(request, new URL(request.url ?? "/", "http://127.0.0.1"), body);
+            response.writeHead(status, { "content-type": "application/json", ...headers });
             response.end(JSON.stringify(json));
         });
     });
@@ -103,7 +111,24 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
         return { status: 404, json: { detail: "Not found." } };
     });
 
+    const grafanaHosts: string[] = [];
+    const grafana = await serve((request, url) => {
+        grafanaHosts.push(request.headers.host ?? "");
+        if (request.headers.host !== new URL(grafanaUrl).host) return { status: 404, json: { message: "unknown host" } };
+        if (!url.pathname.startsWith("/a/grafana-oncall-app/alert-groups/")) return { status: 404, json: {} };
+        // Not logged in: Grafana sends the browser to its login page.
+        return { status: 302, json: {}, headers: { location: "/login" } };
+    });
+    const grafanaUrl = `http://grafana.oncall-lab.localhost:${new URL(grafana.url).port}`;
+    const linkBase = options.linkBase ?? grafanaUrl;
+
     const mailpit = await serve((_request, url) => {
+        if (url.pathname === "/api/v1/message/m1") {
+            const html =
+                '<p>Status: firing</p>\n<a href="' + linkBase + '/a/grafana-oncall-app/alert-groups/ISMOKE1">Alert Group #1</a> from ' +
+                'VictoriaMetrics Alertmanager\n<a href="http://grafana.grafana.svc.cluster.local">instance</a>';
+            return { status: 200, json: { ID: "m1", HTML: html, Text: "Status: firing" } };
+        }
         if (url.pathname !== "/api/v1/search") return { status: 404, json: {} };
         const query = (url.searchParams.get("query") ?? "").toLowerCase();
         const fired = firing();
@@ -128,10 +153,12 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
         alertmanagerUrl: alertmanager.url,
         oncallUrl: oncall.url,
         mailUrl: mailpit.url,
+        grafanaUrl,
+        grafanaHosts,
         posted,
         oncallAuthorizations,
         async stop() {
-            for (const { server } of [alertmanager, oncall, mailpit]) {
+            for (const { server } of [alertmanager, oncall, mailpit, grafana]) {
                 server.closeAllConnections();
                 await new Promise<void>((closed) => server.close(() => closed()));
             }

@@ -134,7 +134,3 @@ export async function retryStep<T>(
         delayMs = Math.min(delayMs * 2, maxDelayMs);
     }
 }
-
-export function withoutTrailingSlash(url: string): string {
-    return url.replace(/\/+$/, "");
-}

@@ -14,7 +14,8 @@
 // - resources.go + proxy.go: any other resources/<path> is proxied to {onCallApiUrl}/api/internal/v1/<path>
 //   (query kept) as the calling Grafana user.
 import { ONCALL_PLUGIN_ID, SELF_HOSTED_IDS } from "../vocabulary";
-import { Attempt, call, Credentials, giveUp, HttpReply, READ_REQUEST_TIMEOUT_MS, rejected, retryLater, retryStep, succeeded, withoutTrailingSlash } from "./http";
+import { Attempt, call, Credentials, giveUp, HttpReply, READ_REQUEST_TIMEOUT_MS, rejected, retryLater, retryStep, succeeded } from "./http";
+import { withoutTrailingSlash } from "../../shared/urls";
 import type { OnCallWiringInputs } from "./inputs";
 
 export interface GrafanaLogin {

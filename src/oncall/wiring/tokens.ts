@@ -7,7 +7,8 @@
 //   revoked token gets 403 "Invalid token." (no WWW-Authenticate, so DRF answers 403, not 401).
 // - engine/apps/public_api/views/users.py: users/current/ is the token's own user.
 import { MAX_API_TOKENS_PER_USER } from "../vocabulary";
-import { Attempt, call, giveUp, HttpReply, rejected, retryLater, retryStep, succeeded, unreachable, withoutTrailingSlash } from "./http";
+import { Attempt, call, giveUp, HttpReply, rejected, retryLater, retryStep, succeeded, unreachable } from "./http";
+import { withoutTrailingSlash } from "../../shared/urls";
 import type { OnCallWiringInputs } from "./inputs";
 import { grafanaCredentials, grafanaOrEngineRejection, pluginApiUrl } from "./plugin";
 

@@ -1,3 +1,5 @@
+import { withoutTrailingSlash } from "../../shared/urls";
+
 /**
  * OnCall builds an integration's link from its BASE_URL (the host-reachable URL); Alertmanager runs in the
  * cluster, so it needs the same integration path on the in-cluster engine URL.
@@ -16,5 +18,5 @@ export function inClusterWebhookUrl(link: string, inClusterEngineUrl: string): s
         const shape = path === undefined ? "not a URL" : `path ${path.replace(/[A-Za-z0-9_-]{12,}/g, "<redacted>")}`;
         throw new Error(`OnCall integration link is not an <engine>/integrations/v1/alertmanager/<token>/ URL (${shape})`);
     }
-    return inClusterEngineUrl.replace(/\/+$/, "") + match[0];
+    return withoutTrailingSlash(inClusterEngineUrl) + match[0];
 }

@@ -1,0 +1,329 @@
+// Runs the real alert path on 127.0.0.1: VictoriaMetrics <- pushed samples, vmalert with the
+// generated rules, Alertmanager with the generated config, and a webhook receiver standing in
+// for OnCall. Used by `npm run bench:alert` and the alert-path tests (through test/support/alert-path.ts).
+import { spawn } from "node:child_process";
+import { accessSync, constants as fsConstants } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import YAML from "yaml";
+import {
+    type AlertingSettings,
+    type AlertmanagerUrls,
+    buildAlertmanagerConfig,
+    buildAlertRuleGroups,
+} from "../monitoring/alerting";
+import { waitFor } from "./polling";
+import { freePort } from "./processes";
+
+export const requiredBinaries = ["victoria-metrics", "vmalert", "prometheus-alertmanager", "amtool"];
+export const installCommand = "apt-get install -y victoria-metrics prometheus-alertmanager";
+
+export function missingBinaries(): string[] {
+    const searchPath = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
+    const isExecutable = (file: string): boolean => {
+        try {
+            accessSync(file, fsConstants.X_OK);
+            return true;
+        } catch {
+            return false;
+        }
+    };
+    return requiredBinaries.filter((binary) => !searchPath.some((dir) => isExecutable(join(dir, binary))));
+}
+
+async function answersOk(url: string): Promise<boolean> {
+    try {
+        return (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
+    } catch {
+        return false;
+    }
+}
+
+export interface ManagedProcess {
+    /** SIGTERM by pid, SIGKILL if it has not exited after a grace period. */
+    stop(): Promise<void>;
+}
+
+/** Spawns a program and resolves once `readyUrl` answers 2xx; stops it again if it never does. */
+export async function startProcess(
+    name: string,
+    args: string[],
+    readyUrl: string,
+    timeoutMs = 15_000,
+): Promise<ManagedProcess> {
+    const child = spawn(name, args, { stdio: ["ignore", "pipe", "pipe"] });
+    // The last output, for the error when the program does not come up.
+    const recentOutput: string[] = [];
+    const keep = (chunk: Buffer): void => {
+        recentOutput.push(chunk.toString());
+        if (recentOutput.length > 100) recentOutput.shift();
+    };
+    child.stdout.on("data", keep);
+    child.stderr.on("data", keep);
+    let failure: string | undefined;
+    const running = (): boolean => child.exitCode === null && child.signalCode === null && failure === undefined;
+    // Should this Node process die before stop() runs, take the program down with it.
+    const killWithParent = (): void => {
+        if (child.pid !== undefined && running()) process.kill(child.pid, "SIGKILL");
+    };
+    process.once("exit", killWithParent);
+    const exited = new Promise<void>((resolve) => {
+        const ended = (reason: string): void => {
+            failure ??= reason;
+            process.removeListener("exit", killWithParent);
+            resolve();
+        };
+        child.once("exit", (code, signal) => ended(`exited with ${signal ?? `code ${code}`}`));
+        child.once("error", (error) => ended(`could not run: ${error.message}`));
+    });
+    const managed: ManagedProcess = {
+        async stop() {
+            if (child.pid === undefined || !running()) return;
+            process.kill(child.pid, "SIGTERM");
+            const graceMs = 5_000;
+            const stoppedInTime = await Promise.race([exited.then(() => true), sleep(graceMs, false, { ref: false })]);
+            if (!stoppedInTime && running()) {
+                process.kill(child.pid, "SIGKILL");
+                await exited;
+            }
+        },
+    };
+    try {
+        await waitFor(
+            `${name} to answer ${readyUrl}`,
+            async () => {
+                if (!running()) throw new Error(`${name} ${failure ?? "stopped"} before it was ready:\n${recentOutput.join("")}`);
+                return (await answersOk(readyUrl)) || undefined;
+            },
+            timeoutMs,
+        );
+    } catch (error) {
+        await managed.stop();
+        throw error;
+    }
+    return managed;
+}
+
+/** Runs a checker such as `amtool check-config` to completion. */
+export async function runToCompletion(
+    command: string,
+    args: string[],
+    timeoutMs = 15_000,
+): Promise<{ exitCode: number | null; output: string }> {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], timeout: timeoutMs });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exitCode = await new Promise<number | null>((resolve, reject) => {
+        child.once("error", reject);
+        child.once("close", resolve);
+    });
+    return { exitCode, output };
+}
+
+/** The body Alertmanager's webhook receiver posts (payload version 4). */
+export interface AlertmanagerWebhookPayload {
+    version: string;
+    receiver: string;
+    status: "firing" | "resolved";
+    groupKey: string;
+    groupLabels: Record<string, string>;
+    commonLabels: Record<string, string>;
+    alerts: {
+        status: "firing" | "resolved";
+        labels: Record<string, string>;
+        annotations: Record<string, string>;
+        startsAt: string;
+        endsAt: string;
+    }[];
+}
+
+export interface ReceivedWebhook {
+    method: string;
+    path: string;
+    receivedAt: number;
+    payload: AlertmanagerWebhookPayload;
+}
+
+/** Stands in for OnCall and records every call. Its port is fixed up front, so it can start late, as after an outage. */
+export class WebhookReceiver {
+    readonly received: ReceivedWebhook[] = [];
+    private server?: Server;
+
+    constructor(readonly port: number) {}
+
+    url(path: string): string {
+        return `http://127.0.0.1:${this.port}${path}`;
+    }
+
+    async start(): Promise<void> {
+        const server = createServer((request, response) => {
+            const chunks: Buffer[] = [];
+            request.on("data", (chunk: Buffer) => chunks.push(chunk));
+            request.on("end", () => {
+                let payload: AlertmanagerWebhookPayload;
+                try {
+                    payload = JSON.parse(Buffer.concat(chunks).toString()) as AlertmanagerWebhookPayload;
+                } catch {
+                    response.writeHead(400).end();
+                    return;
+                }
+                this.received.push({
+                    method: request.method ?? "",
+                    path: request.url ?? "",
+                    receivedAt: Date.now(),
+                    payload,
+                });
+                response.writeHead(200).end();
+            });
+        });
+        await new Promise<void>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(this.port, "127.0.0.1", resolve);
+        });
+        this.server = server;
+    }
+
+    async stop(): Promise<void> {
+        const server = this.server;
+        if (!server) return;
+        this.server = undefined;
+        // Alertmanager keeps connections alive; drop them so the receiver is really gone.
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+}
+
+export interface AlertPath {
+    victoriaMetricsUrl: string;
+    vmalertUrl: string;
+    alertmanagerUrl: string;
+    /** The files the programs run with: exactly the builders' output, as YAML. */
+    rulesFile: string;
+    alertmanagerConfigFile: string;
+    /** Whether Alertmanager labels its notification metrics with `receiver_name` (v0.26+ with the feature on). */
+    receiverNamesInMetrics: boolean;
+    stop(): Promise<void>;
+}
+
+export interface AlertPathOptions {
+    /**
+     * VictoriaMetrics scrapes vmalert and Alertmanager as the stack's vmagent does, and vmalert writes its ALERTS
+     * series into it, so the dashboard's queries can run against the real metrics.
+     */
+    scrapeComponents?: boolean;
+}
+
+const receiverNameFeature = "receiver-name-in-metrics";
+
+/** Debian 12's Alertmanager 0.25 has neither --enable-feature nor receiver names in its metrics. */
+async function alertmanagerHasReceiverNames(): Promise<boolean> {
+    const help = await runToCompletion("prometheus-alertmanager", ["--help-long"]);
+    return help.output.includes(receiverNameFeature);
+}
+
+/**
+ * Writes the generated rules and Alertmanager config to a temp dir and starts VictoriaMetrics,
+ * Alertmanager and vmalert on free 127.0.0.1 ports. `stop()` ends them by pid and deletes the dir.
+ */
+export async function startAlertPath(
+    settings: AlertingSettings,
+    urls: AlertmanagerUrls,
+    options: AlertPathOptions = {},
+): Promise<AlertPath> {
+    const workDir = await mkdtemp(join(tmpdir(), "oncall-lab-alert-path-"));
+    const rulesFile = join(workDir, "rules.yml");
+    const alertmanagerConfigFile = join(workDir, "alertmanager.yml");
+    // Empty until every component listens: an early failed scrape would write up=0 and could page TargetDown.
+    const scrapeFile = join(workDir, "scrape.yml");
+    await writeFile(rulesFile, YAML.stringify({ groups: buildAlertRuleGroups(settings) }));
+    await writeFile(alertmanagerConfigFile, YAML.stringify(buildAlertmanagerConfig(urls, settings)));
+    await writeFile(scrapeFile, YAML.stringify({ scrape_configs: [] }));
+    const receiverNamesInMetrics = await alertmanagerHasReceiverNames();
+
+    const started: ManagedProcess[] = [];
+    const stop = async (): Promise<void> => {
+        for (const program of [...started].reverse()) await program.stop();
+        await rm(workDir, { recursive: true, force: true });
+    };
+    try {
+        const victoriaMetricsAddress = `127.0.0.1:${await freePort()}`;
+        started.push(
+            await startProcess(
+                "victoria-metrics",
+                [
+                    `-httpListenAddr=${victoriaMetricsAddress}`,
+                    `-storageDataPath=${join(workDir, "victoria-metrics")}`,
+                    // Otherwise the newest 30s of samples are invisible to vmalert's queries.
+                    "-search.latencyOffset=0s",
+                    ...(options.scrapeComponents ? [`-promscrape.config=${scrapeFile}`] : []),
+                ],
+                `http://${victoriaMetricsAddress}/health`,
+            ),
+        );
+        const alertmanagerAddress = `127.0.0.1:${await freePort()}`;
+        started.push(
+            await startProcess(
+                "prometheus-alertmanager",
+                [
+                    `--config.file=${alertmanagerConfigFile}`,
+                    `--storage.path=${join(workDir, "alertmanager")}`,
+                    `--web.listen-address=${alertmanagerAddress}`,
+                    // Empty turns clustering off, so no gossip listener on other addresses.
+                    "--cluster.listen-address=",
+                    ...(receiverNamesInMetrics ? [`--enable-feature=${receiverNameFeature}`] : []),
+                ],
+                `http://${alertmanagerAddress}/-/ready`,
+            ),
+        );
+        const vmalertAddress = `127.0.0.1:${await freePort()}`;
+        started.push(
+            await startProcess(
+                "vmalert",
+                [
+                    `-httpListenAddr=${vmalertAddress}`,
+                    `-rule=${rulesFile}`,
+                    `-datasource.url=http://${victoriaMetricsAddress}`,
+                    `-notifier.url=http://${alertmanagerAddress}`,
+                    `-evaluationInterval=${settings.evaluationInterval}`,
+                    // As the stack's vmalert does: ALERTS and ALERTS_FOR_STATE go to VictoriaMetrics.
+                    ...(options.scrapeComponents ? [`-remoteWrite.url=http://${victoriaMetricsAddress}`] : []),
+                ],
+                `http://${vmalertAddress}/health`,
+            ),
+        );
+        if (options.scrapeComponents) {
+            const job = (name: string, address: string) => ({
+                job_name: name, scrape_interval: settings.scrapeInterval, static_configs: [{ targets: [address] }],
+            });
+            await writeFile(scrapeFile, YAML.stringify({
+                scrape_configs: [job("vmalert", vmalertAddress), job("alertmanager", alertmanagerAddress)],
+            }));
+            const reload = await fetch(`http://${victoriaMetricsAddress}/-/reload`);
+            if (!reload.ok) throw new Error(`VictoriaMetrics /-/reload answered ${reload.status}`);
+        }
+        return {
+            victoriaMetricsUrl: `http://${victoriaMetricsAddress}`,
+            vmalertUrl: `http://${vmalertAddress}`,
+            alertmanagerUrl: `http://${alertmanagerAddress}`,
+            rulesFile,
+            alertmanagerConfigFile,
+            receiverNamesInMetrics,
+            stop,
+        };
+    } catch (error) {
+        await stop();
+        throw error;
+    }
+}
+
+/** vmalert's view of one alert: "pending" while `for` runs, then "firing"; undefined when inactive. */
+export async function vmalertAlertState(vmalertUrl: string, alertName: string): Promise<string | undefined> {
+    const response = await fetch(`${vmalertUrl}/api/v1/alerts`);
+    if (!response.ok) throw new Error(`vmalert /api/v1/alerts answered ${response.status}`);
+    const body = (await response.json()) as { data: { alerts: { name: string; state: string }[] | null } };
+    return (body.data.alerts ?? []).find((alert) => alert.name === alertName)?.state;
+}

@@ -1,0 +1,258 @@
+// The e2e scenarios, in order. Each resolves with its row's detail or throws saying what went wrong.
+// Waits come from the lab's own settings (src/monitoring/alerting.ts, values/oncall-team.yaml).
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { resolve } from "node:path";
+import { defaultAlertingSettings as alerting, durationSeconds } from "../../monitoring/alerting";
+import { namespaces, releaseNames } from "../../shared/topology";
+import { isRecord } from "../../shared/records";
+import { loadTeamFile } from "../../team/team";
+import { repoRoot, seconds } from "../cli";
+import { acceptsConnections } from "../processes";
+import { type Clock, poll } from "../polling";
+import { formatReport, type SmokeReport } from "../smoke";
+import { alertmanagerName } from "../smokeSettings";
+import type { AcknowledgeArgs } from "./browser";
+import type { E2eLab } from "./lab";
+import { groupMentions, LabApi } from "./oncallApi";
+import type { Scenario } from "./runner";
+
+const s = (duration: string) => durationSeconds(duration) * 1000;
+/** Scrape, evaluation and group_wait: what the alert path adds after a rule's `for` (the bound bench:alert measures). */
+const alertPathBoundMs = s(alerting.scrapeInterval) + s(alerting.evaluationInterval) + s(alerting.groupWait);
+/** OnCall v1.16.9 checks heartbeats every 2 minutes (check_heartbeats in the celery beat schedule). */
+const heartbeatCheckMs = 120_000;
+const marginMs = 120_000;
+
+export interface E2eWaits {
+    pollMs: number;
+    crashLoopMs: number;
+    resolveMs: number;
+    heartbeatMs: number;
+    rolloutMs: number;
+    /** From the alert group's start until the escalation chain's next step is due, plus a margin. */
+    nextEscalationMs: number;
+}
+
+function firstEscalationWaitMs(): number {
+    const wait = loadTeamFile().escalation.steps.find((step) => step.type === "wait");
+    return wait && wait.type === "wait" ? wait.durationSeconds * 1000 : 0;
+}
+
+export function labWaits(): E2eWaits {
+    return {
+        pollMs: 5_000,
+        crashLoopMs: s(alerting.crashLoopFor) + alertPathBoundMs + marginMs,
+        // A resolve goes out on the group's next group_interval tick; the crash-loop rule looks back 5 minutes.
+        resolveMs: s(alerting.groupInterval) + s("5m") + marginMs,
+        heartbeatMs: alerting.heartbeatTimeoutSeconds * 1000 + heartbeatCheckMs + marginMs,
+        rolloutMs: 600_000,
+        nextEscalationMs: firstEscalationWaitMs() + 60_000,
+    };
+}
+
+export interface E2eContext {
+    lab: E2eLab;
+    clock: Clock;
+    waits: E2eWaits;
+    /** One `npm run smoke` against the lab, in-process; `beforeClear` runs while the group fires. */
+    smoke(beforeClear?: (report: SmokeReport) => Promise<void>): Promise<SmokeReport>;
+    acknowledge(args: AcknowledgeArgs): Promise<{ before: string; after: string }>;
+    /** Smoke tables, for the summary. */
+    smokeTables: string[];
+    /** Cluster names this run used, for the cleanup after a failure. */
+    clusterNames: Set<string>;
+}
+
+async function api(context: E2eContext): Promise<LabApi> {
+    return new LabApi(await context.lab.outputs(), context.clock, context.waits.pollMs);
+}
+
+async function smokePasses(context: E2eContext, beforeClear?: (report: SmokeReport) => Promise<void>): Promise<string> {
+    const report = await context.smoke(beforeClear);
+    const table = formatReport(report);
+    context.smokeTables.push(table);
+    if (report.failure) throw new Error(`smoke failed: ${table.split("\n").at(-1)}`);
+    const at = (step: string) => report.steps.find((outcome) => outcome.step === step)?.afterMs ?? 0;
+    return `group ${seconds(at("alertGroup"))}, e-mail ${seconds(at("email"))}, resolved ${seconds(at("resolved"))}`;
+}
+
+async function timed(context: E2eContext, action: () => Promise<unknown>): Promise<string> {
+    const startedAt = context.clock.now();
+    await action();
+    return seconds(context.clock.now() - startedAt);
+}
+
+const up = (context: E2eContext) => context.lab.pulumi(["up", "--yes", "--skip-preview"]);
+
+async function upFromNothing(context: E2eContext): Promise<string> {
+    const { lab } = context;
+    const { options } = lab;
+    if (resolve(options.stateDir) === resolve(repoRoot, ".pulumi")) throw new Error("the e2e needs its own state folder, not .pulumi");
+    await lab.run("npm", ["run", "check:versions"], { log: "check-versions.log" });
+    if ((await lab.kindClusters()).includes(options.clusterName)) {
+        throw new Error(`a kind cluster "${options.clusterName}" exists already: delete it (kind delete cluster --name ${options.clusterName}) or pass --cluster-name`);
+    }
+    for (const [key, port] of Object.entries(options.hostPorts)) {
+        if (await acceptsConnections(port)) throw new Error(`port ${port} (${key}) is taken on 127.0.0.1: pass another with --${key.replace("HostPort", "")}-port`);
+    }
+    // A fresh stack: what an earlier run left is removed, but only from a folder that holds a lab's state.
+    if (existsSync(options.stateDir) && readdirSync(options.stateDir).some((entry) => !["state", "passphrase", `Pulumi.${options.stack}.yaml`].includes(entry))) {
+        throw new Error(`${options.stateDir} holds more than a lab's state (state/, passphrase, Pulumi.${options.stack}.yaml): pass another --state-dir`);
+    }
+    rmSync(options.stateDir, { recursive: true, force: true });
+    await lab.configSet("clusterName", options.clusterName);
+    for (const [key, port] of Object.entries(options.hostPorts)) await lab.configSet(key, String(port));
+    context.clusterNames.add(options.clusterName);
+    return `versions ok; up took ${await timed(context, () => up(context))}`;
+}
+
+async function personActs(context: E2eContext): Promise<string> {
+    const outputs = await context.lab.outputs();
+    const labApi = new LabApi(outputs, context.clock, context.waits.pollMs);
+    const passwords = isRecord(outputs.teamPasswords) ? outputs.teamPasswords : {};
+    const team = loadTeamFile();
+    let acted = "";
+    let failure: unknown;
+    const detail = await smokePasses(context, async (report) => {
+        try {
+            const recipients = (report.emailTo ?? []).map((address) => address.toLowerCase());
+            const person = team.people.find((candidate) => recipients.includes(candidate.email.toLowerCase()));
+            if (!person || typeof passwords[person.login] !== "string") throw new Error(`the e-mail went to ${report.emailTo?.join(", ")}, no one of values/oncall-team.yaml with a password`);
+            await context.acknowledge({
+                link: report.alertGroupLink ?? "",
+                login: person.login,
+                password: passwords[person.login] as string,
+                screenshotsDir: context.lab.options.diagnosticsDir,
+            });
+            const group = await labApi.waitForState(report.alertGroupId ?? "", "acknowledged", 60_000);
+            const mails = await labApi.mailCount(report.runId);
+            const dueAt = Date.parse(group.created_at ?? "") + context.waits.nextEscalationMs;
+            await context.clock.sleep(Math.max(0, dueAt - context.clock.now()));
+            const later = await labApi.mailCount(report.runId);
+            if (later !== mails) throw new Error(`${later - mails} more e-mail(s) came after ${person.login} acknowledged`);
+            acted = `${person.login} acknowledged at ${group.acknowledged_at}; no e-mail when the next step was due`;
+        } catch (error) {
+            failure = error;
+        }
+    });
+    if (failure !== undefined) throw failure;
+    return `${acted}; ${detail}`;
+}
+
+async function crashLoop(context: E2eContext): Promise<string> {
+    const { lab, waits } = context;
+    const pod = "e2e-crashloop";
+    const labApi = await api(context);
+    const startedAt = context.clock.now();
+    await lab.kubectl(["run", pod, "-n", "default", "--image=busybox:1.36", "--restart=Always", "--", "sh", "-c", "exit 1"]);
+    const group = await labApi.waitForGroup(`crash-looping pod ${pod}`, (candidate) => groupMentions(candidate, pod), waits.crashLoopMs);
+    const email = await waitForMail(context, labApi, pod, waits.crashLoopMs - (context.clock.now() - startedAt));
+    await lab.kubectl(["delete", "pod", pod, "-n", "default", "--wait=false"]);
+    await labApi.waitForState(group.id, "resolved", waits.resolveMs);
+    return `pod start to e-mail ${seconds(email - startedAt)} (allowed ${seconds(waits.crashLoopMs)}); resolved after deleting`;
+}
+
+async function waitForMail(context: E2eContext, labApi: LabApi, word: string, timeoutMs: number): Promise<number> {
+    const { clock, waits } = context;
+    const found = await poll({ timeoutMs: Math.max(timeoutMs, 0), intervalMs: waits.pollMs, clock }, async () =>
+        (await labApi.mailCount(word)) > 0 ? clock.now() : undefined,
+    );
+    if (found.value === undefined) throw new Error(`no e-mail mentioning ${word} in Mailpit in time${found.lastError ? ` (${found.lastError})` : ""}`);
+    return found.value;
+}
+
+async function deadPipeline(context: E2eContext): Promise<string> {
+    const { lab, waits } = context;
+    const labApi = await api(context);
+    const scale = async (replicas: number) => {
+        // The operator would scale Alertmanager back at once: it goes first, and comes back last.
+        const operator = ["scale", "deployment", "-n", namespaces.monitoring, "-l", "app.kubernetes.io/name=victoria-metrics-operator", `--replicas=${replicas}`];
+        const alertmanager = ["scale", "statefulset", "-n", namespaces.monitoring, alertmanagerName, `--replicas=${replicas}`];
+        for (const args of replicas === 0 ? [operator, alertmanager] : [alertmanager, operator]) await lab.kubectl(args);
+    };
+    await scale(0);
+    const stoppedAt = context.clock.now();
+    let restored = false;
+    try {
+        const group = await labApi.waitForGroup("OnCallHeartBeatMissing", (candidate) => groupMentions(candidate, "OnCallHeartBeatMissing"), waits.heartbeatMs);
+        const raised = seconds(context.clock.now() - stoppedAt);
+        await scale(1);
+        restored = true;
+        await labApi.waitForState(group.id, "resolved", waits.heartbeatMs);
+        return `OnCallHeartBeatMissing ${raised} after Alertmanager stopped; resolved after it came back`;
+    } finally {
+        // A lab kept after a failure still gets its Alertmanager back.
+        if (!restored) await scale(1).catch(() => undefined);
+    }
+}
+
+async function rollout(context: E2eContext, namespace: string, workloads: string[]): Promise<void> {
+    for (const workload of workloads) {
+        await context.lab.kubectl(["rollout", "status", "-n", namespace, workload, `--timeout=${Math.round(context.waits.rolloutMs / 1000)}s`]);
+    }
+}
+
+async function restartSurvival(context: E2eContext): Promise<string> {
+    const { lab } = context;
+    const oncall = releaseNames.oncall;
+    await lab.kubectl(["delete", "pod", "-n", namespaces.grafana, "-l", `app.kubernetes.io/name=${releaseNames.grafana}`]);
+    const pods = (await lab.kubectl(["get", "pods", "-n", namespaces.oncall, "-o", "name"])).stdout.split("\n");
+    // helm/oncall (v1.16.9): deployments <release>-engine and <release>-celery; the migrate job's pods are <release>-engine-migrate-*.
+    const isWorker = (name: string) => [`pod/${oncall}-engine-`, `pod/${oncall}-celery-`].some((prefix) => name.startsWith(prefix));
+    const engine = pods.filter((name) => isWorker(name) && !name.includes("-migrate-"));
+    if (engine.length > 0) await lab.kubectl(["delete", "-n", namespaces.oncall, ...engine]);
+    await rollout(context, namespaces.grafana, [`deployment/${releaseNames.grafana}`]);
+    await rollout(context, namespaces.oncall, [`deployment/${oncall}-engine`, `deployment/${oncall}-celery`]);
+    // The wiring's read observes the plugin's connection: one that lost it shows as a change to repair.
+    await lab.pulumi(["preview", "--refresh", "--expect-no-changes"]);
+    return `restarted Grafana and ${engine.length} OnCall pods; plugin still connected (preview --refresh: no changes); ${await smokePasses(context)}`;
+}
+
+async function reboot(context: E2eContext): Promise<string> {
+    const { lab } = context;
+    const nodes = await lab.nodeContainers();
+    if (nodes.length === 0) throw new Error(`no node containers of kind cluster ${lab.options.clusterName}`);
+    await lab.run("docker", ["stop", ...nodes], { log: "docker.log" });
+    await lab.run("docker", ["start", ...nodes], { log: "docker.log" });
+    const took = await timed(context, () => up(context));
+    return `restarted ${nodes.join(", ")}; up repaired in ${took}; ${await smokePasses(context)}`;
+}
+
+async function replaceCluster(context: E2eContext): Promise<string> {
+    const { lab } = context;
+    const before = lab.options.clusterName;
+    const after = `${before}-b`;
+    context.clusterNames.add(after);
+    await lab.configSet("clusterName", after);
+    lab.options.clusterName = after;
+    const took = await timed(context, () => up(context));
+    if ((await lab.kindClusters()).includes(before)) throw new Error(`kind cluster ${before} is still there after the replace`);
+    return `clusterName ${before} -> ${after}: one up in ${took}; ${await smokePasses(context)}`;
+}
+
+async function destroyLeavesNothing(context: E2eContext): Promise<string> {
+    const { lab } = context;
+    const took = await timed(context, () => lab.pulumi(["destroy", "--yes", "--skip-preview"]));
+    const left: string[] = [];
+    for (const name of context.clusterNames) {
+        if ((await lab.kindClusters()).includes(name)) left.push(`kind cluster ${name}`);
+        left.push(...(await lab.nodeContainers(name)).map((container) => `container ${container}`));
+    }
+    const resources = await lab.stackResources();
+    if (resources.length > 0) left.push(`${resources.length} resources in the stack`);
+    if (left.length > 0) throw new Error(`destroy left ${left.join(", ")}`);
+    return `destroy took ${took}; no kind cluster, no node container, an empty stack`;
+}
+
+export const scenarios: Scenario<E2eContext>[] = [
+    { id: "1", title: "check:versions, then up from nothing", run: upFromNothing },
+    { id: "2", title: "smoke: alert group, e-mail, link, resolve", run: (context) => smokePasses(context) },
+    { id: "3", title: "the person on call acknowledges in a browser", run: personActs },
+    { id: "3b", title: "a second preview shows no change", run: async (context) => (await context.lab.pulumi(["preview", "--expect-no-changes"]), "no changes") },
+    { id: "4", title: "a crash-looping pod pages, deleting it resolves", run: crashLoop },
+    { id: "5", title: "dead pipeline: Alertmanager at zero raises the heartbeat", run: deadPipeline },
+    { id: "6", title: "Grafana and OnCall pods restarted: still connected", run: restartSurvival },
+    { id: "7", title: "node container stopped and started: up repairs", run: reboot },
+    { id: "8", title: "clusterName changed: one up rebuilds and rewires", run: replaceCluster },
+    { id: "9", title: "destroy leaves nothing", run: destroyLeavesNothing },
+];

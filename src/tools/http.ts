@@ -1,0 +1,80 @@
+// HTTP pieces the tools share: JSON GETs that tell a permanent answer from a passing one, posting
+// alerts to Alertmanager, and reaching a lab URL through 127.0.0.1.
+//
+// Alertmanager api/v2/openapi.yaml: POST /api/v2/alerts takes [{labels, annotations, startsAt, endsAt}];
+// an alert whose endsAt has passed is resolved.
+import { request } from "node:http";
+import { withTrailingSlash } from "../shared/urls";
+
+export const requestTimeoutMs = 10_000;
+
+/** An error's message, with fetch's hidden reason: fetch says "fetch failed" and puts ECONNREFUSED and the like in `cause`. */
+export function describeError(error: unknown): string {
+    if (!(error instanceof Error)) return String(error);
+    return error.cause instanceof Error ? `${error.message}: ${error.cause.message}` : error.message;
+}
+
+/** An HTTP status that waiting longer will not change (bad token, wrong URL). */
+export class PermanentHttpError extends Error {}
+
+export const isPermanentHttpError = (error: unknown): boolean => error instanceof PermanentHttpError;
+
+function withTimeout(signal?: AbortSignal): AbortSignal {
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+export async function getJson(url: URL | string, headers: Record<string, string>, signal?: AbortSignal): Promise<unknown> {
+    const href = url.toString();
+    const response = await fetch(href, { headers, signal: withTimeout(signal) });
+    if (!response.ok) {
+        const message = `GET ${href} answered HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`;
+        throw response.status >= 400 && response.status < 500 && response.status !== 429
+            ? new PermanentHttpError(message)
+            : new Error(message);
+    }
+    return response.json();
+}
+
+export interface PostableAlert {
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    startsAt?: string;
+    endsAt: string;
+}
+
+export async function postAlerts(alertmanagerUrl: string, alerts: PostableAlert[], signal?: AbortSignal): Promise<void> {
+    const url = new URL("api/v2/alerts", withTrailingSlash(alertmanagerUrl));
+    const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(alerts),
+        signal: withTimeout(signal),
+    });
+    if (!response.ok) {
+        throw new Error(`POST ${url.href} answered HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
+    }
+}
+
+/**
+ * GET `url` through 127.0.0.1 on the URL's port, with the URL's own Host header: the lab's names
+ * (grafana.<cluster>.localhost) reach the lab's published ports, even where this machine's resolver
+ * does not resolve *.localhost. Answers the status without following redirects.
+ */
+export function getThroughLoopback(url: string, signal?: AbortSignal): Promise<{ status: number; location?: string }> {
+    const target = new URL(url);
+    // The lab publishes plain HTTP; TLS would need the name for SNI and certificate checks.
+    if (target.protocol !== "http:") return Promise.reject(new Error(`${url}: only http:// lab URLs can be reached through 127.0.0.1`));
+    const port = Number(target.port || 80);
+    return new Promise((answer, fail) => {
+        const req = request(
+            { host: "127.0.0.1", port, path: `${target.pathname}${target.search}`, headers: { host: target.host }, signal: withTimeout(signal) },
+            (response) => {
+                response.resume();
+                answer({ status: response.statusCode ?? 0, location: response.headers.location });
+            },
+        );
+        req.once("error", fail);
+        req.end();
+    });
+}
