@@ -13,18 +13,25 @@ cd "$(dirname "$0")/.."
 fail() { echo "oncall-lab: $*" >&2; exit 1; }
 [ $# -ge 1 ] || fail "usage: scripts/lab.sh <pulumi command> [flags...]"
 command -v pulumi >/dev/null 2>&1 || fail "pulumi is not installed: see https://www.pulumi.com/docs/iac/download-install/"
-# Only up needs them: preview and destroy must work on a machine without Docker or kind.
-if [ "$1" = up ]; then
-  command -v docker >/dev/null 2>&1 || fail "docker is not installed: kind runs the cluster in Docker"
-  docker info >/dev/null 2>&1 || fail "docker is installed but not running (or this user may not use it): start Docker and retry"
-  command -v kind >/dev/null 2>&1 || fail "kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation (v0.33.0 or later)"
-fi
 # pulumi takes an exported empty PULUMI_CONFIG_PASSPHRASE as the passphrase, before any file: refused
 # rather than unset, since a stack made with the empty passphrase would then fail to decrypt.
 if [ -n "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "$PULUMI_CONFIG_PASSPHRASE" ]; then
   fail "PULUMI_CONFIG_PASSPHRASE is set but empty, and pulumi would use the empty string as the passphrase: unset it (the lab then uses .pulumi/passphrase) or set it to the stack's passphrase"
 fi
 node scripts/ensure-deps.cjs
+
+stack="${PULUMI_STACK:-dev}"
+config_file="Pulumi.$stack.yaml"
+# The deployment target the settings file names (src/config/target.ts): kind unless it says existing.
+target="$(node -e 'const fs = require("node:fs"), file = process.argv[1];
+  const config = fs.existsSync(file) ? require("yaml").parse(fs.readFileSync(file, "utf8"))?.config ?? {} : {};
+  console.log(config["oncall-lab:target"] ?? "kind");' "$config_file")"
+# Only up on the kind target needs them: preview and destroy must work on a machine without Docker or kind.
+if [ "$1" = up ] && [ "$target" = kind ]; then
+  command -v docker >/dev/null 2>&1 || fail "docker is not installed: kind runs the cluster in Docker"
+  docker info >/dev/null 2>&1 || fail "docker is installed but not running (or this user may not use it): start Docker and retry"
+  command -v kind >/dev/null 2>&1 || fail "kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation (v0.33.0 or later)"
+fi
 
 state_dir="${ONCALL_LAB_STATE_DIR:-$PWD/.pulumi}"
 mkdir -p "$state_dir/state"
@@ -43,9 +50,6 @@ fi
 # pulumi (3.134 or later) then takes the salt from the state when the settings file has none,
 # instead of making a new one that no longer matches the stack's secrets.
 export PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER=true
-
-stack="${PULUMI_STACK:-dev}"
-config_file="Pulumi.$stack.yaml"
 
 file_salt() {
   local key value
@@ -67,12 +71,16 @@ config_keys() {
     }' "$1" "${2:-}"
 }
 # From the stack's state: "salt", its passphrase salt; "cluster", "<urn> <name> <node container id>" of
-# the kind cluster it created (nothing for a new or empty stack).
+# the kind cluster it created; "wiring", the OnCall wiring's urn (nothing for a new or empty stack).
 from_state() {
   pulumi stack export --stack "$stack" |
     node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
       const deployment = JSON.parse(s).deployment ?? {};
       if (process.argv[1] === "salt") return console.log(deployment.secrets_providers?.state?.salt ?? "");
+      if (process.argv[1] === "wiring") {
+        const wiring = (deployment.resources ?? []).find((r) => /pulumi-nodejs:dynamic:[^:]*::oncall-wiring-connection$/.test(r.urn));
+        return console.log(wiring?.urn ?? "");
+      }
       const cluster = (deployment.resources ?? []).find((r) => /pulumi-nodejs:dynamic:[^:]*::kind-cluster$/.test(r.urn));
       if (cluster?.id) console.log(`${cluster.urn} ${cluster.id} ${cluster.outputs?.clusterId ?? ""}`);
     });' "$1"
@@ -113,12 +121,21 @@ if [ "$stale" = true ]; then
   fi
 fi
 
-# Before updating, look at the lab as it is. A cluster deleted by hand took everything in it along
+# The quick reads that notice what a lab loses by itself: the OnCall wiring (a plugin that lost its
+# connection) and the team's Grafana users (a Grafana that lost its database lost them too, and OnCall's
+# sync then drops them: the provider's read forgets a missing user, so this update creates it again).
+# Grafana not answering yet must not stop an update that may be what repairs it.
+refresh_lab() {
+  pulumi refresh --yes --skip-preview --stack "$stack" "$@" --target '**pulumi-nodejs:dynamic:*::oncall-wiring-connection'
+  pulumi refresh --yes --skip-preview --stack "$stack" --target '**grafana:oss/user:User::team-users-*' ||
+    echo "oncall-lab: could not check the team's Grafana users (see above); updating without that" >&2
+}
+
+# Before updating, look at the lab as it is. A kind cluster deleted by hand took everything in it along
 # (Grafana's users, OnCall's objects and tokens): the state forgets all of that, and `up` builds it
-# again, instead of trying to update or delete objects that exist nowhere. Otherwise the kind cluster,
-# the OnCall wiring and the team's Grafana users are refreshed (quick reads, and they notice what a lab
-# loses by itself), while the other OnCall resources' reads need a running lab.
-if [ "$1" = up ] && [ "$created" = false ]; then
+# again, instead of trying to update or delete objects that exist nowhere. Otherwise the kind cluster
+# is refreshed with the quick reads above, while the other OnCall resources' reads need a running lab.
+if [ "$1" = up ] && [ "$created" = false ] && [ "$target" = kind ]; then
   read -r cluster_urn cluster_name cluster_id < <(from_state cluster) || true
   if [ -n "${cluster_urn:-}" ]; then
     # The control-plane node container kind labelled for this cluster, running or stopped (its own query).
@@ -133,15 +150,11 @@ if [ "$1" = up ] && [ "$created" = false ]; then
       pulumi state delete --yes --target-dependents --stack "$stack" "$cluster_urn"
       fail "kind cluster \"$cluster_name\" was deleted and created again outside this stack (its node container is not the one the stack made), so the stack forgot what lived in the old one. The lab needs a cluster of its own: delete this one with \`kind delete cluster --name $cluster_name\`, then run npm run up again"
     else
-      pulumi refresh --yes --skip-preview --stack "$stack" \
-        --target '**pulumi-nodejs:dynamic:*::kind-cluster' \
-        --target '**pulumi-nodejs:dynamic:*::oncall-wiring-connection'
-      # A Grafana that lost its database lost the users too, and OnCall's sync then drops them: the
-      # provider's read forgets a missing user, so this update creates it again. Grafana not answering
-      # yet must not stop an update that may be what repairs it.
-      pulumi refresh --yes --skip-preview --stack "$stack" --target '**grafana:oss/user:User::team-users-*' ||
-        echo "oncall-lab: could not check the team's Grafana users (see above); updating without that" >&2
+      refresh_lab --target '**pulumi-nodejs:dynamic:*::kind-cluster'
     fi
   fi
+elif [ "$1" = up ] && [ "$created" = false ] && [ -n "$(from_state wiring)" ]; then
+  # On an existing cluster the cluster is not the lab's to check: only what lives in it.
+  refresh_lab
 fi
 pulumi "$@" --stack "$stack"

@@ -114,6 +114,36 @@ describe("scripts/lab.sh: looking at the lab before up", () => {
     });
 });
 
+describe("scripts/lab.sh on an existing cluster (oncall-lab:target existing)", () => {
+    const onExistingCluster = () =>
+        fs.writeFileSync(path.join(project, "Pulumi.dev.yaml"), "config:\n  oncall-lab:target: existing\n  oncall-lab:kubeContext: team\n");
+
+    it("runs up without docker or kind, and then refreshes only the OnCall wiring and the team's Grafana users", () => {
+        onExistingCluster();
+        fs.rmSync(path.join(stubs, "docker"));
+        fs.rmSync(path.join(stubs, "kind"));
+        expect(lab(["up", "--yes"]).status).toBe(0);
+        const { status, calls } = lab(["up", "--yes"]);
+        expect(status).toBe(0);
+        expect(calls).toEqual([
+            "pulumi stack select dev",
+            "pulumi stack export --stack dev",
+            "pulumi refresh --yes --skip-preview --stack dev --target **pulumi-nodejs:dynamic:*::oncall-wiring-connection",
+            "pulumi refresh --yes --skip-preview --stack dev --target **grafana:oss/user:User::team-users-*",
+            "pulumi up --yes --stack dev",
+        ]);
+    });
+
+    it("skips the refresh while the stack has no resources", () => {
+        onExistingCluster();
+        lab(["up", "--yes"]);
+        lab(["destroy", "--yes"]);
+        const { status, calls } = lab(["up", "--yes"]);
+        expect(status).toBe(0);
+        expect(calls).toEqual(["pulumi stack select dev", "pulumi stack export --stack dev", "pulumi up --yes --stack dev"]);
+    });
+});
+
 describe("scripts/lab.sh: tools", () => {
     it.each([["preview"], ["destroy", "--yes"]])("runs %s without docker or kind", (...args) => {
         lab(["up", "--yes"]);
