@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { OnCallHeartbeatTimeoutResource } from "../src/oncall/wiring/heartbeat-provider";
+import { OnCallHeartbeatTimeoutResource } from "../src/oncall/wiring/heartbeatProvider";
 
 export interface OnCallHeartbeatArgs {
     /** Where Pulumi, on the laptop, reaches Grafana; the heartbeat is set through the OnCall plugin. */

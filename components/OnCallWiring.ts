@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { OnCallWiringResource } from "../src/oncall/wiring/wiring-provider";
+import { OnCallWiringResource } from "../src/oncall/wiring/wiringProvider";
 
 export interface OnCallWiringArgs {
     /** Where Pulumi, on the laptop, calls Grafana's API, e.g. http://127.0.0.1:3000. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it } from "vitest";
-import { oncallHeartbeatTimeoutProvider } from "../src/oncall/wiring/heartbeat-provider";
-import { oncallWiringProvider } from "../src/oncall/wiring/wiring-provider";
+import { oncallHeartbeatTimeoutProvider } from "../src/oncall/wiring/heartbeatProvider";
+import { oncallWiringProvider } from "../src/oncall/wiring/wiringProvider";
 import { FakeLab } from "./support/fake-grafana-oncall";
 import { fakeLabPerTest, loadSerialized } from "./support/wiring-providers";
 

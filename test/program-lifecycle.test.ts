@@ -9,7 +9,7 @@
 // but not the cluster itself.
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { oncallWiringProvider } from "../src/oncall/wiring/wiring-provider";
+import { oncallWiringProvider } from "../src/oncall/wiring/wiringProvider";
 import { CLUSTER_ID, ONCALL_API_TOKEN, ProgramRun, RecordedResource, reveal, runProgram } from "./support/program";
 
 let run: ProgramRun;

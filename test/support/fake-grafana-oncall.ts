@@ -1,6 +1,6 @@
 // Grafana with the OnCall plugin, and the OnCall engine's public API, as far as the wiring providers use them,
 // on 127.0.0.1. Shapes from grafana/oncall v1.16.9 (see the comments of src/oncall/wiring/plugin.ts, tokens.ts,
-// users.ts and heartbeat-provider.ts) and Grafana's plugin settings DTO. Every request is recorded.
+// users.ts and heartbeatProvider.ts) and Grafana's plugin settings DTO. Every request is recorded.
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";

@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeEach, expect } from "vitest";
-import { oncallHeartbeatTimeoutProvider } from "../../src/oncall/wiring/heartbeat-provider";
+import { oncallHeartbeatTimeoutProvider } from "../../src/oncall/wiring/heartbeatProvider";
 import type { OnCallHeartbeatTimeoutInputs, OnCallHeartbeatTimeoutOutputs, OnCallWiringInputs, OnCallWiringOutputs } from "../../src/oncall/wiring/inputs";
-import { oncallWiringProvider } from "../../src/oncall/wiring/wiring-provider";
+import { oncallWiringProvider } from "../../src/oncall/wiring/wiringProvider";
 import { FakeLab } from "./fake-grafana-oncall";
 
 export const wiringProvider = oncallWiringProvider as Required<typeof oncallWiringProvider>;
