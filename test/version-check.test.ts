@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkPins, type Fetch } from "../scripts/check-versions";
+import { checkPins, type Fetch } from "../src/tools/pinCheck";
 import { chartRepositories } from "../src/shared/charts";
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";

@@ -1,0 +1,166 @@
+// Asks the chart repositories, Docker Hub and grafana.com about each pin (`npm run check:versions`); the reading of
+// their answers is in src/tools/versionCheck.ts and src/tools/downloadCheck.ts.
+import { type DownloadHop, judgeDownload, MAX_REDIRECTS, nextHop, pluginDownloadUrl } from "./downloadCheck";
+import { describeError as message } from "./http";
+import {
+    chartIndexUrl,
+    type ChartPin,
+    type CheckResult,
+    type DownloadPin,
+    type ImagePin,
+    judgeChart,
+    judgeImage,
+    judgePlugin,
+    MANIFEST_ACCEPT,
+    manifestUrl,
+    parseBearerChallenge,
+    parseChartIndex,
+    parsePluginVersions,
+    parseTokenAnswer,
+    type Pin,
+    type PluginPin,
+    pluginVersionsUrl,
+    type RegistryAnswer,
+    tokenUrl,
+} from "./versionCheck";
+
+export type Fetch = typeof fetch;
+
+export interface CheckOptions {
+    fetch?: Fetch;
+    /** Per request; index.yaml files run to megabytes. */
+    timeoutMs?: number;
+}
+
+export function checkPins(pins: readonly Pin[], options: CheckOptions = {}): Promise<CheckResult[]> {
+    const checker = new PinChecker(options);
+    return Promise.all(pins.map((pin) => checker.check(pin)));
+}
+
+class PinChecker {
+    private readonly doFetch: Fetch;
+    private readonly timeoutMs: number;
+    /** One download per repository index, shared by its charts. */
+    private readonly indexes = new Map<string, Promise<ReturnType<typeof parseChartIndex>>>();
+    /** Anonymous pull tokens, per repository, asked for once and sent with every later request. */
+    private readonly tokens = new Map<string, Promise<string>>();
+
+    constructor(options: CheckOptions) {
+        this.doFetch = options.fetch ?? fetch;
+        this.timeoutMs = options.timeoutMs ?? 30_000;
+    }
+
+    check(pin: Pin): Promise<CheckResult> {
+        switch (pin.kind) {
+            case "chart": return this.checkChart(pin);
+            case "image": return this.checkImage(pin);
+            case "plugin": return this.checkPlugin(pin);
+            case "download": return this.checkDownload(pin);
+        }
+    }
+
+    private get(url: string, init: RequestInit = {}): Promise<Response> {
+        return this.doFetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
+    }
+
+    private loadIndex(url: string): Promise<ReturnType<typeof parseChartIndex>> {
+        let pending = this.indexes.get(url);
+        if (!pending) {
+            pending = this.get(url).then(async (res) => {
+                if (!res.ok) throw new Error(`HTTP ${res.status}`);
+                return parseChartIndex(await res.text());
+            });
+            this.indexes.set(url, pending);
+        }
+        return pending;
+    }
+
+    private async checkChart(pin: ChartPin): Promise<CheckResult> {
+        const where = chartIndexUrl(pin.repoUrl);
+        try {
+            return { pin, where, ...judgeChart(pin, await this.loadIndex(where), where) };
+        } catch (error) {
+            return { pin, where, verdict: "unreachable", detail: message(error) };
+        }
+    }
+
+    private async manifestHead(pin: ImagePin, reference: string): Promise<RegistryAnswer> {
+        const url = manifestUrl(pin.image, reference);
+        const repoKey = `${pin.image.apiHost}/${pin.image.repository}`;
+        const head = async (token?: Promise<string>) => this.get(url, {
+            method: "HEAD",
+            headers: { Accept: MANIFEST_ACCEPT, ...(token ? { Authorization: `Bearer ${await token}` } : {}) },
+        });
+        try {
+            let res = await head(this.tokens.get(repoKey));
+            const challenge = res.status === 401 && !this.tokens.has(repoKey) ? parseBearerChallenge(res.headers.get("www-authenticate")) : undefined;
+            if (challenge) {
+                const tokenAt = tokenUrl(challenge, pin.image.repository);
+                const token = this.get(tokenAt).then(async (answer) => {
+                    if (!answer.ok) throw new Error(`token request to ${tokenAt} answered HTTP ${answer.status}`);
+                    return parseTokenAnswer(await answer.json());
+                });
+                this.tokens.set(repoKey, token);
+                res = await head(token);
+            }
+            return { status: res.status, digest: res.headers.get("docker-content-digest") ?? undefined };
+        } catch (error) {
+            return { error: message(error) };
+        }
+    }
+
+    private async checkImage(pin: ImagePin): Promise<CheckResult> {
+        const { tag, digest } = pin.image;
+        const reference = tag ?? digest!;
+        const tagAnswer = await this.manifestHead(pin, reference);
+        const needDigest = tag !== undefined && digest !== undefined && "status" in tagAnswer && tagAnswer.status === 200 && tagAnswer.digest !== digest;
+        const digestAnswer = needDigest ? await this.manifestHead(pin, digest) : undefined;
+        const where = manifestUrl(pin.image, digestAnswer ? digest! : reference);
+        return { pin, where, ...judgeImage(pin, tagAnswer, digestAnswer) };
+    }
+
+    /** Follows redirects one by one, reading only status and headers (the body, a plugin zip, is not downloaded). */
+    private async download(url: string): Promise<DownloadHop[]> {
+        const hops: DownloadHop[] = [];
+        let next: string | undefined = url;
+        while (next !== undefined && hops.length <= MAX_REDIRECTS) {
+            const current: string = next;
+            try {
+                const res = await this.get(current, { redirect: "manual" });
+                await res.body?.cancel();
+                const hop: DownloadHop = {
+                    url: current, status: res.status,
+                    location: res.headers.get("location") ?? undefined, contentType: res.headers.get("content-type") ?? undefined,
+                };
+                hops.push(hop);
+                next = nextHop(hop);
+            } catch (error) {
+                hops.push({ url: current, error: message(error) });
+                next = undefined;
+            }
+        }
+        return hops;
+    }
+
+    /** The catalog's listing, to say more about a version that does not download (e.g. one listed as "v1.x.y"). */
+    private async listingHint(pin: PluginPin): Promise<string> {
+        try {
+            const res = await this.get(pluginVersionsUrl(pin.pluginId), { headers: { Accept: "application/json" } });
+            if (!res.ok) return `; its version listing answered HTTP ${res.status}`;
+            return `; ${judgePlugin(pin, parsePluginVersions(await res.json())).detail}`;
+        } catch (error) {
+            return `; its version listing could not be read: ${message(error)}`;
+        }
+    }
+
+    private async checkPlugin(pin: PluginPin): Promise<CheckResult> {
+        const where = pluginDownloadUrl(pin.pluginId, pin.version, pin.platform);
+        const finding = judgeDownload(await this.download(where));
+        if (finding.verdict === "MISSING") finding.detail += await this.listingHint(pin);
+        return { pin, where, ...finding };
+    }
+
+    private async checkDownload(pin: DownloadPin): Promise<CheckResult> {
+        return { pin, where: pin.url, ...judgeDownload(await this.download(pin.url)) };
+    }
+}
