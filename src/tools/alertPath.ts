@@ -225,6 +225,91 @@ async function alertmanagerHasReceiverNames(): Promise<boolean> {
     return help.output.includes(receiverNameFeature);
 }
 
+interface AlertPathFiles {
+    workDir: string;
+    rulesFile: string;
+    alertmanagerConfigFile: string;
+    /** Empty until every component listens: an early failed scrape would write up=0 and could page TargetDown. */
+    scrapeFile: string;
+}
+
+async function writeAlertPathFiles(settings: AlertingSettings, urls: AlertmanagerUrls): Promise<AlertPathFiles> {
+    const workDir = await mkdtemp(join(tmpdir(), "oncall-lab-alert-path-"));
+    const files = {
+        workDir,
+        rulesFile: join(workDir, "rules.yml"),
+        alertmanagerConfigFile: join(workDir, "alertmanager.yml"),
+        scrapeFile: join(workDir, "scrape.yml"),
+    };
+    await writeFile(files.rulesFile, YAML.stringify({ groups: buildAlertRuleGroups(settings) }));
+    await writeFile(files.alertmanagerConfigFile, YAML.stringify(buildAlertmanagerConfig(urls, settings)));
+    await writeFile(files.scrapeFile, YAML.stringify({ scrape_configs: [] }));
+    return files;
+}
+
+async function startVictoriaMetrics(files: AlertPathFiles, address: string, options: AlertPathOptions): Promise<ManagedProcess> {
+    return startProcess(
+        "victoria-metrics",
+        [
+            `-httpListenAddr=${address}`,
+            `-storageDataPath=${join(files.workDir, "victoria-metrics")}`,
+            // Otherwise the newest 30s of samples are invisible to vmalert's queries.
+            "-search.latencyOffset=0s",
+            ...(options.scrapeComponents ? [`-promscrape.config=${files.scrapeFile}`] : []),
+        ],
+        `http://${address}/health`,
+    );
+}
+
+async function startAlertmanager(files: AlertPathFiles, address: string, receiverNamesInMetrics: boolean): Promise<ManagedProcess> {
+    return startProcess(
+        "prometheus-alertmanager",
+        [
+            `--config.file=${files.alertmanagerConfigFile}`,
+            `--storage.path=${join(files.workDir, "alertmanager")}`,
+            `--web.listen-address=${address}`,
+            // Empty turns clustering off, so no gossip listener on other addresses.
+            "--cluster.listen-address=",
+            ...(receiverNamesInMetrics ? [`--enable-feature=${receiverNameFeature}`] : []),
+        ],
+        `http://${address}/-/ready`,
+    );
+}
+
+interface VmalertAddresses {
+    vmalert: string;
+    victoriaMetrics: string;
+    alertmanager: string;
+}
+
+async function startVmalert(files: AlertPathFiles, addresses: VmalertAddresses, settings: AlertingSettings, options: AlertPathOptions): Promise<ManagedProcess> {
+    return startProcess(
+        "vmalert",
+        [
+            `-httpListenAddr=${addresses.vmalert}`,
+            `-rule=${files.rulesFile}`,
+            `-datasource.url=http://${addresses.victoriaMetrics}`,
+            `-notifier.url=http://${addresses.alertmanager}`,
+            `-evaluationInterval=${settings.evaluationInterval}`,
+            // As the stack's vmalert does: ALERTS and ALERTS_FOR_STATE go to VictoriaMetrics.
+            ...(options.scrapeComponents ? [`-remoteWrite.url=http://${addresses.victoriaMetrics}`] : []),
+        ],
+        `http://${addresses.vmalert}/health`,
+    );
+}
+
+/** Once every component listens, VictoriaMetrics scrapes vmalert and Alertmanager (their own metrics). */
+async function scrapeComponents(files: AlertPathFiles, addresses: VmalertAddresses, settings: AlertingSettings): Promise<void> {
+    const job = (name: string, address: string) => ({
+        job_name: name, scrape_interval: settings.scrapeInterval, static_configs: [{ targets: [address] }],
+    });
+    await writeFile(files.scrapeFile, YAML.stringify({
+        scrape_configs: [job("vmalert", addresses.vmalert), job("alertmanager", addresses.alertmanager)],
+    }));
+    const reload = await fetch(`http://${addresses.victoriaMetrics}/-/reload`);
+    if (!reload.ok) throw new Error(`VictoriaMetrics /-/reload answered ${reload.status}`);
+}
+
 /**
  * Writes the generated rules and Alertmanager config to a temp dir and starts VictoriaMetrics,
  * Alertmanager and vmalert on free 127.0.0.1 ports. `stop()` ends them by pid and deletes the dir.
@@ -234,83 +319,28 @@ export async function startAlertPath(
     urls: AlertmanagerUrls,
     options: AlertPathOptions = {},
 ): Promise<AlertPath> {
-    const workDir = await mkdtemp(join(tmpdir(), "oncall-lab-alert-path-"));
-    const rulesFile = join(workDir, "rules.yml");
-    const alertmanagerConfigFile = join(workDir, "alertmanager.yml");
-    // Empty until every component listens: an early failed scrape would write up=0 and could page TargetDown.
-    const scrapeFile = join(workDir, "scrape.yml");
-    await writeFile(rulesFile, YAML.stringify({ groups: buildAlertRuleGroups(settings) }));
-    await writeFile(alertmanagerConfigFile, YAML.stringify(buildAlertmanagerConfig(urls, settings)));
-    await writeFile(scrapeFile, YAML.stringify({ scrape_configs: [] }));
+    const files = await writeAlertPathFiles(settings, urls);
     const receiverNamesInMetrics = await alertmanagerHasReceiverNames();
-
     const started: ManagedProcess[] = [];
     const stop = async (): Promise<void> => {
         for (const program of [...started].reverse()) await program.stop();
-        await rm(workDir, { recursive: true, force: true });
+        await rm(files.workDir, { recursive: true, force: true });
     };
     try {
-        const victoriaMetricsAddress = `127.0.0.1:${await freePort()}`;
-        started.push(
-            await startProcess(
-                "victoria-metrics",
-                [
-                    `-httpListenAddr=${victoriaMetricsAddress}`,
-                    `-storageDataPath=${join(workDir, "victoria-metrics")}`,
-                    // Otherwise the newest 30s of samples are invisible to vmalert's queries.
-                    "-search.latencyOffset=0s",
-                    ...(options.scrapeComponents ? [`-promscrape.config=${scrapeFile}`] : []),
-                ],
-                `http://${victoriaMetricsAddress}/health`,
-            ),
-        );
-        const alertmanagerAddress = `127.0.0.1:${await freePort()}`;
-        started.push(
-            await startProcess(
-                "prometheus-alertmanager",
-                [
-                    `--config.file=${alertmanagerConfigFile}`,
-                    `--storage.path=${join(workDir, "alertmanager")}`,
-                    `--web.listen-address=${alertmanagerAddress}`,
-                    // Empty turns clustering off, so no gossip listener on other addresses.
-                    "--cluster.listen-address=",
-                    ...(receiverNamesInMetrics ? [`--enable-feature=${receiverNameFeature}`] : []),
-                ],
-                `http://${alertmanagerAddress}/-/ready`,
-            ),
-        );
-        const vmalertAddress = `127.0.0.1:${await freePort()}`;
-        started.push(
-            await startProcess(
-                "vmalert",
-                [
-                    `-httpListenAddr=${vmalertAddress}`,
-                    `-rule=${rulesFile}`,
-                    `-datasource.url=http://${victoriaMetricsAddress}`,
-                    `-notifier.url=http://${alertmanagerAddress}`,
-                    `-evaluationInterval=${settings.evaluationInterval}`,
-                    // As the stack's vmalert does: ALERTS and ALERTS_FOR_STATE go to VictoriaMetrics.
-                    ...(options.scrapeComponents ? [`-remoteWrite.url=http://${victoriaMetricsAddress}`] : []),
-                ],
-                `http://${vmalertAddress}/health`,
-            ),
-        );
-        if (options.scrapeComponents) {
-            const job = (name: string, address: string) => ({
-                job_name: name, scrape_interval: settings.scrapeInterval, static_configs: [{ targets: [address] }],
-            });
-            await writeFile(scrapeFile, YAML.stringify({
-                scrape_configs: [job("vmalert", vmalertAddress), job("alertmanager", alertmanagerAddress)],
-            }));
-            const reload = await fetch(`http://${victoriaMetricsAddress}/-/reload`);
-            if (!reload.ok) throw new Error(`VictoriaMetrics /-/reload answered ${reload.status}`);
-        }
+        // Each port is taken right before its program starts, so that two programs never draw the same one.
+        const victoriaMetrics = `127.0.0.1:${await freePort()}`;
+        started.push(await startVictoriaMetrics(files, victoriaMetrics, options));
+        const alertmanager = `127.0.0.1:${await freePort()}`;
+        started.push(await startAlertmanager(files, alertmanager, receiverNamesInMetrics));
+        const addresses: VmalertAddresses = { victoriaMetrics, alertmanager, vmalert: `127.0.0.1:${await freePort()}` };
+        started.push(await startVmalert(files, addresses, settings, options));
+        if (options.scrapeComponents) await scrapeComponents(files, addresses, settings);
         return {
-            victoriaMetricsUrl: `http://${victoriaMetricsAddress}`,
-            vmalertUrl: `http://${vmalertAddress}`,
-            alertmanagerUrl: `http://${alertmanagerAddress}`,
-            rulesFile,
-            alertmanagerConfigFile,
+            victoriaMetricsUrl: `http://${addresses.victoriaMetrics}`,
+            vmalertUrl: `http://${addresses.vmalert}`,
+            alertmanagerUrl: `http://${addresses.alertmanager}`,
+            rulesFile: files.rulesFile,
+            alertmanagerConfigFile: files.alertmanagerConfigFile,
             receiverNamesInMetrics,
             stop,
         };
