@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { reachedThroughLoopback } from "../src/tools/http";
 import { freePort } from "../src/tools/processes";
 import { waitFor } from "../src/tools/polling";
 import { alertGroupLink, findAlertGroup, formatReport, runLabel, runSmoke, sortMessages } from "../src/tools/smoke";
@@ -159,6 +160,12 @@ describe("matching", () => {
             '<a href="http://grafana.oncall-lab.localhost:3000">http://grafana.oncall-lab.localhost:3000</a>';
         expect(alertGroupLink(html, "IAB12")).toBe("http://grafana.oncall-lab.localhost:3000/a/grafana-oncall-app/alert-groups/IAB12?x=1&y=2");
         expect(alertGroupLink(html, "IOTHER")).toBeUndefined();
+    });
+
+    it("reaches only the kind lab's .localhost names through 127.0.0.1, an Ingress host as it is", () => {
+        expect(reachedThroughLoopback("http://grafana.oncall-lab.localhost:3000/a/grafana-oncall-app/alert-groups/I1")).toBe(true);
+        expect(reachedThroughLoopback("https://grafana.example.com/a/grafana-oncall-app/alert-groups/I1")).toBe(false);
+        expect(reachedThroughLoopback("http://127.0.0.1:3000/")).toBe(false);
     });
 
     it("tells e-mails to the team from e-mails to others, ignoring case", () => {
