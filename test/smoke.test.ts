@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { reachedThroughLoopback } from "../src/tools/http";
 import { freePort } from "../src/tools/processes";
 import { waitFor } from "../src/tools/polling";
-import { alertGroupLink, findAlertGroup, formatReport, runLabel, runSmoke, sortMessages } from "../src/tools/smoke";
+import { formatReport, runSmoke } from "../src/tools/smoke";
+import { alertGroupLink, findAlertGroup, runLabel, sortMessages } from "../src/tools/smokeMatching";
 import { buildSmokeSettings, needsStackOutputs, parseSmokeInputs, portForwardArgs, type SmokeSettings } from "../src/tools/smokeSettings";
 import { type StandInOptions, type StandIns, startStandIns } from "./support/smoke-standins";
 

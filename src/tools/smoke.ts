@@ -1,24 +1,10 @@
 // `npm run smoke`: fires a synthetic alert into the lab's Alertmanager and times it through OnCall
 // (the alert group), Mailpit (the page, by e-mail, to a person on call), the e-mail's link to the
 // alert group (it must open Grafana from this machine) and back (the resolve). A stack without
-// Mailpit (smtpHost) skips the e-mail and its link: OnCall mails the team directly. Matching and the
-// table are pure; runSmoke talks HTTP to the URLs it is given, so the tests run it against local
-// stand-ins. Settings are in smokeSettings.ts; starting the port-forward is scripts/smoke.ts's job.
-//
-// Upstream facts this relies on:
-// - OnCall v1.16.9 engine/apps/public_api: GET /api/v1/alert_groups/ lists the newest first (50 a
-//   page) with `id`, `title`, `state` (firing|acknowledged|resolved|silenced), `created_at`,
-//   `last_alert.payload`; the alertmanager integration stores the whole webhook body as the payload,
-//   so the alert's labels are in `payload.alerts[].labels`. The title and the e-mail subject come
-//   from the web title template, "<alertname> (<group label values>)", without our run label; the
-//   e-mail body lists the group's common labels, which include it.
-// - OnCall v1.16.9 engine/apps/email/alert_rendering.py + templates/email_notification.html: the
-//   e-mail links the group as <a href="{{ url }}">, url = alert_group.web_link =
-//   UIURLBuilder.alert_group_detail (engine/apps/grafana_plugin/ui_url_builder.py) =
-//   urljoin(organization.grafana_url, "a/grafana-oncall-app/alert-groups/<id>").
-// - Mailpit: GET /api/v1/search?query=<word> matches subject, addresses and body text and answers
-//   {messages: [{ID, To: [{Name, Address}], Subject, Created, Snippet}]}; GET /api/v1/message/<ID>
-//   answers the message with its `HTML` part (docs/apiv1/Message.md).
+// Mailpit (smtpHost) skips the e-mail and its link: OnCall mails the team directly. Matching (in
+// smokeMatching.ts, with the upstream facts it relies on) and the table are pure; runSmoke talks
+// HTTP to the URLs it is given, so the tests run it against local stand-ins. Settings are in
+// smokeSettings.ts; starting the port-forward is scripts/smoke.ts's job.
 import { defaultAlertingSettings } from "../monitoring/alerting";
 import { isRecord } from "../shared/records";
 import { withoutTrailingSlash, withTrailingSlash } from "../shared/urls";
@@ -35,14 +21,11 @@ import {
     requestTimeoutMs,
 } from "./http";
 import { Interrupted, poll, type PollResult } from "./polling";
+import { alertGroupLink, findAlertGroup, type MailpitMessage, type OnCallAlertGroup, oncallPluginId, runLabel, sortMessages } from "./smokeMatching";
 import { alertmanagerName, alertmanagerService, type SmokeSettings } from "./smokeSettings";
 
 export const smokeAlertName = "OnCallLabSmoke";
 export const smokeNamespace = "oncall-lab-smoke";
-/** Label carrying this run's id, so each step finds this run's alert and not an older one. */
-export const runLabel = "smoke_run";
-/** OnCall v1.16.9 engine/common/constants/plugin_ids.py: PluginID.ONCALL, the path of the plugin's pages. */
-export const oncallPluginId = "grafana-oncall-app";
 
 export function smokeAlert(runId: string, severity: string, startsAt: Date, endsAt: Date): PostableAlert {
     return {
@@ -56,54 +39,6 @@ export function smokeAlert(runId: string, severity: string, startsAt: Date, ends
 /** Letters and digits only: the id has to survive OnCall's Markdown-to-HTML e-mail and Mailpit's search. */
 export function newRunId(now: Date, random: string): string {
     return `smoke${now.getTime().toString(36)}${random}`;
-}
-
-export interface OnCallAlertGroup {
-    id: string;
-    title: string | null;
-    state: string;
-}
-
-/** The first alert group whose newest alert has all these labels, from a public API list page. */
-export function findAlertGroupWith(listPage: unknown, labels: Record<string, string>): OnCallAlertGroup | undefined {
-    const results = isRecord(listPage) && Array.isArray(listPage.results) ? listPage.results : [];
-    return results.filter(isRecord).find((group) => {
-        const payload = isRecord(group.last_alert) ? group.last_alert.payload : undefined;
-        const alerts = isRecord(payload) && Array.isArray(payload.alerts) ? payload.alerts : [];
-        return alerts.some(
-            (alert) => isRecord(alert) && isRecord(alert.labels) && Object.entries(labels).every(([name, value]) => (alert.labels as Record<string, unknown>)[name] === value),
-        );
-    }) as OnCallAlertGroup | undefined;
-}
-
-/** The alert group whose newest alert carries this run's label. */
-export function findAlertGroup(listPage: unknown, runId: string): OnCallAlertGroup | undefined {
-    return findAlertGroupWith(listPage, { [runLabel]: runId });
-}
-
-export interface MailpitMessage {
-    ID: string;
-    Subject: string;
-    To: { Name: string; Address: string }[] | null;
-}
-
-/** Messages from a Mailpit search that went to one of the team's addresses, and those that did not. */
-export function sortMessages(searchResult: unknown, teamEmails: string[]): { toTeam?: MailpitMessage; toOthers: string[] } {
-    const team = new Set(teamEmails.map((email) => email.toLowerCase()));
-    const messages = (isRecord(searchResult) && Array.isArray(searchResult.messages) ? searchResult.messages : []).filter(
-        isRecord,
-    ) as unknown as MailpitMessage[];
-    const recipients = (message: MailpitMessage) => (message.To ?? []).map((to) => to.Address.toLowerCase());
-    return {
-        toTeam: messages.find((message) => recipients(message).some((address) => team.has(address))),
-        toOthers: messages.flatMap(recipients).filter((address) => !team.has(address)),
-    };
-}
-
-/** The link to this alert group among the e-mail's hrefs (Django escapes & as &amp;). */
-export function alertGroupLink(html: string, groupId: string): string | undefined {
-    const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((match) => match[1].replace(/&amp;/g, "&"));
-    return hrefs.find((href) => href.includes(`/a/${oncallPluginId}/alert-groups/${groupId}`));
 }
 
 export type StepKey = "fired" | "alertGroup" | "email" | "link" | "cleared" | "resolved";
