@@ -5,9 +5,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { reachedThroughLoopback } from "../src/tools/http";
 import { freePort } from "../src/tools/processes";
 import { waitFor } from "../src/tools/polling";
-import { alertGroupLink, findAlertGroup, formatReport, runLabel, runSmoke, sortMessages } from "../src/tools/smoke";
+import { formatReport, runSmoke } from "../src/tools/smoke";
+import { alertGroupLink, findAlertGroup, runLabel, sortMessages } from "../src/tools/smokeMatching";
 import { buildSmokeSettings, needsStackOutputs, parseSmokeInputs, portForwardArgs, type SmokeSettings } from "../src/tools/smokeSettings";
 import { type StandInOptions, type StandIns, startStandIns } from "./support/smoke-standins";
 
@@ -105,6 +107,13 @@ describe("smoke settings", () => {
         expect(buildSmokeSettings(inputs, {}).teamEmails).toEqual(["alice@example.com", "bob@example.com"]);
     });
 
+    it("takes a stack without a mailbox (smtpHost) and the dashboard's URL", () => {
+        const { mailUrl: _absent, ...withoutMailbox } = outputs;
+        const settings = buildSmokeSettings({}, { ...withoutMailbox, dashboardUrl: "https://grafana.example.com/d/oncall-lab-alert-to-person" });
+        expect(settings.mailUrl).toBeUndefined();
+        expect(settings.dashboardUrl).toBe("https://grafana.example.com/d/oncall-lab-alert-to-person");
+    });
+
     it("names every missing or bad value and where it comes from", () => {
         const inputs = parseSmokeInputs(["--mail-url", "ftp://x", "--resolve-timeout", "soon"], {});
         if (inputs === "help") throw new Error("unexpected help");
@@ -154,6 +163,12 @@ describe("matching", () => {
         expect(alertGroupLink(html, "IOTHER")).toBeUndefined();
     });
 
+    it("reaches only the kind lab's .localhost names through 127.0.0.1, an Ingress host as it is", () => {
+        expect(reachedThroughLoopback("http://grafana.oncall-lab.localhost:3000/a/grafana-oncall-app/alert-groups/I1")).toBe(true);
+        expect(reachedThroughLoopback("https://grafana.example.com/a/grafana-oncall-app/alert-groups/I1")).toBe(false);
+        expect(reachedThroughLoopback("http://127.0.0.1:3000/")).toBe(false);
+    });
+
     it("tells e-mails to the team from e-mails to others, ignoring case", () => {
         const result = {
             messages: [
@@ -181,6 +196,7 @@ describe("runSmoke against stand-ins", () => {
         expect(times[5] - times[4]).toBeGreaterThan(fast.resolveDelayMs - 50);
         // The link was asked through 127.0.0.1 with grafanaUrl's own Host, as on a laptop that cannot resolve *.localhost.
         expect(standIns.grafanaHosts).toEqual([new URL(standIns.grafanaUrl).host]);
+        expect(standIns.grafanaUserAgents).toEqual([""]);
         expect(report.alertGroupLink).toBe(`${standIns.grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1`);
 
         // What Alertmanager received: the alert, then the same alert with endsAt now.
@@ -211,6 +227,54 @@ describe("runSmoke against stand-ins", () => {
         expect(table[7]).toMatch(/^alert group resolved in OnCall\s+\d+\.\d s {2}\d+\.\d s after clearing$/);
         expect(table[8]).toBe("OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.");
         expect(lines.some((line) => line.startsWith("waiting up to 3.0 s for the e-mail to alice@example.com"))).toBe(true);
+    });
+
+    it("without a mailbox, skips the e-mail and its link, names the team's e-mails, resolves, and prints the dashboard", async () => {
+        standIns = await startStandIns(fast);
+        const dashboardUrl = "https://grafana.example.com/d/oncall-lab-alert-to-person";
+        const { report: running, lines } = smoke(standIns, settingsFor(standIns, { mailUrl: undefined, dashboardUrl }));
+        const report = await running;
+
+        expect(report.failure).toBeUndefined();
+        expect(report.steps.filter((step) => step.skipped).map((step) => step.step)).toEqual(["email", "link"]);
+        expect(standIns.posted).toHaveLength(2);
+        expect(standIns.grafanaHosts).toEqual([]);
+        const skipped = "no lab mailbox on this stack: check alice@example.com, bob@example.com for OnCall's e-mail";
+        expect(lines).toContain(`e-mail to a person on call skipped: ${skipped}`);
+
+        const table = formatReport(report).split("\n");
+        expect(table[3]).toMatch(/^alert group in OnCall\s+\d+\.\d s {2}ISMOKE1 /);
+        expect(table[4]).toMatch(new RegExp(`^e-mail to a person on call\\s+skipped {2}${skipped.replace(/\./g, "\\.")}$`));
+        expect(table[5]).toMatch(/^e-mail's link opens Grafana\s+skipped {2}no e-mail to take the link from$/);
+        expect(table[6]).toMatch(/^alert cleared in Alertmanager\s+\d+\.\d s {2}endsAt=now$/);
+        expect(table[7]).toMatch(/^alert group resolved in OnCall\s+\d+\.\d s/);
+        expect(table[8]).toBe("OK: the alert opened an alert group in OnCall and it resolved; the e-mail and its link were not checked (no lab mailbox).");
+        expect(table[9]).toBe(`Dashboard: ${dashboardUrl}`);
+        // Without the stack output, no dashboard line.
+        expect(formatReport({ ...report, dashboardUrl: undefined }).split("\n")).toHaveLength(9);
+    });
+
+    it("asks a Grafana URL outside .localhost as it is (an Ingress host), a redirect to the login page counting as an answer", async () => {
+        standIns = await startStandIns({ ...fast, grafanaDirect: true });
+        const report = await smoke(standIns, settingsFor(standIns)).report;
+
+        expect(report.failure).toBeUndefined();
+        expect(standIns.grafanaUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        expect(report.alertGroupLink).toBe(`${standIns.grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1`);
+        expect(report.steps.find((step) => step.step === "link")?.detail).toBe(`${report.alertGroupLink} answered HTTP 302`);
+        // fetch asked it (it sends a User-Agent; the request through 127.0.0.1 sends none), once: no redirect followed.
+        expect(standIns.grafanaUserAgents).toHaveLength(1);
+        expect(standIns.grafanaUserAgents[0]).not.toBe("");
+    });
+
+    it("fails at the link step when a Grafana URL outside .localhost does not answer, saying what to check", async () => {
+        const grafanaUrl = `http://127.0.0.1:${await freePort()}`;
+        standIns = await startStandIns({ ...fast, linkBase: grafanaUrl });
+        const report = await smoke(standIns, settingsFor(standIns, { grafanaUrl })).report;
+        expect(report.failure?.step).toBe("link");
+        expect(report.failure?.message).toContain(`${grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1 did not answer (fetch failed: connect ECONNREFUSED`);
+        expect(report.failure?.message).toContain(`does ${new URL(grafanaUrl).host} resolve from this machine`);
+        expect(standIns.posted).toHaveLength(2);
     });
 
     it("fails at the e-mail step when no e-mail comes, says where to look, and still clears the alert", async () => {
@@ -384,6 +448,19 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
         expect(stdout).toMatch(/alert group resolved in OnCall\s+\d+\.\d s/);
         expect(stdout).toContain("OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.");
         expect(standIns.posted).toHaveLength(2);
+        expectPortForwardStartedAndStopped(stub.kubectl());
+    }, 60_000);
+
+    it("on a stack without a mailbox, skips the e-mail steps, exits 0 and prints the dashboard", async () => {
+        standIns = await startStandIns(fast);
+        const dashboardUrl = "https://grafana.example.com/d/oncall-lab-alert-to-person";
+        const stub = stubs(standIns, { outputs: { mailUrl: undefined, dashboardUrl } });
+        const { code, stdout, stderr } = await runScript(stub.env).exited;
+
+        expect(code, stderr).toBe(0);
+        expect(stdout).toMatch(/e-mail to a person on call\s+skipped {2}no lab mailbox on this stack: check alice@example\.com for OnCall's e-mail/);
+        expect(stdout).toMatch(/alert group resolved in OnCall\s+\d+\.\d s/);
+        expect(stdout.trimEnd().split("\n").at(-1)).toBe(`Dashboard: ${dashboardUrl}`);
         expectPortForwardStartedAndStopped(stub.kubectl());
     }, 60_000);
 

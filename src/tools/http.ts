@@ -1,5 +1,5 @@
 // HTTP pieces the tools share: JSON GETs that tell a permanent answer from a passing one, posting
-// alerts to Alertmanager, and reaching a lab URL through 127.0.0.1.
+// alerts to Alertmanager, and reaching a lab URL through 127.0.0.1 or as it is.
 //
 // Alertmanager api/v2/openapi.yaml: POST /api/v2/alerts takes [{labels, annotations, startsAt, endsAt}];
 // an alert whose endsAt has passed is resolved.
@@ -77,4 +77,16 @@ export function getThroughLoopback(url: string, signal?: AbortSignal): Promise<{
         req.once("error", fail);
         req.end();
     });
+}
+
+/** The kind lab's names end in .localhost, which this machine's resolver may not know: getThroughLoopback. */
+export function reachedThroughLoopback(url: string): boolean {
+    return new URL(url).hostname.endsWith(".localhost");
+}
+
+/** GET `url` as it is (this machine's DNS, http or https). Answers the status without following redirects. */
+export async function getWithoutRedirects(url: string, signal?: AbortSignal): Promise<{ status: number; location?: string }> {
+    const response = await fetch(url, { redirect: "manual", signal: withTimeout(signal) });
+    await response.body?.cancel();
+    return { status: response.status, location: response.headers.get("location") ?? undefined };
 }

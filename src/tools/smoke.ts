@@ -1,23 +1,10 @@
 // `npm run smoke`: fires a synthetic alert into the lab's Alertmanager and times it through OnCall
 // (the alert group), Mailpit (the page, by e-mail, to a person on call), the e-mail's link to the
-// alert group (it must open Grafana from this machine) and back (the resolve). Matching and the
-// table are pure; runSmoke talks HTTP to the URLs it is given, so the tests run it against local
-// stand-ins. Settings are in smokeSettings.ts; starting the port-forward is scripts/smoke.ts's job.
-//
-// Upstream facts this relies on:
-// - OnCall v1.16.9 engine/apps/public_api: GET /api/v1/alert_groups/ lists the newest first (50 a
-//   page) with `id`, `title`, `state` (firing|acknowledged|resolved|silenced), `created_at`,
-//   `last_alert.payload`; the alertmanager integration stores the whole webhook body as the payload,
-//   so the alert's labels are in `payload.alerts[].labels`. The title and the e-mail subject come
-//   from the web title template, "<alertname> (<group label values>)", without our run label; the
-//   e-mail body lists the group's common labels, which include it.
-// - OnCall v1.16.9 engine/apps/email/alert_rendering.py + templates/email_notification.html: the
-//   e-mail links the group as <a href="{{ url }}">, url = alert_group.web_link =
-//   UIURLBuilder.alert_group_detail (engine/apps/grafana_plugin/ui_url_builder.py) =
-//   urljoin(organization.grafana_url, "a/grafana-oncall-app/alert-groups/<id>").
-// - Mailpit: GET /api/v1/search?query=<word> matches subject, addresses and body text and answers
-//   {messages: [{ID, To: [{Name, Address}], Subject, Created, Snippet}]}; GET /api/v1/message/<ID>
-//   answers the message with its `HTML` part (docs/apiv1/Message.md).
+// alert group (it must open Grafana from this machine) and back (the resolve). A stack without
+// Mailpit (smtpHost) skips the e-mail and its link: OnCall mails the team directly. Matching (in
+// smokeMatching.ts, with the upstream facts it relies on) and the table are pure; runSmoke talks
+// HTTP to the URLs it is given, so the tests run it against local stand-ins. Settings are in
+// smokeSettings.ts; starting the port-forward is scripts/smoke.ts's job.
 import { defaultAlertingSettings } from "../monitoring/alerting";
 import { isRecord } from "../shared/records";
 import { withoutTrailingSlash, withTrailingSlash } from "../shared/urls";
@@ -26,20 +13,19 @@ import {
     describeError,
     getJson,
     getThroughLoopback,
+    getWithoutRedirects,
     isPermanentHttpError,
     type PostableAlert,
     postAlerts,
+    reachedThroughLoopback,
     requestTimeoutMs,
 } from "./http";
 import { Interrupted, poll, type PollResult } from "./polling";
+import { alertGroupLink, findAlertGroup, type MailpitMessage, type OnCallAlertGroup, oncallPluginId, runLabel, sortMessages } from "./smokeMatching";
 import { alertmanagerName, alertmanagerService, type SmokeSettings } from "./smokeSettings";
 
 export const smokeAlertName = "OnCallLabSmoke";
 export const smokeNamespace = "oncall-lab-smoke";
-/** Label carrying this run's id, so each step finds this run's alert and not an older one. */
-export const runLabel = "smoke_run";
-/** OnCall v1.16.9 engine/common/constants/plugin_ids.py: PluginID.ONCALL, the path of the plugin's pages. */
-export const oncallPluginId = "grafana-oncall-app";
 
 export function smokeAlert(runId: string, severity: string, startsAt: Date, endsAt: Date): PostableAlert {
     return {
@@ -53,54 +39,6 @@ export function smokeAlert(runId: string, severity: string, startsAt: Date, ends
 /** Letters and digits only: the id has to survive OnCall's Markdown-to-HTML e-mail and Mailpit's search. */
 export function newRunId(now: Date, random: string): string {
     return `smoke${now.getTime().toString(36)}${random}`;
-}
-
-export interface OnCallAlertGroup {
-    id: string;
-    title: string | null;
-    state: string;
-}
-
-/** The first alert group whose newest alert has all these labels, from a public API list page. */
-export function findAlertGroupWith(listPage: unknown, labels: Record<string, string>): OnCallAlertGroup | undefined {
-    const results = isRecord(listPage) && Array.isArray(listPage.results) ? listPage.results : [];
-    return results.filter(isRecord).find((group) => {
-        const payload = isRecord(group.last_alert) ? group.last_alert.payload : undefined;
-        const alerts = isRecord(payload) && Array.isArray(payload.alerts) ? payload.alerts : [];
-        return alerts.some(
-            (alert) => isRecord(alert) && isRecord(alert.labels) && Object.entries(labels).every(([name, value]) => (alert.labels as Record<string, unknown>)[name] === value),
-        );
-    }) as OnCallAlertGroup | undefined;
-}
-
-/** The alert group whose newest alert carries this run's label. */
-export function findAlertGroup(listPage: unknown, runId: string): OnCallAlertGroup | undefined {
-    return findAlertGroupWith(listPage, { [runLabel]: runId });
-}
-
-export interface MailpitMessage {
-    ID: string;
-    Subject: string;
-    To: { Name: string; Address: string }[] | null;
-}
-
-/** Messages from a Mailpit search that went to one of the team's addresses, and those that did not. */
-export function sortMessages(searchResult: unknown, teamEmails: string[]): { toTeam?: MailpitMessage; toOthers: string[] } {
-    const team = new Set(teamEmails.map((email) => email.toLowerCase()));
-    const messages = (isRecord(searchResult) && Array.isArray(searchResult.messages) ? searchResult.messages : []).filter(
-        isRecord,
-    ) as unknown as MailpitMessage[];
-    const recipients = (message: MailpitMessage) => (message.To ?? []).map((to) => to.Address.toLowerCase());
-    return {
-        toTeam: messages.find((message) => recipients(message).some((address) => team.has(address))),
-        toOthers: messages.flatMap(recipients).filter((address) => !team.has(address)),
-    };
-}
-
-/** The link to this alert group among the e-mail's hrefs (Django escapes & as &amp;). */
-export function alertGroupLink(html: string, groupId: string): string | undefined {
-    const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((match) => match[1].replace(/&amp;/g, "&"));
-    return hrefs.find((href) => href.includes(`/a/${oncallPluginId}/alert-groups/${groupId}`));
 }
 
 export type StepKey = "fired" | "alertGroup" | "email" | "link" | "cleared" | "resolved";
@@ -118,6 +56,8 @@ export interface StepOutcome {
     step: StepKey;
     /** Milliseconds from firing; undefined when the step did not happen. */
     afterMs?: number;
+    /** Not checked on this stack (no lab mailbox); `detail` says what to check instead. */
+    skipped?: true;
     detail: string;
 }
 
@@ -130,19 +70,25 @@ export interface SmokeReport {
     alertGroupLink?: string;
     /** Who the e-mail went to. */
     emailTo?: string[];
+    /** Stack output dashboardUrl, printed after the verdict. */
+    dashboardUrl?: string;
 }
 
 export function formatReport(report: SmokeReport): string {
     const rows = (Object.keys(stepTitles) as StepKey[]).map((step) => {
         const outcome = report.steps.find((candidate) => candidate.step === step);
-        const time = outcome?.afterMs === undefined ? (report.failure?.step === step ? "FAILED" : "-") : seconds(outcome.afterMs);
+        const unfinished = report.failure?.step === step ? "FAILED" : "-";
+        const time = outcome?.skipped ? "skipped" : outcome?.afterMs === undefined ? unfinished : seconds(outcome.afterMs);
         return [stepTitles[step], time, outcome?.detail ?? ""];
     });
     const table = formatTable(["step", "after firing", "detail"], rows, [1]);
     const verdict = report.failure
         ? `FAILED at "${stepTitles[report.failure.step]}": ${report.failure.message}`
-        : "OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.";
-    return `smoke run ${report.runId} (${runLabel}=${report.runId})\n${table}\n${verdict}`;
+        : report.steps.some((outcome) => outcome.skipped)
+          ? "OK: the alert opened an alert group in OnCall and it resolved; the e-mail and its link were not checked (no lab mailbox)."
+          : "OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.";
+    const dashboard = report.dashboardUrl === undefined ? "" : `\nDashboard: ${report.dashboardUrl}`;
+    return `smoke run ${report.runId} (${runLabel}=${report.runId})\n${table}\n${verdict}${dashboard}`;
 }
 
 function within(ms: number): string {
@@ -174,7 +120,7 @@ class StepFailed extends Error {
 /** Fires, follows and clears one synthetic alert. Never throws for a step that fails: see `failure`. */
 export async function runSmoke(settings: SmokeSettings, run: SmokeRun): Promise<SmokeReport> {
     const { alertmanagerUrl, runId, log, signal } = run;
-    const report: SmokeReport = { runId, steps: [] };
+    const report: SmokeReport = { runId, steps: [], dashboardUrl: settings.dashboardUrl };
     const firedAt = Date.now();
     // Ends by itself a while after the last wait, in case this process dies before clearing it.
     const endsAt = new Date(firedAt + settings.alertGroupTimeoutMs + settings.emailTimeoutMs + 60_000);
@@ -207,12 +153,7 @@ export async function runSmoke(settings: SmokeSettings, run: SmokeRun): Promise<
         const group = await steps.alertGroup();
         report.alertGroupId = group.id;
         done("alertGroup", `${group.id} "${group.title ?? ""}", ${group.state}`);
-        const mail = await steps.email(group);
-        report.emailTo = (mail.To ?? []).map((to) => to.Address);
-        done("email", `to ${report.emailTo.join(", ")}: "${mail.Subject}"`);
-        const link = await steps.link(mail, group);
-        report.alertGroupLink = link.url;
-        done("link", `${link.url} answered HTTP ${link.status}`);
+        await checkPage(steps, group, report, done);
         await run.beforeClear?.(report);
         await clear();
         done("cleared", "endsAt=now");
@@ -234,14 +175,31 @@ export async function runSmoke(settings: SmokeSettings, run: SmokeRun): Promise<
     return report;
 }
 
+/** The e-mail and its link to the alert group; both skipped without a lab mailbox. */
+async function checkPage(steps: SmokeSteps, group: OnCallAlertGroup, report: SmokeReport, done: (step: StepKey, detail: string) => void): Promise<void> {
+    const { mailUrl, teamEmails } = steps.settings;
+    if (mailUrl === undefined) {
+        const detail = `no lab mailbox on this stack: check ${teamEmails.join(", ")} for OnCall's e-mail`;
+        report.steps.push({ step: "email", skipped: true, detail }, { step: "link", skipped: true, detail: "no e-mail to take the link from" });
+        steps.run.log(`${stepTitles.email} skipped: ${detail}`);
+        return;
+    }
+    const mail = await steps.email(group, mailUrl);
+    report.emailTo = (mail.To ?? []).map((to) => to.Address);
+    done("email", `to ${report.emailTo.join(", ")}: "${mail.Subject}"`);
+    const link = await steps.link(mail, group, mailUrl);
+    report.alertGroupLink = link.url;
+    done("link", `${link.url} answered HTTP ${link.status}`);
+}
+
 /** Each waiting step: resolves with what it found, or throws StepFailed saying where to look. */
 class SmokeSteps {
     private readonly oncallHeaders: Record<string, string>;
     private readonly alertGroupsUrl: URL;
 
     constructor(
-        private readonly settings: SmokeSettings,
-        private readonly run: SmokeRun,
+        readonly settings: SmokeSettings,
+        readonly run: SmokeRun,
         private readonly kubectl: string,
     ) {
         this.oncallHeaders = { Authorization: settings.oncallApiToken, accept: "application/json" };
@@ -271,9 +229,9 @@ class SmokeSteps {
         );
     }
 
-    async email(group: OnCallAlertGroup): Promise<MailpitMessage> {
+    async email(group: OnCallAlertGroup, mailUrl: string): Promise<MailpitMessage> {
         const { settings, run } = this;
-        const searchUrl = new URL("api/v1/search", withTrailingSlash(settings.mailUrl));
+        const searchUrl = new URL("api/v1/search", withTrailingSlash(mailUrl));
         searchUrl.searchParams.set("query", run.runId);
         let toOthers: string[] = [];
         run.log(`waiting up to ${within(settings.emailTimeoutMs)} for the e-mail to ${settings.teamEmails.join(", ")} in Mailpit`);
@@ -292,14 +250,14 @@ class SmokeSteps {
                 `Check alert group ${group.id} in OnCall: its route's escalation chain (set? notifying the schedule or people on call?) ` +
                 `and its timeline; each person's notification rules and e-mail address; OnCall's SMTP settings. ` +
                 `If an older ${smokeAlertName} alert group was still open, this alert joined it and OnCall did not page again: resolve it. ` +
-                `Mailbox: ${settings.mailUrl}`,
+                `Mailbox: ${mailUrl}`,
         );
     }
 
     /** The e-mail's alert-group link must be under grafanaUrl and answer from this machine. */
-    async link(mail: MailpitMessage, group: OnCallAlertGroup): Promise<{ url: string; status: number }> {
+    async link(mail: MailpitMessage, group: OnCallAlertGroup, mailUrl: string): Promise<{ url: string; status: number }> {
         const { settings, run } = this;
-        const messageUrl = new URL(`api/v1/message/${encodeURIComponent(mail.ID)}`, withTrailingSlash(settings.mailUrl));
+        const messageUrl = new URL(`api/v1/message/${encodeURIComponent(mail.ID)}`, withTrailingSlash(mailUrl));
         const message = await getJson(messageUrl, { accept: "application/json" }, run.signal);
         const html = isRecord(message) && typeof message.HTML === "string" ? message.HTML : "";
         const url = alertGroupLink(html, group.id);
@@ -314,11 +272,17 @@ class SmokeSteps {
                     `Grafana URL it learnt when the plugin connected (its jsonData grafanaUrl), which must be the URL people open.`,
             );
         }
-        const answer = await getThroughLoopback(url, run.signal).catch((error: unknown) => {
-            throw new StepFailed("link", `${url} did not answer through 127.0.0.1:${new URL(url).port || 80} (${describeError(error)}): is Grafana's port published?`);
+        // The kind lab's *.localhost names go through 127.0.0.1; an Ingress host (existing target) is asked as it is.
+        const loopback = reachedThroughLoopback(url);
+        const { host, port } = new URL(url);
+        const answer = await (loopback ? getThroughLoopback(url, run.signal) : getWithoutRedirects(url, run.signal)).catch((error: unknown) => {
+            const where = loopback
+                ? `through 127.0.0.1:${port || 80} (${describeError(error)}): is Grafana's port published?`
+                : `(${describeError(error)}): does ${host} resolve from this machine, does its Ingress serve Grafana, and does this machine trust its certificate?`;
+            throw new StepFailed("link", `${url} did not answer ${where}`);
         });
         if (answer.status >= 400 || answer.status === 0) {
-            throw new StepFailed("link", `${url} answered HTTP ${answer.status} through 127.0.0.1 (Host ${new URL(url).host})`);
+            throw new StepFailed("link", `${url} answered HTTP ${answer.status}${loopback ? ` through 127.0.0.1 (Host ${host})` : ""}`);
         }
         return { url, status: answer.status };
     }

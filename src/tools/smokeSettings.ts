@@ -49,7 +49,12 @@ const optionSpecs = {
         output: "oncallApiToken",
         help: "OnCall public API token",
     },
-    mailUrl: { flag: "--mail-url", env: "SMOKE_MAIL_URL", output: "mailUrl", help: "Mailpit web/API URL" },
+    mailUrl: {
+        flag: "--mail-url",
+        env: "SMOKE_MAIL_URL",
+        output: "mailUrl",
+        help: "Mailpit web/API URL; none (a stack with smtpHost): the e-mail and link steps are skipped",
+    },
     grafanaUrl: {
         flag: "--grafana-url",
         env: "SMOKE_GRAFANA_URL",
@@ -109,7 +114,8 @@ export function smokeUsage(): string {
     return [
         "usage: npm run smoke [-- options]",
         "Fires a synthetic alert through the lab's Alertmanager and times it to OnCall, to the on-call",
-        "person's mailbox in Mailpit, to the e-mail's link in Grafana, and to the resolve. Durations: 30s, 5m, 500ms.",
+        "person's mailbox in Mailpit and to the e-mail's link in Grafana (when the stack has a mailbox), and to the",
+        "resolve. Durations: 30s, 5m, 500ms.",
         ...optionLines(optionSpecs),
     ].join("\n");
 }
@@ -122,7 +128,8 @@ export function parseSmokeInputs(argv: string[], env: NodeJS.ProcessEnv): SmokeI
 export interface SmokeSettings {
     oncallUrl: string;
     oncallApiToken: string;
-    mailUrl: string;
+    /** Unset (a stack with smtpHost has no Mailpit): the e-mail and link steps are skipped. */
+    mailUrl?: string;
     /** The URL people open Grafana at: the e-mail's link must start with it and answer from this machine. */
     grafanaUrl: string;
     alertSeverity: string;
@@ -134,6 +141,8 @@ export interface SmokeSettings {
     emailTimeoutMs: number;
     resolveTimeoutMs: number;
     pollIntervalMs: number;
+    /** Stack output dashboardUrl, printed after the report. */
+    dashboardUrl?: string;
 }
 
 /** Whether some value must still come from the stack outputs (reading them needs the Pulumi CLI). */
@@ -193,10 +202,11 @@ export function buildSmokeSettings(inputs: SmokeInputs, stackOutputs: StackOutpu
     };
 
     const alertmanagerUrl = value("alertmanagerUrl");
+    const mailUrl = value("mailUrl");
     const settings: SmokeSettings = {
         oncallUrl: url("oncallUrl", required("oncallUrl")),
         oncallApiToken: required("oncallApiToken"),
-        mailUrl: url("mailUrl", required("mailUrl")),
+        mailUrl: mailUrl === undefined ? undefined : url("mailUrl", mailUrl),
         grafanaUrl: url("grafanaUrl", required("grafanaUrl")),
         alertSeverity: required("alertSeverity"),
         teamEmails: required("teamEmails")
@@ -209,6 +219,7 @@ export function buildSmokeSettings(inputs: SmokeInputs, stackOutputs: StackOutpu
         emailTimeoutMs: duration("emailTimeout"),
         resolveTimeoutMs: duration("resolveTimeout"),
         pollIntervalMs: duration("pollInterval"),
+        dashboardUrl: outputString(stackOutputs.dashboardUrl),
     };
     if (value("teamEmails") !== undefined && settings.teamEmails.length === 0) {
         problems.push(`${optionSpecs.teamEmails.flag} lists no e-mail address`);

@@ -3,7 +3,8 @@
 // resolved once one was posted with endsAt in the past), Mailpit's search and message (the page
 // arrives once the alert was posted, unless told it never comes; its HTML links the alert group as
 // OnCall's e-mail template does) and Grafana (answers the plugin's pages only for the Host of
-// grafanaUrl, a name under .localhost reached through 127.0.0.1). Shapes follow the upstream
+// grafanaUrl: a name under .localhost reached through 127.0.0.1, or with `grafanaDirect` its own
+// http://127.0.0.1:<port>, as an Ingress host is asked as it is). Shapes follow the upstream
 // sources named in src/tools/smoke.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,6 +22,8 @@ export interface StandInOptions {
     resolveDelayMs: number;
     /** Where the e-mail's link points; default: the stand-in Grafana's grafanaUrl. */
     linkBase?: string;
+    /** grafanaUrl is http://127.0.0.1:<port>, not a .localhost name. */
+    grafanaDirect?: boolean;
 }
 
 export interface StandIns {
@@ -31,6 +34,8 @@ export interface StandIns {
     grafanaUrl: string;
     /** Host headers Grafana saw. */
     grafanaHosts: string[];
+    /** User-Agent headers Grafana saw: fetch sends one, the request through 127.0.0.1 none. */
+    grafanaUserAgents: string[];
     /** Every alert posted to Alertmanager, with when it arrived. */
     posted: { alert: PostableAlert; at: number }[];
     /** Authorization headers OnCall saw. */
@@ -112,14 +117,16 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     });
 
     const grafanaHosts: string[] = [];
+    const grafanaUserAgents: string[] = [];
     const grafana = await serve((request, url) => {
         grafanaHosts.push(request.headers.host ?? "");
+        grafanaUserAgents.push(request.headers["user-agent"] ?? "");
         if (request.headers.host !== new URL(grafanaUrl).host) return { status: 404, json: { message: "unknown host" } };
         if (!url.pathname.startsWith("/a/grafana-oncall-app/alert-groups/")) return { status: 404, json: {} };
         // Not logged in: Grafana sends the browser to its login page.
         return { status: 302, json: {}, headers: { location: "/login" } };
     });
-    const grafanaUrl = `http://grafana.oncall-lab.localhost:${new URL(grafana.url).port}`;
+    const grafanaUrl = options.grafanaDirect ? grafana.url : `http://grafana.oncall-lab.localhost:${new URL(grafana.url).port}`;
     const linkBase = options.linkBase ?? grafanaUrl;
 
     const mailpit = await serve((_request, url) => {
@@ -155,6 +162,7 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
         mailUrl: mailpit.url,
         grafanaUrl,
         grafanaHosts,
+        grafanaUserAgents,
         posted,
         oncallAuthorizations,
         async stop() {
