@@ -1,30 +1,14 @@
-// `npm run smoke` without a cluster: its logic against local stand-ins for Alertmanager, OnCall and
-// Mailpit, and the script itself with stub `pulumi` (stack outputs) and `kubectl` (port-forward).
-import { spawn } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+// `npm run smoke` without a cluster: its logic against local stand-ins for Alertmanager, OnCall and Mailpit (the
+// script itself, with stub `pulumi` and `kubectl`: test/smoke-script.test.ts).
+import { describe, expect, it } from "vitest";
 import { reachedThroughLoopback } from "../src/tools/http";
 import { freePort } from "../src/tools/processes";
-import { waitFor } from "../src/tools/polling";
 import { formatReport, runSmoke } from "../src/tools/smoke";
 import { alertGroupLink, findAlertGroup, runLabel, sortMessages } from "../src/tools/smokeMatching";
 import { buildSmokeSettings, needsStackOutputs, parseSmokeInputs, portForwardArgs, type SmokeSettings } from "../src/tools/smokeSettings";
-import { type StandInOptions, type StandIns, startStandIns } from "./support/smoke-standins";
+import { type StandIns } from "./support/smoke-standins";
+import { alice, fast, standInsForTest, token } from "./support/smoke-run";
 
-const token = "oncall-api-token-123";
-const alice = "alice@example.com";
-const fast: StandInOptions = { oncallToken: token, recipient: alice, alertGroupDelayMs: 150, emailDelayMs: 100, resolveDelayMs: 150 };
-
-let standIns: StandIns | undefined;
-const cleanups: (() => void)[] = [];
-
-afterEach(async () => {
-    await standIns?.stop();
-    standIns = undefined;
-    for (const cleanup of cleanups.splice(0)) cleanup();
-});
 
 function settingsFor(ins: StandIns, overrides: Partial<SmokeSettings> = {}): SmokeSettings {
     return {
@@ -183,7 +167,7 @@ describe("matching", () => {
 
 describe("runSmoke against stand-ins", () => {
     it("times firing, the alert group, the e-mail, the clear and the resolve", async () => {
-        standIns = await startStandIns(fast);
+        const standIns = await standInsForTest(fast);
         const { report: running, lines } = smoke(standIns, settingsFor(standIns));
         const report = await running;
 
@@ -230,7 +214,7 @@ describe("runSmoke against stand-ins", () => {
     });
 
     it("without a mailbox, skips the e-mail and its link, names the team's e-mails, resolves, and prints the dashboard", async () => {
-        standIns = await startStandIns(fast);
+        const standIns = await standInsForTest(fast);
         const dashboardUrl = "https://grafana.example.com/d/oncall-lab-alert-to-person";
         const { report: running, lines } = smoke(standIns, settingsFor(standIns, { mailUrl: undefined, dashboardUrl }));
         const report = await running;
@@ -255,7 +239,7 @@ describe("runSmoke against stand-ins", () => {
     });
 
     it("asks a Grafana URL outside .localhost as it is (an Ingress host), a redirect to the login page counting as an answer", async () => {
-        standIns = await startStandIns({ ...fast, grafanaDirect: true });
+        const standIns = await standInsForTest({ ...fast, grafanaDirect: true });
         const report = await smoke(standIns, settingsFor(standIns)).report;
 
         expect(report.failure).toBeUndefined();
@@ -269,7 +253,7 @@ describe("runSmoke against stand-ins", () => {
 
     it("fails at the link step when a Grafana URL outside .localhost does not answer, saying what to check", async () => {
         const grafanaUrl = `http://127.0.0.1:${await freePort()}`;
-        standIns = await startStandIns({ ...fast, linkBase: grafanaUrl });
+        const standIns = await standInsForTest({ ...fast, linkBase: grafanaUrl });
         const report = await smoke(standIns, settingsFor(standIns, { grafanaUrl })).report;
         expect(report.failure?.step).toBe("link");
         expect(report.failure?.message).toContain(`${grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1 did not answer (fetch failed: connect ECONNREFUSED`);
@@ -278,7 +262,7 @@ describe("runSmoke against stand-ins", () => {
     });
 
     it("fails at the e-mail step when no e-mail comes, says where to look, and still clears the alert", async () => {
-        standIns = await startStandIns({ ...fast, recipient: undefined });
+        const standIns = await standInsForTest({ ...fast, recipient: undefined });
         const settings = settingsFor(standIns, { emailTimeoutMs: 400 });
         const report = await smoke(standIns, settings).report;
 
@@ -299,13 +283,13 @@ describe("runSmoke against stand-ins", () => {
     });
 
     it("names the recipients when the e-mail went to someone outside the team", async () => {
-        standIns = await startStandIns({ ...fast, recipient: "carol@example.com" });
+        const standIns = await standInsForTest({ ...fast, recipient: "carol@example.com" });
         const report = await smoke(standIns, settingsFor(standIns, { emailTimeoutMs: 400 })).report;
         expect(report.failure?.message).toContain("It went to carol@example.com instead, not in the team's e-mails.");
     });
 
     it("fails at the link step when the e-mail's link is not under grafanaUrl, and still clears the alert", async () => {
-        standIns = await startStandIns({ ...fast, linkBase: "http://grafana.grafana.svc.cluster.local" });
+        const standIns = await standInsForTest({ ...fast, linkBase: "http://grafana.grafana.svc.cluster.local" });
         const report = await smoke(standIns, settingsFor(standIns)).report;
         expect(report.failure?.step).toBe("link");
         expect(report.failure?.message).toContain(
@@ -316,7 +300,7 @@ describe("runSmoke against stand-ins", () => {
 
     it("fails at the link step when Grafana does not answer for the link's host through 127.0.0.1", async () => {
         const port = await freePort();
-        standIns = await startStandIns({ ...fast, linkBase: `http://grafana.other.localhost:${port}` });
+        const standIns = await standInsForTest({ ...fast, linkBase: `http://grafana.other.localhost:${port}` });
         const ins = standIns;
         const grafanaUrl = `http://grafana.other.localhost:${port}`;
         const report = await smoke(ins, settingsFor(ins, { grafanaUrl })).report;
@@ -325,7 +309,7 @@ describe("runSmoke against stand-ins", () => {
     });
 
     it("stops waiting at once on a rejected OnCall token", async () => {
-        standIns = await startStandIns(fast);
+        const standIns = await standInsForTest(fast);
         const started = Date.now();
         const report = await smoke(standIns, settingsFor(standIns, { oncallApiToken: "wrong", alertGroupTimeoutMs: 20_000 })).report;
         expect(Date.now() - started).toBeLessThan(5_000);
@@ -335,7 +319,7 @@ describe("runSmoke against stand-ins", () => {
     });
 
     it("fails at the first step when Alertmanager is unreachable", async () => {
-        standIns = await startStandIns(fast);
+        const standIns = await standInsForTest(fast);
         const closedPort = await freePort();
         const report = await runSmoke(settingsFor(standIns, { kubectlContext: "kind-oncall-lab" }), {
             alertmanagerUrl: `http://127.0.0.1:${closedPort}`,
@@ -349,158 +333,4 @@ describe("runSmoke against stand-ins", () => {
         );
         expect(report.failure?.message).toContain("Is Alertmanager running? kubectl --context kind-oncall-lab -n monitoring get pods");
     });
-});
-
-describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
-    const root = path.join(__dirname, "..");
-
-    interface KubectlRecord {
-        args?: string[];
-        pid?: number;
-        stoppedBy?: string;
-    }
-
-    function stubs(ins: StandIns, options: { outputs?: Record<string, unknown> } = {}) {
-        const work = fs.mkdtempSync(path.join(os.tmpdir(), "oncall-lab-smoke-"));
-        cleanups.push(() => fs.rmSync(work, { recursive: true, force: true }));
-        const bin = path.join(work, "bin");
-        fs.mkdirSync(bin);
-        const outputs = {
-            oncallUrl: ins.oncallUrl,
-            oncallApiToken: token,
-            mailUrl: ins.mailUrl,
-            kubectlContext: "kind-oncall-lab",
-            alertSeverity: "critical",
-            oncallTeamEmails: [alice],
-            grafanaUrl: ins.grafanaUrl,
-            ...options.outputs,
-        };
-        fs.writeFileSync(path.join(work, "outputs.json"), JSON.stringify(outputs));
-        const script = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
-        script(
-            "pulumi",
-            `echo "pulumi $*" >> "${work}/pulumi.log"\n[ "$1 $2" = "stack output" ] && cat "${work}/outputs.json"\nexit 0`,
-        );
-        script("kubectl", `exec "${process.execPath}" "${path.join(__dirname, "support", "smoke-kubectl.cjs")}" "$@"`);
-        const record = path.join(work, "kubectl.jsonl");
-        return {
-            env: {
-                PATH: `${bin}:/usr/bin:/bin`,
-                HOME: work,
-                ONCALL_LAB_STATE_DIR: path.join(work, "state"),
-                PULUMI_CONFIG_PASSPHRASE: "test",
-                SMOKE_KUBECTL_RECORD: record,
-                SMOKE_KUBECTL_UPSTREAM: new URL(ins.alertmanagerUrl).host,
-                SMOKE_POLL_INTERVAL: "30ms",
-                SMOKE_ALERT_GROUP_TIMEOUT: "5s",
-                SMOKE_EMAIL_TIMEOUT: "5s",
-                SMOKE_RESOLVE_TIMEOUT: "5s",
-            },
-            pulumiCalls: () => fs.readFileSync(path.join(work, "pulumi.log"), "utf8").trim().split("\n"),
-            kubectl: (): KubectlRecord[] =>
-                fs.existsSync(record)
-                    ? fs.readFileSync(record, "utf8").trim().split("\n").map((line) => JSON.parse(line) as KubectlRecord)
-                    : [],
-        };
-    }
-
-    function runScript(env: Record<string, string>) {
-        const child = spawn(process.execPath, [path.join(root, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "scripts/smoke.ts"], {
-            cwd: root,
-            env,
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-        const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((done) =>
-            child.once("exit", (code) => done({ code, stdout, stderr })),
-        );
-        return { child, exited };
-    }
-
-    function isAlive(pid: number): boolean {
-        try {
-            process.kill(pid, 0);
-            return true;
-        } catch {
-            return false;
-        }
-    }
-
-    function expectPortForwardStartedAndStopped(records: KubectlRecord[]): void {
-        expect(records).toHaveLength(2);
-        const [started, stopped] = records;
-        expect(started.args?.slice(0, 6)).toEqual(["--context", "kind-oncall-lab", "-n", "monitoring", "port-forward", "svc/vmalertmanager-vmks"]);
-        expect(started.args?.[6]).toMatch(/^\d+:9093$/);
-        expect(stopped).toEqual({ stoppedBy: "SIGTERM" });
-        expect(isAlive(started.pid ?? 0)).toBe(false);
-    }
-
-    it("reads the stack outputs, fires through the port-forward, prints the table and stops kubectl", async () => {
-        standIns = await startStandIns(fast);
-        const stub = stubs(standIns);
-        const { code, stdout, stderr } = await runScript(stub.env).exited;
-
-        expect(stderr).toContain("kubectl --context kind-oncall-lab -n monitoring port-forward svc/vmalertmanager-vmks");
-        expect(code, stderr).toBe(0);
-        expect(stub.pulumiCalls()).toContain("pulumi stack output --json --show-secrets --stack dev");
-        expect(stdout).toMatch(/alert group resolved in OnCall\s+\d+\.\d s/);
-        expect(stdout).toContain("OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.");
-        expect(standIns.posted).toHaveLength(2);
-        expectPortForwardStartedAndStopped(stub.kubectl());
-    }, 60_000);
-
-    it("on a stack without a mailbox, skips the e-mail steps, exits 0 and prints the dashboard", async () => {
-        standIns = await startStandIns(fast);
-        const dashboardUrl = "https://grafana.example.com/d/oncall-lab-alert-to-person";
-        const stub = stubs(standIns, { outputs: { mailUrl: undefined, dashboardUrl } });
-        const { code, stdout, stderr } = await runScript(stub.env).exited;
-
-        expect(code, stderr).toBe(0);
-        expect(stdout).toMatch(/e-mail to a person on call\s+skipped {2}no lab mailbox on this stack: check alice@example\.com for OnCall's e-mail/);
-        expect(stdout).toMatch(/alert group resolved in OnCall\s+\d+\.\d s/);
-        expect(stdout.trimEnd().split("\n").at(-1)).toBe(`Dashboard: ${dashboardUrl}`);
-        expectPortForwardStartedAndStopped(stub.kubectl());
-    }, 60_000);
-
-    it("exits 1 naming the e-mail step when no e-mail comes, and still stops kubectl", async () => {
-        standIns = await startStandIns({ ...fast, recipient: undefined });
-        const stub = stubs(standIns);
-        const { code, stdout } = await runScript({ ...stub.env, SMOKE_EMAIL_TIMEOUT: "500ms" }).exited;
-
-        expect(code).toBe(1);
-        expect(stdout).toMatch(/e-mail to a person on call\s+FAILED/);
-        expect(stdout).toContain('FAILED at "e-mail to a person on call": no e-mail mentioning smoke');
-        expectPortForwardStartedAndStopped(stub.kubectl());
-    }, 60_000);
-
-    it("on Ctrl-C clears the alert, stops kubectl and exits 1", async () => {
-        // The alert group never comes, so the script is still waiting for it when interrupted.
-        standIns = await startStandIns({ ...fast, alertGroupDelayMs: 600_000 });
-        const stub = stubs(standIns);
-        const { child, exited } = runScript({ ...stub.env, SMOKE_ALERT_GROUP_TIMEOUT: "60s" });
-        const ins = standIns;
-        await waitFor("the firing alert", () => (ins.posted.length > 0 ? true : undefined), 30_000);
-        child.kill("SIGINT");
-        const { code, stdout, stderr } = await exited;
-
-        expect(code).toBe(1);
-        expect(stderr).toContain("SIGINT: clearing the alert and stopping the port-forward");
-        expect(stdout).toContain('FAILED at "alert group in OnCall": interrupted');
-        expect(standIns.posted).toHaveLength(2);
-        expect(Date.parse(standIns.posted[1].alert.endsAt)).toBeLessThanOrEqual(standIns.posted[1].at);
-        expectPortForwardStartedAndStopped(stub.kubectl());
-    }, 60_000);
-
-    it("says so when kubectl port-forward cannot start", async () => {
-        standIns = await startStandIns(fast);
-        const stub = stubs(standIns);
-        fs.writeFileSync(path.join(stub.env.PATH.split(":")[0], "kubectl"), '#!/bin/sh\necho "error: context \\"$2\\" does not exist" >&2\nexit 1\n');
-        const { code, stderr } = await runScript(stub.env).exited;
-
-        expect(code).toBe(1);
-        expect(stderr).toContain('smoke: kubectl port-forward exited (1): error: context "kind-oncall-lab" does not exist');
-        expect(standIns.posted).toHaveLength(0);
-    }, 60_000);
 });
