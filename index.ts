@@ -117,13 +117,13 @@ const wiring = new OnCallWiring("oncall-wiring", {
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
     oncallInClusterUrl,
-    // The plugin's jsonData.grafanaUrl: the public URL, which the engine reaches through the CoreDNS rewrite.
+    // The plugin's jsonData.grafanaUrl: the public URL (on kind the engine reaches it through the CoreDNS rewrite).
     grafanaPublicUrl,
     oncallPublicUrl,
     clusterId: target.clusterId,
     userLogins: teamUsers.logins,
     readyTimeoutSeconds: 600,
-    // The engine calls Grafana on the public URL as soon as the plugin is connected: the rewrite must be in place.
+// The engine calls Grafana on the public URL as soon as the plugin is connected: it must resolve by then.
 }, { dependsOn: [grafana, oncall, ...teamUsers.users, ...target.grafanaReachable], deletedWith: target.wiringDeletedWith });
 
 // Who is on call, how they are told, and the integration Alertmanager sends to.
@@ -144,7 +144,8 @@ new OnCallHeartbeat("oncall-heartbeat", {
     integrationId: onCallTeam.integrationId,
     timeoutSeconds: lab.alerting.heartbeatTimeoutSeconds,
     clusterId: target.clusterId,
-}, oncallDataSurvives ? { dependsOn: [oncall.release] } : { deletedWith: oncall.release });
+// Its delete changes nothing (the heartbeat goes with its integration), so it never needs to run.
+}, { deletedWith: oncall.release });
 
 new VictoriaMetricsStack("victoria-metrics", {
     namespace: namespaces.monitoring,

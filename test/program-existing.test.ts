@@ -200,13 +200,17 @@ describe("destroy on an existing cluster", () => {
 
     it("deletes OnCall's objects through its API before the release when their data outlives it (external Postgres)", async () => {
         const release = await urnOf(get("oncall-release"));
-        const objects = all().filter(r => r.type.startsWith("grafana:onCall/") || r.name === "oncall-heartbeat-timeout");
-        expect(objects.length).toBe(12);
+        const objects = all().filter(r => r.type.startsWith("grafana:onCall/"));
+        expect(objects.length).toBe(11);
         for (const r of objects) {
             expect(r.opts.deletedWith, r.name).toBeUndefined();
             expect(r.opts.replaceWith, r.name).toBeUndefined();
             expect(await Promise.all((r.opts.dependsOn as pulumi.Resource[]).map(d => valueOf(d.urn))), r.name).toContain(release);
         }
+    });
+
+    it("lets the heartbeat timeout go with the release: its delete changes nothing in OnCall", async () => {
+        expect(await valueOf(get("oncall-heartbeat-timeout").opts.deletedWith!.urn)).toBe(await urnOf(get("oncall-release")));
     });
 
     it("keeps Grafana's users deletedWith Grafana's release, whose volume goes with its namespace", async () => {
