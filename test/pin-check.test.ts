@@ -1,0 +1,130 @@
+// checkPins (src/tools/pinCheck.ts) against a fake internet answering as the recorded fixtures do.
+import { describe, expect, it } from "vitest";
+import { checkPins, type Fetch } from "../src/tools/pinCheck";
+import { configDefaults } from "../src/config/config";
+import { loadValuesFile } from "../src/shared/values";
+import { pinnedArtifacts, summarize } from "../src/tools/versionCheck";
+import { catalog, dockerHub, downloads, find, fixture, indexText, KIND_DIGEST, labPins, type RecordedAnswer, RELEASE_ZIP } from "./support/version-fixtures";
+
+/** Serves the fixtures at the real addresses, like the chart repositories, Docker Hub and grafana.com would. */
+function fakeInternet(options: { down?: string[]; manifests?: typeof dockerHub.manifests } = {}) {
+    const manifests = { ...dockerHub.manifests, ...options.manifests };
+    const requests: { method: string; url: string; headers: Headers }[] = [];
+    const fakeFetch: Fetch = async (input, init) => {
+        const url = new URL(String(input));
+        const headers = new Headers(init?.headers);
+        requests.push({ method: init?.method ?? "GET", url: url.href, headers });
+        if (!(init?.signal instanceof AbortSignal)) throw new Error("every request must carry a timeout signal");
+        if (options.down?.includes(url.host)) throw new TypeError("fetch failed", { cause: new Error(`getaddrinfo ENOTFOUND ${url.host}`) });
+        if (url.pathname.endsWith("/index.yaml")) return new Response(indexText);
+        if (url.href === "https://grafana.com/api/plugins/grafana-oncall-app/versions") return Response.json(catalog);
+        if (init?.redirect !== "manual" && url.pathname.endsWith(".zip")) throw new Error("downloads must not follow redirects unseen");
+        const recorded = (answer: RecordedAnswer) => new Response(null, answer);
+        if (url.pathname === "/api/plugins/grafana-oncall-app/versions/1.16.9/download") return recorded(downloads.grafanaCom);
+        if (url.pathname.startsWith("/api/plugins/grafana-oncall-app/versions/")) return recorded(downloads.grafanaComUnknownVersion);
+        if (url.host === "storage.googleapis.com") return recorded(url.href === RELEASE_ZIP ? downloads.gcsObject : downloads.gcsNoSuchKey);
+        if (url.host === "auth.docker.io") return Response.json(dockerHub.token);
+        const manifest = url.pathname.match(/^\/v2\/(.+)\/manifests\/(.+)$/);
+        if (url.host === "registry-1.docker.io" && manifest) {
+            if (headers.get("authorization") !== "Bearer anonymous-pull-token") {
+                const challenge = dockerHub.challenge.replace("grafana/oncall", manifest[1]);
+                return new Response(null, { status: 401, headers: { "WWW-Authenticate": challenge } });
+            }
+            const known = manifests[`${manifest[1]}:${manifest[2]}`];
+            return known
+                ? new Response(null, { status: known.status, headers: { "Docker-Content-Digest": known.digest } })
+                : new Response(fixture("manifest-unknown.json"), { status: 404 });
+        }
+        return new Response("not found", { status: 404 });
+    };
+    return { fakeFetch, requests };
+}
+
+describe("checkPins, against a fake internet", () => {
+    it("finds every pin of the lab, with one token per repository and HEAD requests asking for indexes", async () => {
+        const { fakeFetch, requests } = fakeInternet();
+        const results = await checkPins(labPins(), { fetch: fakeFetch });
+        expect(results.filter((r) => r.verdict !== "ok")).toEqual([]);
+        expect(summarize(results).exitCode).toBe(0);
+
+        const manifestRequests = requests.filter((r) => r.url.includes("/manifests/"));
+        expect(manifestRequests.every((r) => r.method === "HEAD")).toBe(true);
+        expect(manifestRequests[0].headers.get("accept")).toMatch(/^application\/vnd\.oci\.image\.index\.v1\+json, application\/vnd\.docker\.distribution\.manifest\.list\.v2\+json/);
+        expect(requests.filter((r) => r.url.startsWith("https://auth.docker.io/"))).toHaveLength(6);
+        expect(requests.filter((r) => r.url.endsWith("/index.yaml")).map((r) => r.url).sort()).toEqual([
+            "https://grafana-community.github.io/helm-charts/index.yaml",
+            "https://grafana.github.io/helm-charts/index.yaml",
+            "https://victoriametrics.github.io/helm-charts/index.yaml",
+        ]);
+        expect(results.find((r) => r.pin.what.startsWith("kind"))).toMatchObject({
+            where: `https://registry-1.docker.io/v2/kindest/node/manifests/v1.37.0`, detail: KIND_DIGEST,
+        });
+    });
+
+    it("names each missing pin and where it looked, and counts an unreachable source as a failure", async () => {
+        const { fakeFetch } = fakeInternet({ down: ["grafana.com"] });
+        const pins = pinnedArtifacts({ ...configDefaults, oncallChartVersion: "1.16.9", mailpitImage: "axllent/mailpit:v9.9.9" }, loadValuesFile("oncall.yaml"));
+        const results = await checkPins(pins, { fetch: fakeFetch });
+        const bad = results.filter((r) => r.verdict !== "ok").map(({ pin, where, verdict, detail }) => ({ what: pin.what, where, verdict, detail }));
+        expect(bad).toEqual([
+            {
+                what: "oncall chart (oncallChartVersion)",
+                where: "https://grafana.github.io/helm-charts/index.yaml",
+                verdict: "MISSING",
+                detail: "oncall 1.16.9 is not in the index; newest listed: 1.16.5, 1.16.4, 1.16.1",
+            },
+            {
+                what: "Mailpit image (mailpitImage)",
+                where: "https://registry-1.docker.io/v2/axllent/mailpit/manifests/v9.9.9",
+                verdict: "MISSING",
+                detail: "tag v9.9.9 not found (404)",
+            },
+            ...["amd64", "arm64"].map((arch) => {
+                const where = `https://grafana.com/api/plugins/grafana-oncall-app/versions/1.16.9/download?os=linux&arch=${arch}`;
+                return {
+                    what: `grafana-oncall-app plugin for linux/${arch} (oncallPluginVersion)`,
+                    where,
+                    verdict: "unreachable",
+                    detail: `${where}: fetch failed: getaddrinfo ENOTFOUND grafana.com`,
+                };
+            }),
+        ]);
+        const summary = summarize(results);
+        expect(summary.exitCode).toBe(1);
+        expect(summary.text).toContain("MISSING: oncall chart (oncallChartVersion) = 1.16.9");
+    });
+
+    it("shows 1.16.9 downloading for both platforms, and the release's zip; a missing version says what is listed", async () => {
+        const { fakeFetch, requests } = fakeInternet();
+        const results = await checkPins(labPins().filter((p) => p.kind === "plugin" || p.kind === "download"), { fetch: fakeFetch });
+        expect(results.map((r) => [r.pin.what, r.verdict])).toEqual([
+            ["grafana-oncall-app plugin for linux/amd64 (oncallPluginVersion)", "ok"],
+            ["grafana-oncall-app plugin for linux/arm64 (oncallPluginVersion)", "ok"],
+            ["grafana-oncall-app zip (oncallPluginUrl, unset: the release's own copy)", "ok"],
+        ]);
+        expect(requests.filter((r) => r.url === RELEASE_ZIP)).toHaveLength(3);
+
+        const pins = pinnedArtifacts({ ...configDefaults, oncallPluginVersion: "1.7.1", oncallPluginUrl: "https://example.com/oncall.zip" }, loadValuesFile("oncall.yaml"));
+        const missing = await checkPins(pins.filter((p) => p.kind === "plugin" || p.kind === "download"), { fetch: fakeFetch });
+        expect(missing.map((r) => r.verdict)).toEqual(["MISSING", "MISSING", "MISSING"]);
+        expect(missing[0].detail).toContain('it is listed as "v1.7.1" (pin that string)');
+        expect(missing[2]).toMatchObject({ where: "https://example.com/oncall.zip", pin: { what: "grafana-oncall-app zip (oncallPluginUrl)" } });
+    });
+
+    it("asks for the pinned digest when the tag has moved", async () => {
+        const { fakeFetch, requests } = fakeInternet({ manifests: { "kindest/node:v1.37.0": { status: 200, digest: "sha256:moved" } } });
+        const [result] = await checkPins([find(labPins(), "image", "kind node image")], { fetch: fakeFetch });
+        expect(result).toMatchObject({
+            verdict: "ok",
+            where: `https://registry-1.docker.io/v2/kindest/node/manifests/${KIND_DIGEST}`,
+            detail: "pinned digest exists; tag v1.37.0 now points at sha256:moved",
+        });
+        // The repository's token, got after the first 401, goes with the second request straight away.
+        expect(requests.map((r) => `${r.method} ${r.url.replace(/\?.*/, "")} ${r.headers.get("authorization") ?? "-"}`)).toEqual([
+            "HEAD https://registry-1.docker.io/v2/kindest/node/manifests/v1.37.0 -",
+            "GET https://auth.docker.io/token -",
+            "HEAD https://registry-1.docker.io/v2/kindest/node/manifests/v1.37.0 Bearer anonymous-pull-token",
+            `HEAD https://registry-1.docker.io/v2/kindest/node/manifests/${KIND_DIGEST} Bearer anonymous-pull-token`,
+        ]);
+    });
+});
