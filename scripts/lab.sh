@@ -22,10 +22,17 @@ node scripts/ensure-deps.cjs
 
 stack="${PULUMI_STACK:-dev}"
 config_file="Pulumi.$stack.yaml"
-# The deployment target the settings file names (src/config/target.ts): kind unless it says existing.
-target="$(node -e 'const fs = require("node:fs"), file = process.argv[1];
-  const config = fs.existsSync(file) ? require("yaml").parse(fs.readFileSync(file, "utf8"))?.config ?? {} : {};
-  console.log(config["oncall-lab:target"] ?? "kind");' "$config_file")"
+# From a settings file: "keys", its top-level config keys; "secure", those holding an encrypted value;
+# "target", the deployment target it names (src/config/target.ts), kind unless it says existing.
+from_settings() {
+  node -e 'const fs = require("node:fs"), [file, which] = process.argv.slice(1);
+    const config = fs.existsSync(file) ? require("yaml").parse(fs.readFileSync(file, "utf8"))?.config ?? {} : {};
+    if (which === "target") console.log(config["oncall-lab:target"] ?? "kind");
+    else for (const [key, value] of Object.entries(config)) {
+      if (which !== "secure" || JSON.stringify(value).includes("\"secure\":")) console.log(key);
+    }' "$1" "$2"
+}
+target="$(from_settings "$config_file" target)"
 # Only up on the kind target needs them: preview and destroy must work on a machine without Docker or kind.
 if [ "$1" = up ] && [ "$target" = kind ]; then
   command -v docker >/dev/null 2>&1 || fail "docker is not installed: kind runs the cluster in Docker"
@@ -62,14 +69,6 @@ strip_salt() {
   cat "$config_file.tmp" > "$config_file"
   rm -f "$config_file.tmp"
 }
-# The settings file's top-level config keys; with "secure", only those holding an encrypted value.
-config_keys() {
-  node -e 'const fs = require("node:fs"), [file, which] = process.argv.slice(1);
-    const config = fs.existsSync(file) ? require("yaml").parse(fs.readFileSync(file, "utf8"))?.config ?? {} : {};
-    for (const [key, value] of Object.entries(config)) {
-      if (which !== "secure" || JSON.stringify(value).includes("\"secure\":")) console.log(key);
-    }' "$1" "${2:-}"
-}
 # From the stack's state: "salt", its passphrase salt; "cluster", "<urn> <name> <node container id>" of
 # the kind cluster it created; "wiring", the OnCall wiring's urn (nothing for a new or empty stack).
 from_state() {
@@ -89,7 +88,7 @@ from_state() {
 # Earlier versions kept the settings file in the state directory.
 old_config_file="$state_dir/Pulumi.$stack.yaml"
 if [ -f "$old_config_file" ]; then
-  [ -z "$(config_keys "$config_file")" ] ||
+  [ -z "$(from_settings "$config_file" keys)" ] ||
     fail "both $config_file and $old_config_file hold settings: merge them into $config_file, delete $old_config_file, and retry"
   mv "$old_config_file" "$config_file"
   echo "oncall-lab: moved the stack settings from $old_config_file to $config_file"
@@ -114,7 +113,7 @@ if [ "$created" = false ] && [ -n "$stray_salt" ]; then
 fi
 if [ "$stale" = true ]; then
   lost=()
-  while read -r key; do [ -z "$key" ] || lost+=("$key"); done < <(config_keys "$config_file" secure)
+  while read -r key; do [ -z "$key" ] || lost+=("$key"); done < <(from_settings "$config_file" secure)
   if [ ${#lost[@]} -gt 0 ]; then
     for key in "${lost[@]}"; do pulumi config rm "$key" --stack "$stack" >/dev/null; done
     echo "oncall-lab: removed ${lost[*]} from $config_file (encrypted with another passphrase's salt): set them again with npm run pulumi -- config set --secret <key> <value>"
