@@ -2,6 +2,7 @@
 // what makes an escalation chain or a person's rules page someone. Each rule reads the parts of the file that
 // passed the schema (so that a bad value is reported once, by the schema) and returns its problems.
 import { z } from "zod";
+import { isRecord } from "../shared/records";
 import { TeamFile } from "./schema";
 import { isTimeZone, localTimeToInstant } from "./time";
 
@@ -24,19 +25,16 @@ export interface RuleContext {
 }
 type Rule = (team: ReadableTeam, context: RuleContext) => Problem[];
 
-const isMapping = (value: unknown): value is Record<string, unknown> =>
-    typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** The option of a typed union that a value's type selects. */
 export function optionFor(union: z.ZodDiscriminatedUnion, value: unknown): z.ZodObject | undefined {
     const key = union.def.discriminator;
-    return (union.options as z.ZodObject[]).find((o) => isMapping(value) && (o.shape[key] as z.ZodType).safeParse(value[key]).success);
+    return (union.options as z.ZodObject[]).find((o) => isRecord(value) && (o.shape[key] as z.ZodType).safeParse(value[key]).success);
 }
 
 /** The parts of `value` that pass their own part of `schema` (objects, lists and typed unions are taken apart). */
 export function readable<S extends z.ZodType>(schema: S, value: unknown): Readable<z.infer<S>> | undefined {
     if (schema instanceof z.ZodObject) {
-        if (!isMapping(value)) return undefined;
+        if (!isRecord(value)) return undefined;
         return Object.fromEntries(Object.entries(schema.shape).map(([key, part]) => [key, readable(part as z.ZodType, value[key])])) as never;
     }
     if (schema instanceof z.ZodArray) return Array.isArray(value) ? value.map((item) => readable(schema.element as z.ZodType, item)) as never : undefined;

@@ -7,7 +7,6 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import YAML from "yaml";
 import {
     type AlertingSettings,
@@ -16,7 +15,7 @@ import {
     buildAlertRuleGroups,
 } from "../monitoring/alerting";
 import { waitFor } from "./polling";
-import { freePort } from "./processes";
+import { freePort, stopProcess } from "./processes";
 
 export const requiredBinaries = ["victoria-metrics", "vmalert", "prometheus-alertmanager", "amtool"];
 export const installCommand = "apt-get install -y victoria-metrics prometheus-alertmanager";
@@ -70,27 +69,13 @@ export async function startProcess(
         if (child.pid !== undefined && running()) process.kill(child.pid, "SIGKILL");
     };
     process.once("exit", killWithParent);
-    const exited = new Promise<void>((resolve) => {
-        const ended = (reason: string): void => {
-            failure ??= reason;
-            process.removeListener("exit", killWithParent);
-            resolve();
-        };
-        child.once("exit", (code, signal) => ended(`exited with ${signal ?? `code ${code}`}`));
-        child.once("error", (error) => ended(`could not run: ${error.message}`));
-    });
-    const managed: ManagedProcess = {
-        async stop() {
-            if (child.pid === undefined || !running()) return;
-            process.kill(child.pid, "SIGTERM");
-            const graceMs = 5_000;
-            const stoppedInTime = await Promise.race([exited.then(() => true), sleep(graceMs, false, { ref: false })]);
-            if (!stoppedInTime && running()) {
-                process.kill(child.pid, "SIGKILL");
-                await exited;
-            }
-        },
+    const ended = (reason: string): void => {
+        failure ??= reason;
+        process.removeListener("exit", killWithParent);
     };
+    child.once("exit", (code, signal) => ended(`exited with ${signal ?? `code ${code}`}`));
+    child.once("error", (error) => ended(`could not run: ${error.message}`));
+    const managed: ManagedProcess = { stop: () => stopProcess(child) };
     try {
         await waitFor(
             `${name} to answer ${readyUrl}`,
