@@ -1,5 +1,6 @@
 // Where the lab runs: a Kind cluster it creates (the default), or a cluster a team already has. The settings of the
 // `existing` target, validated like the rest of the config (src/config/config.ts calls targetOf).
+import type { RawConfig } from "./config";
 
 export const TARGETS = ["kind", "existing"] as const;
 export type TargetName = typeof TARGETS[number];
@@ -75,16 +76,15 @@ const ANY = /^\S+$/;
 
 type Problems = string[];
 type Key = (name: string) => string;
-type Raw = Readonly<Record<string, string | undefined>>;
 
 /** A key counts as set when it differs from its default: the Pulumi CLI passes Pulumi.yaml's defaults as set. */
-function isSet(raw: Raw, name: string, defaults: Record<string, unknown>): boolean {
+function isSet(raw: RawConfig, name: string, defaults: Record<string, unknown>): boolean {
     return raw[name] !== undefined && raw[name] !== String(defaults[name]);
 }
 
 /** The target, and the keys that do not belong to it named as problems. */
 export function targetOf(
-    raw: Raw, presentSecrets: ReadonlySet<string>, read: TargetReaders, defaults: Record<string, unknown>, key: Key, problems: Problems,
+    raw: RawConfig, presentSecrets: ReadonlySet<string>, read: TargetReaders, defaults: Record<string, unknown>, key: Key, problems: Problems,
 ): TargetName {
     const target = (read.text("target", /^(kind|existing)$/, "kind or existing") ?? "kind") as TargetName;
     const foreign = target === "kind"
@@ -108,7 +108,7 @@ function tlsOf(read: TargetReaders, key: Key, problems: Problems): TlsSettings |
     return { kind: "secret", sourceNamespace, sourceName };
 }
 
-function externalPostgresOf(raw: Raw, hasPassword: boolean, read: TargetReaders, key: Key, problems: Problems): ExternalPostgres | undefined {
+function externalPostgresOf(raw: RawConfig, hasPassword: boolean, read: TargetReaders, key: Key, problems: Problems): ExternalPostgres | undefined {
     const host = read.text("oncallDatabaseHost", /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "a host name such as postgres.db.svc.cluster.local");
     const port = read.integer("oncallDatabasePort", 1, 65535);
     const database = read.text("oncallDatabaseName", /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, "a Postgres database name such as oncall")!;
@@ -145,7 +145,7 @@ function replicasOf(read: TargetReaders, key: Key, problems: Problems): Existing
 
 /** The existing target's settings; every missing or bad key is a problem named by its key. */
 export function existingClusterOf(
-    raw: Raw, presentSecrets: ReadonlySet<string>, hasSmtpHost: boolean, read: TargetReaders, key: Key, problems: Problems,
+    raw: RawConfig, presentSecrets: ReadonlySet<string>, hasSmtpHost: boolean, read: TargetReaders, key: Key, problems: Problems,
 ): ExistingClusterSettings {
     const required = (name: string, pattern: RegExp, allowed: string): string => {
         const value = read.text(name, pattern, allowed);
