@@ -1,13 +1,16 @@
 // The dynamic providers' inputs and outputs. Their keys are in users' state: never rename them.
 
 export interface OnCallWiringInputs {
-    /** Grafana as reachable from where Pulumi runs (its public URL), e.g. http://127.0.0.1:3000. */
+    /** Grafana's API as reachable from where Pulumi runs, e.g. http://127.0.0.1:3000 (the component's grafanaLocalApiUrl). */
     grafanaUrl: string;
     grafanaUser: string;
     grafanaPassword: string;
     /** The OnCall engine as Grafana reaches it (in-cluster); goes in the plugin's jsonData. */
     onCallApiUrl: string;
-    /** Grafana as the OnCall engine reaches it (in-cluster); goes in the plugin's jsonData.grafanaUrl. */
+    /**
+     * Grafana as the OnCall engine calls it and people open it (the component's grafanaPublicUrl; the key keeps the name
+     * it had when it was an in-cluster URL); goes in the plugin's jsonData.grafanaUrl.
+     */
     grafanaInClusterUrl: string;
     /** The OnCall engine as reachable from where Pulumi runs (its public URL), for the public API. */
     oncallUrl: string;
@@ -35,7 +38,7 @@ export interface OnCallWiringOutputs extends OnCallWiringInputs {
 }
 
 export interface OnCallHeartbeatTimeoutInputs {
-    /** Grafana as reachable from where Pulumi runs (its public URL). */
+    /** Grafana's API as reachable from where Pulumi runs (the component's grafanaLocalApiUrl). */
     grafanaUrl: string;
     grafanaUser: string;
     grafanaPassword: string;
