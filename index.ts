@@ -87,7 +87,7 @@ const oncall = new OnCall("oncall", {
     chartVersion: lab.chartVersions.oncall,
     imageTag: lab.oncallImageTag,
     nodePort: nodePorts.oncall,
-    publicHost: new URL(oncallPublicUrl).host,
+    publicUrl: oncallPublicUrl,
     grafanaPublicUrl,
     telegramBotToken,
     smtp: lab.smtp ?? localMailboxSmtp,

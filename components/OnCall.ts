@@ -17,8 +17,8 @@ export interface OnCallArgs {
     /** grafana/oncall engine image tag (the chart's own default would be its appVersion). */
     imageTag: pulumi.Input<string>;
     nodePort: number;
-    /** host:port people and OnCall's own links use (the chart's base_url, no scheme). */
-    publicHost: pulumi.Input<string>;
+    /** The URL people and OnCall's own links use; its host:port is the chart's base_url (no scheme). */
+    publicUrl: pulumi.Input<string>;
     /** Grafana's public URL, which the engine also reaches (GRAFANA_API_URL). */
     grafanaPublicUrl: pulumi.Input<string>;
     telegramBotToken?: pulumi.Input<string>;
@@ -75,8 +75,9 @@ export class OnCall extends pulumi.ComponentResource {
         const postgresPassword = password("postgres-password", 32);
         const redisPassword = password("redis-password", 32);
 
+        const publicHost = pulumi.output(args.publicUrl).apply((url) => new URL(url).host);
         const values = pulumi.secret(pulumi.all([
-            args.publicHost, args.grafanaPublicUrl, appSecret.metadata.name, postgresPassword, redisPassword,
+            publicHost, args.grafanaPublicUrl, appSecret.metadata.name, postgresPassword, redisPassword,
             args.telegramBotToken, args.smtpPassword, args.imageTag,
         ]).apply(([publicHost, grafanaPublicUrl, appSecretName, postgres, redis, telegramBotToken, smtpPassword, imageTag]) => oncallValues({
             publicHost,
@@ -103,7 +104,7 @@ export class OnCall extends pulumi.ComponentResource {
         }, { ...childOpts, dependsOn: [exporterSecret, ...(cluster?.dependencies ?? [])] });
         if (args.cluster) this.ingress(name, args.cluster.ingress, namespace, { ...childOpts, dependsOn: [this.release] });
 
-        this.publicUrl = pulumi.interpolate`${args.cluster?.ingress.tls ? "https" : "http"}://${args.publicHost}`;
+        this.publicUrl = pulumi.output(args.publicUrl);
         this.exporterSecretName = exporterSecret.metadata.name;
         this.registerOutputs({ publicUrl: this.publicUrl, exporterSecretName: this.exporterSecretName });
     }
