@@ -9,5 +9,8 @@ export default defineConfig({
         // vitest's default (cores - 1 = one file at a time) leaves both cores idle most of the run.
         maxWorkers: 4,
         testTimeout: 30_000,
+        // The program tests run the whole program under mocks in beforeAll: 5-8 s alone, past vitest's 10 s default
+        // when the machine's two cores are shared (load average 17 seen).
+        hookTimeout: 60_000,
     },
 });
