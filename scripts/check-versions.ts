@@ -1,16 +1,24 @@
 // `npm run check:versions`: asks the chart repositories, Docker Hub and grafana.com whether every version the lab
-// pins still exists, and whether the plugin downloads (from grafana.com per platform, and from its release's URL).
-// Needs internet; prints a table; exits 1 on any miss or unreachable source (src/tools/pinCheck.ts asks,
-// src/tools/versionCheck.ts reads the answers).
+// pins still exists, and whether the plugin downloads (from grafana.com per platform, and from its release's URL);
+// asks the npm registry for each package in package.json, at the version package-lock.json installs, and reports
+// the ones behind their latest release. Needs internet; prints a table; exits 1 on any miss or unreachable source
+// (src/tools/pinCheck.ts asks, src/tools/versionCheck.ts and npmCheck.ts read the answers).
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";
 import { describeError as message } from "../src/tools/http";
+import { type PackageLock, type PackageManifest, npmPins } from "../src/tools/npmCheck";
 import { checkPins } from "../src/tools/pinCheck";
 import { formatTable, pinnedArtifacts, summarize } from "../src/tools/versionCheck";
 
 async function main(): Promise<void> {
-    const pins = pinnedArtifacts(configDefaults, loadValuesFile("oncall.yaml"));
-    console.log(`Checking ${pins.length} pinned versions (config defaults and values/oncall.yaml)...\n`);
+    const readJson = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(__dirname, "..", file), "utf8"));
+    const pins = [
+        ...pinnedArtifacts(configDefaults, loadValuesFile("oncall.yaml")),
+        ...npmPins(readJson("package.json") as PackageManifest, readJson("package-lock.json") as PackageLock),
+    ];
+    console.log(`Checking ${pins.length} pinned versions (config defaults, values/oncall.yaml, package.json)...\n`);
     const results = await checkPins(pins);
     const summary = summarize(results);
     console.log(`${formatTable(results)}\n\n${summary.text}`);

@@ -3,10 +3,13 @@ import { describe, expect, it } from "vitest";
 import { checkPins, type Fetch } from "../src/tools/pinCheck";
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";
+import { npmPins } from "../src/tools/npmCheck";
 import { pinnedArtifacts, summarize } from "../src/tools/versionCheck";
-import { catalog, dockerHub, downloads, find, fixture, indexText, KIND_DIGEST, labPins, type RecordedAnswer, RELEASE_ZIP } from "./support/version-fixtures";
+import {
+    catalog, dockerHub, downloads, find, fixture, indexText, KIND_DIGEST, labNpmPins, labPins, npmRegistry, type RecordedAnswer, RELEASE_ZIP,
+} from "./support/version-fixtures";
 
-/** Serves the fixtures at the real addresses, like the chart repositories, Docker Hub and grafana.com would. */
+/** Serves the fixtures at the real addresses, like the chart repositories, Docker Hub, grafana.com and npm would. */
 function fakeInternet(options: { down?: string[]; manifests?: typeof dockerHub.manifests } = {}) {
     const manifests = { ...dockerHub.manifests, ...options.manifests };
     const requests: { method: string; url: string; headers: Headers }[] = [];
@@ -24,6 +27,7 @@ function fakeInternet(options: { down?: string[]; manifests?: typeof dockerHub.m
         if (url.pathname.startsWith("/api/plugins/grafana-oncall-app/versions/")) return recorded(downloads.grafanaComUnknownVersion);
         if (url.host === "storage.googleapis.com") return recorded(url.href === RELEASE_ZIP ? downloads.gcsObject : downloads.gcsNoSuchKey);
         if (url.host === "auth.docker.io") return Response.json(dockerHub.token);
+        if (url.host === "registry.npmjs.org") return npmAnswer(url);
         const manifest = url.pathname.match(/^\/v2\/(.+)\/manifests\/(.+)$/);
         if (url.host === "registry-1.docker.io" && manifest) {
             if (headers.get("authorization") !== "Bearer anonymous-pull-token") {
@@ -38,6 +42,13 @@ function fakeInternet(options: { down?: string[]; manifests?: typeof dockerHub.m
         return new Response("not found", { status: 404 });
     };
     return { fakeFetch, requests };
+}
+
+/** The npm registry's `/<name>/<version>` and `/<name>/latest`: the version's document (its `version` is what is read), or 404. */
+function npmAnswer(url: URL): Response {
+    const [, name, asked] = decodeURIComponent(url.pathname).match(/^\/(.+)\/([^/]+)$/) ?? [];
+    const found = asked === "latest" ? npmRegistry.latest[name] : npmRegistry.published.includes(`${name}@${asked}`) ? asked : undefined;
+    return found ? Response.json({ name, version: found }) : new Response(null, { status: 404 });
 }
 
 describe("checkPins, against a fake internet", () => {
@@ -126,5 +137,34 @@ describe("checkPins, against a fake internet", () => {
             "HEAD https://registry-1.docker.io/v2/kindest/node/manifests/v1.37.0 Bearer anonymous-pull-token",
             `HEAD https://registry-1.docker.io/v2/kindest/node/manifests/${KIND_DIGEST} Bearer anonymous-pull-token`,
         ]);
+    });
+
+    it("asks npm for each package in package.json at the version the lock file installs: all published, only TypeScript and @types/node behind", async () => {
+        const { fakeFetch, requests } = fakeInternet();
+        const results = await checkPins(labNpmPins(), { fetch: fakeFetch });
+        expect(results.length).toBeGreaterThanOrEqual(13);
+        expect(results.filter((r) => r.verdict !== "ok" && r.verdict !== "behind")).toEqual([]);
+        // The two the README ("Versions, and why") says cannot move, and why.
+        expect(results.filter((r) => r.verdict === "behind").map((r) => `${r.pin.what}: ${r.detail}`)).toEqual([
+            expect.stringMatching(/^@types\/node \(package.json devDependencies "\^24\.[\d.]+"\): published; the latest release is 26\./),
+            expect.stringMatching(/^typescript \(package.json devDependencies\): published; the latest release is 7\./),
+        ]);
+        expect(results.find((r) => r.pin.what.startsWith("@pulumi/pulumi "))).toMatchObject({
+            verdict: "ok", where: "https://registry.npmjs.org/@pulumi/pulumi/3.276.0", detail: "published, the latest release",
+        });
+        expect(requests.map((r) => `${r.method} ${r.url}`)).toContain("GET https://registry.npmjs.org/@pulumi/pulumi/latest");
+        expect(requests).toHaveLength(2 * results.length);
+        const summary = summarize(results);
+        expect(summary.exitCode).toBe(0);
+        expect(summary.text).toContain("behind the latest release (not a failure): typescript (package.json devDependencies) = 6.");
+    });
+
+    it("counts a version npm does not have, or npm being unreachable, as a failure", async () => {
+        const pins = npmPins({ dependencies: { "@pulumi/pulumi": "3.999.0" } }, { packages: { "node_modules/@pulumi/pulumi": { version: "3.999.0" } } });
+        const [missing] = await checkPins(pins, { fetch: fakeInternet().fakeFetch });
+        expect(missing).toMatchObject({ verdict: "MISSING", detail: "@pulumi/pulumi 3.999.0 is not on the npm registry (404)" });
+        const [down] = await checkPins(pins, { fetch: fakeInternet({ down: ["registry.npmjs.org"] }).fakeFetch });
+        expect(down).toMatchObject({ verdict: "unreachable", detail: expect.stringContaining("ENOTFOUND registry.npmjs.org") });
+        expect(summarize([missing, down]).exitCode).toBe(1);
     });
 });

@@ -1,10 +1,11 @@
-// The reading of what the chart repositories, Docker Hub and grafana.com answer (src/tools/versionCheck.ts and
-// downloadCheck.ts), on recorded-shape fixtures; the asking itself: test/pin-check.test.ts.
+// The reading of what the chart repositories, Docker Hub, grafana.com and npm answer (src/tools/versionCheck.ts,
+// downloadCheck.ts and npmCheck.ts), on recorded-shape fixtures; the asking itself: test/pin-check.test.ts.
 import { describe, expect, it } from "vitest";
 import { chartRepositories } from "../src/shared/charts";
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";
 import { judgeDownload, nextHop, pluginDownloadUrl } from "../src/tools/downloadCheck";
+import { judgeNpm, npmPins, npmVersionUrl } from "../src/tools/npmCheck";
 import {
     chartIndexUrl,
     type CheckResult,
@@ -222,10 +223,46 @@ describe("report", () => {
         expect(table[3]).toBe("another plugin  https://example.test/p  1.0.0   MISSING: gone");
     });
 
+    it("lists a pin behind its latest release without failing", () => {
+        expect(summarize([result("a", "ok", ""), result("b", "behind", "published; the latest release is 2.0.0")])).toEqual({
+            exitCode: 0, text: "all 2 pins found\nbehind the latest release (not a failure): b = 1.0.0",
+        });
+        expect(summarize([result("b", "behind", ""), result("c", "MISSING", "")]).text).toBe(
+            "1 of 2 pins found\nbehind the latest release (not a failure): b = 1.0.0\nMISSING: c = 1.0.0",
+        );
+    });
+
     it("exits 0 only when every pin was found, naming each miss and unchecked source", () => {
         expect(summarize([result("a", "ok", "")])).toEqual({ exitCode: 0, text: "all 1 pins found" });
         expect(summarize([result("a", "ok", ""), result("b", "MISSING", ""), result("c", "unreachable", "")])).toEqual({
             exitCode: 1, text: "1 of 3 pins found\nMISSING: b = 1.0.0\nunreachable (not checked): c = 1.0.0",
         });
+    });
+});
+
+describe("npm packages", () => {
+    const lock = { packages: { "node_modules/zod": { version: "4.6.7" }, "node_modules/@types/node": { version: "24.19.4" } } };
+
+    it("pins each package in package.json at the version the lock file installs, saying when package.json holds a range", () => {
+        const pins = npmPins({ dependencies: { zod: "4.6.7" }, devDependencies: { "@types/node": "^24.19.4" } }, lock);
+        expect(pins).toEqual([
+            { kind: "npm", what: "zod (package.json dependencies)", pinned: "4.6.7", name: "zod", version: "4.6.7" },
+            { kind: "npm", what: '@types/node (package.json devDependencies "^24.19.4")', pinned: "24.19.4", name: "@types/node", version: "24.19.4" },
+        ]);
+        expect(() => npmPins({ dependencies: { yaml: "2.9.1" } }, lock)).toThrow(/package-lock.json does not install yaml \(package.json dependencies\): run npm install/);
+    });
+
+    it("asks the registry for the version's document and for the latest release's", () => {
+        expect(npmVersionUrl("@pulumi/pulumi", "3.276.0")).toBe("https://registry.npmjs.org/@pulumi/pulumi/3.276.0");
+        expect(npmVersionUrl("zod", "latest")).toBe("https://registry.npmjs.org/zod/latest");
+    });
+
+    it("says whether the pinned version is published, and whether a newer release is out", () => {
+        const [pin] = npmPins({ dependencies: { zod: "4.6.7" } }, lock);
+        expect(judgeNpm(pin, { status: 200, version: "4.6.7" }, { status: 200, version: "4.6.7" })).toEqual({ verdict: "ok", detail: "published, the latest release" });
+        expect(judgeNpm(pin, { status: 200 }, { status: 200, version: "5.0.0" })).toEqual({ verdict: "behind", detail: "published; the latest release is 5.0.0" });
+        expect(judgeNpm(pin, { status: 404 }, { status: 200, version: "5.0.0" })).toEqual({ verdict: "MISSING", detail: "zod 4.6.7 is not on the npm registry (404)" });
+        expect(judgeNpm(pin, { error: "fetch failed" }, { error: "fetch failed" })).toEqual({ verdict: "unreachable", detail: "fetch failed" });
+        expect(judgeNpm(pin, { status: 200 }, { status: 503 })).toEqual({ verdict: "unreachable", detail: "published; its latest release could not be read: HTTP 503" });
     });
 });

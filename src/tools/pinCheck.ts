@@ -1,7 +1,8 @@
-// Asks the chart repositories, Docker Hub and grafana.com about each pin (`npm run check:versions`); the reading of
-// their answers is in src/tools/versionCheck.ts and src/tools/downloadCheck.ts.
+// Asks the chart repositories, Docker Hub, grafana.com and the npm registry about each pin (`npm run check:versions`);
+// the reading of their answers is in src/tools/versionCheck.ts, downloadCheck.ts and npmCheck.ts.
 import { type DownloadHop, judgeDownload, MAX_REDIRECTS, nextHop, pluginDownloadUrl } from "./downloadCheck";
 import { describeError as message } from "./http";
+import { judgeNpm, type NpmAnswer, npmVersionUrl } from "./npmCheck";
 import {
     chartIndexUrl,
     type ChartPin,
@@ -13,6 +14,7 @@ import {
     judgePlugin,
     MANIFEST_ACCEPT,
     manifestUrl,
+    type NpmPin,
     parseBearerChallenge,
     parseChartIndex,
     parsePluginVersions,
@@ -56,6 +58,7 @@ class PinChecker {
             case "image": return this.checkImage(pin);
             case "plugin": return this.checkPlugin(pin);
             case "download": return this.checkDownload(pin);
+            case "npm": return this.checkNpm(pin);
         }
     }
 
@@ -162,5 +165,24 @@ class PinChecker {
 
     private async checkDownload(pin: DownloadPin): Promise<CheckResult> {
         return { pin, where: pin.url, ...judgeDownload(await this.download(pin.url)) };
+    }
+
+    private async npmVersion(name: string, version: string): Promise<NpmAnswer> {
+        try {
+            const res = await this.get(npmVersionUrl(name, version), { headers: { Accept: "application/json" } });
+            if (!res.ok) {
+                await res.body?.cancel();
+                return { status: res.status };
+            }
+            const { version: found } = (await res.json()) as { version?: unknown };
+            return { status: res.status, version: typeof found === "string" ? found : undefined };
+        } catch (error) {
+            return { error: message(error) };
+        }
+    }
+
+    private async checkNpm(pin: NpmPin): Promise<CheckResult> {
+        const [pinned, latest] = await Promise.all([this.npmVersion(pin.name, pin.version), this.npmVersion(pin.name, "latest")]);
+        return { pin, where: npmVersionUrl(pin.name, pin.version), ...judgeNpm(pin, pinned, latest) };
     }
 }

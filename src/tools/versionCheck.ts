@@ -57,9 +57,16 @@ export interface DownloadPin extends PinBase {
     kind: "download";
     url: string;
 }
-export type Pin = ChartPin | ImagePin | PluginPin | DownloadPin;
+/** A package in package.json, at the version package-lock.json installs (./npmCheck reads the registry's answers). */
+export interface NpmPin extends PinBase {
+    kind: "npm";
+    name: string;
+    version: string;
+}
+export type Pin = ChartPin | ImagePin | PluginPin | DownloadPin | NpmPin;
 
-export type Verdict = "ok" | "MISSING" | "unreachable";
+/** "behind": found, with a newer release out; reported, not a failure. */
+export type Verdict = "ok" | "behind" | "MISSING" | "unreachable";
 export interface Finding {
     verdict: Verdict;
     detail: string;
@@ -313,12 +320,13 @@ export function formatTable(results: readonly CheckResult[]): string {
 }
 
 export function summarize(results: readonly CheckResult[]): { exitCode: number; text: string } {
-    const bad = results.filter((r) => r.verdict !== "ok");
-    if (bad.length === 0) return { exitCode: 0, text: `all ${results.length} pins found` };
-    const list = (verdict: Verdict) => bad.filter((r) => r.verdict === verdict).map((r) => `${r.pin.what} = ${r.pin.pinned}`);
+    const list = (verdict: Verdict) => results.filter((r) => r.verdict === verdict).map((r) => `${r.pin.what} = ${r.pin.pinned}`);
+    const behind = list("behind").map((p) => `\nbehind the latest release (not a failure): ${p}`).join("");
+    const bad = results.filter((r) => r.verdict !== "ok" && r.verdict !== "behind");
+    if (bad.length === 0) return { exitCode: 0, text: `all ${results.length} pins found${behind}` };
     const parts = [
         ...list("MISSING").map((p) => `MISSING: ${p}`),
         ...list("unreachable").map((p) => `unreachable (not checked): ${p}`),
     ];
-    return { exitCode: 1, text: `${results.length - bad.length} of ${results.length} pins found\n${parts.join("\n")}` };
+    return { exitCode: 1, text: `${results.length - bad.length} of ${results.length} pins found${behind}\n${parts.join("\n")}` };
 }

@@ -1,9 +1,10 @@
-// Recorded-shape answers of the chart indexes, Docker Hub and grafana.com (test/fixtures/versions), and the lab's own
-// pins, for the version-check tests.
+// Recorded-shape answers of the chart indexes, Docker Hub, grafana.com and the npm registry (test/fixtures/versions),
+// and the lab's own pins, for the version-check tests.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { configDefaults } from "../../src/config/config";
 import { loadValuesFile } from "../../src/shared/values";
+import { npmPins, type PackageLock, type PackageManifest } from "../../src/tools/npmCheck";
 import { type Pin, pinnedArtifacts } from "../../src/tools/versionCheck";
 
 export const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "..", "fixtures", "versions", name), "utf8");
@@ -23,3 +24,8 @@ export const labPins = () => pinnedArtifacts(configDefaults, loadValuesFile("onc
 export const find = <K extends Pin["kind"]>(pins: Pin[], kind: K, what: string) =>
     pins.find((p) => p.kind === kind && p.what.startsWith(what)) as Extract<Pin, { kind: K }>;
 
+
+// The npm registry as asked on 2026-12-05: each package's latest release, and the versions it answered 200 for.
+export const npmRegistry = JSON.parse(fixture("npm-registry.json")) as { latest: Record<string, string>; published: string[] };
+const readRepoJson = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", file), "utf8"));
+export const labNpmPins = () => npmPins(readRepoJson("package.json") as PackageManifest, readRepoJson("package-lock.json") as PackageLock);

@@ -1,0 +1,47 @@
+// The npm packages in package.json for `npm run check:versions`: the version package-lock.json installs, whether the
+// npm registry (where the lock file's `resolved` URLs point) still has it, and whether it is the latest release.
+// Pure: src/tools/pinCheck.ts makes the requests.
+import type { Finding, NpmPin } from "./versionCheck";
+
+export const NPM_REGISTRY = "https://registry.npmjs.org";
+
+/** The parts of package.json and package-lock.json (lockfileVersion 2 or 3) read here. */
+export interface PackageManifest {
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+}
+export interface PackageLock {
+    packages?: Record<string, { version?: string }>;
+}
+
+/** Every direct dependency, at the version the lock file installs (a range in package.json says which it is). */
+export function npmPins(manifest: PackageManifest, lock: PackageLock): NpmPin[] {
+    const sections = [["dependencies", manifest.dependencies], ["devDependencies", manifest.devDependencies]] as const;
+    return sections.flatMap(([section, deps]) => Object.entries(deps ?? {}).map(([name, range]): NpmPin => {
+        const version = lock.packages?.[`node_modules/${name}`]?.version;
+        if (!version) throw new Error(`package-lock.json does not install ${name} (package.json ${section}): run npm install`);
+        const asWritten = range === version ? "" : ` "${range}"`;
+        return { kind: "npm", what: `${name} (package.json ${section}${asWritten})`, pinned: version, name, version };
+    }));
+}
+
+/** The registry's document for one version of a package, or (`"latest"`) for its latest release. */
+export function npmVersionUrl(name: string, version: string): string {
+    return `${NPM_REGISTRY}/${name}/${encodeURIComponent(version)}`;
+}
+
+/** A registry request's outcome: the status and the `version` of the JSON it answered, or a failure to get one. */
+export type NpmAnswer = { status: number; version?: string } | { error: string };
+
+/** `pinned` answers for the pinned version, `latest` for the latest release (its dist-tag). */
+export function judgeNpm(pin: NpmPin, pinned: NpmAnswer, latest: NpmAnswer): Finding {
+    if ("error" in pinned) return { verdict: "unreachable", detail: pinned.error };
+    if (pinned.status === 404) return { verdict: "MISSING", detail: `${pin.name} ${pin.version} is not on the npm registry (404)` };
+    if (pinned.status !== 200) return { verdict: "unreachable", detail: `HTTP ${pinned.status}` };
+    if ("error" in latest) return { verdict: "unreachable", detail: `published; its latest release could not be read: ${latest.error}` };
+    if (latest.status !== 200 || !latest.version) {
+        return { verdict: "unreachable", detail: `published; its latest release could not be read: HTTP ${latest.status}` };
+    }
+    if (latest.version === pin.version) return { verdict: "ok", detail: "published, the latest release" };
+    return { verdict: "behind", detail: `published; the latest release is ${latest.version}` };
+}
