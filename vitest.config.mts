@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
     test: {
         include: ["test/**/*.test.ts"],
+        // One line for the tests skipped for lack of Debian's programs or Chromium; under CI, a failure instead.
+        globalSetup: ["test/support/global-setup.ts"],
         // Pulumi's runtime settings (mocks, config) are process-global: one process per test file.
         pool: "forks",
         // Most files wait on real programs, stub CLIs and local servers rather than compute: on a 2-core machine
