@@ -10,6 +10,9 @@ export default defineConfig({
         // Most files wait on real programs, stub CLIs and local servers rather than compute: on a 2-core machine
         // vitest's default (cores - 1 = one file at a time) leaves both cores idle most of the run.
         maxWorkers: 4,
-        testTimeout: 30_000,
+        // Under load (9 agents on 2 cores) a file's beforeAll(runProgram) took 8-10 s and one test 35 s, against
+        // vitest's 10 s hook default: bounds several times the slowest seen, so only a hang fails on time.
+        testTimeout: 60_000,
+        hookTimeout: 60_000,
     },
 });

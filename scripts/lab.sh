@@ -47,6 +47,8 @@ fi
 PULUMI_MIN=3.207 # the replaceWith resource option
 KIND_MIN=0.33.0  # the default node image is the one kind v0.33.0 ships with
 missing=()
+# What could not be read (a wrapper or an old tool that does not say): named, without stopping.
+unknown=()
 # Whether version $1 (v3.248.0, 0.33.0-alpha...) is at least $2.
 at_least() {
   local IFS=. i have want
@@ -63,8 +65,11 @@ if ! command -v pulumi >/dev/null 2>&1; then
   missing+=("pulumi is not installed: see https://www.pulumi.com/docs/iac/download-install/ ($PULUMI_MIN or later)")
 else
   pulumi_version="$(pulumi version 2>/dev/null || true)"
-  at_least "${pulumi_version:-0}" "$PULUMI_MIN" ||
-    missing+=("pulumi ${pulumi_version:-(version unknown)} is too old: the lab needs $PULUMI_MIN or later, see https://www.pulumi.com/docs/iac/download-install/")
+  if [ -z "$pulumi_version" ]; then
+    unknown+=("pulumi did not say its version (pulumi version): the lab needs $PULUMI_MIN or later")
+  elif ! at_least "$pulumi_version" "$PULUMI_MIN"; then
+    missing+=("pulumi $pulumi_version is too old: the lab needs $PULUMI_MIN or later, see https://www.pulumi.com/docs/iac/download-install/")
+  fi
 fi
 # Only up on the kind target needs them: preview and destroy must work on a machine without Docker or kind.
 if [ "$1" = up ] && [ "$target" = kind ]; then
@@ -74,17 +79,25 @@ if [ "$1" = up ] && [ "$target" = kind ]; then
     missing+=("docker is installed but not running (or this user may not use it): start Docker and retry")
   else
     cgroup="$(docker info --format '{{.CgroupVersion}}' 2>/dev/null || true)"
-    [ "$cgroup" = 2 ] ||
-      missing+=("Docker runs with cgroup version ${cgroup:-unknown}, and the lab's Kubernetes refuses to start on cgroup v1 (the cluster would never become ready): use a host with cgroup v2 (README, Prerequisites)")
+    if [ -z "$cgroup" ]; then
+      unknown+=("docker info did not say its cgroup version: the lab needs cgroup v2 (README, Prerequisites)")
+    elif [ "$cgroup" != 2 ]; then
+      missing+=("Docker runs with cgroup version $cgroup, and the lab's Kubernetes refuses to start on cgroup v1 (the cluster would never become ready): use a host with cgroup v2 (README, Prerequisites)")
+    fi
   fi
   if ! command -v kind >/dev/null 2>&1; then
     missing+=("kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation (v$KIND_MIN or later)")
   else
+    kind_version=""
     read -r _ kind_version _ < <(kind version 2>/dev/null) || true
-    at_least "${kind_version:-0}" "$KIND_MIN" ||
-      missing+=("kind ${kind_version:-(version unknown)} is too old: the lab needs v$KIND_MIN or later, see https://kind.sigs.k8s.io/docs/user/quick-start/#installation")
+    if [ -z "$kind_version" ]; then
+      unknown+=("kind did not say its version (kind version): the lab needs v$KIND_MIN or later")
+    elif ! at_least "$kind_version" "$KIND_MIN"; then
+      missing+=("kind $kind_version is too old: the lab needs v$KIND_MIN or later, see https://kind.sigs.k8s.io/docs/user/quick-start/#installation")
+    fi
   fi
 fi
+for problem in "${unknown[@]}"; do echo "oncall-lab: note: $problem" >&2; done
 if [ ${#missing[@]} -gt 0 ]; then
   for problem in "${missing[@]}"; do echo "oncall-lab: $problem" >&2; done
   exit 1

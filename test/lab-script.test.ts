@@ -200,6 +200,16 @@ describe("scripts/lab.sh: tools", () => {
         expect(stderr).toContain("oncall-lab: kind v0.29.0 is too old: the lab needs v0.33.0 or later");
     });
 
+    it("goes on, naming it, when a tool does not say its version or Docker its cgroup version", () => {
+        fs.writeFileSync(path.join(stubs, "cgroup-version"), "");
+        const { status, stderr, calls } = lab(["up", "--yes"], { STUB_PULUMI_VERSION: "", STUB_KIND_VERSION: "" });
+        expect(status).toBe(0);
+        expect(stderr).toContain("oncall-lab: note: pulumi did not say its version (pulumi version): the lab needs 3.207 or later");
+        expect(stderr).toContain("oncall-lab: note: docker info did not say its cgroup version: the lab needs cgroup v2");
+        expect(stderr).toContain("oncall-lab: note: kind did not say its version (kind version): the lab needs v0.33.0 or later");
+        expect(calls.at(-1)).toBe("pulumi up --yes --stack dev");
+    });
+
     it("runs up without kubectl, saying what needs it", () => {
         fs.rmSync(path.join(stubs, "kubectl"));
         const { status, stderr } = lab(["up", "--yes"]);
