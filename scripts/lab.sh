@@ -12,33 +12,109 @@ cd "$(dirname "$0")/.."
 
 fail() { echo "oncall-lab: $*" >&2; exit 1; }
 [ $# -ge 1 ] || fail "usage: scripts/lab.sh <pulumi command> [flags...]"
-command -v pulumi >/dev/null 2>&1 || fail "pulumi is not installed: see https://www.pulumi.com/docs/iac/download-install/"
 # pulumi takes an exported empty PULUMI_CONFIG_PASSPHRASE as the passphrase, before any file: refused
 # rather than unset, since a stack made with the empty passphrase would then fail to decrypt.
 if [ -n "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "$PULUMI_CONFIG_PASSPHRASE" ]; then
   fail "PULUMI_CONFIG_PASSPHRASE is set but empty, and pulumi would use the empty string as the passphrase: unset it (the lab then uses .pulumi/passphrase) or set it to the stack's passphrase"
 fi
-node scripts/ensure-deps.cjs
+# A targeted replace: outside the targets the engine keeps every resource's old inputs (pulumi v3.248.0
+# step_generator.go: no Check for untargeted resources, an untargeted provider keeps its old inputs), so the OnCall
+# objects of the new lab would be created with the old lab's API token and user ids, and OnCall refuses them.
+if [ "$1" = up ]; then
+  targeted=false replacing=false
+  for arg in "${@:2}"; do
+    case "$arg" in
+      --target-replace | --target-replace=*) targeted=true replacing=true ;;
+      --target | --target=* | -t | -t=*) targeted=true ;;
+      --replace | --replace=*) replacing=true ;;
+    esac
+  done
+  if [ "$targeted" = true ] && [ "$replacing" = true ]; then
+    fail "a targeted replace (--target with --replace, or --target-replace) would create the lab's OnCall objects from their old inputs (the old lab's API token and user ids), which OnCall refuses: replace without --target, e.g. npm run up -- --replace '<urn>' (the engine then replaces what depends on it too)"
+  fi
+fi
 
 stack="${PULUMI_STACK:-dev}"
 config_file="Pulumi.$stack.yaml"
-# From a settings file: "keys", its top-level config keys; "secure", those holding an encrypted value;
-# "target", the deployment target it names (src/config/target.ts), kind unless it says existing.
+# The deployment target the settings file names (src/config/target.ts): kind unless it says existing. Read with grep:
+# the checks below run before the dependencies (the yaml parser among them) are installed.
+target=kind
+if [ -f "$config_file" ] && grep -Eq "^[[:space:]]+oncall-lab:target:[[:space:]]*[\"']?existing[\"']?[[:space:]]*(#.*)?$" "$config_file"; then
+  target=existing
+fi
+
+# Everything this command needs, checked before anything is installed or changed, and reported all at once.
+PULUMI_MIN=3.276 # the @pulumi/pulumi SDK package.json pins (test/runtime-pins.test.ts holds them equal)
+KIND_MIN=0.33.0  # the default node image is the one kind v0.33.0 ships with
+missing=()
+# What could not be read (a wrapper or an old tool that does not say): named, without stopping.
+unknown=()
+# Whether version $1 (v3.248.0, 0.33.0-alpha...) is at least $2.
+at_least() {
+  local IFS=. i have want
+  local -a got=(${1#v}) min=($2)
+  for i in 0 1 2; do
+    have="${got[i]:-0}" want="${min[i]:-0}"
+    have="${have%%[!0-9]*}"
+    [ "${have:-0}" -gt "$want" ] && return 0
+    [ "${have:-0}" -lt "$want" ] && return 1
+  done
+  return 0
+}
+if ! command -v pulumi >/dev/null 2>&1; then
+  missing+=("pulumi is not installed: see https://www.pulumi.com/docs/iac/download-install/ ($PULUMI_MIN or later)")
+else
+  pulumi_version="$(pulumi version 2>/dev/null || true)"
+  if [ -z "$pulumi_version" ]; then
+    unknown+=("pulumi did not say its version (pulumi version): the lab needs $PULUMI_MIN or later")
+  elif ! at_least "$pulumi_version" "$PULUMI_MIN"; then
+    missing+=("pulumi $pulumi_version is too old: the lab needs $PULUMI_MIN or later, see https://www.pulumi.com/docs/iac/download-install/")
+  fi
+fi
+# Only up on the kind target needs them: preview and destroy must work on a machine without Docker or kind.
+if [ "$1" = up ] && [ "$target" = kind ]; then
+  if ! command -v docker >/dev/null 2>&1; then
+    missing+=("docker is not installed: kind runs the cluster in Docker")
+  elif ! docker info >/dev/null 2>&1; then
+    missing+=("docker is installed but not running (or this user may not use it): start Docker and retry")
+  else
+    cgroup="$(docker info --format '{{.CgroupVersion}}' 2>/dev/null || true)"
+    if [ -z "$cgroup" ]; then
+      unknown+=("docker info did not say its cgroup version: the lab needs cgroup v2 (README, Prerequisites)")
+    elif [ "$cgroup" != 2 ]; then
+      missing+=("Docker runs with cgroup version $cgroup, and the lab's Kubernetes refuses to start on cgroup v1 (the cluster would never become ready): use a host with cgroup v2 (README, Prerequisites)")
+    fi
+  fi
+  if ! command -v kind >/dev/null 2>&1; then
+    missing+=("kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation (v$KIND_MIN or later)")
+  else
+    kind_version=""
+    read -r _ kind_version _ < <(kind version 2>/dev/null) || true
+    if [ -z "$kind_version" ]; then
+      unknown+=("kind did not say its version (kind version): the lab needs v$KIND_MIN or later")
+    elif ! at_least "$kind_version" "$KIND_MIN"; then
+      missing+=("kind $kind_version is too old: the lab needs v$KIND_MIN or later, see https://kind.sigs.k8s.io/docs/user/quick-start/#installation")
+    fi
+  fi
+fi
+for problem in "${unknown[@]}"; do echo "oncall-lab: note: $problem" >&2; done
+if [ ${#missing[@]} -gt 0 ]; then
+  for problem in "${missing[@]}"; do echo "oncall-lab: $problem" >&2; done
+  exit 1
+fi
+if [ "$1" = up ] && ! command -v kubectl >/dev/null 2>&1; then
+  echo "oncall-lab: note: kubectl is not installed; the lab does not need it, but npm run smoke, npm run e2e and the README's kubectl commands do" >&2
+fi
+node scripts/ensure-deps.cjs
+
+# From a settings file: "keys", its top-level config keys; "secure", those holding an encrypted value.
 from_settings() {
   node -e 'const fs = require("node:fs"), [file, which] = process.argv.slice(1);
     const config = fs.existsSync(file) ? require("yaml").parse(fs.readFileSync(file, "utf8"))?.config ?? {} : {};
-    if (which === "target") console.log(config["oncall-lab:target"] ?? "kind");
-    else for (const [key, value] of Object.entries(config)) {
+    for (const [key, value] of Object.entries(config)) {
       if (which !== "secure" || JSON.stringify(value).includes("\"secure\":")) console.log(key);
     }' "$1" "$2"
 }
-target="$(from_settings "$config_file" target)"
-# Only up on the kind target needs them: preview and destroy must work on a machine without Docker or kind.
-if [ "$1" = up ] && [ "$target" = kind ]; then
-  command -v docker >/dev/null 2>&1 || fail "docker is not installed: kind runs the cluster in Docker"
-  docker info >/dev/null 2>&1 || fail "docker is installed but not running (or this user may not use it): start Docker and retry"
-  command -v kind >/dev/null 2>&1 || fail "kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation (v0.33.0 or later)"
-fi
 
 state_dir="${ONCALL_LAB_STATE_DIR:-$PWD/.pulumi}"
 mkdir -p "$state_dir/state"

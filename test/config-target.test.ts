@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SecretKey, validateConfig } from "../src/config/config";
-import { EXISTING_OPTIONAL_KEYS, existingDefaults } from "../src/config/target";
+import { EXISTING_OPTIONAL_KEYS, existingDefaults, KIND_ONLY_KEYS } from "../src/config/target";
 import { problemsOf } from "./support/config";
 
 const existing = {
@@ -65,6 +65,25 @@ describe("target", () => {
         for (const [raw, secrets, problem] of cases) {
             expect(problemsOf(raw, new Set(secrets)).join("\n"), JSON.stringify(raw)).toContain(problem);
         }
+    });
+
+    // A valid value other than the default (the Pulumi CLI passes the defaults on every target) for each kind-only key.
+    const kindOnlyValues: Record<string, string> = {
+        clusterName: "other",
+        kindNodeImage: `kindest/node:v1.36.0@sha256:${"b".repeat(64)}`,
+        grafanaHostPort: "3300",
+        oncallHostPort: "8181",
+        mailHostPort: "8026",
+        mailpitImage: "axllent/mailpit:v1.30.4",
+    };
+    it("lists the six kind-only keys", () => {
+        expect([...KIND_ONLY_KEYS].sort()).toEqual(Object.keys(kindOnlyValues).sort());
+    });
+
+    it.each(Object.keys(kindOnlyValues).map(key => [key]))("refuses the kind-only key %s on existing, and takes it on kind", (key) => {
+        const value = kindOnlyValues[key];
+        expect(problemsOf({ ...existing, [key]: value })).toEqual([`oncall-lab:${key} is set but applies only when oncall-lab:target is kind`]);
+        expect(() => validateConfig({ [key]: value })).not.toThrow();
     });
 
     it("takes the existing target's defaults, which the Pulumi CLI passes on kind too, as not set", () => {

@@ -115,3 +115,39 @@ describe("scripts/ensure-deps.cjs", () => {
         expect(result.stderr).toContain("oncall-lab: could not run npm");
     });
 });
+
+describe("every npm script on a fresh clone (no node_modules)", () => {
+    const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")).scripts;
+    // Those behind scripts/lab.sh install dependencies themselves (test/lab-script*.test.ts); the rest need npm's pre<script>.
+    const needingDeps = Object.keys(scripts).filter(name => !/^(pre|post)/.test(name) && !scripts[name].startsWith("bash scripts/lab.sh"));
+    const realNpm = spawnSync("/bin/sh", ["-c", "command -v npm"], { encoding: "utf8" }).stdout.trim();
+    // The programs the scripts start (ts-node, tsc, vitest...): `npm ci` puts them in node_modules/.bin.
+    const programs = [...new Set(Object.values(scripts).flatMap(command => command.split("&&").map(part => part.trim().split(" ")[0])))]
+        .filter(program => !["node", "bash"].includes(program));
+
+    beforeEach(() => {
+        fs.copyFileSync(path.join(__dirname, "..", "package.json"), path.join(project, "package.json"));
+        const bins = programs.map(program => `printf '#!/bin/sh\\necho "${program} ran"\\n' > node_modules/.bin/${program} && chmod +x node_modules/.bin/${program}`);
+        fs.writeFileSync(path.join(stubs, "npm"), `#!/bin/bash
+printf '%s\\n' "npm $* in $PWD" >> '${log}'
+mkdir -p node_modules/.bin && printf '{}' > node_modules/.package-lock.json
+${bins.join("\n")}
+`, { mode: 0o755 });
+    });
+
+    it("lists the scripts that need the dependencies", () => {
+        expect(needingDeps).toEqual(expect.arrayContaining(["smoke", "check:versions", "e2e", "typecheck", "test"]));
+    });
+
+    it.each(needingDeps)("npm run %s installs them first", (name) => {
+        const result = spawnSync(realNpm, ["run", "--silent", name, "--", "--list"], {
+            cwd: project,
+            encoding: "utf8",
+            env: { PATH: `${stubs}:${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: work },
+        });
+        expect(result.stderr).not.toContain("not found");
+        expect(result.status, result.stderr).toBe(0);
+        expect(fs.readFileSync(log, "utf8")).toContain(`npm ci --no-audit --no-fund in ${project}`);
+        expect(result.stdout).toContain("ran");
+    });
+});

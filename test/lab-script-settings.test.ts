@@ -12,7 +12,6 @@ describe("scripts/lab.sh: the stack, its passphrase and its state", () => {
         const { status, calls, lines, stdout } = lab(["up", "--yes"]);
         expect(status).toBe(0);
         expect(calls).toEqual([
-            "docker info",
             "pulumi stack select dev",
             "pulumi stack init dev --secrets-provider passphrase --no-select",
             "pulumi up --yes --stack dev",

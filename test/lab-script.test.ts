@@ -10,7 +10,7 @@ describe("scripts/lab.sh: looking at the lab before up", () => {
         lab(["up", "--yes"]);
         const { status, calls } = lab(["up"]);
         expect(status).toBe(0);
-        expect(calls.slice(1)).toEqual([
+        expect(calls).toEqual([
             "pulumi stack select dev",
             "pulumi stack export --stack dev",
             "docker ps -a --no-trunc --filter label=io.x-k8s.kind.cluster=oncall-lab --filter label=io.x-k8s.kind.role=control-plane --format {{.ID}}",
@@ -50,7 +50,7 @@ describe("scripts/lab.sh: looking at the lab before up", () => {
         const { status, calls, stdout } = lab(["up", "--yes"]);
         expect(status).toBe(0);
         expect(stdout).toContain('kind cluster "oncall-lab" no longer exists');
-        expect(calls.slice(4)).toEqual([
+        expect(calls.slice(3)).toEqual([
             `pulumi state delete --yes --target-dependents --stack dev ${CLUSTER_URN}`,
             "pulumi up --yes --stack dev",
         ]);
@@ -69,7 +69,7 @@ describe("scripts/lab.sh: looking at the lab before up", () => {
         expect(status).toBe(1);
         expect(stderr).toContain('kind cluster "oncall-lab" was deleted and created again outside this stack');
         expect(stderr).toContain("delete this one with `kind delete cluster --name oncall-lab`, then run npm run up again");
-        expect(calls.slice(4)).toEqual([`pulumi state delete --yes --target-dependents --stack dev ${CLUSTER_URN}`]);
+        expect(calls.slice(3)).toEqual([`pulumi state delete --yes --target-dependents --stack dev ${CLUSTER_URN}`]);
         expect(stackState().resources).toEqual([]);
 
         // Once that cluster is gone, the next run builds the lab in one of its own.
@@ -99,7 +99,7 @@ describe("scripts/lab.sh: looking at the lab before up", () => {
 
     it("stops, forgetting nothing, when Docker cannot list the cluster's containers", () => {
         lab(["up", "--yes"]);
-        fs.writeFileSync(path.join(stubs, "docker"), `#!/bin/bash\necho "docker $*" >> "$STUB_LOG"\n[ "$1" = info ] || { echo "permission denied" >&2; exit 1; }\n`);
+        fs.writeFileSync(path.join(stubs, "docker"), `#!/bin/bash\necho "docker $*" >> "$STUB_LOG"\n[ "$1" = info ] && { echo 2; exit 0; }\necho "permission denied" >&2; exit 1\n`);
         const { status, calls } = lab(["up", "--yes"]);
         expect(status).not.toBe(0);
         expect(calls.filter((call) => /state delete|pulumi up/.test(call))).toEqual([]);
@@ -110,7 +110,7 @@ describe("scripts/lab.sh: looking at the lab before up", () => {
         lab(["destroy", "--yes"]);
         const { status, calls } = lab(["up", "--yes"]);
         expect(status).toBe(0);
-        expect(calls.slice(1)).toEqual(["pulumi stack select dev", "pulumi stack export --stack dev", "pulumi up --yes --stack dev"]);
+        expect(calls).toEqual(["pulumi stack select dev", "pulumi stack export --stack dev", "pulumi up --yes --stack dev"]);
     });
 });
 
@@ -165,6 +165,58 @@ describe("scripts/lab.sh: tools", () => {
         expect(stderr).toContain(`oncall-lab: ${message}`);
     });
 
+    it("checks every tool first and reports all that is missing at once, before installing anything", () => {
+        // Dependencies not installed yet: scripts/ensure-deps.cjs would run npm ci.
+        fs.rmSync(path.join(project, "node_modules", ".package-lock.json"));
+        fs.rmSync(path.join(stubs, "docker"));
+        fs.rmSync(path.join(stubs, "kind"));
+        const { status, stdout, stderr, calls } = lab(["up"], { STUB_PULUMI_VERSION: "v3.275.0" });
+        expect(status).toBe(1);
+        expect(stderr.trim().split("\n")).toEqual([
+            "oncall-lab: pulumi v3.275.0 is too old: the lab needs 3.276 or later, see https://www.pulumi.com/docs/iac/download-install/",
+            "oncall-lab: docker is not installed: kind runs the cluster in Docker",
+            "oncall-lab: kind is not installed: see https://kind.sigs.k8s.io/docs/user/quick-start/#installation (v0.33.0 or later)",
+        ]);
+        expect(stdout).not.toContain("installing dependencies");
+        expect(calls).toEqual([]);
+    });
+
+    it.each([["v3.276.0"], ["v3.280.1"], ["v3.1000.0-alpha.1"], ["v4.0.0"]])("accepts pulumi %s", (version) => {
+        expect(lab(["preview"], { STUB_PULUMI_VERSION: version }).status).toBe(0);
+    });
+
+    it("refuses a Docker on cgroup v1, where the cluster would never become ready", () => {
+        fs.writeFileSync(path.join(stubs, "cgroup-version"), "1\n");
+        const { status, stderr, checks, calls } = lab(["up"]);
+        expect(status).toBe(1);
+        expect(stderr).toContain("oncall-lab: Docker runs with cgroup version 1, and the lab's Kubernetes refuses to start on cgroup v1");
+        expect(checks).toContain("docker info --format {{.CgroupVersion}}");
+        expect(calls).toEqual([]);
+    });
+
+    it("refuses a kind older than the one whose node image the lab pins", () => {
+        const { status, stderr } = lab(["up"], { STUB_KIND_VERSION: "v0.29.0" });
+        expect(status).toBe(1);
+        expect(stderr).toContain("oncall-lab: kind v0.29.0 is too old: the lab needs v0.33.0 or later");
+    });
+
+    it("goes on, naming it, when a tool does not say its version or Docker its cgroup version", () => {
+        fs.writeFileSync(path.join(stubs, "cgroup-version"), "");
+        const { status, stderr, calls } = lab(["up", "--yes"], { STUB_PULUMI_VERSION: "", STUB_KIND_VERSION: "" });
+        expect(status).toBe(0);
+        expect(stderr).toContain("oncall-lab: note: pulumi did not say its version (pulumi version): the lab needs 3.276 or later");
+        expect(stderr).toContain("oncall-lab: note: docker info did not say its cgroup version: the lab needs cgroup v2");
+        expect(stderr).toContain("oncall-lab: note: kind did not say its version (kind version): the lab needs v0.33.0 or later");
+        expect(calls.at(-1)).toBe("pulumi up --yes --stack dev");
+    });
+
+    it("runs up without kubectl, saying what needs it", () => {
+        fs.rmSync(path.join(stubs, "kubectl"));
+        const { status, stderr } = lab(["up", "--yes"]);
+        expect(status).toBe(0);
+        expect(stderr).toContain("oncall-lab: note: kubectl is not installed; the lab does not need it, but npm run smoke, npm run e2e");
+    });
+
     it("says Docker is not running", () => {
         docker.setDaemon("stopped");
         const { status, stderr, calls } = lab(["up"]);
@@ -174,3 +226,24 @@ describe("scripts/lab.sh: tools", () => {
     });
 });
 
+describe("scripts/lab.sh: a targeted replace", () => {
+    const urn = CLUSTER_URN;
+    it.each([
+        [["--target", urn, "--replace", urn]],
+        [["--target-replace", urn]],
+        [[`--target-replace=${urn}`]],
+        [["-t", urn, `--replace=${urn}`]],
+    ])("refuses up %j, naming the command that works", (flags) => {
+        const { status, stderr, calls } = lab(["up", ...flags]);
+        expect(status).toBe(1);
+        expect(stderr).toContain("a targeted replace (--target with --replace, or --target-replace) would create the lab's OnCall objects from their old inputs");
+        expect(stderr).toContain("npm run up -- --replace '<urn>'");
+        expect(calls).toEqual([]);
+    });
+
+    it("passes an untargeted replace, a plain targeted up and a targeted preview on to pulumi", () => {
+        expect(lab(["up", "--yes", "--replace", urn]).calls.at(-1)).toBe(`pulumi up --yes --replace ${urn} --stack dev`);
+        expect(lab(["up", "--yes", "--target", urn]).calls.at(-1)).toBe(`pulumi up --yes --target ${urn} --stack dev`);
+        expect(lab(["preview", "--target-replace", urn]).calls.at(-1)).toBe(`pulumi preview --target-replace ${urn} --stack dev`);
+    });
+});

@@ -26,3 +26,11 @@ describe("bad configuration", () => {
         expect(created).toEqual([]);
     });
 });
+
+describe("the check that nothing is created", () => {
+    it("catches a resource declared before the config is validated", async () => {
+        const { error, created } = await importWithConfig({ "oncall-lab:clusterName": "Not_Valid" }, "../fixtures/declares-before-validation/index.js");
+        expect(error).toBeInstanceOf(ConfigError);
+        expect(created).toEqual(["declared-too-early"]);
+    });
+});

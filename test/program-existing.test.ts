@@ -198,6 +198,17 @@ describe("destroy on an existing cluster", () => {
         expect(get("oncall-wiring-connection").opts.deletedWith).toBeUndefined();
     });
 
+    it("deletes the VictoriaMetrics objects while their operator still runs, so none is left Terminating on its finalizer", async () => {
+        // Helm runs pre-delete hooks before deleting anything; the operator chart's cleanup hook deletes every VM object.
+        const release = get("victoria-metrics-release");
+        expect(values("victoria-metrics-release")["victoria-metrics-operator"]?.crds?.cleanup?.enabled).toBe(true);
+        expect(release.inputs.disableHooks ?? false).toBe(false);
+        // The lab's own VM objects (rules, OnCall's scrape) depend on the release: the engine deletes them before it.
+        const vmObjects = all().filter(r => r.type.startsWith("kubernetes:operator.victoriametrics.com/"));
+        expect(vmObjects.map(r => r.name).sort()).toEqual(["victoria-metrics-lab-rules", "victoria-metrics-oncall-scrape"]);
+        for (const r of vmObjects) expect(r.opts.dependsOn, r.name).toContain(release.resource);
+    });
+
     it("deletes OnCall's objects through its API before the release when their data outlives it (external Postgres)", async () => {
         const release = await urnOf(get("oncall-release"));
         const objects = all().filter(r => r.type.startsWith("grafana:onCall/"));

@@ -2,11 +2,12 @@
 // options each resource gives the engine (recorded by test/support/program.ts's stack transform, compared by URN as
 // the engine does) and the inputs that tie resources to one particular cluster.
 //
-// The engine's side, read in pulumi v3.248.0 pkg/resource/deploy/step_generator.go and step.go: replacing the
-// cluster delete-before-create, it deletes the cluster's dependents first, one at a time, while the old cluster runs,
-// those with replaceWith: [cluster] before the rest and in no set order (collected from a Go map); a delete is skipped
-// when the resource's deletedWith target is in that run's delete set, which holds the dependents (the Helm releases)
-// but not the cluster itself.
+// The engine's side, read in pulumi v3.248.0 (unchanged in v3.259.0) pkg/resource/deploy/step_generator.go and
+// step.go: replacing the cluster delete-before-create, it deletes the cluster's dependents first, while the old
+// cluster runs, those with replaceWith: [cluster] before the rest and in no set order (collected from a Go map); a
+// delete is skipped when the resource's deletedWith target is in that run's delete set (sg.deletes), which holds the
+// dependents (the Kubernetes provider, whose clusterIdentifier and kubeconfig turn unknown, every object it manages,
+// the Helm releases) but not the cluster itself (sg.replaces only).
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { oncallWiringProvider } from "../src/oncall/wiring/wiringProvider";
@@ -34,15 +35,24 @@ describe("replacing or destroying the cluster", () => {
         resource.opts.deletedWith ? valueOf(resource.opts.deletedWith.urn) : Promise.resolve(undefined);
     const urnOf = (name: string) => valueOf(get(name).resource.urn);
 
-    it("marks the Kubernetes objects and the wiring deletedWith the cluster, so destroy works when it is gone", async () => {
-        const cluster = await urnOf("kind-cluster");
-        expect(cluster).toMatch(/pulumi-nodejs:dynamic:KindCluster::kind-cluster$/);
-        const inCluster = all().filter(r => isKubernetesObject(r) || r.name === "oncall-wiring-connection");
-        expect(inCluster.filter(isKubernetesObject).length).toBeGreaterThan(0);
-        for (const resource of inCluster) {
-            expect(await deletedWithUrn(resource), resource.name).toBe(cluster);
+    it("marks the Kubernetes objects deletedWith the Kubernetes provider, which a cluster replacement puts in the delete set", async () => {
+        // deletedWith the cluster would skip nothing in a replacement: every release would be uninstalled, waiting on
+        // each, from the cluster about to be deleted. The provider is in the delete set there and in every destroy.
+        const provider = await urnOf("kubernetes");
+        expect(provider).toMatch(/pulumi:providers:kubernetes::kubernetes$/);
+        const kubernetesObjects = all().filter(isKubernetesObject);
+        expect(kubernetesObjects.length).toBeGreaterThan(0);
+        for (const resource of kubernetesObjects) {
+            expect(await deletedWithUrn(resource), resource.name).toBe(provider);
+            // Managed through it: the engine replaces whatever a replaced provider manages (requiresReplacement).
+            expect(resource.provider, resource.name).toBe(`${provider}::kubernetes-id`);
         }
         expect(get("kind-cluster").opts.deletedWith).toBeUndefined();
+        expect(get("kubernetes").opts.deletedWith).toBeUndefined();
+    });
+
+    it("keeps the wiring deletedWith the cluster: a replacement revokes its token in the old lab, destroy skips it", async () => {
+        expect(await deletedWithUrn(get("oncall-wiring-connection"))).toBe(await urnOf("kind-cluster"));
     });
 
     it("marks what lives in OnCall's and Grafana's databases deletedWith their Helm release, which goes with the cluster", async () => {
@@ -61,7 +71,7 @@ describe("replacing or destroying the cluster", () => {
             expect(await deletedWithUrn(resource), resource.name).toBe(grafanaRelease);
         }
         for (const release of ["oncall-release", "grafana-release"]) {
-            expect(await deletedWithUrn(get(release)), release).toBe(await urnOf("kind-cluster"));
+            expect(await deletedWithUrn(get(release)), release).toBe(await urnOf("kubernetes"));
         }
     });
 

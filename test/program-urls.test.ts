@@ -65,7 +65,8 @@ describe("URLs and ports", () => {
         expect(inputs.data.Corefile).toContain("\n    rewrite name exact grafana.oncall-lab.localhost grafana.grafana.svc.cluster.local answer auto\n");
         expect(inputs.data.Corefile).toContain("\n    reload\n");
         expect(patch.opts.parent).toBe(get("cluster-dns").resource);
-        expect(patch.opts.deletedWith).toBe(get("kind-cluster").resource);
+        // Goes with the cluster: deletedWith the Kubernetes provider, replaced with it (test/program-lifecycle.test.ts).
+        expect(patch.opts.deletedWith).toBe(get("kubernetes").resource);
         expect(patch.opts.retainOnDelete).toBe(true);
     });
 

@@ -44,5 +44,7 @@ describe("what CI runs", () => {
         expect(readme).toContain("| Node.js | 24 (LTS, recommended), or 22 (22.12 or later) |");
         const [major, minor] = pkg.dependencies["@pulumi/pulumi"].split(".");
         expect(readme).toContain(`| [Pulumi CLI](https://www.pulumi.com/docs/iac/download-install/) | ${major}.${minor} or later |`);
+        const labScript = fs.readFileSync(path.join(root, "scripts", "lab.sh"), "utf8");
+        expect(labScript).toMatch(new RegExp(`^PULUMI_MIN=${major}\\.${minor} `, "m"));
     });
 });

@@ -1,5 +1,6 @@
 // The lab's configuration: defaults, and validation that runs before any resource is declared.
 // Pure: index.ts reads the raw strings from Pulumi config and hands them here.
+import { RunError } from "@pulumi/pulumi";
 import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
 import { oncallPluginReleaseUrl } from "../oncall/vocabulary";
 import { durationProblem } from "../shared/duration";
@@ -78,7 +79,8 @@ export const CONFIG_KEYS: readonly string[] = [
 
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
-export class ConfigError extends Error {
+/** A RunError: Pulumi's runner (cmd/run/run.js) prints it as its message alone, any other error with a stack trace. */
+export class ConfigError extends RunError {
     constructor(readonly problems: string[]) {
         super(`invalid configuration:\n  - ${problems.join("\n  - ")}\nSet values with: pulumi config set ${CONFIG_NAMESPACE}:<key> <value>`);
         this.name = "ConfigError";

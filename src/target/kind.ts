@@ -28,9 +28,12 @@ export function kindTarget(lab: LabConfig): DeploymentTarget {
         deleteUnreachable: true,
     });
 
-    // Everything inside the cluster goes away with it: `pulumi destroy` must not try to reach a deleted cluster, and
-    // a replaced cluster takes along what lived in it (deleted first, while it still answers).
-    const inCluster = { providers: [kubernetes], deletedWith: kind.cluster };
+    // Everything inside the cluster goes away with it, so the engine skips its deletes: in `destroy` (a deleted cluster
+    // cannot answer) and when a setting replaces the cluster. That replacement is delete-before-create, and the engine's
+    // delete set then holds the cluster's dependents, this provider among them (a new clusterIdentifier replaces it),
+    // but not the cluster itself (pulumi v3.248.0 step_generator.go, step.go isDeletedWith): deletedWith the cluster
+    // would uninstall every Helm release from the old cluster first, waiting on each, for nothing.
+    const inCluster = { providers: [kubernetes], deletedWith: kubernetes };
 
     // Pods resolve Grafana's public name to its Service, so that the engine calls Grafana on the URL its links carry.
     const clusterDns = new ClusterDns("cluster-dns", {
@@ -47,6 +50,8 @@ export function kindTarget(lab: LabConfig): DeploymentTarget {
         // in the same run, makes the engine skip those deletes, there and in destroy; replaceWith creates them again in
         // the new cluster.
         inRelease: (release: pulumi.Resource) => ({ deletedWith: release, replaceWith: [kind.cluster] }),
+        // Not the provider: in a replacement the wiring's delete still runs, revoking its token in the old lab (which runs
+        // until the cluster's own delete); destroy skips it.
         wiringDeletedWith: kind.cluster,
         grafanaReachable: [clusterDns],
         clusterId: kind.clusterId,

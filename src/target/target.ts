@@ -7,7 +7,7 @@ import { LabUrls } from "../shared/topology";
 export interface DeploymentTarget {
     name: TargetName;
     kubernetes: k8s.Provider;
-    /** Options of everything the lab puts in the cluster (on kind: deletedWith the cluster, which takes it along). */
+    /** Options of everything the lab puts in the cluster (on kind: deletedWith the Kubernetes provider, replaced with the cluster, which takes it along). */
     inCluster: pulumi.ComponentResourceOptions;
     /**
      * Options of what lives in a release's database (Grafana's users, OnCall's objects). `dataSurvives`: the database

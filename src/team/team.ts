@@ -6,6 +6,7 @@
 // here are those of Grafana OnCall OSS 1.16.9.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { RunError } from "@pulumi/pulumi";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { durationSeconds } from "../shared/duration";
@@ -45,7 +46,8 @@ export interface Team {
     escalation: { name: string; steps: EscalationStep[] };
 }
 
-export class TeamError extends Error {
+/** A RunError, like ConfigError: the Pulumi CLI shows the message alone, without a stack trace. */
+export class TeamError extends RunError {
     constructor(readonly problems: string[], source = "on-call team") {
         super(`invalid ${source}:\n  - ${problems.join("\n  - ")}`);
         this.name = "TeamError";

@@ -37,10 +37,12 @@ export function localTimeToInstant(local: string, timeZone: string): Date | stri
     if (year < 1970 || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
         return "is not a valid date and time";
     }
-    // Two passes settle on the offset in force at that local time; a wall time that does not round-trip fell
-    // into a daylight-saving gap.
-    let instant = wall - zoneOffsetMs(wall, timeZone);
-    instant = wall - zoneOffsetMs(instant, timeZone);
-    if (instant + zoneOffsetMs(instant, timeZone) !== wall) return `does not exist in ${timeZone} (skipped by a daylight-saving change)`;
-    return new Date(instant);
+    // The offsets in force a day either side are the only ones this wall time can have: an instant for each that
+    // reads back as this wall time. None: a daylight-saving gap skipped it. Two: a repeated hour, and the earlier one
+    // is taken, as Python's zoneinfo (fold=0) and Temporal ("compatible") do, east or west of UTC alike.
+    const dayMs = 24 * 3600 * 1000;
+    const candidates = [wall - zoneOffsetMs(wall - dayMs, timeZone), wall - zoneOffsetMs(wall + dayMs, timeZone)]
+        .filter((instant) => instant + zoneOffsetMs(instant, timeZone) === wall);
+    if (candidates.length === 0) return `does not exist in ${timeZone} (skipped by a daylight-saving change)`;
+    return new Date(Math.min(...candidates));
 }

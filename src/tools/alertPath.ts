@@ -20,8 +20,8 @@ import { freePort, stopProcess } from "./processes";
 export const requiredBinaries = ["victoria-metrics", "vmalert", "prometheus-alertmanager", "amtool"];
 export const installCommand = "apt-get install -y victoria-metrics prometheus-alertmanager";
 
-export function missingBinaries(): string[] {
-    const searchPath = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
+export function missingBinaries(env: NodeJS.ProcessEnv = process.env): string[] {
+    const searchPath = (env.PATH ?? "").split(delimiter).filter(Boolean);
     const isExecutable = (file: string): boolean => {
         try {
             accessSync(file, fsConstants.X_OK);

@@ -26,7 +26,6 @@ export const suiteTitle =
         ? "alert path through vmalert and Alertmanager"
         : `alert path (SKIPPED: ${missing.join(", ")} not on PATH; install with: ${installCommand})`;
 
-if (missing.length > 0) console.warn(suiteTitle);
 
 export function integrationPath(): string {
     return `/integrations/v1/alertmanager/${randomBytes(8).toString("hex")}/`;

@@ -13,8 +13,12 @@ export function problemsOf(raw: Record<string, string>, secrets: Parameters<type
     throw new Error("expected the configuration to be rejected");
 }
 
-/** Imports index.ts under mocks with this stack config: the error it stops with, and every resource it declared. */
-export async function importWithConfig(config: Record<string, string>): Promise<{ error: unknown; created: string[] }> {
+/**
+ * Imports a program (index.ts unless named) under mocks with this stack config: the error it stops with, and every
+ * resource it declared, once every registration it started has reached the mock (registrations are asynchronous:
+ * a resource declared before the program threw reaches the engine after the import has failed).
+ */
+export async function importWithConfig(config: Record<string, string>, program = "../../index.js"): Promise<{ error: unknown; created: string[] }> {
     const created: string[] = [];
     await pulumi.runtime.setMocks({
         newResource: args => {
@@ -24,6 +28,8 @@ export async function importWithConfig(config: Record<string, string>): Promise<
         call: args => args.inputs,
     }, "oncall-lab", "test", false);
     for (const [key, value] of Object.entries(config)) pulumi.runtime.setConfig(key, value);
-    const error = await import("../../index.js").then(() => undefined, (err: unknown) => err);
+    const error = await import(program).then(() => undefined, (err: unknown) => err);
+    // As the Pulumi CLI does before it ends a run: wait until no registration (RPC) is pending any more.
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     return { error, created };
 }

@@ -9,10 +9,12 @@ const stubs: Record<string, string> = {
     pulumi: `case "$1 $2" in
   "stack output") if [ -n "\${E2E_OUTPUTS:-}" ]; then cat "$E2E_OUTPUTS"; else echo '{"kubectlContext":"kind-oncall-lab-e2e"}'; fi ;;
   "stack export") echo '{"deployment":{"resources":[]}}' ;;
+  "version ") echo v3.276.0 ;;
 esac
 if [ "$1" = up ] && [ "\${E2E_UP_CODE:-0}" != 0 ]; then echo "error: kind create cluster failed" >&2; exit "$E2E_UP_CODE"; fi
 exit 0`,
     kind: `[ "$1 $2" = "get clusters" ] && for c in \${E2E_KIND_CLUSTERS:-}; do echo "$c"; done
+[ "$1" = version ] && echo "kind v0.33.0 go1.24.0 linux/amd64"
 exit 0`,
     kubectl: `case "$*" in
   *port-forward*) exec "${process.execPath}" "${path.join(__dirname, "smoke-kubectl.cjs")}" "$@" ;;
@@ -22,6 +24,7 @@ exit 0`,
   *) echo "kubectl output for: $*" ;;
 esac`,
     docker: `[ "$1" = ps ] && echo "\${E2E_NODES-oncall-lab-e2e-control-plane}"
+[ "$*" = "info --format {{.CgroupVersion}}" ] && echo 2
 exit 0`,
     npm: `exit \${E2E_NPM_CODE:-0}`,
 };
