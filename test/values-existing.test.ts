@@ -1,7 +1,7 @@
 // The existing target's part of the Helm values and URLs, without mocks: which chart key each setting reaches.
 import { describe, expect, it } from "vitest";
 import { grafanaValues } from "../src/grafana/values";
-import { vmStackValues } from "../src/monitoring/values";
+import { ALERTMANAGER_FEATURES, RETENTION_PERIOD, vmStackValues } from "../src/monitoring/values";
 import { oncallValues } from "../src/oncall/values";
 import { existingClusterUrls, inClusterUrls, labUrls } from "../src/shared/topology";
 
@@ -68,21 +68,24 @@ describe("chart keys on an existing cluster", () => {
 
     it("victoria-metrics-k8s-stack: vmcluster instead of vmsingle, the claim without a class when none is named", () => {
         const values = vmStackValues({
-            scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am",
+            scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am", grafanaPublicUrl: "http://grafana.example.com",
             cluster: {
                 vmstorageReplicas: 3, vminsertReplicas: 2, vmselectReplicas: 2, replicationFactor: 2,
                 alertmanagerReplicas: 3, vmalertReplicas: 2, storage: { size: "50Gi" },
             },
         }) as any;
-        expect(values.vmsingle.enabled).toBe(false);
+        // vmsingle is off: only its switch, none of its keys; vmcluster keeps the lab's retention, not the chart's month.
+        expect(values.vmsingle).toEqual({ enabled: false });
+        expect(values.vmcluster.spec.retentionPeriod).toBe(RETENTION_PERIOD);
+        expect(values.external.grafana.host).toBe("http://grafana.example.com");
         expect(values.vmcluster.spec.vmstorage.storage).toEqual({ volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } } });
         // The kind lab's keys stay: intervals, the config secret, Alertmanager's feature flag.
-        expect(values.alertmanager.spec).toMatchObject({ configSecret: "am", replicaCount: 3, extraArgs: { "enable-feature": "receiver-name-in-metrics" } });
+        expect(values.alertmanager.spec).toMatchObject({ configSecret: "am", replicaCount: 3, extraArgs: { "enable-feature": ALERTMANAGER_FEATURES } });
     });
 
     it("renders nothing of the existing target's keys for kind", () => {
         expect(oncallValues(oncallInput)).not.toHaveProperty("engine");
-        expect(vmStackValues({ scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am" })).not.toHaveProperty("vmcluster");
+        expect(vmStackValues({ scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am", grafanaPublicUrl: "http://grafana.example.com" })).not.toHaveProperty("vmcluster");
         expect(grafanaValues(grafanaInput)).not.toHaveProperty("ingress");
     });
 });

@@ -16,7 +16,7 @@ describe("mergeValues", () => {
 });
 
 describe("vmStackValues", () => {
-    const values = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "20s", alertmanagerConfigSecret: "am-config" }) as any;
+    const values = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "20s", alertmanagerConfigSecret: "am-config", grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000" }) as any;
 
     it("leaves Grafana to the lab but still publishes a Prometheus-type datasource for it", () => {
         expect(values.grafana.enabled).toBe(false);
@@ -40,6 +40,19 @@ describe("vmStackValues", () => {
         expect(values.vmalert.spec.evaluationInterval).toBe("20s");
         expect(values.alertmanager.spec.configSecret).toBe("am-config");
         expect(values.alertmanager.config).toBeUndefined();
+    });
+
+    it("points vmalert's source links and the rules' dashboard links at the lab's public Grafana", () => {
+        // chart 0.91.2 derives vmalert's -external.url, -external.alert.source and the sync job's grafanaUrl from it.
+        expect(values.external.grafana).toEqual({ host: "http://grafana.oncall-lab.localhost:3000" });
+    });
+
+    it("keeps the operator's utf8-strict-mode beside receiver-name-in-metrics (one extra arg replaces its own)", () => {
+        expect(values.alertmanager.spec.extraArgs["enable-feature"].split(",").sort()).toEqual(["receiver-name-in-metrics", "utf8-strict-mode"]);
+    });
+
+    it("keeps days of metrics in vmsingle", () => {
+        expect(values.vmsingle.spec).toEqual({ retentionPeriod: "3d", storage: { resources: { requests: { storage: "5Gi" } } } });
     });
 });
 
