@@ -41,8 +41,8 @@ describe("rendered configuration", () => {
             nodePort: nodePorts.oncall,
             imageTag: "v1.16.9",
             appSecretName: "oncall-app-secret",
-            postgresPassword: "<generated>",
-            redisPassword: "<generated>",
+            credentialsSecretName: "oncall-credentials",
+            telegram: false,
             smtp: localMailboxSmtp,
         });
         expect(stringify(values)).toMatchSnapshot();

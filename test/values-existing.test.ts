@@ -12,7 +12,7 @@ const grafanaInput = {
 };
 const oncallInput = {
     publicHost: "oncall.example.com", grafanaPublicUrl: "http://grafana.example.com", nodePort: 30808, imageTag: "v1.16.9",
-    appSecretName: "s", postgresPassword: "pg", redisPassword: "r",
+    appSecretName: "s", credentialsSecretName: "c", telegram: false,
 };
 const oncallCluster = {
     tls: false, engineReplicas: 2, celeryReplicas: 2,
@@ -64,6 +64,15 @@ describe("chart keys on an existing cluster", () => {
             service: { enabled: false },
         });
         expect(values.externalPostgresql).toBeUndefined();
+        // The disabled Service keeps only its switch: kind's NodePort keys would be read by nothing.
+        expect(values.service).toEqual({ enabled: false });
+    });
+
+    it("oncall: with an external Postgres, none of the bundled one's keys (auth, image, volume)", () => {
+        const externalPostgres = { host: "pg.example.com", port: 5432, database: "oncall", user: "oncall", passwordSecretName: "pg" };
+        const values = oncallValues({ ...oncallInput, cluster: { ...oncallCluster, externalPostgres } }) as any;
+        expect(values.postgresql).toEqual({ enabled: false });
+        expect(values.externalPostgresql).toMatchObject({ host: "pg.example.com", existingSecret: "pg" });
     });
 
     it("victoria-metrics-k8s-stack: vmcluster instead of vmsingle, the claim without a class when none is named", () => {

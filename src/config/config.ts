@@ -35,6 +35,7 @@ export const configDefaults = {
     diskFreePercent: defaultAlertingSettings.diskFreePercent,
     smtpPort: 587,
     smtpTls: true,
+    smtpSsl: false,
     ...existingDefaults,
 } as const;
 
@@ -46,8 +47,14 @@ export interface SmtpSettings {
     port: number;
     username?: string;
     fromEmail: string;
+    /** STARTTLS after connecting (EMAIL_USE_TLS). */
     tls: boolean;
+    /** Implicit TLS from the first byte, as on port 465 (EMAIL_USE_SSL). */
+    ssl: boolean;
 }
+
+/** SMTP's implicit-TLS port (RFC 8314 "submissions"): STARTTLS there never starts. */
+const SMTP_IMPLICIT_TLS_PORT = 465;
 
 export interface LabConfig {
     target: TargetName;
@@ -119,7 +126,7 @@ function readers(raw: RawConfig, problems: string[]) {
         }
         return n;
     };
-    const bool = (name: "smtpTls"): boolean => {
+    const bool = (name: "smtpTls" | "smtpSsl"): boolean => {
         const value = raw[name] ?? String(configDefaults[name]);
         if (value !== "true" && value !== "false") problems.push(`${key(name)} must be true or false (got "${value}")`);
         return value === "true";
@@ -177,9 +184,15 @@ function smtpOf(raw: RawConfig, presentSecrets: ReadonlySet<SecretKey>, read: Re
     const fromEmail = read.text("smtpFromEmail", EMAIL, "an e-mail address such as oncall@example.com");
     const port = read.integer("smtpPort", 1, 65535);
     const tls = read.bool("smtpTls");
+    const ssl = read.bool("smtpSsl");
     if (host !== undefined) {
         if (fromEmail === undefined) problems.push(`${key("smtpFromEmail")} is required when ${key("smtpHost")} is set`);
-        return { host, port, username: raw.smtpUsername, fromEmail: fromEmail ?? "", tls };
+        // The chart's template fails on both (helm/oncall _env.tpl); Django refuses them together too.
+        if (tls && ssl) problems.push(`${key("smtpTls")} and ${key("smtpSsl")} are both true: set smtpTls false for implicit TLS`);
+        if (port === SMTP_IMPLICIT_TLS_PORT && !ssl) {
+            problems.push(`${key("smtpPort")} ${SMTP_IMPLICIT_TLS_PORT} speaks implicit TLS: set smtpSsl true and smtpTls false`);
+        }
+        return { host, port, username: raw.smtpUsername, fromEmail: fromEmail ?? "", tls, ssl };
     }
     // The Pulumi CLI hands the program Pulumi.yaml's defaults as if they were set (smtpPort 587, smtpTls true),
     // so a key at its default value counts as not set: it changes nothing anyway. A bad value is reported above.
@@ -187,6 +200,7 @@ function smtpOf(raw: RawConfig, presentSecrets: ReadonlySet<SecretKey>, read: Re
         ...(["smtpUsername", "smtpFromEmail"] as const).filter((name) => raw[name] !== undefined),
         ...(Number.isInteger(port) && port !== configDefaults.smtpPort ? ["smtpPort"] : []),
         ...(raw.smtpTls === String(!configDefaults.smtpTls) ? ["smtpTls"] : []),
+        ...(raw.smtpSsl === String(!configDefaults.smtpSsl) ? ["smtpSsl"] : []),
         ...(presentSecrets.has("smtpPassword") ? ["smtpPassword"] : []),
     ];
     for (const name of setWithoutHost) problems.push(`${key(name)} is set but ${key("smtpHost")} is not: set smtpHost too`);
