@@ -8,7 +8,7 @@ import { ONCALL_ENGINE_PORT, releaseNames } from "../src/shared/topology";
 import { IngressSettings, ingressAnnotations, ingressTls } from "../src/shared/ingress";
 import { tlsCopy } from "../src/target/tls";
 import {
-    EXTERNAL_POSTGRES_PASSWORD_KEY, ONCALL_APP_SECRET_KEYS, ONCALL_CREDENTIAL_KEYS, ONCALL_EXPORTER_SECRET, ONCALL_SMTP_SECRET,
+    CELERY_BEAT_POSTRENDER, celeryBeatApart, EXTERNAL_POSTGRES_PASSWORD_KEY, ONCALL_APP_SECRET_KEYS, ONCALL_CREDENTIAL_KEYS, ONCALL_EXPORTER_SECRET, ONCALL_SMTP_SECRET,
     OnCallClusterValuesInput, oncallValues,
 } from "../src/oncall/values";
 
@@ -97,6 +97,8 @@ export class OnCall extends pulumi.ComponentResource {
             repositoryOpts: { repo: chartRepositories.oncall },
             namespace: namespace.metadata.name,
             values,
+            // Exactly one celery beat whatever the replica count.
+            postrender: args.cluster && celeryBeatApart(args.cluster.celeryReplicas) ? CELERY_BEAT_POSTRENDER : undefined,
             // Postgres, Redis and the migrate job come up one after another.
             timeout: 1200,
         }, { ...childOpts, dependsOn: [exporterSecret, ...credentials.dependencies, ...(cluster?.dependencies ?? [])] });

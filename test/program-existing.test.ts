@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { CELERY_BEAT_POSTRENDER } from "../src/oncall/values";
 import { EXISTING_CONFIG, lookups } from "./support/existing";
 import { isSecretValue, KUBE_SYSTEM_UID, ProgramRun, RecordedResource, reveal, runProgram, TLS_SOURCE_DATA } from "./support/program";
 
@@ -172,7 +173,9 @@ describe("scale on an existing cluster", () => {
     it("scales the OnCall engine and celery and connects OnCall to the external Postgres through a secret", () => {
         const oncall = values("oncall-release");
         expect(oncall.engine.replicaCount).toBe(3);
-        expect(oncall.celery.replicaCount).toBe(4);
+        // Four celery pods: three of the chart's without the beat, and the post-renderer's one with it.
+        expect(oncall.celery).toMatchObject({ replicaCount: 3, worker_beat_enabled: "False" });
+        expect(get("oncall-release").inputs.postrender).toBe(CELERY_BEAT_POSTRENDER);
         expect(oncall.postgresql.enabled).toBe(false);
         expect(oncall.externalPostgresql).toEqual({
             host: "pg.db.svc.cluster.local", port: 6432, db_name: "oncall_prod", user: "oncall_app",

@@ -1,4 +1,5 @@
 // Helm values of the grafana/oncall chart.
+import * as path from "node:path";
 import { SmtpSettings } from "../config/config";
 import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
@@ -40,6 +41,14 @@ export interface OnCallClusterValuesInput {
     redisVolume: VolumeSettings;
     externalPostgres?: ExternalPostgres & { passwordSecretName: string };
 }
+
+/**
+ * Every celery pod of chart 1.16.5 runs a beat while celery.worker_beat_enabled is "True" (engine/celery_with_exporter.sh
+ * adds --beat), so periodic tasks would run once per replica. With more than one replica the chart's Deployment runs
+ * one fewer, without the beat, and this Helm post-renderer adds the one with it (scripts/celery-beat.cjs says how).
+ */
+export const CELERY_BEAT_POSTRENDER = path.join(__dirname, "..", "..", "scripts", "celery-beat.cjs");
+export const celeryBeatApart = (celeryReplicas: number): boolean => celeryReplicas > 1;
 
 /** Key of the external Postgres password in the lab's secret (externalPostgresql.passwordKey). */
 export const EXTERNAL_POSTGRES_PASSWORD_KEY = "password";
@@ -137,7 +146,9 @@ function oncallClusterValues(cluster: OnCallClusterValuesInput): Values {
     return {
         base_url_protocol: cluster.tls ? "https" : "http",
         engine: { replicaCount: cluster.engineReplicas },
-        celery: { replicaCount: cluster.celeryReplicas },
+        celery: celeryBeatApart(cluster.celeryReplicas)
+            ? { replicaCount: cluster.celeryReplicas - 1, worker_beat_enabled: "False" }
+            : { replicaCount: cluster.celeryReplicas },
         ...(external ? {
             externalPostgresql: {
                 host: external.host,
