@@ -95,6 +95,26 @@ describe("validateConfig", () => {
         ]);
     });
 
+    it("refuses what a mail server or an image pull would refuse later, quoting the value cut short", () => {
+        const server = { smtpHost: "smtp.example.com", smtpFromEmail: "oncall@example.com" };
+        expect(problemsOf({ ...server, smtpHost: "smtp..example.com" })).toEqual([
+            'oncall-lab:smtpHost must be a host name such as smtp.example.com (got "smtp..example.com")',
+        ]);
+        expect(problemsOf({ ...server, smtpFromEmail: "a@b" })).toEqual([
+            'oncall-lab:smtpFromEmail must be an e-mail address such as oncall@example.com (got "a@b")',
+        ]);
+        expect(problemsOf({ ...server, smtpUsername: "mailer\nRCPT TO:<x@example.com>" })).toEqual([
+            'oncall-lab:smtpUsername must be a user name without line breaks or other control characters (got "mailer\\nRCPT TO:<x@example.com>")',
+        ]);
+        expect(validateConfig({ ...server, smtpUsername: "mailer@example.com" }).smtp?.username).toBe("mailer@example.com");
+        expect(problemsOf({ mailpitImage: "axllent/mailpit" })).toEqual([
+            'oncall-lab:mailpitImage must be an image reference with a tag or digest, such as axllent/mailpit:v1.30.5 (got "axllent/mailpit")',
+        ]);
+        expect(validateConfig({ mailpitImage: `axllent/mailpit@sha256:${"a".repeat(64)}` }).mailpitImage).toContain("@sha256:");
+        const [long] = problemsOf({ ...server, smtpHost: "x".repeat(1_000_000) });
+        expect(long).toBe(`oncall-lab:smtpHost must be a host name such as smtp.example.com (got "${"x".repeat(59)}… (1000002 characters))`);
+    });
+
     it("requires smtpHost for the other SMTP settings, and a sender with a host", () => {
         expect(problemsOf({ smtpUsername: "me" })[0]).toContain("oncall-lab:smtpUsername is set but oncall-lab:smtpHost is not");
         expect(problemsOf({}, new Set(["smtpPassword"]))[0]).toContain("oncall-lab:smtpPassword is set but oncall-lab:smtpHost is not");

@@ -1,5 +1,8 @@
 // The existing target with TLS from a secret, a named StorageClass, an external Postgres and non-default replicas,
 // under Pulumi's mocks: the resource graph, the URLs each side uses, what reaches which chart key, and what destroy does.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -9,12 +12,15 @@ import { isSecretValue, KUBE_SYSTEM_UID, ProgramRun, RecordedResource, reveal, r
 
 let run: ProgramRun;
 const { get, all, valueOf, values } = lookups(() => run);
+// The config is refused unless kubeconfigPath names a file.
+const KUBECONFIG = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-")), "team");
 
 beforeAll(async () => {
+    fs.writeFileSync(KUBECONFIG, "apiVersion: v1\nkind: Config\n");
     run = await runProgram({
         config: {
             ...EXISTING_CONFIG,
-            "oncall-lab:kubeconfigPath": "/home/sre/.kube/team",
+            "oncall-lab:kubeconfigPath": KUBECONFIG,
             "oncall-lab:ingressClassName": "nginx",
             "oncall-lab:tlsSecretName": "certs/wildcard-example-com",
             "oncall-lab:storageClass": "fast-ssd",
@@ -49,7 +55,7 @@ describe("resource graph on an existing cluster", () => {
 
     it("gives the Kubernetes provider the team's context and kubeconfig, and keeps state of an unreachable cluster", () => {
         const inputs = reveal(get("kubernetes").inputs) as any;
-        expect(inputs).toMatchObject({ context: "team-prod", kubeconfig: "/home/sre/.kube/team" });
+        expect(inputs).toMatchObject({ context: "team-prod", kubeconfig: KUBECONFIG });
         expect(inputs.deleteUnreachable).toBeUndefined();
         for (const r of all().filter(r => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes")) {
             expect(r.provider, r.name).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
