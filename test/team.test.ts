@@ -13,14 +13,19 @@ function shipped(): any {
     return parse(fs.readFileSync(DEFAULT_TEAM_FILE, "utf8"));
 }
 
-function problemsOf(raw: unknown, now = NOW): string[] {
+/** The TeamError `run` throws. */
+function refused(run: () => unknown): TeamError {
     try {
-        validateTeam(raw, now);
+        run();
     } catch (err) {
         expect(err).toBeInstanceOf(TeamError);
-        return (err as TeamError).problems;
+        return err as TeamError;
     }
     throw new Error("expected the team to be rejected");
+}
+
+function problemsOf(raw: unknown, now = NOW): string[] {
+    return refused(() => validateTeam(raw, now)).problems;
 }
 
 describe("the shipped team file", () => {
@@ -65,13 +70,7 @@ describe("the shipped team file", () => {
         const file = path.join(dir, "team.yaml");
         const refusal = (text: string | Buffer) => {
             fs.writeFileSync(file, text);
-            try {
-                loadTeamFile(file, NOW);
-            } catch (err) {
-                expect(err).toBeInstanceOf(TeamError);
-                return (err as TeamError).message;
-            }
-            throw new Error("expected the team file to be refused");
+            return refused(() => loadTeamFile(file, NOW)).message;
         };
         // Nine aliases of nine aliases of ...: the yaml library throws a ReferenceError while expanding them.
         const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
