@@ -58,7 +58,8 @@ describe("chart keys on an existing cluster", () => {
             base_url: "oncall.example.com",
             base_url_protocol: "http",
             engine: { replicaCount: 2 },
-            celery: { replicaCount: 2 },
+            // Two celery pods: the chart's one without the beat, and the post-renderer's with it (test/celery-beat.test.ts).
+            celery: { replicaCount: 1, worker_beat_enabled: "False" },
             postgresql: { enabled: true, primary: { persistence: { storageClass: "", size: "20Gi" } } },
             redis: { master: { persistence: { storageClass: "gp3", size: "8Gi" } } },
             service: { enabled: false },
