@@ -39,7 +39,9 @@ function withOneBeat(manifests) {
     beat.spec.replicas = 1;
     beat.spec.strategy = { type: "Recreate" };
     setBeat(beat, "True");
-    return [...objects, beat].map((object) => stringify(object)).join("---\n");
+    // The chart's manifests pass through as they are; the copy is written for Kubernetes' YAML 1.1 reader, which
+    // would take an unquoted no, yes, on or off for a boolean.
+    return `${manifests.replace(/\s*$/, "\n")}---\n${stringify(beat, { version: "1.1" })}`;
 }
 
 module.exports = { withOneBeat, CELERY };

@@ -59,6 +59,18 @@ describe("one celery beat", () => {
         expect(beat.spec.template.spec.initContainers).toEqual(celery.spec.template.spec.initContainers);
     });
 
+    it("passes the chart's manifests through as they are, and writes the copy for a YAML 1.1 reader", () => {
+        // bitnami postgresql 11.9.10 renders POSTGRESQL_ENABLE_TLS as "no": unquoted, Kubernetes would read a boolean.
+        const input = `${service}---\n${rendered.replaceAll(/(DETACHED_INTEGRATIONS_SERVER\s+value: )"False"/g, '$1"no"')}`;
+        const { stdout } = postRender(input);
+        expect(stdout.startsWith(input.trimEnd())).toBe(true);
+        const beat = parseAllDocuments(stdout, { version: "1.1" }).map((document) => document.toJS()).at(-1);
+        expect(beat.metadata.name).toBe("oncall-celery-beat");
+        const values = beat.spec.template.spec.containers.flatMap((container: any) => container.env.map((variable: any) => variable.value));
+        expect(values).toContain("no");
+        expect(values.filter((value: unknown) => value !== undefined && typeof value !== "string")).toEqual([]);
+    });
+
     it("refuses a chart whose celery runs the beat itself, which would make two", () => {
         const { status, stderr } = postRender(rendered.replace(/(CELERY_WORKER_BEAT_ENABLED\s+value: )"False"/, '$1"True"'));
         expect(status).toBe(1);
