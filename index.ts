@@ -151,6 +151,7 @@ new VictoriaMetricsStack("victoria-metrics", {
     namespace: namespaces.monitoring,
     chartVersion: lab.chartVersions.vmStack,
     alerting: lab.alerting,
+    grafanaPublicUrl,
     // OnCall builds the link on its host-reachable URL; Alertmanager reaches the engine inside the cluster.
     alertmanagerWebhookUrl: pulumi.secret(onCallTeam.integrationLink.apply(link => inClusterWebhookUrl(link, oncallInClusterUrl))),
     oncallMetrics: {

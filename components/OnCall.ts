@@ -8,7 +8,8 @@ import { ONCALL_ENGINE_PORT, releaseNames } from "../src/shared/topology";
 import { IngressSettings, ingressAnnotations, ingressTls } from "../src/shared/ingress";
 import { tlsCopy } from "../src/target/tls";
 import {
-    EXTERNAL_POSTGRES_PASSWORD_KEY, ONCALL_APP_SECRET_KEYS, ONCALL_EXPORTER_SECRET, OnCallClusterValuesInput, oncallValues,
+    CELERY_BEAT_POSTRENDER, celeryBeatApart, EXTERNAL_POSTGRES_PASSWORD_KEY, ONCALL_APP_SECRET_KEYS, ONCALL_CREDENTIAL_KEYS, ONCALL_EXPORTER_SECRET, ONCALL_SMTP_SECRET,
+    OnCallClusterValuesInput, oncallValues,
 } from "../src/oncall/values";
 
 export interface OnCallArgs {
@@ -72,25 +73,22 @@ export class OnCall extends pulumi.ComponentResource {
             stringData: { [ONCALL_EXPORTER_SECRET.key]: pulumi.secret(password("exporter-token", 40)) },
         }, childOpts);
         const cluster = args.cluster && this.clusterResources(name, args.cluster, namespace, childOpts);
-        const postgresPassword = password("postgres-password", 32);
-        const redisPassword = password("redis-password", 32);
+        const credentials = this.credentials(name, args, namespace, password, childOpts);
 
         const publicHost = pulumi.output(args.publicUrl).apply((url) => new URL(url).host);
-        const values = pulumi.secret(pulumi.all([
-            publicHost, args.grafanaPublicUrl, appSecret.metadata.name, postgresPassword, redisPassword,
-            args.telegramBotToken, args.smtpPassword, args.imageTag,
-        ]).apply(([publicHost, grafanaPublicUrl, appSecretName, postgres, redis, telegramBotToken, smtpPassword, imageTag]) => oncallValues({
-            publicHost,
-            grafanaPublicUrl,
-            nodePort: args.nodePort,
-            imageTag,
-            appSecretName,
-            postgresPassword: postgres,
-            redisPassword: redis,
-            telegramBotToken,
-            smtp: args.smtp && { ...args.smtp, password: smtpPassword },
-            cluster: cluster?.values,
-        })));
+        // Every credential is in a secret the chart reads: the values hold names and keys only.
+        const values = pulumi.all([publicHost, args.grafanaPublicUrl, appSecret.metadata.name, credentials.secret.metadata.name, args.imageTag])
+            .apply(([publicHost, grafanaPublicUrl, appSecretName, credentialsSecretName, imageTag]) => oncallValues({
+                publicHost,
+                grafanaPublicUrl,
+                nodePort: args.nodePort,
+                imageTag,
+                appSecretName,
+                credentialsSecretName,
+                telegram: args.telegramBotToken !== undefined,
+                smtp: args.smtp,
+                cluster: cluster?.values,
+            }));
 
         this.release = new k8s.helm.v3.Release(`${name}-release`, {
             name: releaseNames.oncall,
@@ -99,14 +97,42 @@ export class OnCall extends pulumi.ComponentResource {
             repositoryOpts: { repo: chartRepositories.oncall },
             namespace: namespace.metadata.name,
             values,
+            // Exactly one celery beat whatever the replica count.
+            postrender: args.cluster && celeryBeatApart(args.cluster.celeryReplicas) ? CELERY_BEAT_POSTRENDER : undefined,
             // Postgres, Redis and the migrate job come up one after another.
             timeout: 1200,
-        }, { ...childOpts, dependsOn: [exporterSecret, ...(cluster?.dependencies ?? [])] });
+        }, { ...childOpts, dependsOn: [exporterSecret, ...credentials.dependencies, ...(cluster?.dependencies ?? [])] });
         if (args.cluster) this.ingress(name, args.cluster.ingress, namespace, { ...childOpts, dependsOn: [this.release] });
 
         this.publicUrl = pulumi.output(args.publicUrl);
         this.exporterSecretName = exporterSecret.metadata.name;
         this.registerOutputs({ publicUrl: this.publicUrl, exporterSecretName: this.exporterSecretName });
+    }
+
+    /**
+     * The bundled Postgres' and Redis' generated passwords and the Telegram token (ONCALL_CREDENTIAL_KEYS), and the
+     * SMTP password where the chart's env looks for it (ONCALL_SMTP_SECRET).
+     */
+    private credentials(
+        name: string, args: OnCallArgs, namespace: k8s.core.v1.Namespace, password: (suffix: string, length: number) => pulumi.Output<string>,
+        opts: pulumi.CustomResourceOptions,
+    ) {
+        const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
+            metadata: { name: `${releaseNames.oncall}-credentials`, namespace: namespace.metadata.name },
+            stringData: {
+                [ONCALL_CREDENTIAL_KEYS.postgres]: pulumi.secret(password("postgres-password", 32)),
+                [ONCALL_CREDENTIAL_KEYS.redis]: pulumi.secret(password("redis-password", 32)),
+                ...(args.telegramBotToken !== undefined ? { [ONCALL_CREDENTIAL_KEYS.telegram]: pulumi.secret(args.telegramBotToken) } : {}),
+            },
+        }, opts);
+        const dependencies: pulumi.Resource[] = [secret];
+        if (args.smtpPassword !== undefined) {
+            dependencies.push(new k8s.core.v1.Secret(`${name}-smtp-password`, {
+                metadata: { name: ONCALL_SMTP_SECRET.name, namespace: namespace.metadata.name },
+                stringData: { [ONCALL_SMTP_SECRET.key]: pulumi.secret(args.smtpPassword) },
+            }, opts));
+        }
+        return { secret, dependencies };
     }
 
     /** What the release needs first on the existing target: the certificate's copy and the external Postgres password. */

@@ -24,6 +24,8 @@ export interface VictoriaMetricsStackArgs {
         tokenSecretName: pulumi.Input<string>;
         tokenSecretKey: string;
     };
+    /** Grafana's public URL: where each alert's source link and the rules' dashboard links open. */
+    grafanaPublicUrl: string;
     /** Mailpit's web UI on the laptop, linked from the dashboard; absent with a real SMTP server. */
     mailPublicUrl?: string;
     /** The existing target: VictoriaMetrics in cluster mode, Alertmanager and vmalert replicated. */
@@ -55,6 +57,7 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
             values: vmStackValues({
                 scrapeInterval: args.alerting.scrapeInterval,
                 evaluationInterval: args.alerting.evaluationInterval,
+                grafanaPublicUrl: args.grafanaPublicUrl,
                 alertmanagerConfigSecret,
                 cluster: args.cluster,
             }),

@@ -61,6 +61,8 @@ describe("target", () => {
             [{ storageClass: "fast" }, [], "oncall-lab:storageClass is set but applies only when oncall-lab:target is existing"],
             [{ vmstorageReplicas: "3" }, [], "oncall-lab:vmstorageReplicas is set but applies only when oncall-lab:target is existing"],
             [{}, ["oncallDatabasePassword"], "oncall-lab:oncallDatabasePassword is set but applies only when oncall-lab:target is existing"],
+            [{ ...existing, oncallDatabaseHost: "pg..example.com" }, ["oncallDatabasePassword"], "oncall-lab:oncallDatabaseHost must be a host name"],
+            [{ ...existing, kubeconfigPath: "/nonexistent/kubeconfig" }, [], 'oncall-lab:kubeconfigPath names no file (got "/nonexistent/kubeconfig"): give the kubeconfig\'s full path'],
         ];
         for (const [raw, secrets, problem] of cases) {
             expect(problemsOf(raw, new Set(secrets)).join("\n"), JSON.stringify(raw)).toContain(problem);
@@ -84,6 +86,15 @@ describe("target", () => {
         const value = kindOnlyValues[key];
         expect(problemsOf({ ...existing, [key]: value })).toEqual([`oncall-lab:${key} is set but applies only when oncall-lab:target is kind`]);
         expect(() => validateConfig({ [key]: value })).not.toThrow();
+    });
+
+    it("takes a kubeconfigPath that names a file", () => {
+        const seen: string[] = [];
+        const lab = validateConfig({ ...existing, kubeconfigPath: "/home/sre/.kube/team" }, new Set(), (file) => seen.push(file) > 0);
+        expect(lab.existing?.kubeconfigPath).toBe("/home/sre/.kube/team");
+        expect(seen).toEqual(["/home/sre/.kube/team"]);
+        // The real file system by default.
+        expect(validateConfig({ ...existing, kubeconfigPath: __filename }).existing?.kubeconfigPath).toBe(__filename);
     });
 
     it("takes the existing target's defaults, which the Pulumi CLI passes on kind too, as not set", () => {

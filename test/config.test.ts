@@ -54,7 +54,7 @@ describe("validateConfig", () => {
         expect(lab.alerting.targetDownFor).toBe("2m");
         expect(lab.alerting.diskFreePercent).toBe(15);
         expect(lab.telegramEnabled).toBe(true);
-        expect(lab.smtp).toEqual({ host: "smtp.example.com", port: 2525, username: undefined, fromEmail: "oncall@example.com", tls: false });
+        expect(lab.smtp).toEqual({ host: "smtp.example.com", port: 2525, username: undefined, fromEmail: "oncall@example.com", tls: false, ssl: false });
     });
 
     it.each([
@@ -95,6 +95,26 @@ describe("validateConfig", () => {
         ]);
     });
 
+    it("refuses what a mail server or an image pull would refuse later, quoting the value cut short", () => {
+        const server = { smtpHost: "smtp.example.com", smtpFromEmail: "oncall@example.com" };
+        expect(problemsOf({ ...server, smtpHost: "smtp..example.com" })).toEqual([
+            'oncall-lab:smtpHost must be a host name such as smtp.example.com (got "smtp..example.com")',
+        ]);
+        expect(problemsOf({ ...server, smtpFromEmail: "a@b" })).toEqual([
+            'oncall-lab:smtpFromEmail must be an e-mail address such as oncall@example.com (got "a@b")',
+        ]);
+        expect(problemsOf({ ...server, smtpUsername: "mailer\nRCPT TO:<x@example.com>" })).toEqual([
+            'oncall-lab:smtpUsername must be a user name without line breaks or other control characters (got "mailer\\nRCPT TO:<x@example.com>")',
+        ]);
+        expect(validateConfig({ ...server, smtpUsername: "mailer@example.com" }).smtp?.username).toBe("mailer@example.com");
+        expect(problemsOf({ mailpitImage: "axllent/mailpit" })).toEqual([
+            'oncall-lab:mailpitImage must be an image reference with a tag or digest, such as axllent/mailpit:v1.30.5 (got "axllent/mailpit")',
+        ]);
+        expect(validateConfig({ mailpitImage: `axllent/mailpit@sha256:${"a".repeat(64)}` }).mailpitImage).toContain("@sha256:");
+        const [long] = problemsOf({ ...server, smtpHost: "x".repeat(1_000_000) });
+        expect(long).toBe(`oncall-lab:smtpHost must be a host name such as smtp.example.com (got "${"x".repeat(59)}… (1000002 characters))`);
+    });
+
     it("requires smtpHost for the other SMTP settings, and a sender with a host", () => {
         expect(problemsOf({ smtpUsername: "me" })[0]).toContain("oncall-lab:smtpUsername is set but oncall-lab:smtpHost is not");
         expect(problemsOf({}, new Set(["smtpPassword"]))[0]).toContain("oncall-lab:smtpPassword is set but oncall-lab:smtpHost is not");
@@ -113,11 +133,25 @@ describe("validateConfig", () => {
         ]);
     });
 
-    it("refuses smtpPort and smtpTls set without smtpHost", () => {
-        expect(problemsOf({ smtpPort: "2525", smtpTls: "false" })).toEqual([
+    it("refuses smtpPort, smtpTls and smtpSsl set without smtpHost", () => {
+        expect(problemsOf({ smtpPort: "2525", smtpTls: "false", smtpSsl: "true" })).toEqual([
             "oncall-lab:smtpPort is set but oncall-lab:smtpHost is not: set smtpHost too",
             "oncall-lab:smtpTls is set but oncall-lab:smtpHost is not: set smtpHost too",
+            "oncall-lab:smtpSsl is set but oncall-lab:smtpHost is not: set smtpHost too",
         ]);
+    });
+
+    it("offers implicit TLS (port 465) with smtpSsl, and refuses it together with STARTTLS or 465 without it", () => {
+        const server = { smtpHost: "smtp.example.com", smtpFromEmail: "oncall@example.com" };
+        expect(validateConfig({ ...server, smtpPort: "465", smtpSsl: "true", smtpTls: "false" }).smtp).toMatchObject({ port: 465, tls: false, ssl: true });
+        expect(problemsOf({ ...server, smtpSsl: "true" })).toEqual([
+            "oncall-lab:smtpTls and oncall-lab:smtpSsl are both true: set smtpTls false for implicit TLS",
+        ]);
+        // STARTTLS on the implicit-TLS port never starts: the connection waits for a TLS handshake.
+        expect(problemsOf({ ...server, smtpPort: "465" })).toEqual([
+            "oncall-lab:smtpPort 465 speaks implicit TLS: set smtpSsl true and smtpTls false",
+        ]);
+        expect(problemsOf({ ...server, smtpSsl: "yes" })[0]).toContain("oncall-lab:smtpSsl must be true or false");
     });
 
     it("takes Pulumi.yaml's defaults, which the Pulumi CLI passes as set keys, as not set", () => {
@@ -129,7 +163,7 @@ describe("validateConfig", () => {
                 .filter(([, spec]) => spec.default !== undefined)
                 .map(([name, spec]) => [name, String(spec.default)]),
         );
-        expect(merged).toMatchObject({ smtpPort: "587", smtpTls: "true" });
+        expect(merged).toMatchObject({ smtpPort: "587", smtpTls: "true", smtpSsl: "false" });
         expect(validateConfig(merged).smtp).toBeUndefined();
     });
 

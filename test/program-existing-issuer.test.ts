@@ -44,7 +44,8 @@ describe("existing cluster with cert-manager and the bundled Postgres", () => {
         });
         expect(stack.alertmanager.spec.replicaCount).toBe(3);
         expect(stack.vmalert.spec.replicaCount).toBe(2);
-        expect(values("oncall-release")).toMatchObject({ engine: { replicaCount: 2 }, celery: { replicaCount: 2 } });
+        // Two celery workers: the chart's one without the beat, and the post-renderer's with it.
+        expect(values("oncall-release")).toMatchObject({ engine: { replicaCount: 2 }, celery: { replicaCount: 1, worker_beat_enabled: "False" } });
     });
 
     it("lets the OnCall objects go with the release whose bundled database holds them (their API deletes are skipped)", async () => {

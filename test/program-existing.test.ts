@@ -1,19 +1,26 @@
 // The existing target with TLS from a secret, a named StorageClass, an external Postgres and non-default replicas,
 // under Pulumi's mocks: the resource graph, the URLs each side uses, what reaches which chart key, and what destroy does.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { CELERY_BEAT_POSTRENDER } from "../src/oncall/values";
 import { EXISTING_CONFIG, lookups } from "./support/existing";
 import { isSecretValue, KUBE_SYSTEM_UID, ProgramRun, RecordedResource, reveal, runProgram, TLS_SOURCE_DATA } from "./support/program";
 
 let run: ProgramRun;
 const { get, all, valueOf, values } = lookups(() => run);
+// The config is refused unless kubeconfigPath names a file.
+const KUBECONFIG = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kubeconfig-")), "team");
 
 beforeAll(async () => {
+    fs.writeFileSync(KUBECONFIG, "apiVersion: v1\nkind: Config\n");
     run = await runProgram({
         config: {
             ...EXISTING_CONFIG,
-            "oncall-lab:kubeconfigPath": "/home/sre/.kube/team",
+            "oncall-lab:kubeconfigPath": KUBECONFIG,
             "oncall-lab:ingressClassName": "nginx",
             "oncall-lab:tlsSecretName": "certs/wildcard-example-com",
             "oncall-lab:storageClass": "fast-ssd",
@@ -48,7 +55,7 @@ describe("resource graph on an existing cluster", () => {
 
     it("gives the Kubernetes provider the team's context and kubeconfig, and keeps state of an unreachable cluster", () => {
         const inputs = reveal(get("kubernetes").inputs) as any;
-        expect(inputs).toMatchObject({ context: "team-prod", kubeconfig: "/home/sre/.kube/team" });
+        expect(inputs).toMatchObject({ context: "team-prod", kubeconfig: KUBECONFIG });
         expect(inputs.deleteUnreachable).toBeUndefined();
         for (const r of all().filter(r => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes")) {
             expect(r.provider, r.name).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
@@ -172,7 +179,9 @@ describe("scale on an existing cluster", () => {
     it("scales the OnCall engine and celery and connects OnCall to the external Postgres through a secret", () => {
         const oncall = values("oncall-release");
         expect(oncall.engine.replicaCount).toBe(3);
-        expect(oncall.celery.replicaCount).toBe(4);
+        // Four celery pods: three of the chart's without the beat, and the post-renderer's one with it.
+        expect(oncall.celery).toMatchObject({ replicaCount: 3, worker_beat_enabled: "False" });
+        expect(get("oncall-release").inputs.postrender).toBe(CELERY_BEAT_POSTRENDER);
         expect(oncall.postgresql.enabled).toBe(false);
         expect(oncall.externalPostgresql).toEqual({
             host: "pg.db.svc.cluster.local", port: 6432, db_name: "oncall_prod", user: "oncall_app",

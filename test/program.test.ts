@@ -58,7 +58,7 @@ describe("resource graph", () => {
         expect(provider.type).toBe("pulumi:providers:kubernetes");
         expect(reveal(provider.inputs.kubeconfig)).toBe(FAKE_KUBECONFIG);
         const kubernetesObjects = all().filter(isKubernetesObject);
-        expect(kubernetesObjects.length).toBe(18);
+        expect(kubernetesObjects.length).toBe(19);
         for (const object of kubernetesObjects) {
             expect(object.provider, object.name).toMatch(/pulumi:providers:kubernetes::kubernetes::kubernetes-id$/);
         }
@@ -68,8 +68,8 @@ describe("resource graph", () => {
         for (const release of ["grafana-release", "victoria-metrics-release"]) {
             expect(get(release).opts.dependsOn, release).toBeUndefined();
         }
-        // Only on its own exporter secret, which the engine must find at its first start.
-        expect(get("oncall-release").opts.dependsOn).toEqual([get("oncall-exporter-secret").resource]);
+        // Only on its own secrets (exporter token, passwords), which the pods must find at their first start.
+        expect(get("oncall-release").opts.dependsOn).toEqual([get("oncall-exporter-secret").resource, get("oncall-credentials").resource]);
         expect(get("oncall-wiring").opts.dependsOn).toEqual([
             get("grafana").resource, get("oncall").resource, get("team-users-alice").resource, get("team-users-bob").resource,
             get("cluster-dns").resource,
@@ -94,6 +94,8 @@ describe("resource graph", () => {
             repositoryOpts: { repo: "https://grafana.github.io/helm-charts" },
         });
         expect((reveal(get("oncall-release").inputs.values) as any).image.tag).toBe("v1.16.9");
+        // Kind's one celery pod runs the chart's beat: no post-renderer.
+        expect(get("oncall-release").inputs.postrender).toBeUndefined();
     });
 
     it("creates the Kind cluster with the pinned image and three ports on the host", () => {
@@ -174,8 +176,11 @@ describe("what the state holds", () => {
         expect(oncall.oncall.secrets).toEqual({ existingSecret: appSecret.metadata.name, secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" });
         expect(appSecret.stringData.SECRET_KEY).toMatch(/^generated-oncall-secret-key/);
         expect(appSecret.stringData.MIRAGE_SECRET_KEY).toMatch(/^generated-oncall-mirage-secret-key/);
-        expect(oncall.postgresql.auth.postgresPassword).toMatch(/^generated-oncall-postgres-password/);
-        expect(oncall.redis.auth.password).toMatch(/^generated-oncall-redis-password/);
+        const credentials = reveal(get("oncall-credentials").inputs) as any;
+        expect(oncall.postgresql.auth).toMatchObject({ existingSecret: credentials.metadata.name, secretKeys: { adminPasswordKey: "postgres-password" } });
+        expect(oncall.redis.auth).toEqual({ existingSecret: credentials.metadata.name, existingSecretPasswordKey: "redis-password" });
+        expect(credentials.stringData["postgres-password"]).toMatch(/^generated-oncall-postgres-password/);
+        expect(credentials.stringData["redis-password"]).toMatch(/^generated-oncall-redis-password/);
     });
 });
 

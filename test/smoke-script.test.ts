@@ -139,7 +139,7 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
         const stub = stubs(standIns);
         const { child, exited } = runScript({ ...stub.env, SMOKE_ALERT_GROUP_TIMEOUT: "60s" });
         const ins = standIns;
-        await waitFor("the firing alert", () => (ins.posted.length > 0 ? true : undefined), 30_000);
+        await waitFor("the wait for the alert group", () => (ins.oncallAuthorizations.length > 0 ? true : undefined), 30_000);
         child.kill("SIGINT");
         const { code, stdout, stderr } = await exited;
 

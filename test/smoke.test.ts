@@ -172,12 +172,12 @@ describe("runSmoke against stand-ins", () => {
         const report = await running;
 
         expect(report.failure).toBeUndefined();
-        expect(report.steps.map((step) => step.step)).toEqual(["fired", "alertGroup", "email", "link", "cleared", "resolved"]);
+        expect(report.steps.map((step) => step.step)).toEqual(["fired", "source", "alertGroup", "email", "link", "cleared", "resolved"]);
         const times = report.steps.map((step) => step.afterMs ?? -1);
         expect(times).toEqual([...times].sort((a, b) => a - b));
-        expect(times[1]).toBeGreaterThanOrEqual(fast.alertGroupDelayMs);
+        expect(times[2]).toBeGreaterThanOrEqual(fast.alertGroupDelayMs);
         // The stand-in starts its delay when the clearing post arrives, a moment before the step is timed.
-        expect(times[5] - times[4]).toBeGreaterThan(fast.resolveDelayMs - 50);
+        expect(times[6] - times[5]).toBeGreaterThan(fast.resolveDelayMs - 50);
         // The link was asked through 127.0.0.1 with grafanaUrl's own Host, as on a laptop that cannot resolve *.localhost.
         expect(standIns.grafanaHosts).toEqual([new URL(standIns.grafanaUrl).host]);
         expect(standIns.grafanaUserAgents).toEqual([""]);
@@ -204,12 +204,13 @@ describe("runSmoke against stand-ins", () => {
         expect(table[0]).toBe("smoke run smoketest1 (smoke_run=smoketest1)");
         expect(table[1]).toMatch(/^step\s+after firing {2}detail$/);
         expect(table[2]).toMatch(/^alert accepted by Alertmanager\s+\d+\.\d s {2}OnCallLabSmoke severity=critical namespace=oncall-lab-smoke$/);
-        expect(table[3]).toMatch(/^alert group in OnCall\s+\d+\.\d s {2}ISMOKE1 "OnCallLabSmoke \(oncall-lab-smoke\)", firing$/);
-        expect(table[4]).toMatch(/^e-mail to a person on call\s+\d+\.\d s {2}to alice@example\.com: "OnCallLabSmoke \(oncall-lab-smoke\)"$/);
-        expect(table[5]).toMatch(/^e-mail's link opens Grafana\s+\d+\.\d s {2}http:\/\/grafana\.oncall-lab\.localhost:\d+\/a\/grafana-oncall-app\/alert-groups\/ISMOKE1 answered HTTP 302$/);
-        expect(table[6]).toMatch(/^alert cleared in Alertmanager\s+\d+\.\d s {2}endsAt=now$/);
-        expect(table[7]).toMatch(/^alert group resolved in OnCall\s+\d+\.\d s {2}\d+\.\d s after clearing$/);
-        expect(table[8]).toBe("OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.");
+        expect(table[3]).toMatch(/^vmalert's source link is Grafana's\s+\d+\.\d s {2}http:\/\/grafana\.oncall-lab\.localhost:\d+\/explore\?left=%7B%7D$/);
+        expect(table[4]).toMatch(/^alert group in OnCall\s+\d+\.\d s {2}ISMOKE1 "OnCallLabSmoke \(oncall-lab-smoke\)", firing$/);
+        expect(table[5]).toMatch(/^e-mail to a person on call\s+\d+\.\d s {2}to alice@example\.com: "OnCallLabSmoke \(oncall-lab-smoke\)"$/);
+        expect(table[6]).toMatch(/^e-mail's link opens Grafana\s+\d+\.\d s {2}http:\/\/grafana\.oncall-lab\.localhost:\d+\/a\/grafana-oncall-app\/alert-groups\/ISMOKE1 answered HTTP 302$/);
+        expect(table[7]).toMatch(/^alert cleared in Alertmanager\s+\d+\.\d s {2}endsAt=now$/);
+        expect(table[8]).toMatch(/^alert group resolved in OnCall\s+\d+\.\d s {2}\d+\.\d s after clearing$/);
+        expect(table[9]).toBe("OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.");
         expect(lines.some((line) => line.startsWith("waiting up to 3.0 s for the e-mail to alice@example.com"))).toBe(true);
     });
 
@@ -227,15 +228,15 @@ describe("runSmoke against stand-ins", () => {
         expect(lines).toContain(`e-mail to a person on call skipped: ${skipped}`);
 
         const table = formatReport(report).split("\n");
-        expect(table[3]).toMatch(/^alert group in OnCall\s+\d+\.\d s {2}ISMOKE1 /);
-        expect(table[4]).toMatch(new RegExp(`^e-mail to a person on call\\s+skipped {2}${skipped.replace(/\./g, "\\.")}$`));
-        expect(table[5]).toMatch(/^e-mail's link opens Grafana\s+skipped {2}no e-mail to take the link from$/);
-        expect(table[6]).toMatch(/^alert cleared in Alertmanager\s+\d+\.\d s {2}endsAt=now$/);
-        expect(table[7]).toMatch(/^alert group resolved in OnCall\s+\d+\.\d s/);
-        expect(table[8]).toBe("OK: the alert opened an alert group in OnCall and it resolved; the e-mail and its link were not checked (no lab mailbox).");
-        expect(table[9]).toBe(`Dashboard: ${dashboardUrl}`);
+        expect(table[4]).toMatch(/^alert group in OnCall\s+\d+\.\d s {2}ISMOKE1 /);
+        expect(table[5]).toMatch(new RegExp(`^e-mail to a person on call\\s+skipped {2}${skipped.replace(/\./g, "\\.")}$`));
+        expect(table[6]).toMatch(/^e-mail's link opens Grafana\s+skipped {2}no e-mail to take the link from$/);
+        expect(table[7]).toMatch(/^alert cleared in Alertmanager\s+\d+\.\d s {2}endsAt=now$/);
+        expect(table[8]).toMatch(/^alert group resolved in OnCall\s+\d+\.\d s/);
+        expect(table[9]).toBe("OK: the alert opened an alert group in OnCall and it resolved; the e-mail and its link were not checked (no lab mailbox).");
+        expect(table[10]).toBe(`Dashboard: ${dashboardUrl}`);
         // Without the stack output, no dashboard line.
-        expect(formatReport({ ...report, dashboardUrl: undefined }).split("\n")).toHaveLength(9);
+        expect(formatReport({ ...report, dashboardUrl: undefined }).split("\n")).toHaveLength(10);
     });
 
     it("asks a Grafana URL outside .localhost as it is (an Ingress host), a redirect to the login page counting as an answer", async () => {
@@ -253,7 +254,7 @@ describe("runSmoke against stand-ins", () => {
 
     it("fails at the link step when a Grafana URL outside .localhost does not answer, saying what to check", async () => {
         const grafanaUrl = `http://127.0.0.1:${await freePort()}`;
-        const standIns = await standInsForTest({ ...fast, linkBase: grafanaUrl });
+        const standIns = await standInsForTest({ ...fast, linkBase: grafanaUrl, sourceBase: grafanaUrl });
         const report = await smoke(standIns, settingsFor(standIns, { grafanaUrl })).report;
         expect(report.failure?.step).toBe("link");
         expect(report.failure?.message).toContain(`${grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1 did not answer (fetch failed: connect ECONNREFUSED`);
@@ -276,10 +277,28 @@ describe("runSmoke against stand-ins", () => {
         expect(Date.parse(standIns.posted[1].alert.endsAt)).toBeLessThanOrEqual(standIns.posted[1].at);
 
         const table = formatReport(report).split("\n");
-        expect(table[4]).toMatch(/^e-mail to a person on call\s+FAILED$/);
-        expect(table[5]).toMatch(/^e-mail's link opens Grafana\s+-$/);
-        expect(table[6]).toMatch(/^alert cleared in Alertmanager\s+-$/);
-        expect(table[8]).toBe(`FAILED at "e-mail to a person on call": ${message}`);
+        expect(table[5]).toMatch(/^e-mail to a person on call\s+FAILED$/);
+        expect(table[6]).toMatch(/^e-mail's link opens Grafana\s+-$/);
+        expect(table[7]).toMatch(/^alert cleared in Alertmanager\s+-$/);
+        expect(table[9]).toBe(`FAILED at "e-mail to a person on call": ${message}`);
+    });
+
+    it("fails at the source step when vmalert links its alerts' source outside grafanaUrl, and still clears the alert", async () => {
+        // Without -external.url, vmalert builds generatorURL on its pod's own address.
+        const standIns = await standInsForTest({ ...fast, sourceBase: "http://vmalert-vmks-0:8080" });
+        const report = await smoke(standIns, settingsFor(standIns)).report;
+        expect(report.failure?.step).toBe("source");
+        expect(report.failure?.message).toContain(
+            `vmalert links its alerts' source at http://vmalert-vmks-0:8080/explore?left=%7B%7D, not under grafanaUrl ${standIns.grafanaUrl}`,
+        );
+        expect(standIns.posted).toHaveLength(2);
+    });
+
+    it("fails at the source step when Alertmanager holds no Watchdog from vmalert", async () => {
+        const standIns = await standInsForTest({ ...fast, sourceBase: null });
+        const report = await smoke(standIns, settingsFor(standIns, { alertGroupTimeoutMs: 300 })).report;
+        expect(report.failure?.step).toBe("source");
+        expect(report.failure?.message).toContain("no Watchdog alert from vmalert in Alertmanager within 0.3 s");
     });
 
     it("names the recipients when the e-mail went to someone outside the team", async () => {
@@ -300,7 +319,7 @@ describe("runSmoke against stand-ins", () => {
 
     it("fails at the link step when Grafana does not answer for the link's host through 127.0.0.1", async () => {
         const port = await freePort();
-        const standIns = await standInsForTest({ ...fast, linkBase: `http://grafana.other.localhost:${port}` });
+        const standIns = await standInsForTest({ ...fast, linkBase: `http://grafana.other.localhost:${port}`, sourceBase: `http://grafana.other.localhost:${port}` });
         const ins = standIns;
         const grafanaUrl = `http://grafana.other.localhost:${port}`;
         const report = await smoke(ins, settingsFor(ins, { grafanaUrl })).report;

@@ -14,7 +14,7 @@ const urls = labUrls("oncall-lab", { grafanaHostPort: 3000, oncallHostPort: 8080
 
 describe("rendered configuration", () => {
     it("victoria-metrics-k8s-stack values", () => {
-        const values = vmStackValues({ scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "vmks-alertmanager-config" });
+        const values = vmStackValues({ scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "vmks-alertmanager-config", grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000" });
         expect(stringify(values)).toMatchSnapshot();
     });
 
@@ -41,8 +41,8 @@ describe("rendered configuration", () => {
             nodePort: nodePorts.oncall,
             imageTag: "v1.16.9",
             appSecretName: "oncall-app-secret",
-            postgresPassword: "<generated>",
-            redisPassword: "<generated>",
+            credentialsSecretName: "oncall-credentials",
+            telegram: false,
             smtp: localMailboxSmtp,
         });
         expect(stringify(values)).toMatchSnapshot();

@@ -220,7 +220,7 @@ interface DefaultRulesValues {
 }
 
 describe("the lab's rules beside the stack's default rules", () => {
-    const values = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "15s", alertmanagerConfigSecret: "am" }) as Record<
+    const values = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "15s", alertmanagerConfigSecret: "am", grafanaPublicUrl: "http://grafana" }) as Record<
         string,
         { enabled?: boolean } | undefined
     >;

@@ -13,14 +13,19 @@ function shipped(): any {
     return parse(fs.readFileSync(DEFAULT_TEAM_FILE, "utf8"));
 }
 
-function problemsOf(raw: unknown, now = NOW): string[] {
+/** The TeamError `run` throws. */
+function refused(run: () => unknown): TeamError {
     try {
-        validateTeam(raw, now);
+        run();
     } catch (err) {
         expect(err).toBeInstanceOf(TeamError);
-        return (err as TeamError).problems;
+        return err as TeamError;
     }
     throw new Error("expected the team to be rejected");
+}
+
+function problemsOf(raw: unknown, now = NOW): string[] {
+    return refused(() => validateTeam(raw, now)).problems;
 }
 
 describe("the shipped team file", () => {
@@ -57,6 +62,27 @@ describe("the shipped team file", () => {
         expect(() => loadTeamFile(file, NOW)).toThrow(/unique/i);
         fs.writeFileSync(file, "rotation: {}\n");
         expect(() => loadTeamFile(file, NOW)).toThrow(/team\.yaml:\n  - people is required/);
+        fs.rmSync(dir, { recursive: true });
+    });
+
+    it("refuses a YAML alias bomb and a file that is not UTF-8, naming the file, in one short line", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "team-"));
+        const file = path.join(dir, "team.yaml");
+        const refusal = (text: string | Buffer) => {
+            fs.writeFileSync(file, text);
+            return refused(() => loadTeamFile(file, NOW)).message;
+        };
+        // Nine aliases of nine aliases of ...: the yaml library throws a ReferenceError while expanding them.
+        const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+        for (const [name, previous] of [["b", "a"], ["c", "b"], ["d", "c"], ["people", "d"]]) {
+            levels.push(`${name}: ${name === "people" ? "" : `&${name} `}[${Array(9).fill(`*${previous}`).join(", ")}]`);
+        }
+        expect(refusal(levels.join("\n"))).toMatch(/^invalid on-call team file .*team\.yaml:\n {2}- expands its YAML aliases too often \(an alias bomb\): refused$/);
+        const shippedText = fs.readFileSync(DEFAULT_TEAM_FILE, "utf8");
+        const notUtf8 = "is not UTF-8 text (UTF-16, as some Windows editors save, is not read): save it as UTF-8";
+        expect(refusal(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(shippedText, "utf16le")]))).toContain(notUtf8);
+        expect(refusal(Buffer.from(shippedText, "utf16le"))).toContain(notUtf8);
+        expect(refusal(Buffer.from(shippedText.replace("Alice", "Alic\u00e9"), "latin1"))).toContain(notUtf8);
         fs.rmSync(dir, { recursive: true });
     });
 });
@@ -112,6 +138,12 @@ describe("validateTeam", () => {
         ["a repeat without a wait", (r) => r.escalation.steps.splice(1, 1) && r.escalation.steps.splice(2, 1), "escalation.steps[2] would repeat the chain at once: put a wait step before repeat_escalation"],
         ["a notify_persons step without persons", (r) => (r.escalation.steps[2].persons = []), "escalation.steps[2].persons must list at least one login"],
         ["a person listed twice in a step", (r) => r.escalation.steps[2].persons.push("bob"), 'escalation.steps[2].persons[2] "bob" is listed twice'],
+        ["a person listed twice in the rotation", (r) => r.rotation.people.push("Alice"), 'rotation.people[2] "alice" is listed twice'],
+        // Limits of OnCall 1.16.9 and Grafana (src/oncall/vocabulary.ts), checked before any user or object exists.
+        ["a rotation name OnCall cannot store", (r) => (r.rotation.name = "x".repeat(201)), "rotation.name must be at most 200 characters, OnCall's limit for schedule and shift names"],
+        ["a name Grafana cannot store", (r) => (r.people[0].name = "x".repeat(256)), "people[0].name must be at most 255 characters: Grafana's limit for a user's name (OnCall's is 300)"],
+        ["an e-mail Grafana cannot store", (r) => (r.people[0].email = `${"a".repeat(179)}@example.com`), "people[0].email must be at most 190 characters: Grafana's limit for e-mails (OnCall's is 254)"],
+        ["an e-mail without a dotted domain", (r) => (r.people[0].email = "alice@localhost"), "people[0].email must be an e-mail address"],
         ["a typo in a top-level key", (r) => (r.escalaton = r.escalation), "escalaton is not a known key (known: people, rotation, escalation)"],
         ["a typo in a person's key", (r) => (r.people[0].emial = "x"), "people[0].emial is not a known key (known: login, name, email, notificationRules)"],
         ["a typo in a rotation key", (r) => (r.rotation.timezone = "UTC"), "rotation.timezone is not a known key (known: name, timeZone, start, shift, people)"],
@@ -125,6 +157,25 @@ describe("validateTeam", () => {
         ["a missing rotation", (r) => delete r.rotation, "rotation is required"],
     ])("rejects %s", (_, change, message) => {
         expect(problemsOf(mutate(change))).toContainEqual(expect.stringContaining(message));
+    });
+
+    it("takes names and e-mails up to the limits", () => {
+        const team = validateTeam(mutate((r) => {
+            r.rotation.name = "x".repeat(200);
+            r.people[0].name = "x".repeat(255);
+            r.people[0].email = `${"a".repeat(178)}@example.com`;
+        }), NOW);
+        expect(team.people[0].email).toHaveLength(190);
+    });
+
+    it("cuts a long value short where it quotes it back", () => {
+        const problems = problemsOf(mutate((r) => {
+            r.people[0].email = "x".repeat(1_000_000);
+            r.rotation.timeZone = "y".repeat(1_000_000);
+            r.rotation.people.push("z".repeat(1_000_000));
+        }));
+        expect(problems).toContain(`people[0].email must be an e-mail address such as alice@oncall-lab.test (got "${"x".repeat(59)}… (1000002 characters))`);
+        expect(problems.every((problem) => problem.length < 300)).toBe(true);
     });
 
     it("reports every problem at once, each with its path", () => {

@@ -1,7 +1,7 @@
 // The existing target's part of the Helm values and URLs, without mocks: which chart key each setting reaches.
 import { describe, expect, it } from "vitest";
 import { grafanaValues } from "../src/grafana/values";
-import { vmStackValues } from "../src/monitoring/values";
+import { ALERTMANAGER_FEATURES, RETENTION_PERIOD, vmStackValues } from "../src/monitoring/values";
 import { oncallValues } from "../src/oncall/values";
 import { existingClusterUrls, inClusterUrls, labUrls } from "../src/shared/topology";
 
@@ -12,7 +12,7 @@ const grafanaInput = {
 };
 const oncallInput = {
     publicHost: "oncall.example.com", grafanaPublicUrl: "http://grafana.example.com", nodePort: 30808, imageTag: "v1.16.9",
-    appSecretName: "s", postgresPassword: "pg", redisPassword: "r",
+    appSecretName: "s", credentialsSecretName: "c", telegram: false,
 };
 const oncallCluster = {
     tls: false, engineReplicas: 2, celeryReplicas: 2,
@@ -58,31 +58,44 @@ describe("chart keys on an existing cluster", () => {
             base_url: "oncall.example.com",
             base_url_protocol: "http",
             engine: { replicaCount: 2 },
-            celery: { replicaCount: 2 },
+            // Two celery pods: the chart's one without the beat, and the post-renderer's with it (test/celery-beat.test.ts).
+            celery: { replicaCount: 1, worker_beat_enabled: "False" },
             postgresql: { enabled: true, primary: { persistence: { storageClass: "", size: "20Gi" } } },
             redis: { master: { persistence: { storageClass: "gp3", size: "8Gi" } } },
             service: { enabled: false },
         });
         expect(values.externalPostgresql).toBeUndefined();
+        // The disabled Service keeps only its switch: kind's NodePort keys would be read by nothing.
+        expect(values.service).toEqual({ enabled: false });
+    });
+
+    it("oncall: with an external Postgres, none of the bundled one's keys (auth, image, volume)", () => {
+        const externalPostgres = { host: "pg.example.com", port: 5432, database: "oncall", user: "oncall", passwordSecretName: "pg" };
+        const values = oncallValues({ ...oncallInput, cluster: { ...oncallCluster, externalPostgres } }) as any;
+        expect(values.postgresql).toEqual({ enabled: false });
+        expect(values.externalPostgresql).toMatchObject({ host: "pg.example.com", existingSecret: "pg" });
     });
 
     it("victoria-metrics-k8s-stack: vmcluster instead of vmsingle, the claim without a class when none is named", () => {
         const values = vmStackValues({
-            scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am",
+            scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am", grafanaPublicUrl: "http://grafana.example.com",
             cluster: {
                 vmstorageReplicas: 3, vminsertReplicas: 2, vmselectReplicas: 2, replicationFactor: 2,
                 alertmanagerReplicas: 3, vmalertReplicas: 2, storage: { size: "50Gi" },
             },
         }) as any;
-        expect(values.vmsingle.enabled).toBe(false);
+        // vmsingle is off: only its switch, none of its keys; vmcluster keeps the lab's retention, not the chart's month.
+        expect(values.vmsingle).toEqual({ enabled: false });
+        expect(values.vmcluster.spec.retentionPeriod).toBe(RETENTION_PERIOD);
+        expect(values.external.grafana.host).toBe("http://grafana.example.com");
         expect(values.vmcluster.spec.vmstorage.storage).toEqual({ volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } } });
         // The kind lab's keys stay: intervals, the config secret, Alertmanager's feature flag.
-        expect(values.alertmanager.spec).toMatchObject({ configSecret: "am", replicaCount: 3, extraArgs: { "enable-feature": "receiver-name-in-metrics" } });
+        expect(values.alertmanager.spec).toMatchObject({ configSecret: "am", replicaCount: 3, extraArgs: { "enable-feature": ALERTMANAGER_FEATURES } });
     });
 
     it("renders nothing of the existing target's keys for kind", () => {
         expect(oncallValues(oncallInput)).not.toHaveProperty("engine");
-        expect(vmStackValues({ scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am" })).not.toHaveProperty("vmcluster");
+        expect(vmStackValues({ scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am", grafanaPublicUrl: "http://grafana.example.com" })).not.toHaveProperty("vmcluster");
         expect(grafanaValues(grafanaInput)).not.toHaveProperty("ingress");
     });
 });

@@ -3,7 +3,7 @@ import { grafanaServiceHost, inClusterUrls, labUrls, nodePorts } from "../src/sh
 import { grafanaValues, oncallPluginInstall, oncallPluginProvisioning } from "../src/grafana/values";
 import { localMailboxSmtp } from "../src/mail/smtp";
 import { vmStackValues } from "../src/monitoring/values";
-import { oncallValues } from "../src/oncall/values";
+import { ONCALL_CREDENTIAL_KEYS, oncallValues } from "../src/oncall/values";
 import { mergeValues } from "../src/shared/values";
 
 describe("mergeValues", () => {
@@ -16,7 +16,7 @@ describe("mergeValues", () => {
 });
 
 describe("vmStackValues", () => {
-    const values = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "20s", alertmanagerConfigSecret: "am-config" }) as any;
+    const values = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "20s", alertmanagerConfigSecret: "am-config", grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000" }) as any;
 
     it("leaves Grafana to the lab but still publishes a Prometheus-type datasource for it", () => {
         expect(values.grafana.enabled).toBe(false);
@@ -40,6 +40,19 @@ describe("vmStackValues", () => {
         expect(values.vmalert.spec.evaluationInterval).toBe("20s");
         expect(values.alertmanager.spec.configSecret).toBe("am-config");
         expect(values.alertmanager.config).toBeUndefined();
+    });
+
+    it("points vmalert's source links and the rules' dashboard links at the lab's public Grafana", () => {
+        // chart 0.91.2 derives vmalert's -external.url, -external.alert.source and the sync job's grafanaUrl from it.
+        expect(values.external.grafana).toEqual({ host: "http://grafana.oncall-lab.localhost:3000" });
+    });
+
+    it("keeps the operator's utf8-strict-mode beside receiver-name-in-metrics (one extra arg replaces its own)", () => {
+        expect(values.alertmanager.spec.extraArgs["enable-feature"].split(",").sort()).toEqual(["receiver-name-in-metrics", "utf8-strict-mode"]);
+    });
+
+    it("keeps days of metrics in vmsingle", () => {
+        expect(values.vmsingle.spec).toEqual({ retentionPeriod: "3d", storage: { resources: { requests: { storage: "5Gi" } } } });
     });
 });
 
@@ -155,8 +168,8 @@ describe("oncallValues", () => {
         grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000",
         nodePort: nodePorts.oncall,
         appSecretName: "oncall-app-secret",
-        postgresPassword: "pg",
-        redisPassword: "rd",
+        credentialsSecretName: "oncall-credentials",
+        telegram: false,
         imageTag: "v1.16.9",
     };
     const values = oncallValues(base) as any;
@@ -178,10 +191,15 @@ describe("oncallValues", () => {
         expect(values.oncall.secrets).toEqual({ existingSecret: "oncall-app-secret", secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" });
         expect(values.database.type).toBe("postgresql");
         expect(values.mariadb.enabled).toBe(false);
-        expect(values.postgresql).toMatchObject({ enabled: true, auth: { postgresPassword: "pg" } });
+        // The passwords come from the lab's credentials secret, under the keys the chart and its sub-charts require.
+        expect(values.postgresql).toMatchObject({
+            enabled: true, auth: { existingSecret: "oncall-credentials", secretKeys: { adminPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres } },
+        });
         expect(values.broker.type).toBe("redis");
         expect(values.rabbitmq.enabled).toBe(false);
-        expect(values.redis).toMatchObject({ enabled: true, architecture: "standalone", auth: { password: "rd" } });
+        expect(values.redis).toMatchObject({
+            enabled: true, architecture: "standalone", auth: { existingSecret: "oncall-credentials", existingSecretPasswordKey: ONCALL_CREDENTIAL_KEYS.redis },
+        });
         expect(values.ingress.enabled).toBe(false);
         expect(values["ingress-nginx"].enabled).toBe(false);
         expect(values["cert-manager"].enabled).toBe(false);
@@ -196,35 +214,44 @@ describe("oncallValues", () => {
         expect(values.service).toEqual({ enabled: true, type: "NodePort", port: 8080, nodePort: 30808 });
     });
 
-    it("leaves Telegram and e-mail off unless configured", () => {
-        expect(values.oncall.telegram).toEqual({ enabled: false });
-        expect(values.telegramPolling.enabled).toBe(false);
+    it("leaves Telegram and e-mail off unless configured, with none of their keys", () => {
+        expect(values.oncall.telegram).toBeUndefined();
+        expect(values.telegramPolling).toBeUndefined();
         expect(values.oncall.smtp).toEqual({ enabled: false });
     });
 
-    it("polls Telegram (no public webhook on a laptop) and sends e-mail when configured", () => {
+    it("polls Telegram (no public webhook on a laptop) with the token from the lab's secret, and sends e-mail when configured", () => {
         const configured = oncallValues({
             ...base,
-            telegramBotToken: "123:abc",
-            smtp: { host: "smtp.example.com", port: 587, username: "me", fromEmail: "oncall@example.com", tls: true, password: "pw" },
+            telegram: true,
+            smtp: { host: "smtp.example.com", port: 587, username: "me", fromEmail: "oncall@example.com", tls: true, ssl: false },
         }) as any;
-        expect(configured.oncall.telegram).toEqual({ enabled: true, token: "123:abc" });
-        expect(configured.telegramPolling.enabled).toBe(true);
+        // helm/oncall _env.tpl: TELEGRAM_TOKEN from secretKeyRef existingSecret/tokenKey; polling turns telegram on.
+        expect(configured.oncall.telegram).toEqual({ existingSecret: "oncall-credentials", tokenKey: ONCALL_CREDENTIAL_KEYS.telegram });
+        expect(configured.telegramPolling).toEqual({ enabled: true });
         expect(configured.oncall.smtp).toEqual({
-            enabled: true, host: "smtp.example.com", port: 587, username: "me", password: "pw", tls: "True", fromEmail: "oncall@example.com",
+            enabled: true, host: "smtp.example.com", port: 587, username: "me", tls: "True", ssl: "False", fromEmail: "oncall@example.com",
         });
         const withoutTls = oncallValues({
             ...base,
-            smtp: { host: "smtp.example.com", port: 25, fromEmail: "oncall@example.com", tls: false },
+            smtp: { host: "smtp.example.com", port: 25, fromEmail: "oncall@example.com", tls: false, ssl: false },
         }) as any;
         // A boolean false would be turned into true by the chart's `default true`.
         expect(withoutTls.oncall.smtp.tls).toBe("False");
     });
 
+    it("speaks implicit TLS (EMAIL_USE_SSL) when configured, as port 465 needs", () => {
+        const implicit = oncallValues({
+            ...base,
+            smtp: { host: "smtp.example.com", port: 465, fromEmail: "oncall@example.com", tls: false, ssl: true },
+        }) as any;
+        expect(implicit.oncall.smtp).toMatchObject({ port: 465, tls: "False", ssl: "True" });
+    });
+
     it("sends e-mail to the lab's Mailpit over plain SMTP when no server is configured", () => {
         const local = oncallValues({ ...base, smtp: localMailboxSmtp }) as any;
         expect(local.oncall.smtp).toEqual({
-            enabled: true, host: "mailpit-smtp.mail.svc.cluster.local", port: 1025, username: "", password: "", tls: "False",
+            enabled: true, host: "mailpit-smtp.mail.svc.cluster.local", port: 1025, username: "", tls: "False", ssl: "False",
             fromEmail: "oncall@oncall-lab.test",
         });
     });

@@ -3,7 +3,10 @@
 import { RunError } from "@pulumi/pulumi";
 import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
 import { oncallPluginReleaseUrl } from "../oncall/vocabulary";
+import * as fs from "node:fs";
 import { durationProblem } from "../shared/duration";
+import { echo } from "../shared/echo";
+import { EMAIL_ADDRESS, HOST_NAME } from "../shared/patterns";
 import { EXISTING_OPTIONAL_KEYS, ExistingClusterSettings, existingClusterOf, existingDefaults, TargetName, targetOf } from "./target";
 
 export const CONFIG_NAMESPACE = "oncall-lab";
@@ -36,6 +39,7 @@ export const configDefaults = {
     diskFreePercent: defaultAlertingSettings.diskFreePercent,
     smtpPort: 587,
     smtpTls: true,
+    smtpSsl: false,
     ...existingDefaults,
 } as const;
 
@@ -47,8 +51,14 @@ export interface SmtpSettings {
     port: number;
     username?: string;
     fromEmail: string;
+    /** STARTTLS after connecting (EMAIL_USE_TLS). */
     tls: boolean;
+    /** Implicit TLS from the first byte, as on port 465 (EMAIL_USE_SSL). */
+    ssl: boolean;
 }
+
+/** SMTP's implicit-TLS port (RFC 8314 "submissions"): STARTTLS there never starts. */
+const SMTP_IMPLICIT_TLS_PORT = 465;
 
 export interface LabConfig {
     target: TargetName;
@@ -93,16 +103,20 @@ const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const IMAGE_NAME = "[a-z0-9]+([._\\/-][a-z0-9]+)*";
 const TAG = "[\\w][\\w.-]{0,127}";
 const DIGEST = "@sha256:[a-f0-9]{64}";
-const IMAGE_REF = new RegExp(`^${IMAGE_NAME}(:${TAG})?(${DIGEST})?$`);
+// A tag or a digest: a bare name means whatever :latest is on the day of the pull.
+const IMAGE_PINNED = new RegExp(`^${IMAGE_NAME}(:${TAG}(${DIGEST})?|${DIGEST})$`);
 const IMAGE_PINNED_BY_DIGEST = new RegExp(`^${IMAGE_NAME}(:${TAG})?${DIGEST}$`);
 const IMAGE_TAG = new RegExp(`^${TAG}$`);
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/;
+// An SMTP user name goes into a header-like AUTH exchange: no line breaks or other control characters.
+const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]+$/;
 // Grafana's image splits GF_INSTALL_PLUGINS on "," and ";": an https URL of a .zip without those or spaces.
 const PLUGIN_ZIP_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[^\s,;?#]*\.zip$/;
 
 const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
 type TextKey = keyof typeof configDefaults | "oncallPluginUrl" | "smtpHost" | "smtpUsername" | "smtpFromEmail" | typeof EXISTING_OPTIONAL_KEYS[number];
+
+/** Where validation looks for files the config names (a parameter, so that tests need no such file). */
+export type FileExists = (file: string) => boolean;
 
 /** Readers of raw config values (or their defaults) that add a problem, named by its key, for each bad one. */
 function readers(raw: RawConfig, problems: string[]) {
@@ -110,20 +124,20 @@ function readers(raw: RawConfig, problems: string[]) {
         const value = raw[name] ?? (configDefaults as Record<string, unknown>)[name];
         if (value === undefined) return undefined;
         const str = String(value);
-        if (!pattern.test(str)) problems.push(`${key(name)} must be ${allowed} (got "${str}")`);
+        if (!pattern.test(str)) problems.push(`${key(name)} must be ${allowed} (got ${echo(str)})`);
         return str;
     };
     const integer = (name: keyof typeof configDefaults, min: number, max: number): number => {
         const value = raw[name] ?? String(configDefaults[name]);
         const n = Number(value);
         if (!/^\d+$/.test(value) || n < min || n > max) {
-            problems.push(`${key(name)} must be an integer from ${min} to ${max} (got "${value}")`);
+            problems.push(`${key(name)} must be an integer from ${min} to ${max} (got ${echo(value)})`);
         }
         return n;
     };
-    const bool = (name: "smtpTls"): boolean => {
+    const bool = (name: "smtpTls" | "smtpSsl"): boolean => {
         const value = raw[name] ?? String(configDefaults[name]);
-        if (value !== "true" && value !== "false") problems.push(`${key(name)} must be true or false (got "${value}")`);
+        if (value !== "true" && value !== "false") problems.push(`${key(name)} must be true or false (got ${echo(value)})`);
         return value === "true";
     };
     // The lab's one duration grammar (src/shared/duration.ts), so that what passes here also passes vmalert.
@@ -175,13 +189,20 @@ function alertingOf(read: Readers, problems: string[]): AlertingSettings {
 }
 
 function smtpOf(raw: RawConfig, presentSecrets: ReadonlySet<SecretKey>, read: Readers, problems: string[]): SmtpSettings | undefined {
-    const host = read.text("smtpHost", HOSTNAME, "a host name such as smtp.example.com");
-    const fromEmail = read.text("smtpFromEmail", EMAIL, "an e-mail address such as oncall@example.com");
+    const host = read.text("smtpHost", HOST_NAME, "a host name such as smtp.example.com");
+    const fromEmail = read.text("smtpFromEmail", EMAIL_ADDRESS, "an e-mail address such as oncall@example.com");
+    const username = read.text("smtpUsername", NO_CONTROL_CHARACTERS, "a user name without line breaks or other control characters");
     const port = read.integer("smtpPort", 1, 65535);
     const tls = read.bool("smtpTls");
+    const ssl = read.bool("smtpSsl");
     if (host !== undefined) {
         if (fromEmail === undefined) problems.push(`${key("smtpFromEmail")} is required when ${key("smtpHost")} is set`);
-        return { host, port, username: raw.smtpUsername, fromEmail: fromEmail ?? "", tls };
+        // The chart's template fails on both (helm/oncall _env.tpl); Django refuses them together too.
+        if (tls && ssl) problems.push(`${key("smtpTls")} and ${key("smtpSsl")} are both true: set smtpTls false for implicit TLS`);
+        if (port === SMTP_IMPLICIT_TLS_PORT && !ssl) {
+            problems.push(`${key("smtpPort")} ${SMTP_IMPLICIT_TLS_PORT} speaks implicit TLS: set smtpSsl true and smtpTls false`);
+        }
+        return { host, port, username, fromEmail: fromEmail ?? "", tls, ssl };
     }
     // The Pulumi CLI hands the program Pulumi.yaml's defaults as if they were set (smtpPort 587, smtpTls true),
     // so a key at its default value counts as not set: it changes nothing anyway. A bad value is reported above.
@@ -189,6 +210,7 @@ function smtpOf(raw: RawConfig, presentSecrets: ReadonlySet<SecretKey>, read: Re
         ...(["smtpUsername", "smtpFromEmail"] as const).filter((name) => raw[name] !== undefined),
         ...(Number.isInteger(port) && port !== configDefaults.smtpPort ? ["smtpPort"] : []),
         ...(raw.smtpTls === String(!configDefaults.smtpTls) ? ["smtpTls"] : []),
+        ...(raw.smtpSsl === String(!configDefaults.smtpSsl) ? ["smtpSsl"] : []),
         ...(presentSecrets.has("smtpPassword") ? ["smtpPassword"] : []),
     ];
     for (const name of setWithoutHost) problems.push(`${key(name)} is set but ${key("smtpHost")} is not: set smtpHost too`);
@@ -196,7 +218,9 @@ function smtpOf(raw: RawConfig, presentSecrets: ReadonlySet<SecretKey>, read: Re
 }
 
 /** Validates raw config strings (undefined = not set) and returns typed settings; reports every problem at once. */
-export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<SecretKey> = new Set()): LabConfig {
+export function validateConfig(
+    raw: RawConfig, presentSecrets: ReadonlySet<SecretKey> = new Set(), fileExists: FileExists = (file) => fs.existsSync(file),
+): LabConfig {
     const problems: string[] = [];
     const read = readers(raw, problems);
 
@@ -214,14 +238,14 @@ export function validateConfig(raw: RawConfig, presentSecrets: ReadonlySet<Secre
     const oncallImageTag = read.text("oncallImageTag", IMAGE_TAG, "an image tag of grafana/oncall such as v1.16.9")!;
     const oncallPluginVersion = read.text("oncallPluginVersion", SEMVER, "a plugin version such as 1.16.9")!;
     const oncallPluginUrl = read.text("oncallPluginUrl", PLUGIN_ZIP_URL, `an https URL of a plugin .zip, such as ${oncallPluginReleaseUrl(configDefaults.oncallPluginVersion)}`);
-    const mailpitImage = read.text("mailpitImage", IMAGE_REF, "an image reference such as axllent/mailpit:v1.30.5")!;
+    const mailpitImage = read.text("mailpitImage", IMAGE_PINNED, "an image reference with a tag or digest, such as axllent/mailpit:v1.30.5")!;
     const alerting = alertingOf(read, problems);
     const smtp = smtpOf(raw, presentSecrets, read, problems);
     // The readers' key types are narrower than the target's view of them; the names they get are all lab keys.
     const targetReaders = read as Parameters<typeof targetOf>[2];
     const target = targetOf(raw, presentSecrets, targetReaders, configDefaults, key, problems);
     const existing = target === "existing"
-        ? existingClusterOf(raw, presentSecrets, smtp !== undefined, targetReaders, key, problems)
+        ? existingClusterOf(raw, presentSecrets, smtp !== undefined, targetReaders, key, problems, fileExists)
         : undefined;
 
     for (const name of Object.keys(raw)) {

@@ -1,6 +1,8 @@
 // Where the lab runs: a Kind cluster it creates (the default), or a cluster a team already has. The settings of the
 // `existing` target, validated like the rest of the config (src/config/config.ts calls targetOf).
-import type { RawConfig } from "./config";
+import type { FileExists, RawConfig } from "./config";
+import { echo } from "../shared/echo";
+import { HOST_NAME } from "../shared/patterns";
 
 export const TARGETS = ["kind", "existing"] as const;
 export type TargetName = typeof TARGETS[number];
@@ -109,7 +111,7 @@ function tlsOf(read: TargetReaders, key: Key, problems: Problems): TlsSettings |
 }
 
 function externalPostgresOf(raw: RawConfig, hasPassword: boolean, read: TargetReaders, key: Key, problems: Problems): ExternalPostgres | undefined {
-    const host = read.text("oncallDatabaseHost", /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, "a host name such as postgres.db.svc.cluster.local");
+    const host = read.text("oncallDatabaseHost", HOST_NAME, "a host name such as postgres.db.svc.cluster.local");
     const port = read.integer("oncallDatabasePort", 1, 65535);
     const database = read.text("oncallDatabaseName", /^[A-Za-z_][A-Za-z0-9_$-]{0,62}$/, "a Postgres database name such as oncall")!;
     const user = read.text("oncallDatabaseUser", /^[A-Za-z_][A-Za-z0-9_$.-]{0,62}$/, "a Postgres role name such as oncall")!;
@@ -146,6 +148,7 @@ function replicasOf(read: TargetReaders, key: Key, problems: Problems): Existing
 /** The existing target's settings; every missing or bad key is a problem named by its key. */
 export function existingClusterOf(
     raw: RawConfig, presentSecrets: ReadonlySet<string>, hasSmtpHost: boolean, read: TargetReaders, key: Key, problems: Problems,
+    fileExists: FileExists,
 ): ExistingClusterSettings {
     const required = (name: string, pattern: RegExp, allowed: string): string => {
         const value = read.text(name, pattern, allowed);
@@ -159,9 +162,14 @@ export function existingClusterOf(
     // Without Mailpit the people are e-mailed through the team's own server.
     if (!hasSmtpHost) problems.push(`${key("smtpHost")} is required when ${key("target")} is existing (the lab's Mailpit runs only on kind): set smtpHost and smtpFromEmail`);
     const size = (name: string) => read.text(name, QUANTITY, "a size such as 10Gi")!;
+    const kubeconfigPath = read.text("kubeconfigPath", ANY, "a path to a kubeconfig file");
+    // Relative to the project directory, where Pulumi runs the program; the shell expands a ~ only when unquoted.
+    if (kubeconfigPath !== undefined && ANY.test(kubeconfigPath) && !fileExists(kubeconfigPath)) {
+        problems.push(`${key("kubeconfigPath")} names no file (got ${echo(kubeconfigPath)}): give the kubeconfig's full path`);
+    }
     return {
         kubeContext,
-        kubeconfigPath: read.text("kubeconfigPath", ANY, "a path to a kubeconfig file"),
+        kubeconfigPath,
         ingressClassName: read.text("ingressClassName", DNS_1123_SUBDOMAIN, "the name of an IngressClass, such as nginx"),
         grafanaHost,
         oncallHost,

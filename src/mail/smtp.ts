@@ -8,5 +8,6 @@ export const localMailboxSmtp: SmtpSettings = {
     port: mailpitPorts.smtp,
     fromEmail: "oncall@oncall-lab.test",
     tls: false,
+    ssl: false,
 };
 

@@ -6,6 +6,11 @@ import { VolumeSettings } from "../shared/ingress";
 export interface VmStackValuesInput {
     scrapeInterval: string;
     evaluationInterval: string;
+    /**
+     * Grafana's public URL: vmalert's -external.url (each alert's "source" link opens Explore there) and the base of
+     * the dashboard links the chart's sync job writes into its rules.
+     */
+    grafanaPublicUrl: string;
     /** Secret holding alertmanager.yaml; created by the lab once the OnCall integration URL is known. */
     alertmanagerConfigSecret: string;
     /** The existing target: VictoriaMetrics in cluster mode and Alertmanager and vmalert replicated. */
@@ -27,22 +32,43 @@ export interface VmClusterValuesInput {
 const VM_SOURCES = "https://raw.githubusercontent.com/VictoriaMetrics/VictoriaMetrics/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa";
 
 /**
- * Alertmanager v0.32.1 (the stack's) labels its notification metrics with `receiver_name` only with this feature
- * (notify/notify.go NewMetrics, featurecontrol/featurecontrol.go); the dashboard tells the paging receiver from the
- * heartbeat by it.
+ * Alertmanager v0.32.1 (the stack's) labels its notification metrics with `receiver_name` only with
+ * receiver-name-in-metrics (notify/notify.go NewMetrics, featurecontrol/featurecontrol.go); the dashboard tells the
+ * paging receiver from the heartbeat by it. An `enable-feature` extra arg replaces the operator's own
+ * `--enable-feature=utf8-strict-mode` (operator v0.74.0 vmalertmanager/statefulset.go addFeatureFlags,
+ * build/container.go AddExtraArgsOverrideDefaults), so the list repeats it.
  */
-export const ALERTMANAGER_FEATURES = "receiver-name-in-metrics";
+export const ALERTMANAGER_FEATURES = "utf8-strict-mode,receiver-name-in-metrics";
+
+/** How long the lab keeps metrics, in vmsingle or vmcluster: days, not the chart's default month. */
+export const RETENTION_PERIOD = "3d";
+
+/** vmsingle's volume on kind (the existing target sizes vmstorage's instead). */
+const VMSINGLE_STORAGE = "5Gi";
 
 export function vmStackValues(input: VmStackValuesInput): Values {
     const values = mergeValues(loadValuesFile("victoria-metrics-k8s-stack.yaml"), {
         fullnameOverride: releaseNames.vmStack,
+        // victoria-metrics-k8s-stack 0.91.2 _helpers.tpl vm.alert.spec and vm-k8s-stack.grafana.addr: with this host,
+        // vmalert gets -external.url and -external.alert.source (Explore on the "VictoriaMetrics" datasource,
+        // external.grafana.datasource's default), and the sync job's rules.common.grafanaUrl (sync-job/config.yaml).
+        external: { grafana: { host: input.grafanaPublicUrl } },
         vmagent: { spec: { scrapeInterval: input.scrapeInterval } },
         vmalert: { spec: { evaluationInterval: input.evaluationInterval } },
         // A named secret replaces the chart's `alertmanager.config`, so the release need not wait for OnCall.
         // The operator passes extraArgs on as `--name=value` (v0.74.0 vmalertmanager/statefulset.go).
         alertmanager: { spec: { configSecret: input.alertmanagerConfigSecret, extraArgs: { "enable-feature": ALERTMANAGER_FEATURES } } },
     });
-    return input.cluster ? mergeValues(values, vmClusterValues(input.cluster)) : values;
+    return mergeValues(values, input.cluster ? vmClusterValues(input.cluster) : vmSingleValues());
+}
+
+/** The kind lab's vmsingle (on the existing target it is off, and its keys would be read by nothing). */
+function vmSingleValues(): Values {
+    return {
+        vmsingle: {
+            spec: { retentionPeriod: RETENTION_PERIOD, storage: { resources: { requests: { storage: VMSINGLE_STORAGE } } } },
+        },
+    };
 }
 
 // One pod at a time may be evicted from each replicated component (the operator's spec.podDisruptionBudget).
@@ -71,6 +97,7 @@ function vmClusterValues(cluster: VmClusterValuesInput): Values {
         vmcluster: {
             enabled: true,
             spec: {
+                retentionPeriod: RETENTION_PERIOD,
                 replicationFactor: cluster.replicationFactor,
                 vmstorage: { replicaCount: cluster.vmstorageReplicas, storage: claim(cluster.storage.size), ...ONE_AT_A_TIME },
                 // The chart's own 2Gi cache volume, in the same class.

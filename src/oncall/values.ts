@@ -1,4 +1,5 @@
 // Helm values of the grafana/oncall chart.
+import * as path from "node:path";
 import { SmtpSettings } from "../config/config";
 import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
@@ -19,10 +20,15 @@ export interface OnCallValuesInput {
     imageTag: string;
     /** Secret holding SECRET_KEY and MIRAGE_SECRET_KEY (see ONCALL_APP_SECRET_KEYS). */
     appSecretName: string;
-    postgresPassword: string;
-    redisPassword: string;
-    telegramBotToken?: string;
-    smtp?: SmtpSettings & { password?: string };
+    /**
+     * The lab's secret with the bundled Postgres' and Redis' passwords and the Telegram token (ONCALL_CREDENTIAL_KEYS):
+     * no credential goes through the release's values.
+     */
+    credentialsSecretName: string;
+    /** The bot token is in the credentials secret. */
+    telegram: boolean;
+    /** Its password, if any, is in the lab's ONCALL_SMTP_SECRET. */
+    smtp?: SmtpSettings;
     /** The existing target: replicas, volumes, an external Postgres, and https links once TLS is on. */
     cluster?: OnCallClusterValuesInput;
 }
@@ -36,6 +42,14 @@ export interface OnCallClusterValuesInput {
     externalPostgres?: ExternalPostgres & { passwordSecretName: string };
 }
 
+/**
+ * Every celery pod of chart 1.16.5 runs a beat while celery.worker_beat_enabled is "True" (engine/celery_with_exporter.sh
+ * adds --beat), so periodic tasks would run once per replica. With more than one replica the chart's Deployment runs
+ * one fewer, without the beat, and this Helm post-renderer adds the one with it (scripts/celery-beat.cjs says how).
+ */
+export const CELERY_BEAT_POSTRENDER = path.join(__dirname, "..", "..", "scripts", "celery-beat.cjs");
+export const celeryBeatApart = (celeryReplicas: number): boolean => celeryReplicas > 1;
+
 /** Key of the external Postgres password in the lab's secret (externalPostgresql.passwordKey). */
 export const EXTERNAL_POSTGRES_PASSWORD_KEY = "password";
 
@@ -47,6 +61,21 @@ export const EXTERNAL_POSTGRES_PASSWORD_KEY = "password";
  */
 export const ONCALL_EXPORTER_SECRET = { name: `${releaseNames.oncall}-exporter`, key: "exporter-secret" } as const;
 
+/**
+ * The secret the engine reads EMAIL_HOST_PASSWORD from (helm/oncall 1.16.5 templates/_env.tpl
+ * "snippet.oncall.smtp.env": `<fullname>-smtp`, key `smtp-password`, optional). The chart writes it only from
+ * `oncall.smtp.password`; the lab writes it itself.
+ */
+export const ONCALL_SMTP_SECRET = { name: `${releaseNames.oncall}-smtp`, key: "smtp-password" } as const;
+
+/**
+ * Keys of the lab's credentials secret: the bundled Postgres' admin password (bitnami postgresql 11.9.10
+ * auth.existingSecret with auth.secretKeys.adminPasswordKey, which the oncall chart requires for DATABASE_PASSWORD),
+ * Redis' (redis 16.13.2 auth.existingSecret, auth.existingSecretPasswordKey) and the Telegram token
+ * (oncall.telegram.existingSecret, tokenKey in _env.tpl "snippet.oncall.telegram.env").
+ */
+export const ONCALL_CREDENTIAL_KEYS = { postgres: "postgres-password", redis: "redis-password", telegram: "telegram-token" } as const;
+
 /** Keys of the secret that holds Django's SECRET_KEY and OnCall's MIRAGE_SECRET_KEY. */
 export const ONCALL_APP_SECRET_KEYS = { secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" } as const;
 
@@ -54,21 +83,7 @@ export function oncallValues(input: OnCallValuesInput): Values {
     if (/^[a-z]+:\/\//i.test(input.publicHost)) {
         throw new Error(`OnCall base_url must not have a scheme (got "${input.publicHost}")`);
     }
-    const telegram = input.telegramBotToken
-        ? { enabled: true, token: input.telegramBotToken }
-        : { enabled: false };
-    const smtp = input.smtp
-        ? {
-            enabled: true,
-            host: input.smtp.host,
-            port: input.smtp.port,
-            username: input.smtp.username ?? "",
-            password: input.smtp.password ?? "",
-            // The chart applies `default true` to this value, which turns a boolean false into true.
-            tls: input.smtp.tls ? "True" : "False",
-            fromEmail: input.smtp.fromEmail,
-        }
-        : { enabled: false };
+    const credentials = input.credentialsSecretName;
     const values = mergeValues(loadValuesFile("oncall.yaml"), {
         fullnameOverride: releaseNames.oncall,
         image: { tag: input.imageTag },
@@ -79,17 +94,43 @@ export function oncallValues(input: OnCallValuesInput): Values {
             // Without existingSecret the chart generates both keys anew on every render, and each `helm upgrade`
             // would make the data they encrypt in the database unreadable.
             secrets: { existingSecret: input.appSecretName, ...ONCALL_APP_SECRET_KEYS },
-            telegram,
-            smtp,
+            // telegramPolling.enabled turns oncall.telegram.enabled on in the template itself (_env.tpl).
+            ...(input.telegram ? { telegram: { existingSecret: credentials, tokenKey: ONCALL_CREDENTIAL_KEYS.telegram } } : {}),
+            smtp: input.smtp ? smtpValues(input.smtp) : { enabled: false },
             // GET /metrics/ with Bearer-token auth; no authToken: the token's secret is the lab's (ONCALL_EXPORTER_SECRET).
             exporter: { enabled: true },
         },
-        // A laptop has no public https host for Telegram's webhook: poll instead.
-        telegramPolling: { enabled: telegram.enabled },
-        postgresql: { auth: { postgresPassword: input.postgresPassword } },
-        redis: { auth: { password: input.redisPassword } },
+        // A laptop has no public https host for Telegram's webhook: poll instead (the chart's default is off).
+        ...(input.telegram ? { telegramPolling: { enabled: true } } : {}),
+        postgresql: { auth: { existingSecret: credentials, secretKeys: { adminPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres } } },
+        redis: { auth: { existingSecret: credentials, existingSecretPasswordKey: ONCALL_CREDENTIAL_KEYS.redis } },
     });
-    return input.cluster ? mergeValues(values, oncallClusterValues(input.cluster)) : values;
+    if (!input.cluster) return values;
+    const merged = mergeValues(values, oncallClusterValues(input.cluster));
+    // Replaced, not merged: the keys of a disabled Service, and with an external Postgres those of the bundled one
+    // (auth, image, volume), would be read by nothing.
+    return {
+        ...merged,
+        service: { enabled: false },
+        ...(input.cluster.externalPostgres ? { postgresql: { enabled: false } } : {}),
+    };
+}
+
+/**
+ * oncall.smtp (helm/oncall 1.16.5 templates/_env.tpl "snippet.oncall.smtp.env"): EMAIL_USE_TLS from `tls` (STARTTLS)
+ * and EMAIL_USE_SSL from `ssl` (implicit TLS); the template fails when both are "True". Strings: the chart applies
+ * `default true` to tls, which would turn a boolean false into true.
+ */
+function smtpValues(smtp: SmtpSettings): Values {
+    return {
+        enabled: true,
+        host: smtp.host,
+        port: smtp.port,
+        username: smtp.username ?? "",
+        tls: smtp.tls ? "True" : "False",
+        ssl: smtp.ssl ? "True" : "False",
+        fromEmail: smtp.fromEmail,
+    };
 }
 
 /**
@@ -104,10 +145,10 @@ function oncallClusterValues(cluster: OnCallClusterValuesInput): Values {
     const external = cluster.externalPostgres;
     return {
         base_url_protocol: cluster.tls ? "https" : "http",
-        service: { enabled: false },
         engine: { replicaCount: cluster.engineReplicas },
-        celery: { replicaCount: cluster.celeryReplicas },
-        postgresql: external ? { enabled: false } : { primary: volume(cluster.postgresVolume) },
+        celery: celeryBeatApart(cluster.celeryReplicas)
+            ? { replicaCount: cluster.celeryReplicas - 1, worker_beat_enabled: "False" }
+            : { replicaCount: cluster.celeryReplicas },
         ...(external ? {
             externalPostgresql: {
                 host: external.host,
@@ -117,7 +158,7 @@ function oncallClusterValues(cluster: OnCallClusterValuesInput): Values {
                 existingSecret: external.passwordSecretName,
                 passwordKey: EXTERNAL_POSTGRES_PASSWORD_KEY,
             },
-        } : {}),
+        } : { postgresql: { primary: volume(cluster.postgresVolume) } }),
         redis: { master: volume(cluster.redisVolume) },
     };
 }

@@ -27,6 +27,28 @@ export const PERSONAL_WAIT_SECONDS: readonly number[] = [60, 300, 900, 1800, 360
 /** EscalationChain.name is a CharField(max_length=100), unique per organization (engine/apps/alerts/models/escalation_chain.py). */
 export const ESCALATION_CHAIN_NAME_MAX = 100;
 
+/**
+ * The rotation's name names a schedule and its shift: OnCallSchedule.name and CustomOnCallShift.name are
+ * CharField(max_length=200) (engine/apps/schedules/models/on_call_schedule.py, custom_on_call_shift.py).
+ */
+export const SCHEDULE_NAME_MAX = 200;
+
+/**
+ * A user's name and e-mail as OnCall stores them when it syncs users from Grafana: User.name is a
+ * CharField(max_length=300), User.email an EmailField, whose max_length is Django's 254
+ * (engine/apps/user_management/models/user.py).
+ */
+export const ONCALL_USER_NAME_MAX = 300;
+export const ONCALL_USER_EMAIL_MAX = 254;
+
+/**
+ * Grafana's own, where OnCall's users come from: the user table's login and email are NVARCHAR(190), name
+ * NVARCHAR(255) (grafana/grafana pkg/services/sqlstore/migrations/user_mig.go, "create user table v2" and "Update user
+ * table charset"). MySQL and Postgres refuse longer values; SQLite, the lab's Grafana database, does not check.
+ */
+export const GRAFANA_USER_NAME_MAX = 255;
+export const GRAFANA_USER_EMAIL_MAX = 190;
+
 /** Every escalation step type the public API accepts (engine/apps/alerts/models/escalation_policy.py PUBLIC_STEP_CHOICES_MAP). */
 export const ESCALATION_STEP_TYPES = [
     "wait", "notify_on_call_from_schedule", "notify_persons", "notify_person_next_each_time", "notify_team_members",

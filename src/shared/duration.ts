@@ -3,6 +3,7 @@
 // units largest first and each at most once ("1h30m", not "30m1h" or "1.5h"), or a bare "0". vmalert reads `for:`
 // with metricsql.DurationValue, which accepts all of these and more (any order, fractions), so every duration the
 // lab accepts is one that vmalert and Alertmanager accept too.
+import { echo } from "./echo";
 
 /** Milliseconds per unit, largest first: the order the grammar requires. */
 const UNIT_MS = [
@@ -32,7 +33,7 @@ export function parseDuration(value: unknown): number | undefined {
 /** Why a value is not a duration, completing "<key> ...", or undefined if it is one. */
 export function durationProblem(value: unknown): string | undefined {
     if (parseDuration(value) !== undefined) return undefined;
-    const got = JSON.stringify(value) ?? String(value);
+    const got = echo(value);
     return typeof value === "string" && DURATION.test(value)
         ? `must be shorter than ${LIMIT}, the longest duration Prometheus holds (got ${got})`
         : `must be a duration such as ${EXAMPLES} (${UNITS_RULE}; got ${got})`;

@@ -2,6 +2,7 @@
 // what makes an escalation chain or a person's rules page someone. Each rule reads the parts of the file that
 // passed the schema (so that a bad value is reported once, by the schema) and returns its problems.
 import { z } from "zod";
+import { cut, echo } from "../shared/echo";
 import { isRecord } from "../shared/records";
 import { TeamFile } from "./schema";
 import { isTimeZone, localTimeToInstant } from "./time";
@@ -61,7 +62,7 @@ function unique(field: "login" | "email", what: string): Rule {
             if (value === undefined) return [];
             const seen = first.get(value.toLowerCase());
             if (seen === undefined) first.set(value.toLowerCase(), i);
-            return seen === undefined ? [] : [{ path: ["people", i, field], message: `"${value}" is already the ${what} of people[${seen}]` }];
+            return seen === undefined ? [] : [{ path: ["people", i, field], message: `${echo(value)} is already the ${what} of people[${seen}]` }];
         });
     };
 }
@@ -78,7 +79,7 @@ const notifyBetweenWaits: Rule = (team) => each(team.people).flatMap(([person, i
 });
 
 const knownTimeZone: Rule = ({ rotation }) => rotation?.timeZone === undefined || isTimeZone(rotation.timeZone) ? []
-    : [{ path: ["rotation", "timeZone"], message: `must be an IANA time zone such as Europe/Berlin or UTC (got "${rotation.timeZone}")` }];
+    : [{ path: ["rotation", "timeZone"], message: `must be an IANA time zone such as Europe/Berlin or UTC (got ${echo(rotation.timeZone)})` }];
 
 /** A start that exists in the zone and has passed, so that someone is on call from the first minute. */
 const startedStart: Rule = ({ rotation }, { now }) => {
@@ -87,32 +88,34 @@ const startedStart: Rule = ({ rotation }, { now }) => {
     const zone = rotation?.timeZone !== undefined && isTimeZone(rotation.timeZone) ? rotation.timeZone : undefined;
     const instant = localTimeToInstant(start, zone ?? "UTC");
     const path = ["rotation", "start"];
-    if (typeof instant === "string") return [{ path, message: `${instant} (got "${start}")` }];
+    if (typeof instant === "string") return [{ path, message: `${instant} (got ${echo(start)})` }];
     if (zone === undefined || instant.getTime() <= now.getTime()) return [];
-    return [{ path, message: `must not be in the future, or nobody is on call until then (got "${start}" in ${zone}, which is ${instant.toISOString()}; now is ${now.toISOString()})` }];
+    return [{ path, message: `must not be in the future, or nobody is on call until then (got ${echo(start)} in ${zone}, which is ${instant.toISOString()}; now is ${now.toISOString()})` }];
 };
 
 /** The problem of a login that names nobody in people, if it does (people that is not a list was reported). */
 function unknownLogin(team: ReadableTeam, login: string, path: Path, { logins }: RuleContext): Problem[] {
     if (team.people === undefined || logins.has(login.toLowerCase())) return [];
-    return [{ path, message: `"${login}" is not in people (known: ${[...logins.values()].join(", ") || "none"})` }];
+    return [{ path, message: `${echo(login)} is not in people (known: ${[...logins.values()].map(cut).join(", ") || "none"})` }];
 }
 
-const rotationPeopleExist: Rule = (team, context) =>
-    each(team.rotation?.people).flatMap(([login, i]) => unknownLogin(team, login, ["rotation", "people", i], context));
-
-const notifiedPersonsExist: Rule = (team, context) => each(team.escalation?.steps).flatMap(([step, i]) => {
-    if (step.type !== "notify_persons") return [];
+/** Logins of a list that must each name a person of people, once. */
+function listedOnce(team: ReadableTeam, logins: readonly (string | undefined)[] | undefined, at: Path, context: RuleContext): Problem[] {
     const listed = new Set<string>();
-    return each(step.persons).flatMap(([login, j]) => {
-        const path = ["escalation", "steps", i, "persons", j];
+    return each(logins).flatMap(([login, j]) => {
+        const path = [...at, j];
         const known = context.logins.get(login.toLowerCase());
         if (known === undefined) return unknownLogin(team, login, path, context);
-        if (listed.has(known)) return [{ path, message: `"${known}" is listed twice` }];
+        if (listed.has(known)) return [{ path, message: `${echo(known)} is listed twice` }];
         listed.add(known);
         return [];
     });
-});
+}
+
+const rotationPeopleExist: Rule = (team, context) => listedOnce(team, team.rotation?.people, ["rotation", "people"], context);
+
+const notifiedPersonsExist: Rule = (team, context) => each(team.escalation?.steps).flatMap(([step, i]) =>
+    step.type === "notify_persons" ? listedOnce(team, step.persons, ["escalation", "steps", i, "persons"], context) : []);
 
 /** OnCall restarts the chain from its first step, at most 5 times, then carries on after this step. */
 const waitBeforeRepeat: Rule = ({ escalation }) => each(escalation?.steps).flatMap(([step, i]) =>

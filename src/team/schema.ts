@@ -2,21 +2,30 @@
 // is accepted. z.infer gives the file's TypeScript types, z.toJSONSchema the schema editors check the file with
 // (values/oncall-team.schema.json, `npm run schema:team`); what needs several values is in rules.ts.
 import { z } from "zod";
-import { ESCALATION_CHAIN_NAME_MAX, ESCALATION_STEP_TYPES, ESCALATION_WAIT_SECONDS, NOTIFICATION_RULE_TYPES, PERSONAL_WAIT_SECONDS } from "../oncall/vocabulary";
+import {
+    ESCALATION_CHAIN_NAME_MAX, ESCALATION_STEP_TYPES, ESCALATION_WAIT_SECONDS, GRAFANA_USER_EMAIL_MAX, GRAFANA_USER_NAME_MAX,
+    NOTIFICATION_RULE_TYPES, ONCALL_USER_EMAIL_MAX, ONCALL_USER_NAME_MAX, PERSONAL_WAIT_SECONDS, SCHEDULE_NAME_MAX,
+} from "../oncall/vocabulary";
+import { echo } from "../shared/echo";
+import { EMAIL_ADDRESS } from "../shared/patterns";
 import { DURATION_PATTERN, durationProblem, formatDuration, parseDuration } from "../shared/duration";
 import { LOCAL_DATETIME } from "./time";
 
 // Grafana itself only requires a login to be non-empty and unique (case-insensitively); this is the portable
 // subset: lowercase, no '@' (Grafana matches logins against e-mails too), no spaces.
 const LOGIN = /^[a-z][a-z0-9._-]{0,39}$/;
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 // The lab's Grafana admin user already has this login.
 const RESERVED_LOGINS = ["admin"];
+// A person is a Grafana user first (TeamUsers) and an OnCall user from Grafana's: the smaller of the two limits.
+const PERSON_NAME_MAX = Math.min(GRAFANA_USER_NAME_MAX, ONCALL_USER_NAME_MAX);
+const PERSON_NAME_LIMIT = `Grafana's limit for a user's name (OnCall's is ${ONCALL_USER_NAME_MAX})`;
+const PERSON_EMAIL_MAX = Math.min(GRAFANA_USER_EMAIL_MAX, ONCALL_USER_EMAIL_MAX);
+const PERSON_EMAIL_LIMIT = `Grafana's limit for e-mails (OnCall's is ${ONCALL_USER_EMAIL_MAX})`;
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 const WEEK = 7 * DAY;
 
-const show = (value: unknown) => JSON.stringify(value) ?? String(value);
+const show = echo;
 const seconds = (duration: string) => parseDuration(duration)! / 1000;
 
 /** "is required" when the key is missing, else what the value must be. */
@@ -49,7 +58,7 @@ function duration(check: (seconds: number) => string | undefined) {
             // Past the pattern only a duration too long for Prometheus is left to refuse.
             const problem = durationProblem(value);
             const refused = problem === undefined ? check(seconds(value)) : undefined;
-            if (problem ?? refused) ctx.addIssue({ code: "custom", message: problem ?? `${refused} (got "${value}")` });
+            if (problem ?? refused) ctx.addIssue({ code: "custom", message: problem ?? `${refused} (got ${show(value)})` });
         });
 }
 
@@ -108,9 +117,10 @@ const personShape = {
         .regex(LOGIN, { error: (issue) => `must be a Grafana login of lowercase letters, digits, '.', '_' or '-', starting with a letter, at most 40 characters (got ${show(issue.input)})`, abort: true })
         .refine((value) => !RESERVED_LOGINS.includes(value), { error: (issue) => `${show(issue.input)} is the lab's Grafana admin user: choose another login` })
         .describe("Grafana login: lowercase letters, digits, '.', '_' or '-'."),
-    name: text().describe("The name Grafana shows."),
+    name: text().max(PERSON_NAME_MAX, `must be at most ${PERSON_NAME_MAX} characters: ${PERSON_NAME_LIMIT}`).describe("The name Grafana shows."),
     email: text()
-        .regex(EMAIL, { error: (issue) => `must be an e-mail address such as alice@oncall-lab.test (got ${show(issue.input)})` })
+        .regex(EMAIL_ADDRESS, { error: (issue) => `must be an e-mail address such as alice@oncall-lab.test (got ${show(issue.input)})`, abort: true })
+        .max(PERSON_EMAIL_MAX, `must be at most ${PERSON_EMAIL_MAX} characters: ${PERSON_EMAIL_LIMIT}`)
         .describe("Where OnCall's e-mail goes."),
     notificationRules: list(typed(ruleOptions, NOTIFICATION_RULE_TYPES), "must list at least one rule, such as { type: notify_by_email }")
         .describe("The person's default notification rules, in order."),
@@ -132,7 +142,7 @@ export function shiftFromSeconds(shiftSeconds: number) {
 
 const SHIFT = "must be a whole number of hours, days or weeks such as 12h, 1d or 1w";
 const rotationShape = {
-    name: text(),
+    name: text().max(SCHEDULE_NAME_MAX, `must be at most ${SCHEDULE_NAME_MAX} characters, OnCall's limit for schedule and shift names`),
     timeZone: text().describe("IANA time zone name, such as Europe/Berlin or UTC."),
     start: text()
         .regex(LOCAL_DATETIME, { error: (issue) => `must be a local date and time "YYYY-MM-DDTHH:MM:SS", without offset (got ${show(issue.input)})` })

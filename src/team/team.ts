@@ -61,20 +61,40 @@ export const TEAM_SCHEMA_FILE = path.join(__dirname, "..", "..", "values", "onca
 /** Reads and validates a team file (YAML); problems, including YAML syntax errors, name the file. */
 export function loadTeamFile(file: string = DEFAULT_TEAM_FILE, now: Date = new Date()): Team {
     const source = `on-call team file ${path.relative(process.cwd(), file) || file}`;
-    let text: string;
+    let bytes: Buffer;
     try {
-        text = fs.readFileSync(file, "utf8");
+        bytes = fs.readFileSync(file);
     } catch (err) {
         throw new TeamError([`cannot read the file: ${(err as Error).message}`], source);
     }
-    // parseDocument keeps going after an error, so every syntax error (duplicate keys included) is reported.
+    const text = utf8Text(bytes);
+    if (text === undefined) throw new TeamError(["is not UTF-8 text (UTF-16, as some Windows editors save, is not read): save it as UTF-8"], source);
+    // parseDocument keeps going after an error, so every syntax error (duplicate keys included) is reported; the
+    // library cuts the line it quotes.
     const doc = parseDocument(text);
     if (doc.errors.length > 0) throw new TeamError(doc.errors.map((e) => e.message), source);
+    let raw: unknown;
     try {
-        return validateTeam(doc.toJS(), now);
+        raw = doc.toJS();
+    } catch {
+        // The yaml library refuses to expand aliases more than 100 times (maxAliasCount): an alias bomb.
+        throw new TeamError(["expands its YAML aliases too often (an alias bomb): refused"], source);
+    }
+    try {
+        return validateTeam(raw, now);
     } catch (err) {
         if (err instanceof TeamError) throw new TeamError(err.problems, source);
         throw err;
+    }
+}
+
+/** The file's text if it is UTF-8; NUL bytes mean UTF-16 or UTF-32, which can be valid UTF-8 byte by byte. */
+function utf8Text(bytes: Buffer): string | undefined {
+    if (bytes.includes(0)) return undefined;
+    try {
+        return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+        return undefined;
     }
 }
 

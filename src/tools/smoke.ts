@@ -1,11 +1,12 @@
-// `npm run smoke`: fires a synthetic alert into the lab's Alertmanager and times it through OnCall
+// `npm run smoke`: checks that vmalert's alerts link their source in the lab's Grafana (the Watchdog, which always
+// fires, as Alertmanager holds it), then fires a synthetic alert into the lab's Alertmanager and times it through OnCall
 // (the alert group), Mailpit (the page, by e-mail, to a person on call), the e-mail's link to the
 // alert group (it must open Grafana from this machine) and back (the resolve). A stack without
 // Mailpit (smtpHost) skips the e-mail and its link: OnCall mails the team directly. Matching (in
 // smokeMatching.ts, with the upstream facts it relies on) and the table are pure; runSmoke talks
 // HTTP to the URLs it is given, so the tests run it against local stand-ins. Settings are in
 // smokeSettings.ts; starting the port-forward is scripts/smoke.ts's job.
-import { defaultAlertingSettings } from "../monitoring/alerting";
+import { defaultAlertingSettings, watchdogAlertName } from "../monitoring/alerting";
 import { isRecord } from "../shared/records";
 import { withoutTrailingSlash, withTrailingSlash } from "../shared/urls";
 import { formatTable, seconds } from "./cli";
@@ -21,7 +22,9 @@ import {
     requestTimeoutMs,
 } from "./http";
 import { Interrupted, poll, type PollResult } from "./polling";
-import { alertGroupLink, findAlertGroup, type MailpitMessage, type OnCallAlertGroup, oncallPluginId, runLabel, sortMessages } from "./smokeMatching";
+import {
+    alertGroupLink, findAlertGroup, type MailpitMessage, type OnCallAlertGroup, oncallPluginId, runLabel, sortMessages, sourceLink,
+} from "./smokeMatching";
 import { alertmanagerName, alertmanagerService, type SmokeSettings } from "./smokeSettings";
 
 export const smokeAlertName = "OnCallLabSmoke";
@@ -41,10 +44,11 @@ export function newRunId(now: Date, random: string): string {
     return `smoke${now.getTime().toString(36)}${random}`;
 }
 
-export type StepKey = "fired" | "alertGroup" | "email" | "link" | "cleared" | "resolved";
+export type StepKey = "fired" | "source" | "alertGroup" | "email" | "link" | "cleared" | "resolved";
 
 export const stepTitles: Record<StepKey, string> = {
     fired: "alert accepted by Alertmanager",
+    source: "vmalert's source link is Grafana's",
     alertGroup: "alert group in OnCall",
     email: "e-mail to a person on call",
     link: "e-mail's link opens Grafana",
@@ -150,6 +154,7 @@ export async function runSmoke(settings: SmokeSettings, run: SmokeRun): Promise<
     };
     const steps = new SmokeSteps(settings, run, kubectl);
     try {
+        done("source", await steps.source(alertmanagerUrl));
         const group = await steps.alertGroup();
         report.alertGroupId = group.id;
         done("alertGroup", `${group.id} "${group.title ?? ""}", ${group.state}`);
@@ -209,6 +214,24 @@ class SmokeSteps {
     private poll<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<PollResult<T>> {
         const { pollIntervalMs: intervalMs } = this.settings;
         return poll({ timeoutMs, intervalMs, signal: this.run.signal, isPermanent: isPermanentHttpError }, probe);
+    }
+
+    /** A vmalert alert's generatorURL (OnCall's source link) must be under grafanaUrl: the Watchdog always fires. */
+    async source(alertmanagerUrl: string): Promise<string> {
+        const { settings, run } = this;
+        const alertsUrl = new URL("api/v2/alerts", withTrailingSlash(alertmanagerUrl));
+        alertsUrl.searchParams.set("filter", `alertname="${watchdogAlertName}"`);
+        const found = await this.poll(settings.alertGroupTimeoutMs, async () => sourceLink(await getJson(alertsUrl, { accept: "application/json" }, run.signal)));
+        const expected = `${withoutTrailingSlash(settings.grafanaUrl)}/`;
+        if (found.value?.startsWith(expected)) return found.value;
+        throw new StepFailed(
+            "source",
+            found.value === undefined
+                ? `no ${watchdogAlertName} alert from vmalert in Alertmanager within ${within(settings.alertGroupTimeoutMs)} ` +
+                      `(polled GET ${alertsUrl.href}${lastError(found)}): is vmalert running? ${this.kubectl} get vmalert,pods`
+                : `vmalert links its alerts' source at ${found.value}, not under grafanaUrl ${settings.grafanaUrl}: ` +
+                      `the stack's external.grafana.host gives vmalert its -external.url (${this.kubectl} get vmalert -o yaml).`,
+        );
     }
 
     async alertGroup(): Promise<OnCallAlertGroup> {

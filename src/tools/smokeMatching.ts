@@ -11,6 +11,10 @@
 //   e-mail links the group as <a href="{{ url }}">, url = alert_group.web_link =
 //   UIURLBuilder.alert_group_detail (engine/apps/grafana_plugin/ui_url_builder.py) =
 //   urljoin(organization.grafana_url, "a/grafana-oncall-app/alert-groups/<id>").
+// - Alertmanager v0.32.1 GET /api/v2/alerts?filter=alertname="<name>" answers the alerts it holds, each with the
+//   `generatorURL` its sender set; OnCall's alertmanager integration shows payload.alerts[0].generatorURL as the
+//   alert group's source link (engine/config_integrations/alertmanager.py source_link). vmalert builds it on its
+//   -external.url, which the lab sets to Grafana's public URL (src/monitoring/values.ts).
 // - Mailpit: GET /api/v1/search?query=<word> matches subject, addresses and body text and answers
 //   {messages: [{ID, To: [{Name, Address}], Subject, Created, Snippet}]}; GET /api/v1/message/<ID>
 //   answers the message with its `HTML` part (docs/apiv1/Message.md).
@@ -67,4 +71,10 @@ export function sortMessages(searchResult: unknown, teamEmails: string[]): { toT
 export function alertGroupLink(html: string, groupId: string): string | undefined {
     const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((match) => match[1].replace(/&amp;/g, "&"));
     return hrefs.find((href) => href.includes(`/a/${oncallPluginId}/alert-groups/${groupId}`));
+}
+
+/** The generator URL of the first alert in an Alertmanager GET /api/v2/alerts answer. */
+export function sourceLink(alerts: unknown): string | undefined {
+    const found = (Array.isArray(alerts) ? alerts : []).find((alert) => isRecord(alert) && typeof alert.generatorURL === "string");
+    return found ? (found as { generatorURL: string }).generatorURL : undefined;
 }

@@ -22,6 +22,8 @@ export interface StandInOptions {
     resolveDelayMs: number;
     /** Where the e-mail's link points; default: the stand-in Grafana's grafanaUrl. */
     linkBase?: string;
+    /** Where the Watchdog's generatorURL points (vmalert's -external.url); default: grafanaUrl; null: no Watchdog. */
+    sourceBase?: string | null;
     /** grafanaUrl is http://127.0.0.1:<port>, not a .localhost name. */
     grafanaDirect?: boolean;
 }
@@ -99,7 +101,14 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     };
 
     const alertmanager = await serve((request, url, body) => {
-        if (request.method !== "POST" || url.pathname !== "/api/v2/alerts") return { status: 404, json: {} };
+        if (url.pathname !== "/api/v2/alerts") return { status: 404, json: {} };
+        if (request.method === "GET") {
+            const base = options.sourceBase === undefined ? grafanaUrl : options.sourceBase;
+            const watchdog = { labels: { alertname: "Watchdog" }, generatorURL: `${base}/explore?left=%7B%7D`, status: { state: "active" } };
+            const wanted = url.searchParams.get("filter") === 'alertname="Watchdog"';
+            return { status: 200, json: base !== null && wanted ? [watchdog] : [] };
+        }
+        if (request.method !== "POST") return { status: 404, json: {} };
         for (const alert of JSON.parse(body) as PostableAlert[]) posted.push({ alert, at: Date.now() });
         return { status: 200, json: {} };
     });
