@@ -148,6 +148,18 @@ describe("exposure, TLS and storage on an existing cluster", () => {
         for (const path of kept) expect(exposed(`${oncall}${path}`), path).toBe(false);
     });
 
+    it("lets Grafana's service account read ConfigMaps in monitoring, where its sidecars look, and nothing cluster-wide", () => {
+        expect(reveal(get("victoria-metrics-grafana-sidecar-role").inputs)).toMatchObject({
+            metadata: { name: "grafana-sidecar", namespace: "monitoring" },
+            rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }],
+        });
+        expect(reveal(get("victoria-metrics-grafana-sidecar-binding").inputs)).toMatchObject({
+            roleRef: { kind: "Role", name: "grafana-sidecar" }, subjects: [{ kind: "ServiceAccount", name: "grafana", namespace: "grafana" }],
+        });
+        expect(values("grafana-release").rbac.create).toBe(false);
+        expect(all().filter(r => /ClusterRole/.test(r.type))).toEqual([]);
+    });
+
     it("copies the team's certificate next to each Ingress as a secret, and only reads the source", () => {
         expect(get("tls-source").type).toBe("kubernetes:core/v1:Secret");
         for (const [copy, namespace] of [["grafana-tls", "grafana"], ["oncall-tls", "oncall"]]) {
