@@ -33,6 +33,31 @@ from_settings() {
     }' "$1" "$2"
 }
 target="$(from_settings "$config_file" target)"
+
+# Secret settings (Pulumi.yaml's `secret: true` keys) go into the tracked settings file only encrypted: one in plain
+# text is refused before anything runs, and so is a `config set` that would write one. `config` itself still runs,
+# so that `config set --secret` or `config rm` can replace or remove the plain value.
+secret_problem() {
+  node -e 'const fs = require("node:fs"), yaml = require("yaml"), [file, ...args] = process.argv.slice(1);
+    const project = yaml.parse(fs.readFileSync("Pulumi.yaml", "utf8"));
+    const secret = Object.keys(project.config).filter((key) => project.config[key].secret);
+    const named = (key) => secret.find((name) => key === name || key === `${project.name}:${name}`);
+    const fix = (name) => `npm run pulumi -- config set --secret ${project.name}:${name} <value>`;
+    const problem = () => {
+      if (args[0] === "config") {
+        const [action, key] = args.slice(1).filter((arg) => !arg.startsWith("-"));
+        const plainPairs = args.flatMap((arg, i) => (args[i - 1] === "--plaintext" ? [arg.split("=")[0]] : []));
+        const name = action === "set" && !args.includes("--secret") ? named(key ?? "") : plainPairs.map(named).find(Boolean);
+        return name && `${project.name}:${name} is a secret: set it with --secret (${fix(name)}), so that ${file}, a tracked file, holds it encrypted`;
+      }
+      const config = fs.existsSync(file) ? yaml.parse(fs.readFileSync(file, "utf8"))?.config ?? {} : {};
+      const key = Object.keys(config).find((key) => named(key) && !JSON.stringify(config[key]).includes("\"secure\":"));
+      return key && `${key} is in plain text in ${file}, a tracked file: set it again with ${fix(named(key))} (if the file was committed with it, change that password or token too)`;
+    };
+    console.log(problem() || "");' "$config_file" "$@"
+}
+problem="$(secret_problem "$@")"
+[ -z "$problem" ] || fail "$problem"
 # Only up on the kind target needs them: preview and destroy must work on a machine without Docker or kind.
 if [ "$1" = up ] && [ "$target" = kind ]; then
   command -v docker >/dev/null 2>&1 || fail "docker is not installed: kind runs the cluster in Docker"
