@@ -1,6 +1,7 @@
 // `npm run check:versions`: asks the chart repositories, Docker Hub and grafana.com whether every version the lab
 // pins still exists, and whether the plugin downloads (from grafana.com per platform, and from its release's URL).
-// Needs internet; prints a table; exits 1 on any miss or unreachable source (src/tools/pinCheck.ts asks,
+// Needs internet; prints a table; exits 1 on any miss, unreachable source, or pin behind the newest patch of its line
+// (src/tools/patchCheck.ts; src/tools/pinCheck.ts asks,
 // src/tools/versionCheck.ts reads the answers).
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";

@@ -57,8 +57,8 @@ describe("pinnedArtifacts", () => {
             ["image", configDefaults.kindNodeImage],
             ["image", `grafana/grafana:${configDefaults.grafanaImageTag}`],
             ["image", `grafana/oncall:${configDefaults.oncallImageTag}`],
-            ["image", "bitnamilegacy/postgresql:14.5.0-debian-11-r30"],
-            ["image", "bitnamilegacy/redis:6.2.7-debian-11-r11"],
+            ["image", "bitnamilegacy/postgresql:14.18.0-debian-12-r0"],
+            ["image", "bitnamilegacy/redis:6.2.16-debian-12-r1"],
             ["image", configDefaults.mailpitImage],
             ["plugin", configDefaults.oncallPluginVersion],
             ["plugin", configDefaults.oncallPluginVersion],
@@ -74,8 +74,8 @@ describe("pinnedArtifacts", () => {
 
     it("pins the oncall chart's bitnami sub-charts to their own default tags (postgresql 11.9.10, redis 16.13.2)", () => {
         const values = loadValuesFile("oncall.yaml") as { postgresql: { image: unknown }; redis: { image: unknown } };
-        expect(values.postgresql.image).toEqual({ repository: "bitnamilegacy/postgresql", tag: "14.5.0-debian-11-r30" });
-        expect(values.redis.image).toEqual({ repository: "bitnamilegacy/redis", tag: "6.2.7-debian-11-r11" });
+        expect(values.postgresql.image).toEqual({ repository: "bitnamilegacy/postgresql", tag: "14.18.0-debian-12-r0" });
+        expect(values.redis.image).toEqual({ repository: "bitnamilegacy/redis", tag: "6.2.16-debian-12-r1" });
     });
 
     it("follows an engine image repository set in values/oncall.yaml", () => {
