@@ -22,24 +22,24 @@ node scripts/ensure-deps.cjs
 
 stack="${PULUMI_STACK:-dev}"
 config_file="Pulumi.$stack.yaml"
-# From a settings file: "keys", its top-level config keys; "secure", those holding an encrypted value;
-# "target", the deployment target it names (src/config/target.ts), kind unless it says existing.
+# From a settings file: "keys", its top-level config keys; "secure", those holding an encrypted value.
 from_settings() {
   node -e 'const fs = require("node:fs"), [file, which] = process.argv.slice(1);
     const config = fs.existsSync(file) ? require("yaml").parse(fs.readFileSync(file, "utf8"))?.config ?? {} : {};
-    if (which === "target") console.log(config["oncall-lab:target"] ?? "kind");
-    else for (const [key, value] of Object.entries(config)) {
+    for (const [key, value] of Object.entries(config)) {
       if (which !== "secure" || JSON.stringify(value).includes("\"secure\":")) console.log(key);
     }' "$1" "$2"
 }
-target="$(from_settings "$config_file" target)"
 
-# Secret settings (Pulumi.yaml's `secret: true` keys) go into the tracked settings file only encrypted: one in plain
-# text is refused before anything runs, and so is a `config set` that would write one. `config` itself still runs,
-# so that `config set --secret` or `config rm` can replace or remove the plain value.
-secret_problem() {
+# One look at the settings file before anything runs. Its first line: the deployment target it names
+# (src/config/target.ts), kind unless it says existing. Its second: what is wrong with its secret settings
+# (Pulumi.yaml's `secret: true` keys), which go into the tracked file only encrypted: one in plain text is refused,
+# and so is a `config set` that would write one. `config` itself still runs, so that `config set --secret` or
+# `config rm` can replace or remove the plain value.
+check_settings() {
   node -e 'const fs = require("node:fs"), yaml = require("yaml"), [file, ...args] = process.argv.slice(1);
     const project = yaml.parse(fs.readFileSync("Pulumi.yaml", "utf8"));
+    const config = fs.existsSync(file) ? yaml.parse(fs.readFileSync(file, "utf8"))?.config ?? {} : {};
     const secret = Object.keys(project.config).filter((key) => project.config[key].secret);
     const named = (key) => secret.find((name) => key === name || key === `${project.name}:${name}`);
     const fix = (name) => `npm run pulumi -- config set --secret ${project.name}:${name} <value>`;
@@ -50,14 +50,16 @@ secret_problem() {
         const name = action === "set" && !args.includes("--secret") ? named(key ?? "") : plainPairs.map(named).find(Boolean);
         return name && `${project.name}:${name} is a secret: set it with --secret (${fix(name)}), so that ${file}, a tracked file, holds it encrypted`;
       }
-      const config = fs.existsSync(file) ? yaml.parse(fs.readFileSync(file, "utf8"))?.config ?? {} : {};
       const key = Object.keys(config).find((key) => named(key) && !JSON.stringify(config[key]).includes("\"secure\":"));
       return key && `${key} is in plain text in ${file}, a tracked file: set it again with ${fix(named(key))} (if the file was committed with it, change that password or token too)`;
     };
+    console.log(config["oncall-lab:target"] ?? "kind");
     console.log(problem() || "");' "$config_file" "$@"
 }
-problem="$(secret_problem "$@")"
-[ -z "$problem" ] || fail "$problem"
+settings_check="$(check_settings "$@")"
+target="${settings_check%%$'\n'*}"
+problem="${settings_check#"$target"}"
+[ -z "$problem" ] || fail "${problem#$'\n'}"
 # Only up on the kind target needs them: preview and destroy must work on a machine without Docker or kind.
 if [ "$1" = up ] && [ "$target" = kind ]; then
   command -v docker >/dev/null 2>&1 || fail "docker is not installed: kind runs the cluster in Docker"
