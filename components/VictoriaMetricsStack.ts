@@ -98,6 +98,7 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
         // they may read this namespace's ConfigMaps, and nothing else in the cluster (src/grafana/rbac.ts).
         new k8s.rbac.v1.Role(`${name}-grafana-sidecar-role`, grafanaSidecarRole(args.namespace), { ...childOpts, dependsOn: [namespace] });
         new k8s.rbac.v1.RoleBinding(`${name}-grafana-sidecar-binding`, grafanaSidecarRoleBinding(args.namespace), { ...childOpts, dependsOn: [namespace] });
+
         // Grafana's dashboard sidecar loads labelled ConfigMaps from this namespace (values/grafana.yaml).
         new k8s.core.v1.ConfigMap(`${name}-dashboard`, {
             metadata: { name: "oncall-lab-dashboard", namespace: namespace.metadata.name, labels: { ...DASHBOARD_SIDECAR_LABEL } },

@@ -109,8 +109,9 @@ function tlsOf(read: TargetReaders, key: Key, problems: Problems): TlsSettings |
     const clusterIssuer = read.text("clusterIssuer", DNS_1123_SUBDOMAIN, "the name of a cert-manager ClusterIssuer, such as letsencrypt");
     const controllerDefault = read.text("tlsDefaultCertificate", TRUE_OR_FALSE, "true or false") === "true";
     const plainHttp = read.text("insecurePlainHttp", TRUE_OR_FALSE, "true or false") === "true";
+    const [sourceNamespace, sourceName] = secret?.split("/") ?? [];
     const ways: { name: string; tls: TlsSettings }[] = [
-        ...(secret !== undefined ? [{ name: "tlsSecretName", tls: { kind: "secret" as const, sourceNamespace: secret.split("/")[0], sourceName: secret.split("/")[1] } }] : []),
+        ...(secret !== undefined ? [{ name: "tlsSecretName", tls: { kind: "secret" as const, sourceNamespace, sourceName } }] : []),
         ...(clusterIssuer !== undefined ? [{ name: "clusterIssuer", tls: { kind: "clusterIssuer" as const, clusterIssuer } }] : []),
         ...(controllerDefault ? [{ name: "tlsDefaultCertificate", tls: { kind: "controllerDefault" as const } }] : []),
     ];
