@@ -7,6 +7,7 @@ import { chartRepositories } from "../src/shared/charts";
 import { ONCALL_ENGINE_PORT, releaseNames } from "../src/shared/topology";
 import { IngressSettings, ingressAnnotations, ingressTls } from "../src/shared/ingress";
 import { tlsCopy } from "../src/target/tls";
+import { PUBLIC_API_PATH } from "../src/oncall/vocabulary";
 import {
     CELERY_BEAT_POSTRENDER, celeryBeatApart, EXTERNAL_POSTGRES_PASSWORD_KEY, ONCALL_APP_SECRET_KEYS, ONCALL_CREDENTIAL_KEYS, ONCALL_EXPORTER_SECRET, ONCALL_SMTP_SECRET,
     OnCallClusterValuesInput, oncallValues,
@@ -164,7 +165,10 @@ export class OnCall extends pulumi.ComponentResource {
      * The engine's Ingress, the lab's own rather than the chart's: chart 1.16.5's values.yaml gives ingress.annotations
      * `kubernetes.io/ingress.class: nginx` and `cert-manager.io/issuer: letsencrypt-prod`, which only a null would remove,
      * and helm.v3.Release drops nulls from values (pulumi/pulumi-kubernetes#2034, #3811). Same rule as the chart's
-     * templates/ingress-regular.yaml: host base_url, path / to the `<fullname>-engine` Service on 8080.
+     * templates/ingress-regular.yaml: host base_url, to the `<fullname>-engine` Service on 8080, but only the public API
+     * (PUBLIC_API_PATH), which the program, smoke and e2e call with a token. The rest stays inside the cluster: the plugin's
+     * /api/internal/v1/plugin/v2/install has no authentication and hands OnCall to whoever posts to it, /telegram/ takes
+     * forged updates, and /integrations/v1/ has no sender outside (Alertmanager posts to the in-cluster Service).
      */
     private ingress(name: string, ingress: IngressSettings, namespace: k8s.core.v1.Namespace, opts: pulumi.CustomResourceOptions) {
         new k8s.networking.v1.Ingress(`${name}-ingress`, {
@@ -176,7 +180,7 @@ export class OnCall extends pulumi.ComponentResource {
                     host: ingress.host,
                     http: {
                         paths: [{
-                            path: "/",
+                            path: PUBLIC_API_PATH,
                             pathType: "Prefix",
                             backend: { service: { name: `${releaseNames.oncall}-engine`, port: { number: ONCALL_ENGINE_PORT } } },
                         }],

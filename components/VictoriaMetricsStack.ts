@@ -7,6 +7,7 @@ import { releaseNames } from "../src/shared/topology";
 import { VmClusterValuesInput, vmStackValues } from "../src/monitoring/values";
 import { buildDashboard, DASHBOARD_FILE, DASHBOARD_SIDECAR_LABEL } from "../src/monitoring/dashboard";
 import { oncallScrapeConfig, VM_OPERATOR_API_VERSION } from "../src/monitoring/scrape";
+import { grafanaSidecarRole, grafanaSidecarRoleBinding } from "../src/grafana/rbac";
 
 export interface VictoriaMetricsStackArgs {
     namespace: string;
@@ -95,6 +96,11 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
             metadata: scrape.metadata,
             spec: scrape.spec,
         }, { ...childOpts, dependsOn: [release] });
+
+        // Grafana's sidecars load the labelled datasource and dashboard ConfigMaps from this namespace (values/grafana.yaml):
+        // they may read this namespace's ConfigMaps, and nothing else in the cluster (src/grafana/rbac.ts).
+        new k8s.rbac.v1.Role(`${name}-grafana-sidecar-role`, grafanaSidecarRole(args.namespace), { ...childOpts, dependsOn: [namespace] });
+        new k8s.rbac.v1.RoleBinding(`${name}-grafana-sidecar-binding`, grafanaSidecarRoleBinding(args.namespace), { ...childOpts, dependsOn: [namespace] });
 
         // Grafana's dashboard sidecar loads labelled ConfigMaps from this namespace (values/grafana.yaml).
         new k8s.core.v1.ConfigMap(`${name}-dashboard`, {

@@ -1,8 +1,9 @@
 // `npm run check:versions`: asks the chart repositories, Docker Hub and grafana.com whether every version the lab
 // pins still exists, and whether the plugin downloads (from grafana.com per platform, and from its release's URL);
 // asks the npm registry for each package in package.json, at the version package-lock.json installs, and reports
-// the ones behind their latest release. Needs internet; prints a table; exits 1 on any miss or unreachable source
-// (src/tools/pinCheck.ts asks, src/tools/versionCheck.ts and npmCheck.ts read the answers).
+// the ones behind their latest release. Needs internet; prints a table; exits 1 on any miss, unreachable source, or
+// image or chart pin behind the newest patch of its line (src/tools/pinCheck.ts asks, src/tools/versionCheck.ts,
+// npmCheck.ts and patchCheck.ts read the answers).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { configDefaults } from "../src/config/config";

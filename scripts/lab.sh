@@ -116,6 +116,31 @@ from_settings() {
     }' "$1" "$2"
 }
 
+# What is wrong with the settings file's secret settings (Pulumi.yaml's `secret: true` keys), which go into the
+# tracked file only encrypted: one in plain text is refused, and so is a `config set` that would write one. `config`
+# itself still runs, so that `config set --secret` or `config rm` can replace or remove the plain value.
+check_settings() {
+  node -e 'const fs = require("node:fs"), yaml = require("yaml"), [file, ...args] = process.argv.slice(1);
+    const project = yaml.parse(fs.readFileSync("Pulumi.yaml", "utf8"));
+    const config = fs.existsSync(file) ? yaml.parse(fs.readFileSync(file, "utf8"))?.config ?? {} : {};
+    const secret = Object.keys(project.config).filter((key) => project.config[key].secret);
+    const named = (key) => secret.find((name) => key === name || key === `${project.name}:${name}`);
+    const fix = (name) => `npm run pulumi -- config set --secret ${project.name}:${name} <value>`;
+    const problem = () => {
+      if (args[0] === "config") {
+        const [action, key] = args.slice(1).filter((arg) => !arg.startsWith("-"));
+        const plainPairs = args.flatMap((arg, i) => (args[i - 1] === "--plaintext" ? [arg.split("=")[0]] : []));
+        const name = action === "set" && !args.includes("--secret") ? named(key ?? "") : plainPairs.map(named).find(Boolean);
+        return name && `${project.name}:${name} is a secret: set it with --secret (${fix(name)}), so that ${file}, a tracked file, holds it encrypted`;
+      }
+      const key = Object.keys(config).find((key) => named(key) && !JSON.stringify(config[key]).includes("\"secure\":"));
+      return key && `${key} is in plain text in ${file}, a tracked file: set it again with ${fix(named(key))} (if the file was committed with it, change that password or token too)`;
+    };
+    console.log(problem() || "");' "$config_file" "$@"
+}
+settings_problem="$(check_settings "$@")"
+[ -z "$settings_problem" ] || fail "$settings_problem"
+
 state_dir="${ONCALL_LAB_STATE_DIR:-$PWD/.pulumi}"
 mkdir -p "$state_dir/state"
 # The passphrase and the state's secrets: for this user only.

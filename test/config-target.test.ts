@@ -7,10 +7,12 @@ import { SecretKey, validateConfig } from "../src/config/config";
 import { EXISTING_OPTIONAL_KEYS, existingDefaults, KIND_ONLY_KEYS } from "../src/config/target";
 import { problemsOf } from "./support/config";
 
-const existing = {
+/** Everything an existing stack needs but its TLS. */
+const bare = {
     target: "existing", kubeContext: "team-prod", grafanaHost: "grafana.example.com", oncallHost: "oncall.example.com",
     smtpHost: "smtp.example.com", smtpFromEmail: "oncall@example.com",
 };
+const existing = { ...bare, clusterIssuer: "letsencrypt" };
 
 describe("target", () => {
     it("is kind unless set, with no existing-cluster settings", () => {
@@ -23,13 +25,14 @@ describe("target", () => {
         expect(lab.target).toBe("existing");
         expect(lab.existing).toEqual({
             kubeContext: "team-prod", kubeconfigPath: undefined, ingressClassName: undefined,
-            grafanaHost: "grafana.example.com", oncallHost: "oncall.example.com", tls: undefined, storageClass: undefined,
+            grafanaHost: "grafana.example.com", oncallHost: "oncall.example.com", tls: { kind: "clusterIssuer", clusterIssuer: "letsencrypt" }, storageClass: undefined,
             storageSizes: { grafana: "10Gi", postgres: "20Gi", redis: "8Gi", vm: "50Gi" },
             replicas: { vmstorage: 2, vminsert: 2, vmselect: 2, vmReplicationFactor: 2, alertmanager: 3, vmalert: 2, oncallEngine: 2, oncallCelery: 2 },
             externalPostgres: undefined,
         });
-        expect(validateConfig({ ...existing, tlsSecretName: "certs/wildcard" }).existing?.tls).toEqual({ kind: "secret", sourceNamespace: "certs", sourceName: "wildcard" });
-        expect(validateConfig({ ...existing, clusterIssuer: "letsencrypt" }).existing?.tls).toEqual({ kind: "clusterIssuer", clusterIssuer: "letsencrypt" });
+        expect(validateConfig({ ...bare, tlsSecretName: "certs/wildcard" }).existing?.tls).toEqual({ kind: "secret", sourceNamespace: "certs", sourceName: "wildcard" });
+        expect(validateConfig({ ...bare, tlsDefaultCertificate: "true" }).existing?.tls).toEqual({ kind: "controllerDefault" });
+        expect(validateConfig({ ...bare, insecurePlainHttp: "true" }).existing?.tls).toBeUndefined();
         expect(validateConfig({ ...existing, oncallDatabaseHost: "pg.example.com" }, new Set(["oncallDatabasePassword"])).existing?.externalPostgres)
             .toEqual({ host: "pg.example.com", port: 5432, database: "oncall", user: "oncall" });
     });
@@ -40,13 +43,29 @@ describe("target", () => {
             "oncall-lab:grafanaHost is required when oncall-lab:target is existing (the DNS name people open Grafana on, such as grafana.example.com)",
             "oncall-lab:oncallHost is required when oncall-lab:target is existing (the DNS name of the OnCall engine, such as oncall.example.com)",
             "oncall-lab:smtpHost is required when oncall-lab:target is existing (the lab's Mailpit runs only on kind): set smtpHost and smtpFromEmail",
+            "TLS is required when oncall-lab:target is existing: set oncall-lab:clusterIssuer (cert-manager), oncall-lab:tlsDefaultCertificate true " +
+            "(the ingress controller's default certificate) or oncall-lab:tlsSecretName; only oncall-lab:insecurePlainHttp true accepts plain http, " +
+            "where the Grafana admin's password, the team's logins and the OnCall API token cross the network in clear",
         ]);
+    });
+
+    it("refuses plain http unless insecurePlainHttp accepts it, and insecurePlainHttp next to TLS", () => {
+        expect(problemsOf(bare).join("\n")).toContain("TLS is required when oncall-lab:target is existing");
+        expect(problemsOf({ ...bare, insecurePlainHttp: "false" }).join("\n")).toContain("TLS is required when oncall-lab:target is existing");
+        expect(problemsOf({ ...bare, insecurePlainHttp: "yes" }).join("\n")).toContain('oncall-lab:insecurePlainHttp must be true or false (got "yes")');
+        expect(problemsOf({ ...existing, insecurePlainHttp: "true" })).toEqual([
+            "oncall-lab:insecurePlainHttp is set with oncall-lab:clusterIssuer: with TLS there is no plain http to accept; unset it",
+        ]);
+        expect(problemsOf({ insecurePlainHttp: "true" })).toEqual(["oncall-lab:insecurePlainHttp is set but applies only when oncall-lab:target is existing"]);
+        expect(validateConfig({ ...bare, insecurePlainHttp: "true" }).target).toBe("existing");
     });
 
     it("refuses every bad combination, naming the keys", () => {
         const cases: [Record<string, string>, SecretKey[], string][] = [
-            [{ ...existing, tlsSecretName: "certs/x", clusterIssuer: "le" }, [], "oncall-lab:tlsSecretName and oncall-lab:clusterIssuer are both set"],
-            [{ ...existing, tlsSecretName: "wildcard" }, [], "oncall-lab:tlsSecretName must be <namespace>/<name>"],
+            [{ ...bare, tlsSecretName: "certs/x", clusterIssuer: "le" }, [], "oncall-lab:tlsSecretName and oncall-lab:clusterIssuer are both set"],
+            [{ ...existing, tlsDefaultCertificate: "true" }, [], "oncall-lab:clusterIssuer and oncall-lab:tlsDefaultCertificate are both set"],
+            [{ ...existing, tlsSecretName: "certs/x", tlsDefaultCertificate: "true" }, [], "oncall-lab:tlsSecretName, oncall-lab:clusterIssuer and oncall-lab:tlsDefaultCertificate are all set"],
+            [{ ...bare, tlsSecretName: "wildcard" }, [], "oncall-lab:tlsSecretName must be <namespace>/<name>"],
             [{ ...existing, oncallHost: "grafana.example.com" }, [], "oncall-lab:grafanaHost and oncall-lab:oncallHost must differ"],
             [{ ...existing, grafanaHost: "https://grafana.example.com" }, [], "oncall-lab:grafanaHost must be the DNS name"],
             [{ ...existing, oncallDatabaseHost: "pg.example.com" }, [], "oncall-lab:oncallDatabasePassword is required when oncall-lab:oncallDatabaseHost is set"],

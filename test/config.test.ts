@@ -17,7 +17,7 @@ describe("validateConfig", () => {
             mailHostPort: 8025,
             // The grafana repository serves the archived chart up to 1.16.5; the engine image is the last release.
             chartVersions: { vmStack: "0.91.2", grafana: "12.11.1", oncall: "1.16.5" },
-            grafanaImageTag: "11.6.0",
+            grafanaImageTag: "11.6.16",
             oncallImageTag: "v1.16.9",
             oncallPluginVersion: "1.16.9",
             mailpitImage: configDefaults.mailpitImage,

@@ -6,7 +6,7 @@ import { loadValuesFile } from "../src/shared/values";
 import { npmPins } from "../src/tools/npmCheck";
 import { pinnedArtifacts, summarize } from "../src/tools/versionCheck";
 import {
-    catalog, dockerHub, downloads, find, fixture, indexText, KIND_DIGEST, labNpmPins, labPins, npmRegistry, type RecordedAnswer, RELEASE_ZIP,
+    catalog, dockerHub, downloads, hubTags, find, fixture, indexText, KIND_DIGEST, labNpmPins, labPins, npmRegistry, type RecordedAnswer, RELEASE_ZIP,
 } from "./support/version-fixtures";
 
 /** Serves the fixtures at the real addresses, like the chart repositories, Docker Hub, grafana.com and npm would. */
@@ -28,6 +28,18 @@ function fakeInternet(options: { down?: string[]; manifests?: typeof dockerHub.m
         if (url.host === "storage.googleapis.com") return recorded(url.href === RELEASE_ZIP ? downloads.gcsObject : downloads.gcsNoSuchKey);
         if (url.host === "auth.docker.io") return Response.json(dockerHub.token);
         if (url.host === "registry.npmjs.org") return npmAnswer(url);
+        const listing = url.pathname.match(/^\/v2\/namespaces\/([^/]+)\/repositories\/(.+)\/tags$/);
+        if (url.host === "hub.docker.com" && listing) {
+            // Docker Hub's name filter is a substring match; three tags a page, so that `next` is followed.
+            const named = (hubTags[`${listing[1]}/${listing[2]}`] ?? []).filter((tag) => tag.includes(url.searchParams.get("name") ?? ""));
+            const page = Number(url.searchParams.get("page") ?? "1");
+            const next = new URL(url);
+            next.searchParams.set("page", String(page + 1));
+            return Response.json({
+                count: named.length, next: page * 3 < named.length ? next.href : null, previous: null,
+                results: named.slice((page - 1) * 3, page * 3).map((name) => ({ name })),
+            });
+        }
         const manifest = url.pathname.match(/^\/v2\/(.+)\/manifests\/(.+)$/);
         if (url.host === "registry-1.docker.io" && manifest) {
             if (headers.get("authorization") !== "Bearer anonymous-pull-token") {
@@ -136,6 +148,7 @@ describe("checkPins, against a fake internet", () => {
             "GET https://auth.docker.io/token -",
             "HEAD https://registry-1.docker.io/v2/kindest/node/manifests/v1.37.0 Bearer anonymous-pull-token",
             `HEAD https://registry-1.docker.io/v2/kindest/node/manifests/${KIND_DIGEST} Bearer anonymous-pull-token`,
+            "GET https://hub.docker.com/v2/namespaces/kindest/repositories/node/tags -",
         ]);
     });
 
@@ -143,9 +156,9 @@ describe("checkPins, against a fake internet", () => {
         const { fakeFetch, requests } = fakeInternet();
         const results = await checkPins(labNpmPins(), { fetch: fakeFetch });
         expect(results.length).toBeGreaterThanOrEqual(13);
-        expect(results.filter((r) => r.verdict !== "ok" && r.verdict !== "behind")).toEqual([]);
+        expect(results.filter((r) => r.verdict !== "ok" && r.verdict !== "outdated")).toEqual([]);
         // The two the README ("Versions, and why") says cannot move, and why.
-        expect(results.filter((r) => r.verdict === "behind").map((r) => `${r.pin.what}: ${r.detail}`)).toEqual([
+        expect(results.filter((r) => r.verdict === "outdated").map((r) => `${r.pin.what}: ${r.detail}`)).toEqual([
             expect.stringMatching(/^@types\/node \(package.json devDependencies "\^24\.[\d.]+"\): published; the latest release is 26\./),
             expect.stringMatching(/^typescript \(package.json devDependencies\): published; the latest release is 7\./),
         ]);
@@ -166,5 +179,40 @@ describe("checkPins, against a fake internet", () => {
         const [down] = await checkPins(pins, { fetch: fakeInternet({ down: ["registry.npmjs.org"] }).fakeFetch });
         expect(down).toMatchObject({ verdict: "unreachable", detail: expect.stringContaining("ENOTFOUND registry.npmjs.org") });
         expect(summarize([missing, down]).exitCode).toBe(1);
+    });
+
+    it("reports a pin behind the newest patch of its line, from the chart index and Docker Hub's tag listing", async () => {
+        const { fakeFetch, requests } = fakeInternet({
+            manifests: {
+                "grafana/grafana:11.6.0": { status: 200, digest: "sha256:old" },
+                "bitnamilegacy/postgresql:14.5.0-debian-11-r30": { status: 200, digest: "sha256:old" },
+                "axllent/mailpit:v1.30.4": { status: 200, digest: "sha256:old" },
+            },
+        });
+        const pins = pinnedArtifacts(
+            { ...configDefaults, grafanaChartVersion: "12.11.0", grafanaImageTag: "11.6.0", mailpitImage: "axllent/mailpit:v1.30.4" },
+            { ...loadValuesFile("oncall.yaml"), postgresql: { image: { repository: "bitnamilegacy/postgresql", tag: "14.5.0-debian-11-r30" } } },
+        );
+        const results = await checkPins(pins, { fetch: fakeFetch });
+        expect(results.filter((r) => r.verdict !== "ok").map((r) => [r.pin.what, r.verdict, r.detail.replace(/ \(pinned one .*\)$/, "")])).toEqual([
+            ["grafana chart (grafanaChartVersion)", "BEHIND", "newer in its line: 12.11.1"],
+            ["Grafana image (grafanaImageTag)", "BEHIND", "newer in its line: 11.6.16"],
+            // Postgres' line is its major: 14.18, on Debian 12, is newer than 14.5 on Debian 11; 15.x and plain 14.8.0 are not in it.
+            ["Postgres image (values/oncall.yaml postgresql.image)", "BEHIND", "newer in its line: 14.18.0-debian-12-r0"],
+            ["Mailpit image (mailpitImage)", "BEHIND", "newer in its line: v1.30.5"],
+        ]);
+        const summary = summarize(results);
+        expect(summary.exitCode).toBe(1);
+        expect(summary.text).toContain("BEHIND (a newer patch of its line exists): Grafana image (grafanaImageTag) = grafana/grafana:11.6.0");
+        // The listing is asked for the line only, and followed page by page.
+        const grafanaListing = requests.filter((r) => r.url.startsWith("https://hub.docker.com/v2/namespaces/grafana/repositories/grafana/tags"));
+        expect(grafanaListing.map((r) => new URL(r.url).searchParams.get("name"))).toEqual(["11.6.", "11.6.", "11.6."]);
+    });
+
+    it("counts an unreadable tag listing as unreachable, not as the newest", async () => {
+        const { fakeFetch } = fakeInternet({ down: ["hub.docker.com"] });
+        const [result] = await checkPins([find(labPins(), "image", "Grafana image")], { fetch: fakeFetch });
+        expect(result.verdict).toBe("unreachable");
+        expect(result.detail).toContain("Docker Hub's tag listing: ");
     });
 });

@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CELERY_BEAT_POSTRENDER } from "../src/oncall/values";
 import { EXISTING_CONFIG, lookups } from "./support/existing";
+import { publicApiUrl } from "../src/oncall/wiring/tokens";
+import type { OnCallWiringInputs } from "../src/oncall/wiring/inputs";
 import { isSecretValue, KUBE_SYSTEM_UID, ProgramRun, RecordedResource, reveal, runProgram, TLS_SOURCE_DATA } from "./support/program";
 
 let run: ProgramRun;
@@ -128,9 +130,41 @@ describe("exposure, TLS and storage on an existing cluster", () => {
         expect(ingress.spec).toEqual({
             ingressClassName: "nginx",
             tls: [{ hosts: ["oncall.example.com"], secretName: "oncall-lab-tls" }],
-            rules: [{ host: "oncall.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "oncall-engine", port: { number: 8080 } } } }] } }],
+            rules: [{ host: "oncall.example.com", http: { paths: [{ path: "/api/v1/", pathType: "Prefix", backend: { service: { name: "oncall-engine", port: { number: 8080 } } } }] } }],
         });
         expect(get("oncall-ingress").opts.dependsOn).toEqual([get("oncall-release").resource]);
+    });
+
+    it("exposes only OnCall's public API on the engine's host: what the program, smoke and e2e call, nothing that takes OnCall over", () => {
+        const paths: string[] = (reveal(get("oncall-ingress").inputs) as any).spec.rules.flatMap((rule: any) => rule.http.paths.map((p: any) => p.path));
+        // networking.k8s.io/v1 Prefix matching: element by element, a trailing slash ignored.
+        const elements = (path: string) => path.split("/").filter(Boolean);
+        const exposed = (url: string) => paths.some(path => elements(path).every((element, i) => elements(new URL(url).pathname)[i] === element));
+        const oncall = "https://oncall.example.com";
+        const used = [
+            publicApiUrl({ oncallUrl: oncall } as OnCallWiringInputs, "users/current/"),
+            publicApiUrl({ oncallUrl: oncall } as OnCallWiringInputs, "users/?username=alice&short=true"),
+            `${oncall}/api/v1/alert_groups/`, // smoke and e2e; @pulumiverse/grafana's OnCall client (api/v1/ on oncallUrl)
+            `${oncall}/api/v1/integrations/`,
+        ];
+        for (const url of used) expect(exposed(url), url).toBe(true);
+        const kept = [
+            "/", "/api/internal/v1/plugin/v2/install", "/api/internal/v1/plugin/self-hosted/install", "/api/internal/v1/users/",
+            "/telegram/", "/integrations/v1/alertmanager/abc/", "/metrics/", "/mobile_app/v1/", "/api/v1internal/", "/health/",
+        ];
+        for (const path of kept) expect(exposed(`${oncall}${path}`), path).toBe(false);
+    });
+
+    it("lets Grafana's service account read ConfigMaps in monitoring, where its sidecars look, and nothing cluster-wide", () => {
+        expect(reveal(get("victoria-metrics-grafana-sidecar-role").inputs)).toMatchObject({
+            metadata: { name: "grafana-sidecar", namespace: "monitoring" },
+            rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }],
+        });
+        expect(reveal(get("victoria-metrics-grafana-sidecar-binding").inputs)).toMatchObject({
+            roleRef: { kind: "Role", name: "grafana-sidecar" }, subjects: [{ kind: "ServiceAccount", name: "grafana", namespace: "grafana" }],
+        });
+        expect(values("grafana-release").rbac.create).toBe(false);
+        expect(all().filter(r => /ClusterRole/.test(r.type))).toEqual([]);
     });
 
     it("copies the team's certificate next to each Ingress as a secret, and only reads the source", () => {

@@ -58,7 +58,7 @@ describe("resource graph", () => {
         expect(provider.type).toBe("pulumi:providers:kubernetes");
         expect(reveal(provider.inputs.kubeconfig)).toBe(FAKE_KUBECONFIG);
         const kubernetesObjects = all().filter(isKubernetesObject);
-        expect(kubernetesObjects.length).toBe(19);
+        expect(kubernetesObjects.length).toBe(21);
         for (const object of kubernetesObjects) {
             expect(object.provider, object.name).toMatch(/pulumi:providers:kubernetes::kubernetes::kubernetes-id$/);
         }

@@ -106,8 +106,8 @@ describe("grafanaValues", () => {
     });
 
     it("loads the datasource and dashboards the stack publishes, and defines none of its own", () => {
-        expect(values.sidecar.datasources).toEqual({ enabled: true, label: "grafana_datasource", labelValue: "1", searchNamespace: ["monitoring"] });
-        expect(values.sidecar.dashboards).toEqual({ enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: ["monitoring"] });
+        expect(values.sidecar.datasources).toEqual({ enabled: true, label: "grafana_datasource", labelValue: "1", resource: "configmap", searchNamespace: ["monitoring"] });
+        expect(values.sidecar.dashboards).toEqual({ enabled: true, label: "grafana_dashboard", labelValue: "1", resource: "configmap", searchNamespace: ["monitoring"] });
         expect(values.datasources).toBeUndefined();
     });
 });

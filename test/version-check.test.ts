@@ -58,8 +58,8 @@ describe("pinnedArtifacts", () => {
             ["image", configDefaults.kindNodeImage],
             ["image", `grafana/grafana:${configDefaults.grafanaImageTag}`],
             ["image", `grafana/oncall:${configDefaults.oncallImageTag}`],
-            ["image", "bitnamilegacy/postgresql:14.5.0-debian-11-r30"],
-            ["image", "bitnamilegacy/redis:6.2.7-debian-11-r11"],
+            ["image", "bitnamilegacy/postgresql:14.18.0-debian-12-r0"],
+            ["image", "bitnamilegacy/redis:6.2.16-debian-12-r1"],
             ["image", configDefaults.mailpitImage],
             ["plugin", configDefaults.oncallPluginVersion],
             ["plugin", configDefaults.oncallPluginVersion],
@@ -75,8 +75,8 @@ describe("pinnedArtifacts", () => {
 
     it("pins the oncall chart's bitnami sub-charts to their own default tags (postgresql 11.9.10, redis 16.13.2)", () => {
         const values = loadValuesFile("oncall.yaml") as { postgresql: { image: unknown }; redis: { image: unknown } };
-        expect(values.postgresql.image).toEqual({ repository: "bitnamilegacy/postgresql", tag: "14.5.0-debian-11-r30" });
-        expect(values.redis.image).toEqual({ repository: "bitnamilegacy/redis", tag: "6.2.7-debian-11-r11" });
+        expect(values.postgresql.image).toEqual({ repository: "bitnamilegacy/postgresql", tag: "14.18.0-debian-12-r0" });
+        expect(values.redis.image).toEqual({ repository: "bitnamilegacy/redis", tag: "6.2.16-debian-12-r1" });
     });
 
     it("follows an engine image repository set in values/oncall.yaml", () => {
@@ -224,10 +224,10 @@ describe("report", () => {
     });
 
     it("lists a pin behind its latest release without failing", () => {
-        expect(summarize([result("a", "ok", ""), result("b", "behind", "published; the latest release is 2.0.0")])).toEqual({
+        expect(summarize([result("a", "ok", ""), result("b", "outdated", "published; the latest release is 2.0.0")])).toEqual({
             exitCode: 0, text: "all 2 pins found\nbehind the latest release (not a failure): b = 1.0.0",
         });
-        expect(summarize([result("b", "behind", ""), result("c", "MISSING", "")]).text).toBe(
+        expect(summarize([result("b", "outdated", ""), result("c", "MISSING", "")]).text).toBe(
             "1 of 2 pins found\nbehind the latest release (not a failure): b = 1.0.0\nMISSING: c = 1.0.0",
         );
     });
@@ -260,7 +260,7 @@ describe("npm packages", () => {
     it("says whether the pinned version is published, and whether a newer release is out", () => {
         const [pin] = npmPins({ dependencies: { zod: "4.6.7" } }, lock);
         expect(judgeNpm(pin, { status: 200, version: "4.6.7" }, { status: 200, version: "4.6.7" })).toEqual({ verdict: "ok", detail: "published, the latest release" });
-        expect(judgeNpm(pin, { status: 200 }, { status: 200, version: "5.0.0" })).toEqual({ verdict: "behind", detail: "published; the latest release is 5.0.0" });
+        expect(judgeNpm(pin, { status: 200 }, { status: 200, version: "5.0.0" })).toEqual({ verdict: "outdated", detail: "published; the latest release is 5.0.0" });
         expect(judgeNpm(pin, { status: 404 }, { status: 200, version: "5.0.0" })).toEqual({ verdict: "MISSING", detail: "zod 4.6.7 is not on the npm registry (404)" });
         expect(judgeNpm(pin, { error: "fetch failed" }, { error: "fetch failed" })).toEqual({ verdict: "unreachable", detail: "fetch failed" });
         expect(judgeNpm(pin, { status: 200 }, { status: 503 })).toEqual({ verdict: "unreachable", detail: "published; its latest release could not be read: HTTP 503" });

@@ -24,8 +24,9 @@ export const configDefaults = {
     vmStackChartVersion: "0.91.2",
     grafanaChartVersion: "12.11.1",
     // Grafana 11.x: OnCall OSS was tested on 11.2, managed service accounts need >= 11.3, and an open
-    // report says Grafana 13 does not provision the plugin's service account.
-    grafanaImageTag: "11.6.0",
+    // report says Grafana 13 does not provision the plugin's service account. 11.6.16 is the last 11.6 patch
+    // (11.6.1+security-01 fixed CVE-2025-4123; 11.6.14 and 11.6.15 are security releases); 11.x gets no more.
+    grafanaImageTag: "11.6.16",
     // The grafana helm repository publishes the archived oncall chart only up to 1.16.5; 1.16.6-1.16.9 have
     // the same templates and values, so chart 1.16.5 runs the last engine through its image tag.
     oncallChartVersion: "1.16.5",
@@ -234,7 +235,7 @@ export function validateConfig(
         grafana: read.text("grafanaChartVersion", SEMVER, semver)!,
         oncall: read.text("oncallChartVersion", SEMVER, semver)!,
     };
-    const grafanaImageTag = read.text("grafanaImageTag", SEMVER, "a Grafana version such as 11.6.0")!;
+    const grafanaImageTag = read.text("grafanaImageTag", SEMVER, "a Grafana version such as 11.6.16")!;
     const oncallImageTag = read.text("oncallImageTag", IMAGE_TAG, "an image tag of grafana/oncall such as v1.16.9")!;
     const oncallPluginVersion = read.text("oncallPluginVersion", SEMVER, "a plugin version such as 1.16.9")!;
     const oncallPluginUrl = read.text("oncallPluginUrl", PLUGIN_ZIP_URL, `an https URL of a plugin .zip, such as ${oncallPluginReleaseUrl(configDefaults.oncallPluginVersion)}`);

@@ -29,15 +29,16 @@ export const existingDefaults = {
 /** Keys without a default that only the existing target reads. */
 export const EXISTING_OPTIONAL_KEYS = [
     "kubeContext", "kubeconfigPath", "ingressClassName", "grafanaHost", "oncallHost", "tlsSecretName", "clusterIssuer",
-    "storageClass", "oncallDatabaseHost",
+    "tlsDefaultCertificate", "insecurePlainHttp", "storageClass", "oncallDatabaseHost",
 ] as const;
 /** Keys only the Kind target reads (their defaults are what a kind stack has always had). */
 export const KIND_ONLY_KEYS = ["clusterName", "kindNodeImage", "grafanaHostPort", "oncallHostPort", "mailHostPort", "mailpitImage"] as const;
 
-/** An Ingress's TLS: a certificate copied from an existing secret, or issued by cert-manager. */
+/** An Ingress's TLS: a certificate copied from an existing secret, issued by cert-manager, or the ingress controller's default one. */
 export type TlsSettings =
     | { kind: "secret"; sourceNamespace: string; sourceName: string }
-    | { kind: "clusterIssuer"; clusterIssuer: string };
+    | { kind: "clusterIssuer"; clusterIssuer: string }
+    | { kind: "controllerDefault" };
 
 export interface ExternalPostgres {
     host: string;
@@ -52,6 +53,7 @@ export interface ExistingClusterSettings {
     ingressClassName?: string;
     grafanaHost: string;
     oncallHost: string;
+    /** undefined: plain http, which only insecurePlainHttp accepts. */
     tls?: TlsSettings;
     /** undefined: the cluster's default StorageClass. */
     storageClass?: string;
@@ -98,16 +100,36 @@ export function targetOf(
     return target;
 }
 
+const TRUE_OR_FALSE = /^(true|false)$/;
+
+/**
+ * The Ingresses' TLS: exactly one way, or none with insecurePlainHttp. Without TLS the Grafana admin's Basic auth (every
+ * `up`), the team's logins and cookies and the OnCall API token cross the network in clear: the key's name says so.
+ */
 function tlsOf(read: TargetReaders, key: Key, problems: Problems): TlsSettings | undefined {
     const secret = read.text("tlsSecretName", NAMESPACED_NAME, "<namespace>/<name> of a kubernetes.io/tls secret, such as cert-manager/wildcard-tls");
     const clusterIssuer = read.text("clusterIssuer", DNS_1123_SUBDOMAIN, "the name of a cert-manager ClusterIssuer, such as letsencrypt");
-    if (secret !== undefined && clusterIssuer !== undefined) {
-        problems.push(`${key("tlsSecretName")} and ${key("clusterIssuer")} are both set: set one (an existing certificate, or cert-manager issues one)`);
+    const controllerDefault = read.text("tlsDefaultCertificate", TRUE_OR_FALSE, "true or false") === "true";
+    const plainHttp = read.text("insecurePlainHttp", TRUE_OR_FALSE, "true or false") === "true";
+    const [sourceNamespace, sourceName] = secret?.split("/") ?? [];
+    const ways: { name: string; tls: TlsSettings }[] = [
+        ...(secret !== undefined ? [{ name: "tlsSecretName", tls: { kind: "secret" as const, sourceNamespace, sourceName } }] : []),
+        ...(clusterIssuer !== undefined ? [{ name: "clusterIssuer", tls: { kind: "clusterIssuer" as const, clusterIssuer } }] : []),
+        ...(controllerDefault ? [{ name: "tlsDefaultCertificate", tls: { kind: "controllerDefault" as const } }] : []),
+    ];
+    if (ways.length > 1) {
+        const names = ways.map(way => key(way.name));
+        problems.push(`${names.slice(0, -1).join(", ")} and ${names.at(-1)} are ${ways.length === 2 ? "both" : "all"} set: set one (an existing certificate, cert-manager issues one, or the ingress controller's default one)`);
     }
-    if (clusterIssuer !== undefined) return { kind: "clusterIssuer", clusterIssuer };
-    if (secret === undefined) return undefined;
-    const [sourceNamespace, sourceName] = secret.split("/");
-    return { kind: "secret", sourceNamespace, sourceName };
+    if (plainHttp && ways.length > 0) problems.push(`${key("insecurePlainHttp")} is set with ${key(ways[0].name)}: with TLS there is no plain http to accept; unset it`);
+    if (!plainHttp && ways.length === 0) {
+        problems.push(
+            `TLS is required when ${key("target")} is existing: set ${key("clusterIssuer")} (cert-manager), ${key("tlsDefaultCertificate")} true ` +
+            `(the ingress controller's default certificate) or ${key("tlsSecretName")}; only ${key("insecurePlainHttp")} true accepts plain http, ` +
+            "where the Grafana admin's password, the team's logins and the OnCall API token cross the network in clear",
+        );
+    }
+    return ways[0]?.tls;
 }
 
 function externalPostgresOf(raw: RawConfig, hasPassword: boolean, read: TargetReaders, key: Key, problems: Problems): ExternalPostgres | undefined {

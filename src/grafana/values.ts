@@ -4,6 +4,7 @@ import { releaseNames } from "../shared/topology";
 import { ONCALL_PLUGIN_ID } from "../oncall/vocabulary";
 import { pluginJsonData } from "../oncall/wiring/plugin";
 import { IngressSettings, ingressAnnotations, ingressTls, VolumeSettings } from "../shared/ingress";
+import { withoutTrailingSlash } from "../shared/urls";
 
 export interface GrafanaValuesInput {
     imageTag: string;
@@ -52,7 +53,30 @@ export function grafanaValues(input: GrafanaValuesInput): Values {
             readOnly: true,
         }],
     });
-    return input.cluster ? mergeValues(values, grafanaClusterValues(input.cluster)) : values;
+    const hardened = new URL(input.rootUrl).protocol === "https:" ? mergeValues(values, httpsHardening(input.rootUrl)) : values;
+    return input.cluster ? mergeValues(hardened, grafanaClusterValues(input.cluster)) : hardened;
+}
+
+/**
+ * Grafana's security hardening guide, whenever people reach Grafana over https: session cookies only over TLS
+ * ([security] cookie_secure), HSTS (strict_transport_security) and [server] enforce_domain, which redirects a request
+ * whose Host is not [server] domain to root_url (pkg/middleware/validate_host.go). So the sidecars' reload calls, a
+ * POST to localhost by default (grafana chart 12.11.1 sidecar.*.reloadURL), go to root_url, and the kubelet's probes
+ * send Grafana's host: a redirect to another host would count as a success (k8s probe/http).
+ */
+function httpsHardening(rootUrl: string): Values {
+    const domain = new URL(rootUrl).hostname;
+    const reloadUrl = (what: string) => `${withoutTrailingSlash(rootUrl)}/api/admin/provisioning/${what}/reload`;
+    const probe = { httpGet: { httpHeaders: [{ name: "Host", value: domain }] } };
+    return {
+        "grafana.ini": {
+            server: { domain, enforce_domain: true },
+            security: { cookie_secure: true, strict_transport_security: true },
+        },
+        sidecar: { datasources: { reloadURL: reloadUrl("datasources") }, dashboards: { reloadURL: reloadUrl("dashboards") } },
+        readinessProbe: probe,
+        livenessProbe: probe,
+    };
 }
 
 /**

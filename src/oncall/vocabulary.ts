@@ -9,6 +9,13 @@ export const ONCALL_PLUGIN_ID = "grafana-oncall-app";
 /** The only stack and org ids a self-hosted engine accepts from the plugin (engine/settings/base.py SELF_HOSTED_SETTINGS). */
 export const SELF_HOSTED_IDS = { stackId: 5, orgId: 100 } as const;
 
+/**
+ * OnCall's public API (engine/engine/urls.py: `path("api/v1/", include("apps.public_api.urls"))`), token-authenticated
+ * (apps/auth_token/auth.py ApiTokenAuthentication). It is the only part of the engine the lab calls from outside the
+ * cluster, so the only path the existing target's Ingress exposes (components/OnCall.ts).
+ */
+export const PUBLIC_API_PATH = "/api/v1/";
+
 /** Heartbeat timeouts, in seconds (engine/apps/heartbeat/models.py TIMEOUT_CHOICES). */
 export const HEARTBEAT_TIMEOUT_SECONDS: readonly number[] = [60, 120, 180, 300, 600, 900, 1800, 3600, 43200, 86400];
 

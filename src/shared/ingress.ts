@@ -17,9 +17,14 @@ export function ingressAnnotations(ingress: IngressSettings): Record<string, str
     return ingress.tls?.kind === "clusterIssuer" ? { "cert-manager.io/cluster-issuer": ingress.tls.clusterIssuer } : {};
 }
 
-/** An Ingress's spec.tls (networking.k8s.io/v1): empty without TLS. */
-export function ingressTls(ingress: IngressSettings): { hosts: string[]; secretName: string }[] {
-    return ingress.tls ? [{ hosts: [ingress.host], secretName: INGRESS_TLS_SECRET }] : [];
+/**
+ * An Ingress's spec.tls (networking.k8s.io/v1): empty without TLS. With the controller's default certificate the host is
+ * listed without a secretName (IngressTLS.secretName is optional; ingress-nginx, Traefik and others then serve their
+ * default certificate), so no key is copied anywhere.
+ */
+export function ingressTls(ingress: IngressSettings): { hosts: string[]; secretName?: string }[] {
+    if (!ingress.tls) return [];
+    return [{ hosts: [ingress.host], ...(ingress.tls.kind === "controllerDefault" ? {} : { secretName: INGRESS_TLS_SECRET }) }];
 }
 
 export interface VolumeSettings {

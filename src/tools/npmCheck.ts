@@ -43,5 +43,5 @@ export function judgeNpm(pin: NpmPin, pinned: NpmAnswer, latest: NpmAnswer): Fin
         return { verdict: "unreachable", detail: `published; its latest release could not be read: HTTP ${latest.status}` };
     }
     if (latest.version === pin.version) return { verdict: "ok", detail: "published, the latest release" };
-    return { verdict: "behind", detail: `published; the latest release is ${latest.version}` };
+    return { verdict: "outdated", detail: `published; the latest release is ${latest.version}` };
 }

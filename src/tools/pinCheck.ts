@@ -3,11 +3,13 @@
 import { type DownloadHop, judgeDownload, MAX_REDIRECTS, nextHop, pluginDownloadUrl } from "./downloadCheck";
 import { describeError as message } from "./http";
 import { judgeNpm, type NpmAnswer, npmVersionUrl } from "./npmCheck";
+import { behindDetail, hubTagsUrl, linePrefix, MAX_TAG_PAGES, newerInLine, parseHubTags } from "./patchCheck";
 import {
     chartIndexUrl,
     type ChartPin,
     type CheckResult,
     type DownloadPin,
+    type Finding,
     type ImagePin,
     judgeChart,
     judgeImage,
@@ -119,7 +121,28 @@ class PinChecker {
         const needDigest = tag !== undefined && digest !== undefined && "status" in tagAnswer && tagAnswer.status === 200 && tagAnswer.digest !== digest;
         const digestAnswer = needDigest ? await this.manifestHead(pin, digest) : undefined;
         const where = manifestUrl(pin.image, digestAnswer ? digest! : reference);
-        return { pin, where, ...judgeImage(pin, tagAnswer, digestAnswer) };
+        const found = judgeImage(pin, tagAnswer, digestAnswer);
+        return { pin, where, ...(found.verdict === "ok" && tag ? await this.judgeLine(pin, tag, found) : found) };
+    }
+
+    /** BEHIND when Docker Hub lists a newer tag of the pin's line; unreachable when the listing cannot be read. */
+    private async judgeLine(pin: ImagePin, tag: string, found: Finding): Promise<Finding> {
+        let next = hubTagsUrl(pin.image, linePrefix(tag, pin.line));
+        if (next === undefined) return found;
+        const tags: string[] = [];
+        try {
+            for (let page = 0; next !== undefined && page < MAX_TAG_PAGES; page++) {
+                const res = await this.get(next, { headers: { Accept: "application/json" } });
+                if (!res.ok) return { verdict: "unreachable", detail: `${found.detail}; Docker Hub's tag listing answered HTTP ${res.status}` };
+                const listed = parseHubTags(await res.json());
+                tags.push(...listed.tags);
+                next = listed.next;
+            }
+        } catch (error) {
+            return { verdict: "unreachable", detail: `${found.detail}; Docker Hub's tag listing: ${message(error)}` };
+        }
+        const newer = newerInLine(tag, tags, pin.line);
+        return newer ? { verdict: "BEHIND", detail: behindDetail(newer, found.detail) } : found;
     }
 
     /** Follows redirects one by one, reading only status and headers (the body, a plugin zip, is not downloaded). */

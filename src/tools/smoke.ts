@@ -7,6 +7,7 @@
 // HTTP to the URLs it is given, so the tests run it against local stand-ins. Settings are in
 // smokeSettings.ts; starting the port-forward is scripts/smoke.ts's job.
 import { defaultAlertingSettings, watchdogAlertName } from "../monitoring/alerting";
+import { PUBLIC_API_PATH } from "../oncall/vocabulary";
 import { isRecord } from "../shared/records";
 import { withoutTrailingSlash, withTrailingSlash } from "../shared/urls";
 import { formatTable, seconds } from "./cli";
@@ -208,7 +209,7 @@ class SmokeSteps {
         private readonly kubectl: string,
     ) {
         this.oncallHeaders = { Authorization: settings.oncallApiToken, accept: "application/json" };
-        this.alertGroupsUrl = new URL("api/v1/alert_groups/", withTrailingSlash(settings.oncallUrl));
+        this.alertGroupsUrl = new URL(`.${PUBLIC_API_PATH}alert_groups/`, withTrailingSlash(settings.oncallUrl));
     }
 
     private poll<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<PollResult<T>> {

@@ -6,6 +6,7 @@ import type { Values } from "../shared/values";
 import { ONCALL_PLUGIN_ID, oncallPluginReleaseUrl } from "../oncall/vocabulary";
 import { GRAFANA_CATALOG, PLUGIN_PLATFORMS, type Platform } from "./downloadCheck";
 import { withoutTrailingSlash } from "../shared/urls";
+import { behindDetail, newerInLine } from "./patchCheck";
 
 /** The config defaults that name something to download (configDefaults in ./config has them all). */
 export interface VersionDefaults {
@@ -44,6 +45,8 @@ export interface ChartPin extends PinBase {
 export interface ImagePin extends PinBase {
     kind: "image";
     image: ImageRef;
+    /** How many leading numbers of the tag make its line (src/tools/patchCheck.ts); 2 unless said. */
+    line?: number;
 }
 /** A plugin version as Grafana downloads it from grafana.com for one platform. */
 export interface PluginPin extends PinBase {
@@ -65,8 +68,11 @@ export interface NpmPin extends PinBase {
 }
 export type Pin = ChartPin | ImagePin | PluginPin | DownloadPin | NpmPin;
 
-/** "behind": found, with a newer release out; reported, not a failure. */
-export type Verdict = "ok" | "behind" | "MISSING" | "unreachable";
+/**
+ * "outdated": an npm package found, with a newer release out (reported, not a failure); "BEHIND": an image or chart pin
+ * with a newer patch of its line (a failure: security fixes come in patches).
+ */
+export type Verdict = "ok" | "outdated" | "BEHIND" | "MISSING" | "unreachable";
 export interface Finding {
     verdict: Verdict;
     detail: string;
@@ -128,7 +134,8 @@ export function pinnedArtifacts(defaults: VersionDefaults, oncallValues: Values)
         // The charts' default repositories (grafana 12.11.1: docker.io grafana/grafana; oncall: grafana/oncall).
         image("Grafana image (grafanaImageTag)", `grafana/grafana:${defaults.grafanaImageTag}`),
         image("OnCall engine image (oncallImageTag)", `${typeof engineRepository === "string" ? engineRepository : "grafana/oncall"}:${defaults.oncallImageTag}`),
-        image("Postgres image (values/oncall.yaml postgresql.image)", postgres.ref, postgres.pinned),
+        // Postgres' line is its major version (14.x); the others' is major.minor.
+        { ...image("Postgres image (values/oncall.yaml postgresql.image)", postgres.ref, postgres.pinned), line: 1 },
         image("Redis image (values/oncall.yaml redis.image)", redis.ref, redis.pinned),
         image("Mailpit image (mailpitImage)", defaults.mailpitImage),
         // Grafana's image downloads the plugin for its own platform; both of the platforms laptops run.
@@ -190,7 +197,8 @@ export function judgeChart(pin: ChartPin, index: Map<string, IndexEntry[]>, inde
     }
     // Index URLs may be relative to the repository.
     const download = entry.urls[0] === undefined ? "no download URL listed" : new URL(entry.urls[0], indexUrl).href;
-    return { verdict: "ok", detail: download };
+    const newer = newerInLine(pin.version, entries.map((e) => e.version));
+    return newer ? { verdict: "BEHIND", detail: behindDetail(newer, download) } : { verdict: "ok", detail: download };
 }
 
 // ---- Container registries (Docker Registry HTTP API v2 / OCI distribution) ----
@@ -321,11 +329,12 @@ export function formatTable(results: readonly CheckResult[]): string {
 
 export function summarize(results: readonly CheckResult[]): { exitCode: number; text: string } {
     const list = (verdict: Verdict) => results.filter((r) => r.verdict === verdict).map((r) => `${r.pin.what} = ${r.pin.pinned}`);
-    const behind = list("behind").map((p) => `\nbehind the latest release (not a failure): ${p}`).join("");
-    const bad = results.filter((r) => r.verdict !== "ok" && r.verdict !== "behind");
+    const behind = list("outdated").map((p) => `\nbehind the latest release (not a failure): ${p}`).join("");
+    const bad = results.filter((r) => r.verdict !== "ok" && r.verdict !== "outdated");
     if (bad.length === 0) return { exitCode: 0, text: `all ${results.length} pins found${behind}` };
     const parts = [
         ...list("MISSING").map((p) => `MISSING: ${p}`),
+        ...list("BEHIND").map((p) => `BEHIND (a newer patch of its line exists): ${p}`),
         ...list("unreachable").map((p) => `unreachable (not checked): ${p}`),
     ];
     return { exitCode: 1, text: `${results.length - bad.length} of ${results.length} pins found${behind}\n${parts.join("\n")}` };

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "vitest";
 import { ProgramRun, RecordedResource, reveal } from "./program";
 
-/** The least an existing-target stack sets (target, context, the two hosts, a real SMTP server). */
+/** The least an existing-target stack sets (target, context, the two hosts, a real SMTP server) but its TLS, which each test picks. */
 export const EXISTING_CONFIG = {
     "oncall-lab:target": "existing",
     "oncall-lab:kubeContext": "team-prod",

@@ -14,6 +14,8 @@ export const dockerHub = JSON.parse(fixture("docker-hub.json")) as {
     token: unknown;
     manifests: Record<string, { status: number; digest: string }>;
 };
+/** Docker Hub's tag listing per repository (hub.docker.com/v2/namespaces/<ns>/repositories/<name>/tags). */
+export const hubTags = (JSON.parse(fixture("docker-hub-tags.json")) as { tags: Record<string, string[]> }).tags;
 export const catalog: unknown = JSON.parse(fixture("catalog-versions.json"));
 export type RecordedAnswer = { status: number; headers: Record<string, string> };
 export const downloads = JSON.parse(fixture("plugin-download.json")) as Record<"grafanaCom" | "grafanaComUnknownVersion" | "gcsObject" | "gcsNoSuchKey", RecordedAnswer>;

@@ -6,7 +6,7 @@
 // - engine/apps/auth_token/auth.py ApiTokenAuthentication: `Authorization: <token>`, no scheme; an unknown or
 //   revoked token gets 403 "Invalid token." (no WWW-Authenticate, so DRF answers 403, not 401).
 // - engine/apps/public_api/views/users.py: users/current/ is the token's own user.
-import { MAX_API_TOKENS_PER_USER } from "../vocabulary";
+import { MAX_API_TOKENS_PER_USER, PUBLIC_API_PATH } from "../vocabulary";
 import { Attempt, call, giveUp, HttpReply, rejected, retryLater, retryStep, succeeded, unreachable } from "./http";
 import { withoutTrailingSlash } from "../../shared/urls";
 import type { OnCallWiringInputs } from "./inputs";
@@ -27,7 +27,7 @@ interface ListedToken {
 }
 
 export function publicApiUrl(inputs: OnCallWiringInputs, path: string): string {
-    return `${withoutTrailingSlash(inputs.oncallUrl)}/api/v1/${path}`;
+    return `${withoutTrailingSlash(inputs.oncallUrl)}${PUBLIC_API_PATH}${path}`;
 }
 
 function tokensUrl(inputs: OnCallWiringInputs): string {

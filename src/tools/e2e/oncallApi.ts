@@ -4,6 +4,7 @@
 // OnCall v1.16.9 engine/apps/public_api/serializers/alert_groups.py: an alert group has `id`, `state`
 // (AlertGroup.state: resolved, else acknowledged, else silenced, else firing), `created_at`,
 // `acknowledged_at`, `acknowledged_by`, `title` and `last_alert` (with the payload).
+import { PUBLIC_API_PATH } from "../../oncall/vocabulary";
 import { isRecord } from "../../shared/records";
 import type { StackOutputs } from "../cli";
 import { withTrailingSlash } from "../../shared/urls";
@@ -32,13 +33,13 @@ export class LabApi {
     }
 
     async alertGroups(): Promise<Record<string, unknown>[]> {
-        const url = new URL("api/v1/alert_groups/", withTrailingSlash(this.text("oncallUrl")));
+        const url = new URL(`.${PUBLIC_API_PATH}alert_groups/`, withTrailingSlash(this.text("oncallUrl")));
         const page = await getJson(url, { Authorization: this.text("oncallApiToken"), accept: "application/json" });
         return isRecord(page) && Array.isArray(page.results) ? page.results.filter(isRecord) : [];
     }
 
     async alertGroup(id: string): Promise<AlertGroup> {
-        const url = new URL(`api/v1/alert_groups/${encodeURIComponent(id)}/`, withTrailingSlash(this.text("oncallUrl")));
+        const url = new URL(`.${PUBLIC_API_PATH}alert_groups/${encodeURIComponent(id)}/`, withTrailingSlash(this.text("oncallUrl")));
         return (await getJson(url, { Authorization: this.text("oncallApiToken"), accept: "application/json" })) as AlertGroup;
     }
 
