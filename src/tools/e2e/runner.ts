@@ -48,7 +48,7 @@ export function scenarioLabel(scenario: { id: string; title: string }): string {
 }
 
 export function minutesText(ms: number): string {
-    return `${Math.round(ms / 60_000)} min`;
+    return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`;
 }
 
 /** The scenario's detail, or an error once it runs over its budget or the run is interrupted. */
