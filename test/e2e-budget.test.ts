@@ -3,6 +3,8 @@
 // the headline figures in the summary, and no token in what is uploaded. Against the stub commands.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -147,8 +149,14 @@ describe("on CI", () => {
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
         const exited = new Promise<number | null>((done) => child.once("exit", done));
+        running.push(child);
         return { child, exited, work, output: () => ({ stdout, stderr }), calls: () => stubs!.calls() };
     }
+    // A test that fails must not leave its run behind.
+    const running: ReturnType<typeof spawn>[] = [];
+    afterEach(() => {
+        for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    });
 
     it("--only 3b runs 1, 3b and 9 in that order; the summary has the budget column, the headline figures and the host's peaks", async () => {
         const run = await ciRun(["--only", "3b"], { E2E_NODES: "" });
@@ -191,6 +199,27 @@ describe("on CI", () => {
             expect(engine).not.toContain("Zx9SecretTok");
         } finally {
             fs.rmSync(upPid, { force: true });
+        }
+    }, 60_000);
+    it("SIGTERM while a scenario waits on OnCall: the run reports and exits at once, not when the wait would end", async () => {
+        // OnCall and Mailpit stand-ins with nothing in them: scenario 4 waits minutes for its group.
+        const server = createServer((_request, response) => response.writeHead(200, { "content-type": "application/json" }).end('{"results":[],"messages":[]}'));
+        await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
+        const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        const outputs = path.join(os.tmpdir(), `oncall-lab-e2e-outputs-${process.pid}.json`);
+        fs.writeFileSync(outputs, JSON.stringify({ oncallUrl: base, mailUrl: base, oncallApiToken: "t" }));
+        try {
+            const run = await ciRun(["--only", "4"], { E2E_OUTPUTS: outputs });
+            for (let i = 0; i < 300 && !run.calls().some((call) => call.includes(" run e2e-crashloop-")); i++) await new Promise((done) => setTimeout(done, 100));
+            await new Promise((done) => setTimeout(done, 500));
+            const signalledAt = Date.now();
+            run.child.kill("SIGTERM");
+            expect(await run.exited).toBe(1);
+            expect(Date.now() - signalledAt).toBeLessThan(15_000);
+            expect(run.output().stdout).toMatch(/^4\. a crash-looping pod pages, deleting it resolves\s+FAILED\s+\d+\s+\d+\s+interrupted by SIGTERM$/m);
+        } finally {
+            fs.rmSync(outputs, { force: true });
+            await new Promise<void>((done) => server.close(() => done()));
         }
     }, 60_000);
 });
