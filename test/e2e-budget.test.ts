@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { HostSampler } from "../src/tools/e2e/host";
 import { commandTimeoutsMs, E2eLab } from "../src/tools/e2e/lab";
-import { runE2e, runSelection } from "../src/tools/e2e/main";
+import { interruptedCollectionMs, runE2e, runSelection } from "../src/tools/e2e/main";
 import { parseE2eOptions } from "../src/tools/e2e/options";
 import { redacted, redactFolder, redactSecrets, secretOutputValues } from "../src/tools/e2e/redact";
 import { formatBudget, type Row, runScenarios } from "../src/tools/e2e/runner";
@@ -46,7 +46,9 @@ describe("the budget", () => {
     it("the scenarios' worst case, the diagnostics and the job's own steps fit the workflow's limits with a margin", () => {
         const workflow = YAML.parse(fs.readFileSync(path.join(root, ".github/workflows/e2e.yml"), "utf8"));
         const job = workflow.jobs.e2e;
-        const step = job.steps.find((candidate: { run?: string }) => candidate.run === "npm run e2e");
+        const step = job.steps.find((candidate: { name?: string }) => candidate.name === "npm run e2e");
+        // The command the SIGTERM tests below run, so that the runner's signal reaches the e2e itself.
+        expect(step.run).toBe("exec node node_modules/ts-node/dist/bin.js --transpile-only scripts/e2e.ts");
         const worstCaseMin = scenarios.reduce((sum, scenario) => sum + scenario.budgetMs, 0) / 60_000;
         // Diagnostics run at once, each command within commandTimeoutsMs.collect; 5 min of margin inside the step.
         expect(worstCaseMin + commandTimeoutsMs.collect / 60_000 + 5).toBeLessThanOrEqual(step["timeout-minutes"]);
@@ -176,12 +178,16 @@ describe("on CI", () => {
 
     it("SIGTERM during a stuck up: the up is stopped, diagnostics collected and redacted, the lab kept, exit 1", async () => {
         const upPid = path.join(os.tmpdir(), `oncall-lab-e2e-up-${process.pid}`);
-        const run = await ciRun(["--only", "1"], { E2E_UP_HANG: upPid });
+        // kind export logs hangs too: the collection is cut short after a signal, and what it wrote is redacted.
+        const run = await ciRun(["--only", "1"], { E2E_UP_HANG: upPid, E2E_KIND_EXPORT_HANG: "1" });
         try {
             for (let i = 0; i < 300 && !fs.existsSync(upPid); i++) await new Promise((done) => setTimeout(done, 100));
             const sleeper = Number(fs.readFileSync(upPid, "utf8"));
+            const signalledAt = Date.now();
             run.child.kill("SIGTERM");
             expect(await run.exited).toBe(1);
+            // GitHub kills 10 s after its first signal.
+            expect(Date.now() - signalledAt).toBeLessThan(interruptedCollectionMs + 3_000);
             const { stdout } = run.output();
             expect(stdout).toMatch(/^1\. check:versions, then up from nothing\s+FAILED\s+\d+\s+\d+\s+interrupted by SIGTERM$/m);
             expect(stdout).toMatch(/9\. destroy leaves nothing\s+not run/);
@@ -197,11 +203,14 @@ describe("on CI", () => {
             const engine = fs.readFileSync(path.join(diag, "logs-oncall-engine.txt"), "utf8");
             expect(engine).toContain(`/integrations/v1/alertmanager/${redacted}/ 200 integration_token=${redacted}`);
             expect(engine).not.toContain("Zx9SecretTok");
+            expect(fs.readFileSync(path.join(diag, "kind-logs-oncall-lab-e2e", "kubelet.log"), "utf8")).toBe(`kubelet: token=${redacted}\n`);
+            const everything = fs.readdirSync(diag, { recursive: true, encoding: "utf8" }).filter((file) => fs.statSync(path.join(diag, file)).isFile());
+            expect(everything.filter((file) => fs.readFileSync(path.join(diag, file), "utf8").includes("Zx9SecretTok"))).toEqual([]);
         } finally {
             fs.rmSync(upPid, { force: true });
         }
     }, 60_000);
-    it("SIGTERM while a scenario waits on OnCall: the run reports and exits at once, not when the wait would end", async () => {
+    it("GitHub's cancel (SIGINT, then SIGTERM) while a scenario waits on OnCall: the run reports and exits at once, not when the wait would end", async () => {
         // OnCall and Mailpit stand-ins with nothing in them: scenario 4 waits minutes for its group.
         const server = createServer((_request, response) => response.writeHead(200, { "content-type": "application/json" }).end('{"results":[],"messages":[]}'));
         await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
@@ -213,10 +222,14 @@ describe("on CI", () => {
             for (let i = 0; i < 300 && !run.calls().some((call) => call.includes(" run e2e-crashloop-")); i++) await new Promise((done) => setTimeout(done, 100));
             await new Promise((done) => setTimeout(done, 500));
             const signalledAt = Date.now();
+            run.child.kill("SIGINT");
+            // The SIGTERM that follows does not cut the collection short (a second SIGINT would).
+            await new Promise((done) => setTimeout(done, 100));
             run.child.kill("SIGTERM");
             expect(await run.exited).toBe(1);
             expect(Date.now() - signalledAt).toBeLessThan(15_000);
-            expect(run.output().stdout).toMatch(/^4\. a crash-looping pod pages, deleting it resolves\s+FAILED\s+\d+\s+\d+\s+interrupted by SIGTERM$/m);
+            expect(run.output().stdout).toMatch(/^4\. a crash-looping pod pages, deleting it resolves\s+FAILED\s+\d+\s+\d+\s+interrupted by SIGINT$/m);
+            expect(run.output().stderr).toContain("e2e: SIGTERM ignored: collecting diagnostics");
         } finally {
             fs.rmSync(outputs, { force: true });
             await new Promise<void>((done) => server.close(() => done()));

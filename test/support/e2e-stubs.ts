@@ -1,6 +1,6 @@
 // Stub pulumi, kind, kubectl, docker and npm for `npm run e2e` in test/e2e.test.ts: each records its
 // arguments in $E2E_LOG and answers the few things the e2e reads. E2E_UP_CODE makes `up` fail; E2E_OUTPUTS names a JSON file of stack outputs;
-// E2E_UP_HANG names a file: `up` starts a sleep, writes its pid there and waits (a stuck up);
+// E2E_KIND_EXPORT_HANG makes `kind export logs` hang after writing a log with a token; E2E_UP_HANG names a file: `up` starts a sleep, writes its pid there and waits (a stuck up);
 // the engine's log carries an integration token (for the redaction); `kubectl port-forward` is test/support/smoke-kubectl.cjs; E2E_KIND_CLUSTERS lists what `kind get clusters` answers; `docker ps` answers E2E_NODES (default one node container).
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -15,6 +15,7 @@ if [ "$1" = up ] && [ -n "\${E2E_UP_HANG:-}" ]; then sleep 60 & echo $! > "$E2E_
 if [ "$1" = up ] && [ "\${E2E_UP_CODE:-0}" != 0 ]; then echo "error: kind create cluster failed" >&2; exit "$E2E_UP_CODE"; fi
 exit 0`,
     kind: `[ "$1 $2" = "get clusters" ] && for c in \${E2E_KIND_CLUSTERS:-}; do echo "$c"; done
+if [ "$1 $2" = "export logs" ]; then mkdir -p "$3"; echo "kubelet: token=Zx9SecretTok" > "$3/kubelet.log"; [ -n "\${E2E_KIND_EXPORT_HANG:-}" ] && sleep 60; fi
 exit 0`,
     kubectl: `case "$*" in
   *port-forward*) exec "${process.execPath}" "${path.join(__dirname, "smoke-kubectl.cjs")}" "$@" ;;

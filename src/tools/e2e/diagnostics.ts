@@ -2,7 +2,8 @@
 // screenshots: the cluster's pods and events, a describe of every pod that is not ready, the logs of
 // the pieces an alert passes through, kind's own log export, OnCall's alert groups and Alertmanager's
 // alerts as JSON, the host's disk and containers, and the Pulumi CLI's version and plugins. Everything
-// runs at once (a SIGTERM leaves seconds), each command bounded; a failure is written to its file.
+// runs at once (a SIGTERM leaves seconds), each command bounded; a failure is written to its file, and
+// every file is redacted as it is written (the final pass in main.ts catches kind's own files).
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { isRecord } from "../../shared/records";
@@ -11,6 +12,7 @@ import { describeError } from "../http";
 import { AlertGroupsClient } from "../oncallAlertGroups";
 import { alertmanagerName, alertmanagerService } from "../smokeSettings";
 import { type CommandResult, commandTimeoutsMs, type E2eLab } from "./lab";
+import { redactSecrets } from "./redact";
 
 const oncallRelease = releaseNames.oncall;
 const tail = ["--all-containers", "--tail=2000"];
@@ -54,13 +56,14 @@ export function podsNotReady(podList: unknown): string[] {
         .filter(Boolean);
 }
 
-const collecting = { allowFailure: true, afterStop: true, timeoutMs: commandTimeoutsMs.collect } as const;
+// Not appended to kubectl.log and the like: each goes to its own file, redacted as it is written.
+const collecting = { allowFailure: true, afterStop: true, timeoutMs: commandTimeoutsMs.collect, log: undefined } as const;
 
 /** Collects what it can into the diagnostics folder, all at once; returns the folder. */
 export async function collectDiagnostics(lab: E2eLab, clusterNames: string[]): Promise<string> {
     const folder = lab.options.diagnosticsDir;
     const write = (file: string, shown: string, result: CommandResult) =>
-        writeFileSync(join(folder, file), `$ ${shown}\n${result.stdout}${result.stderr ? `\n${result.stderr}` : ""}`);
+        writeFileSync(join(folder, file), redactSecrets(`$ ${shown}\n${result.stdout}${result.stderr ? `\n${result.stderr}` : ""}`, [...lab.knownSecrets]));
     const failed = (error: Error): CommandResult => ({ code: 1, stdout: "", stderr: error.message });
     const save = async (file: string, args: string[]) => {
         const result = await lab.kubectl(args, collecting).catch(failed);
@@ -71,7 +74,7 @@ export async function collectDiagnostics(lab: E2eLab, clusterNames: string[]): P
         ...fixedDiagnostics.map(([file, args]) => save(file, args)),
         ...hostDiagnostics.map(async ([file, command, args]) => write(file, `${command} ${args.join(" ")}`, await lab.run(command, args, collecting).catch(failed))),
         // Through lab.sh: the plugins this stack's state folder has.
-        lab.pulumi(["plugin", "ls"], { ...collecting, log: undefined }).catch(failed).then((result) => write("pulumi-plugins.txt", "pulumi plugin ls", result)),
+        lab.pulumi(["plugin", "ls"], collecting).catch(failed).then((result) => write("pulumi-plugins.txt", "pulumi plugin ls", result)),
         ...clusterNames.map((name) =>
             lab.run("kind", ["export", "logs", join(folder, `kind-logs-${name}`), "--name", name], { ...collecting, log: "kind.log" }).catch(failed),
         ),
@@ -90,7 +93,7 @@ async function saveAlertGroups(lab: E2eLab, folder: string): Promise<void> {
         const { oncallUrl, oncallApiToken } = outputs;
         if (typeof oncallUrl !== "string" || typeof oncallApiToken !== "string") throw new Error("the stack has no output oncallUrl or oncallApiToken");
         const page = await new AlertGroupsClient(oncallUrl, oncallApiToken).listPage();
-        writeFileSync(file, `${JSON.stringify(page, null, 2)}\n`);
+        writeFileSync(file, redactSecrets(`${JSON.stringify(page, null, 2)}\n`, [...lab.knownSecrets]));
     } catch (error) {
         writeFileSync(file, `${JSON.stringify({ error: describeError(error) })}\n`);
     }

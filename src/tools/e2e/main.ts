@@ -51,20 +51,40 @@ export function runSelection(options: Pick<E2eOptions, "only" | "ci">, ids: read
     return ids.filter((id) => picked.has(id));
 }
 
-/** The first SIGTERM or SIGINT ends the run the runner's way (diagnostics first); a second one exits at once. */
+/**
+ * The first SIGTERM or SIGINT ends the run the runner's way (diagnostics first); the same signal again
+ * exits at once (a second Ctrl-C). Another one is ignored: GitHub cancels a step with SIGINT, then
+ * SIGTERM 7.5 s later, then SIGKILL 2.5 s after that, and the collection needs those seconds.
+ */
 function onSignals(): { interrupted: Promise<string>; release(): void } {
     let handler: (signal: NodeJS.Signals) => void = () => undefined;
     const interrupted = new Promise<string>((settle) => {
-        handler = (signal) => {
-            process.stderr.write(`e2e: ${signal}: stopping, collecting diagnostics (send it again to exit at once)\n`);
-            handler = () => process.exit(130);
-            settle(`interrupted by ${signal}`);
+        handler = (first) => {
+            process.stderr.write(`e2e: ${first}: stopping, collecting diagnostics (${first} again exits at once)\n`);
+            handler = (signal) => (signal === first ? process.exit(130) : process.stderr.write(`e2e: ${signal} ignored: collecting diagnostics\n`));
+            settle(`interrupted by ${first}`);
         };
     });
     const listener = (signal: NodeJS.Signals) => handler(signal);
     process.on("SIGTERM", listener);
     process.on("SIGINT", listener);
     return { interrupted, release: () => (process.off("SIGTERM", listener), process.off("SIGINT", listener)) };
+}
+
+/** What the collection may take after a signal: GitHub's SIGKILL comes 10 s after its first signal; redacting and reporting need the rest. */
+export const interruptedCollectionMs = 5_000;
+
+/** Waits for `collecting`; past `limitMs`, calls `stop` and waits for what it stopped to settle. */
+async function collectWithin(collecting: Promise<unknown>, limitMs: number | undefined, stop: () => void): Promise<void> {
+    const settled = collecting.then(() => undefined, () => undefined);
+    if (limitMs === undefined) return settled;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((done) => (timer = setTimeout(() => done("late"), limitMs)));
+    if ((await Promise.race([settled, late])) === "late") {
+        stop();
+        await settled;
+    }
+    clearTimeout(timer);
 }
 
 export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDeps = {}): Promise<number> {
@@ -109,12 +129,20 @@ export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDe
     const host = new HostSampler(deps.host);
     host.start(15_000);
     const signals = deps.interrupted === undefined ? onSignals() : { interrupted: deps.interrupted, release: () => undefined };
+    let interrupted = false;
+    void signals.interrupted.then(() => (interrupted = true));
     let outcome: RunOutcome;
     try {
         outcome = await runScenarios(scenarios, only, context, {
             onRow: (row) => process.stderr.write(`e2e: ${row.scenario}: ${row.result} in ${row.seconds} s ${row.detail}\n`),
             stop: (reason) => lab.stopCommands(reason),
-            collectDiagnostics: async () => (context.labBuilt ? collectDiagnostics(lab, [...context.clusterNames]) : options.diagnosticsDir),
+            collectDiagnostics: async () => {
+                if (!context.labBuilt) return options.diagnosticsDir;
+                // After a signal, the job gives seconds: whatever is still collecting then is stopped, so the redaction below runs.
+                return collectWithin(collectDiagnostics(lab, [...context.clusterNames]), interrupted ? interruptedCollectionMs : undefined, () =>
+                    lab.stopCommands("the collection's time after a signal is over"),
+                ).then(() => options.diagnosticsDir);
+            },
             cleanup: async () => {
                 if (options.keep || options.ci || !context.labBuilt) return;
                 await lab.cleanup([...context.clusterNames]);
