@@ -54,6 +54,11 @@ describe("the budget", () => {
         expect(worstCaseMin + commandTimeoutsMs.collect / 60_000 + 5).toBeLessThanOrEqual(step["timeout-minutes"]);
         // Checkout, npm ci, kind, Pulumi, Chromium and the upload: 15 min at most, then 5 of margin.
         expect(step["timeout-minutes"] + 15 + 5).toBeLessThanOrEqual(job["timeout-minutes"]);
+        // The README states the same figures.
+        const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+        expect(readme).toContain(`Worst case ${worstCaseMin} min. The workflow's e2e step has \`timeout-minutes: ${step["timeout-minutes"]}\``);
+        expect(readme).toContain(`and the job ${job["timeout-minutes"]} (plus setup and upload)`);
+        for (const scenario of scenarios) expect(readme).toMatch(new RegExp(`\\| ${scenario.id.replace(".", "\\.")}\\. [^|]+ \\| ${scenario.budgetMs / 60_000} min \\|`));
         // Every scenario is bounded, and each covers the longest command it runs.
         for (const scenario of scenarios) expect(scenario.budgetMs, scenario.id).toBeGreaterThan(0);
         expect(scenarios.find((scenario) => scenario.id === "1")!.budgetMs).toBeGreaterThan(commandTimeoutsMs.upFromNothing);
