@@ -27,7 +27,7 @@ export interface CommandOptions {
     afterStop?: boolean;
 }
 
-const minutes = (count: number) => count * 60_000;
+export const minutes = (count: number) => count * 60_000;
 
 /**
  * Every command the e2e runs has a bound, so a scenario cannot hang on one. `up` is bounded by the

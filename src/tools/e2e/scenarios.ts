@@ -12,7 +12,7 @@ import { type Clock, poll } from "../polling";
 import { formatReport, type SmokeReport } from "../smoke";
 import { alertmanagerName } from "../smokeSettings";
 import type { AcknowledgeArgs } from "./browser";
-import { commandTimeoutsMs, type E2eLab } from "./lab";
+import { commandTimeoutsMs, type E2eLab, minutes } from "./lab";
 import { groupMentions, LabApi } from "./oncallApi";
 import type { Scenario } from "./runner";
 
@@ -281,7 +281,6 @@ async function rerunChangesNothing(context: E2eContext): Promise<string> {
     return `up with --expect-no-changes took ${took}`;
 }
 
-const minutes = (count: number) => count * 60_000;
 /**
  * A healthy smoke: the group after group_wait (30 s), the e-mail within a minute or two, the resolve on
  * the next group_interval tick (5 min). Its own waits (SMOKE_*) are longer: a slow step fails the
@@ -291,7 +290,7 @@ export const smokeBudgetMs = minutes(10);
 
 /**
  * The scenarios, in order, with their budgets: what each may take at most, waits and commands included
- * (commandTimeoutsMs in lab.ts, the waits in labWaits()). Their sum is the run's worst case; test/e2e.test.ts
+ * (commandTimeoutsMs in lab.ts, the waits in labWaits()). Their sum is the run's worst case; test/e2e-budget.test.ts
  * holds it, with the diagnostics and the job's own steps, inside the workflow's timeout-minutes.
  */
 export const scenarios: Scenario<E2eContext>[] = [
@@ -304,6 +303,7 @@ export const scenarios: Scenario<E2eContext>[] = [
     { id: "4", title: "a crash-looping pod pages, deleting it resolves", budgetMs: minutes(20), run: crashLoop },
     // The heartbeat's timeout (5 min) and OnCall's 2-minute check, twice: raised, then resolved.
     { id: "5", title: "dead pipeline: Alertmanager at zero raises the heartbeat", budgetMs: minutes(18), run: deadPipeline },
+    // The rollouts (rolloutMs, 5 min), preview --refresh, the smoke.
     { id: "6", title: "Grafana and OnCall pods restarted: still connected", budgetMs: minutes(5) + commandTimeoutsMs.preview + smokeBudgetMs, run: restartSurvival },
     { id: "7", title: "node container stopped and started: up repairs", budgetMs: minutes(2) + commandTimeoutsMs.up + smokeBudgetMs, run: reboot },
     { id: "8", title: "clusterName changed: one up rebuilds and rewires", budgetMs: commandTimeoutsMs.upFromNothing + smokeBudgetMs + minutes(1), run: replaceCluster },
