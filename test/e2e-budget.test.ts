@@ -95,6 +95,13 @@ describe("the budget", () => {
             await new Promise((done) => setTimeout(done, 200));
             expect(alive(sleeper)).toBe(false);
 
+            // The leader exits at once; what it left behind holds the output open.
+            const orphan = ["-c", `sleep 30 & echo $! > ${pidFile}; exit 0`];
+            await expect(lab.run("bash", orphan, { timeoutMs: 300 })).rejects.toThrow("did not finish within 0.3 s and was stopped");
+            const left = Number(fs.readFileSync(pidFile, "utf8"));
+            await new Promise((done) => setTimeout(done, 200));
+            expect(alive(left)).toBe(false);
+
             const running = lab.run("bash", stuck, { timeoutMs: 30_000 });
             await new Promise((done) => setTimeout(done, 300));
             lab.stopCommands("scenario 4 failed");

@@ -1,6 +1,7 @@
 // The e2e's own lab and the commands it runs against it: scripts/lab.sh (pulumi) with the e2e's
-// state folder and stack, kubectl on the e2e cluster's context, kind and docker. Every command's
-// output is appended to a log in the diagnostics folder (pulumi.log holds every pulumi run).
+// state folder and stack, kubectl on the e2e cluster's context, kind and docker. A scenario's commands
+// append their output to a log in the diagnostics folder (pulumi.log holds every pulumi run); the
+// stack outputs, which hold secrets, are never logged.
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -50,9 +51,12 @@ export const commandTimeoutsMs = {
     other: minutes(2),
 } as const;
 
-/** SIGTERM to a process group, SIGKILL a moment later if anything in it is left. */
+/**
+ * SIGTERM to a process group, SIGKILL a moment later if anything in it is left. The group, not the
+ * child: its leader may have exited while what it started still holds the output open.
+ */
 function killGroup(child: ChildProcess): void {
-    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    if (child.pid === undefined) return;
     const signal = (name: NodeJS.Signals) => {
         try {
             process.kill(-child.pid!, name);
