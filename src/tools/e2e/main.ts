@@ -139,9 +139,12 @@ export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDe
             collectDiagnostics: async () => {
                 if (!context.labBuilt) return options.diagnosticsDir;
                 // After a signal, the job gives seconds: whatever is still collecting then is stopped, so the redaction below runs.
-                return collectWithin(collectDiagnostics(lab, [...context.clusterNames]), interrupted ? interruptedCollectionMs : undefined, () =>
+                await collectWithin(collectDiagnostics(lab, [...context.clusterNames]), interrupted ? interruptedCollectionMs : undefined, () =>
                     lab.stopCommands("the collection's time after a signal is over"),
-                ).then(() => options.diagnosticsDir);
+                );
+                // Before the cleanup, which a second Ctrl-C may cut short.
+                redactFolder(options.diagnosticsDir, [...lab.knownSecrets]);
+                return options.diagnosticsDir;
             },
             cleanup: async () => {
                 if (options.keep || options.ci || !context.labBuilt) return;
@@ -154,7 +157,7 @@ export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDe
         signals.release();
         host.stop();
     }
-    // Uploaded by CI whatever happened: no token or password leaves in it.
+    // Uploaded by CI whatever happened: no token or password leaves in it (again: the cleanup and a passing run log too).
     redactFolder(options.diagnosticsDir, [...lab.knownSecrets]);
     report(out, env, options, context, outcome, host);
     return outcome.failed ? 1 : 0;
