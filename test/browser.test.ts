@@ -99,8 +99,10 @@ describe("the person on call in a browser", () => {
         dirs.push(dir);
         const link = `http://grafana.oncall-lab.localhost:${stand.port}/a/grafana-oncall-app/alert-groups/I1`;
         await expect(acknowledgeInBrowser({ link, login: "alice", password: "wrong", screenshotsDir: dir, timeoutMs: 2_000 })).rejects.toThrow(
-            /Acknowledge/,
+            /Acknowledge.*\(screenshot: .*acknowledge-failed\.png\)/s,
         );
         expect(stand.acknowledgedBy).toBeUndefined();
+        // What the person saw when it went wrong is kept.
+        expect(fs.existsSync(path.join(dir, "acknowledge-failed.png"))).toBe(true);
     }, 60_000);
 });

@@ -12,7 +12,7 @@ import type { SmokeReport } from "../src/tools/smoke";
 import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
 import { startStandIns } from "./support/smoke-standins";
 
-const waits: E2eWaits = { pollMs: 5, crashLoopMs: 2_000, resolveMs: 2_000, heartbeatMs: 2_000, rolloutMs: 10_000, nextEscalationMs: 50 };
+const waits: E2eWaits = { pollMs: 5, crashLoopMs: 2_000, resolveMs: 2_000, heartbeatMs: 2_000, rolloutMs: 10_000, nextEscalationMs: 50, acknowledgeMs: 300 };
 const kubectlPrefix = "kubectl --context kind-oncall-lab-e2e ";
 
 let stubs: E2eStubs | undefined;
@@ -39,7 +39,8 @@ async function labStandIn(handle: (request: IncomingMessage, url: URL) => unknow
 /** Runs `npm run e2e -- --only <only> --keep` in-process; ports are not checked by these scenarios. */
 async function runOnly(only: string, context: E2eDeps["context"], outputs?: Record<string, unknown>, extraEnv: Record<string, string> = {}) {
     stubs = makeE2eStubs();
-    const env: Record<string, string> = { ...stubs.env, ...extraEnv };
+    // The preflight looks for a browser when scenario 3 runs: any file stands in (the browser step is replaced).
+    const env: Record<string, string> = { ...stubs.env, CHROMIUM_PATH: process.execPath, ...extraEnv };
     if (outputs) {
         env.E2E_OUTPUTS = path.join(stubs.work, "outputs.json");
         fs.writeFileSync(env.E2E_OUTPUTS, JSON.stringify(outputs));
@@ -47,7 +48,7 @@ async function runOnly(only: string, context: E2eDeps["context"], outputs?: Reco
     const diagnostics = path.join(stubs.work, "diag");
     const lines: string[] = [];
     const args = ["--only", only, "--state-dir", path.join(stubs.work, "state"), "--diagnostics", diagnostics, "--keep"];
-    const code = await runE2e(args, env, { context: { waits, ...context }, out: (text) => lines.push(text) });
+    const code = await runE2e(args, env, { context: { waits, runId: "t1", ...context }, out: (text) => lines.push(text) });
     const calls = stubs.calls().map((call) => call.replace(/ --stack e2e$/, ""));
     const kubectl = calls.filter((call) => call.startsWith(kubectlPrefix)).map((call) => call.slice(kubectlPrefix.length));
     return { code, table: lines[0], output: lines.join("\n"), calls, kubectl, diagnostics };
@@ -79,13 +80,14 @@ describe("6-8: restart, reboot, replace", () => {
         expect(calls.indexOf("docker start oncall-lab-e2e-control-plane")).toBeLessThan(calls.indexOf("pulumi up --yes --skip-preview"));
         expect(calls.filter((call) => call === "pulumi up --yes --skip-preview")).toHaveLength(2);
         expect(smokes).toHaveLength(3);
-        expect(table).toMatch(/^6\. Grafana and OnCall pods restarted: still connected\s+ok\s+\d+\s+restarted Grafana and 2 OnCall pods; plugin still connected/m);
-        expect(table).toMatch(/^8\. clusterName changed: one up rebuilds and rewires\s+ok\s+\d+\s+clusterName oncall-lab-e2e -> oncall-lab-e2e-b/m);
+        expect(table).toMatch(/^6\. Grafana and OnCall pods restarted: still connected\s+ok\s+\d+\s+\d+\s+restarted Grafana and 2 OnCall pods; plugin still connected/m);
+        expect(table).toMatch(/^8\. clusterName changed: one up rebuilds and rewires\s+ok\s+\d+\s+\d+\s+clusterName oncall-lab-e2e -> oncall-lab-e2e-b/m);
     }, 60_000);
 });
 
 describe("3: the person acts", () => {
-    async function personActs(mailsAfterAck: number) {
+    /** `oncallRecords`: whether OnCall's API shows the acknowledgement the (stand-in) browser step made. */
+    async function personActs(mailsAfterAck: number, oncallRecords = true) {
         let acknowledged = false;
         let mailSearches = 0;
         const outputs = await labStandIn((request, url) => {
@@ -106,7 +108,7 @@ describe("3: the person acts", () => {
         const acknowledgements: unknown[] = [];
         const acknowledge = async (args: unknown) => {
             acknowledgements.push(args);
-            acknowledged = true;
+            acknowledged = oncallRecords;
             return { before: "b.png", after: "a.png" };
         };
         const run = await runOnly("3", { smoke, acknowledge }, { ...outputs, teamPasswords: { alice: "pw-a", bob: "pw-b" } });
@@ -117,35 +119,46 @@ describe("3: the person acts", () => {
         const { code, table, acknowledgements, diagnostics, link } = await personActs(0);
         expect(code, table).toBe(0);
         expect(acknowledgements).toEqual([{ link, login: "bob", password: "pw-b", screenshotsDir: diagnostics }]);
-        expect(table).toMatch(/3\. the person on call acknowledges in a browser\s+ok\s+\d+\s+bob acknowledged at 2026-12-01T08:00:00Z; no e-mail when the next step was due/);
+        expect(table).toMatch(/3\. the person on call acknowledges in a browser\s+ok\s+\d+\s+\d+\s+bob acknowledged at 2026-12-01T08:00:00Z; no e-mail when the next step was due/);
     }, 60_000);
 
     it("fails when another e-mail comes after the acknowledgement", async () => {
         const { code, table } = await personActs(1);
         expect(code).toBe(1);
-        expect(table).toMatch(/3\. the person on call acknowledges in a browser\s+FAILED\s+\d+\s+1 more e-mail\(s\) came after bob acknowledged/);
+        expect(table).toMatch(/3\. the person on call acknowledges in a browser\s+FAILED\s+\d+\s+\d+\s+1 more e-mail\(s\) came after bob acknowledged/);
+    }, 60_000);
+
+    it("fails when the browser step passes but OnCall's API still says firing", async () => {
+        const { code, table, acknowledgements } = await personActs(0, false);
+        expect(acknowledgements).toHaveLength(1);
+        expect(code).toBe(1);
+        expect(table).toMatch(/3\. the person on call acknowledges in a browser\s+FAILED\s+\d+\s+\d+\s+the browser step passed, but OnCall did not record it: alert group I1 was still firing, not acknowledged, after 0\.3 s/);
     }, 60_000);
 });
 
 describe("4 and 5: a crash-looping pod, a dead pipeline", () => {
-    /** OnCall lists one group mentioning `mention` (resolved once fetched by id); Mailpit has one e-mail mentioning it. */
-    const groupAbout = (mention: string) =>
+    /**
+     * OnCall lists a group mentioning `mention` (resolved once fetched by id), opened `ageMs` ago; Mailpit
+     * has one e-mail mentioning it, received as long ago.
+     */
+    const groupAbout = (mention: string, ageMs = 0) =>
         labStandIn((_request, url) => {
-            const group = { id: "I7", state: "firing", title: `${mention} (default)`, last_alert: { payload: {} } };
-            if (url.pathname === "/api/v1/alert_groups/") return { results: [{ id: "IX", title: "other", state: "firing" }, group] };
+            const created = new Date(Date.now() - ageMs).toISOString();
+            const group = { id: "I7", state: "firing", title: `${mention} (default)`, created_at: created, last_alert: { payload: {} } };
+            if (url.pathname === "/api/v1/alert_groups/") return { results: [{ id: "IX", title: "other", state: "firing", created_at: created }, group] };
             if (url.pathname === "/api/v1/alert_groups/I7/") return { ...group, state: "resolved" };
-            if (url.pathname === "/api/v1/search") return { messages: url.searchParams.get("query") === mention ? [{ ID: "m1" }] : [] };
+            if (url.pathname === "/api/v1/search") return { messages: url.searchParams.get("query") === mention ? [{ ID: "m1", Created: created }] : [] };
             return undefined;
         });
 
     it("4: the pod pages and its deletion resolves the group, timed from pod start to e-mail", async () => {
-        const { code, table, kubectl } = await runOnly("4", {}, await groupAbout("e2e-crashloop"));
+        const { code, table, kubectl } = await runOnly("4", {}, await groupAbout("e2e-crashloop-t1"));
         expect(code, table).toBe(0);
         expect(kubectl).toEqual([
-            "run e2e-crashloop -n default --image=busybox:1.36 --restart=Always -- sh -c exit 1",
-            "delete pod e2e-crashloop -n default --wait=false",
+            "run e2e-crashloop-t1 -n default --image=busybox:1.36 --restart=Always -- sh -c exit 1",
+            "delete pod e2e-crashloop-t1 -n default --wait=false",
         ]);
-        expect(table).toMatch(/4\. a crash-looping pod pages, deleting it resolves\s+ok\s+\d+\s+pod start to e-mail \d+\.\d s \(allowed 2\.0 s\); resolved after deleting/);
+        expect(table).toMatch(/4\. a crash-looping pod pages, deleting it resolves\s+ok\s+\d+\s+\d+\s+pod e2e-crashloop-t1 start to e-mail \d+\.\d s \(allowed 2\.0 s\); resolved after deleting/);
     }, 60_000);
 
     it("5: the operator stops before Alertmanager and comes back after it", async () => {
@@ -155,6 +168,22 @@ describe("4 and 5: a crash-looping pod, a dead pipeline", () => {
         const alertmanager = (n: number) => `scale statefulset -n monitoring vmalertmanager-vmks --replicas=${n}`;
         expect(kubectl).toEqual([operator(0), alertmanager(0), alertmanager(1), operator(1)]);
         expect(table).toMatch(/OnCallHeartBeatMissing \d+\.\d s after Alertmanager stopped; resolved after it came back/);
+    }, 60_000);
+
+    it("4 refuses what an earlier run left: a group and an e-mail an hour old, even for the same pod, do not count", async () => {
+        const { code, table } = await runOnly("4", {}, await groupAbout("e2e-crashloop-t1", 3_600_000));
+        expect(code).toBe(1);
+        expect(table).toMatch(/4\. a crash-looping pod pages, deleting it resolves\s+FAILED\s+\d+\s+\d+\s+no alert group for crash-looping pod e2e-crashloop-t1 opened after \S+ within 2 s; older ones do not count: I7 \(\S+, firing\)$/m);
+    }, 60_000);
+
+    it("5 refuses an OnCallHeartBeatMissing group opened before Alertmanager stopped, and still brings Alertmanager back", async () => {
+        const { code, table, kubectl } = await runOnly("5", {}, await groupAbout("OnCallHeartBeatMissing", 3_600_000));
+        expect(code).toBe(1);
+        expect(table).toMatch(/5\. dead pipeline: Alertmanager at zero raises the heartbeat\s+FAILED\s+\d+\s+\d+\s+no alert group for OnCallHeartBeatMissing opened after \S+ within 2 s; older ones do not count: I7/);
+        expect(kubectl.filter((call) => call.startsWith("scale")).slice(-2)).toEqual([
+            "scale statefulset -n monitoring vmalertmanager-vmks --replicas=1",
+            "scale deployment -n monitoring -l app.kubernetes.io/name=victoria-metrics-operator --replicas=1",
+        ]);
     }, 60_000);
 });
 
@@ -178,7 +207,7 @@ describe("2: the real smoke, through the stub kubectl's port-forward to stand-in
                 SMOKE_KUBECTL_UPSTREAM: new URL(ins.alertmanagerUrl).host,
             });
             expect(code, JSON.stringify(output)).toBe(0);
-            expect(output).toMatch(/^2\. smoke: alert group, e-mail, link, resolve\s+ok\s+\d+\s+group \d+\.\d s, e-mail \d+\.\d s, resolved \d+\.\d s$/m);
+            expect(output).toMatch(/^2\. smoke: alert group, e-mail, link, resolve\s+ok\s+\d+\s+\d+\s+group \d+\.\d s, e-mail \d+\.\d s, resolved \d+\.\d s$/m);
             expect(output).toContain("OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.");
             expect(ins.posted).toHaveLength(2);
             // The port-forward went to the lab's Alertmanager on the e2e cluster's context, and was stopped.

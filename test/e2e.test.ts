@@ -61,6 +61,7 @@ describe("the runner", () => {
         return ["1", "2", "3", "3b"].map((id) => ({
             id,
             title: `scenario ${id}`,
+            budgetMs: 60_000,
             run: async () => {
                 ran.push(id);
                 clock.advance(Number.parseInt(id, 10) * 1000);
@@ -76,6 +77,9 @@ describe("the runner", () => {
         const rows: Row[] = [];
         const outcome = await runScenarios(fakeScenarios(clock, ran), ["3b", "2"], null, {
             onRow: (row) => rows.push(row),
+            stop: () => {
+                throw new Error("no stop without a failure");
+            },
             collectDiagnostics: async () => "unused",
             cleanup: async () => {
                 throw new Error("no cleanup without a failure");
@@ -85,15 +89,15 @@ describe("the runner", () => {
         expect(ran).toEqual(["2", "3b"]);
         expect(outcome.failed).toBeUndefined();
         expect(rows).toEqual([
-            { scenario: "2. scenario 2", result: "ok", seconds: "2", detail: "detail 2" },
-            { scenario: "3b. scenario 3b", result: "ok", seconds: "3", detail: "detail 3b" },
+            { scenario: "2. scenario 2", result: "ok", seconds: "2", budget: "60", detail: "detail 2" },
+            { scenario: "3b. scenario 3b", result: "ok", seconds: "3", budget: "60", detail: "detail 3b" },
         ]);
         expect(formatRows(rows).split("\n")).toEqual([
-            "scenario         result  seconds  detail",
-            "2. scenario 2    ok            2  detail 2",
-            "3b. scenario 3b  ok            3  detail 3b",
+            "scenario         result  seconds  budget  detail",
+            "2. scenario 2    ok            2      60  detail 2",
+            "3b. scenario 3b  ok            3      60  detail 3b",
         ]);
-        expect(markdownRows(rows)).toContain("| 2. scenario 2 | ok | 2 | detail 2 |");
+        expect(markdownRows(rows)).toContain("| 2. scenario 2 | ok | 2 | 60 | detail 2 |");
     });
 
     it("stops at the first failure, collects diagnostics, then cleans up, and marks the rest not run", async () => {
@@ -102,12 +106,13 @@ describe("the runner", () => {
         const order: string[] = [];
         const outcome = await runScenarios(fakeScenarios(clock, ran, "2"), undefined, null, {
             onRow: (row) => order.push(`row ${row.scenario} ${row.result}`),
+            stop: (reason) => void order.push(`stop: ${reason}`),
             collectDiagnostics: async () => (order.push("diagnostics"), "/tmp/diag"),
             cleanup: async () => void order.push("cleanup"),
             clock,
         });
         expect(ran).toEqual(["1", "2"]);
-        expect(order).toEqual(["row 1. scenario 1 ok", "row 2. scenario 2 FAILED", "diagnostics", "cleanup"]);
+        expect(order).toEqual(["row 1. scenario 1 ok", "row 2. scenario 2 FAILED", "stop: scenario 2 failed", "diagnostics", "cleanup"]);
         expect(outcome).toMatchObject({ failed: "2", diagnostics: "/tmp/diag" });
         expect(outcome.rows.map((row) => [row.result, row.detail])).toEqual([
             ["ok", "detail 1"],
@@ -163,7 +168,7 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
         const { code, stdout, calls } = await runScript(["--list"]);
         expect(code).toBe(0);
         expect(stdout.split("\n")[0]).toBe("1. check:versions, then up from nothing");
-        expect(stdout).toContain("3b. a second preview shows no change");
+        expect(stdout).toContain("3b. a second up changes nothing");
         expect(calls).toEqual([]);
     }, 60_000);
 
@@ -176,15 +181,15 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
         expect(calls).toContain(`pulumi config set oncall-lab:clusterName oncall-lab-e2e ${stackFlags}`);
         expect(calls.some((call) => /^pulumi config set oncall-lab:grafanaHostPort \d+ /.test(call))).toBe(true);
         expect(calls.at(-1)).toBe(`pulumi up --yes --skip-preview ${stackFlags}`);
-        expect(stdout).toMatch(/^1\. check:versions, then up from nothing\s+ok\s+\d+\s+versions ok; up took \d+\.\d s$/m);
+        expect(stdout).toMatch(/^1\. check:versions, then up from nothing\s+ok\s+\d+\s+\d+\s+versions ok; up took \d+\.\d s$/m);
         expect(stdout).toContain("OK: 1 scenarios passed");
     }, 60_000);
 
     it("after a failure: the rest not run, diagnostics collected, the lab destroyed and no kind cluster left", async () => {
         const { code, stdout, calls, dirs, summary } = await runScript(["--only", "1-2"], { E2E_UP_CODE: "1" });
         expect(code).toBe(1);
-        expect(stdout).toMatch(/^1\. check:versions, then up from nothing\s+FAILED\s+\d+\s+bash .*lab\.sh up --yes --skip-preview exited 1: error: kind create cluster failed$/m);
-        expect(stdout).toMatch(/^2\. smoke: alert group, e-mail, link, resolve\s+not run\s+-$/m);
+        expect(stdout).toMatch(/^1\. check:versions, then up from nothing\s+FAILED\s+\d+\s+\d+\s+bash .*lab\.sh up --yes --skip-preview exited 1: error: kind create cluster failed$/m);
+        expect(stdout).toMatch(/^2\. smoke: alert group, e-mail, link, resolve\s+not run\s+-\s+\d+$/m);
         expect(stdout).toContain(`FAILED at scenario 1; diagnostics in ${dirs.diagnostics}; the lab was destroyed`);
         const files = fs.readdirSync(dirs.diagnostics).sort();
         expect(files).toEqual(expect.arrayContaining([
@@ -211,7 +216,7 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
     it("scenario 9 fails when destroy left a kind cluster behind", async () => {
         const { code, stdout } = await runScript(["--only", "9"], { E2E_KIND_CLUSTERS: "oncall-lab-e2e", E2E_NODES: "" });
         expect(code).toBe(1);
-        expect(stdout).toMatch(/9\. destroy leaves nothing\s+FAILED\s+\d+\s+destroy left kind cluster oncall-lab-e2e$/m);
+        expect(stdout).toMatch(/9\. destroy leaves nothing\s+FAILED\s+\d+\s+\d+\s+destroy left kind cluster oncall-lab-e2e$/m);
         const containers = await runScript(["--only", "9"]);
         expect(containers.stdout).toMatch(/destroy left container oncall-lab-e2e-control-plane$/m);
     }, 60_000);

@@ -7,7 +7,6 @@
 // HTTP to the URLs it is given, so the tests run it against local stand-ins. Settings are in
 // smokeSettings.ts; starting the port-forward is scripts/smoke.ts's job.
 import { defaultAlertingSettings, watchdogAlertName } from "../monitoring/alerting";
-import { PUBLIC_API_PATH } from "../oncall/vocabulary";
 import { isRecord } from "../shared/records";
 import { withoutTrailingSlash, withTrailingSlash } from "../shared/urls";
 import { formatTable, seconds } from "./cli";
@@ -22,6 +21,7 @@ import {
     reachedThroughLoopback,
     requestTimeoutMs,
 } from "./http";
+import { AlertGroupsClient } from "./oncallAlertGroups";
 import { Interrupted, poll, type PollResult } from "./polling";
 import {
     alertGroupLink, findAlertGroup, type MailpitMessage, type OnCallAlertGroup, oncallPluginId, runLabel, sortMessages, sourceLink,
@@ -200,7 +200,7 @@ async function checkPage(steps: SmokeSteps, group: OnCallAlertGroup, report: Smo
 
 /** Each waiting step: resolves with what it found, or throws StepFailed saying where to look. */
 class SmokeSteps {
-    private readonly oncallHeaders: Record<string, string>;
+    private readonly groups: AlertGroupsClient;
     private readonly alertGroupsUrl: URL;
 
     constructor(
@@ -208,8 +208,8 @@ class SmokeSteps {
         readonly run: SmokeRun,
         private readonly kubectl: string,
     ) {
-        this.oncallHeaders = { Authorization: settings.oncallApiToken, accept: "application/json" };
-        this.alertGroupsUrl = new URL(`.${PUBLIC_API_PATH}alert_groups/`, withTrailingSlash(settings.oncallUrl));
+        this.groups = new AlertGroupsClient(settings.oncallUrl, settings.oncallApiToken);
+        this.alertGroupsUrl = this.groups.listUrl;
     }
 
     private poll<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<PollResult<T>> {
@@ -239,7 +239,7 @@ class SmokeSteps {
         const { settings, run } = this;
         run.log(`waiting up to ${within(settings.alertGroupTimeoutMs)} for the alert group in OnCall (${this.alertGroupsUrl.href})`);
         const found = await this.poll(settings.alertGroupTimeoutMs, async () =>
-            findAlertGroup(await getJson(this.alertGroupsUrl, this.oncallHeaders, run.signal), run.runId),
+            findAlertGroup(await this.groups.listPage(run.signal), run.runId),
         );
         if (found.value !== undefined) return found.value;
         throw new StepFailed(
@@ -313,11 +313,11 @@ class SmokeSteps {
 
     async resolved(group: OnCallAlertGroup): Promise<void> {
         const { settings, run } = this;
-        const groupUrl = new URL(`${encodeURIComponent(group.id)}/`, this.alertGroupsUrl);
+        const groupUrl = this.groups.groupUrl(group.id);
         let lastState = group.state;
         run.log(`waiting up to ${within(settings.resolveTimeoutMs)} for OnCall to resolve ${group.id}`);
         const resolved = await this.poll(settings.resolveTimeoutMs, async () => {
-            const current = await getJson(groupUrl, this.oncallHeaders, run.signal);
+            const current = await this.groups.get(group.id, run.signal);
             lastState = isRecord(current) && typeof current.state === "string" ? current.state : lastState;
             return lastState === "resolved" ? current : undefined;
         });

@@ -1,5 +1,6 @@
 // The person on call, in a real headless Chromium (playwright-core): opens the alert-group link from
-// the e-mail, logs in to Grafana, presses Acknowledge in OnCall, with screenshots before and after.
+// the e-mail, logs in to Grafana, presses Acknowledge in OnCall, with screenshots before and after
+// (and of the page as it was when a step failed).
 //
 // Upstream: OnCall v1.16.9 grafana-plugin/src/pages/incident/Incident.helpers.tsx renders the action
 // buttons as Grafana <Button>s with the text "Acknowledge" (then "Unacknowledge" once acknowledged);
@@ -37,8 +38,8 @@ export async function acknowledgeInBrowser(args: AcknowledgeArgs): Promise<{ bef
     const timeout = args.timeoutMs ?? 60_000;
     const browser = await chromium.launch({ executablePath: args.executablePath ?? chromiumPath(), args: chromiumArgs(args.link) });
     const shots = { before: join(args.screenshotsDir, "acknowledge-before.png"), after: join(args.screenshotsDir, "acknowledge-after.png") };
+    const page = await browser.newPage();
     try {
-        const page = await browser.newPage();
         page.setDefaultTimeout(timeout);
         await page.goto(args.link);
         // Not logged in: Grafana shows its login page and returns to the link afterwards.
@@ -56,6 +57,11 @@ export async function acknowledgeInBrowser(args: AcknowledgeArgs): Promise<{ bef
         await page.getByRole("button", { name: "Unacknowledge", exact: true }).waitFor({ state: "visible" });
         await page.screenshot({ path: shots.after, fullPage: true });
         return shots;
+    } catch (error) {
+        // What the person would have seen when it went wrong.
+        const failed = join(args.screenshotsDir, "acknowledge-failed.png");
+        const saved = await page.screenshot({ path: failed, fullPage: true }).then(() => true, () => false);
+        throw new Error(`${error instanceof Error ? error.message : String(error)}${saved ? ` (screenshot: ${failed})` : ""}`);
     } finally {
         await browser.close();
     }

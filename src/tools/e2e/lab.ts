@@ -1,13 +1,15 @@
 // The e2e's own lab and the commands it runs against it: scripts/lab.sh (pulumi) with the e2e's
-// state folder and stack, kubectl on the e2e cluster's context, kind and docker. Every command's
-// output is appended to a log in the diagnostics folder (pulumi.log holds every pulumi run).
-import { spawn } from "node:child_process";
+// state folder and stack, kubectl on the e2e cluster's context, kind and docker. A scenario's commands
+// append their output to a log in the diagnostics folder (pulumi.log holds every pulumi run); the
+// stack outputs, which hold secrets, are never logged.
+import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_NAMESPACE } from "../../config/config";
 import { isRecord } from "../../shared/records";
-import { readStackOutputs, repoRoot, type StackOutputs } from "../cli";
+import { repoRoot, type StackOutputs } from "../cli";
 import type { E2eOptions } from "./options";
+import { secretOutputValues } from "./redact";
 
 export interface CommandResult {
     code: number;
@@ -20,10 +22,58 @@ export interface CommandOptions {
     log?: string;
     /** Resolve with the result instead of throwing on a non-zero exit. */
     allowFailure?: boolean;
+    /** Killed (its whole process group) after this long; default `commandTimeoutsMs.other`. */
+    timeoutMs?: number;
+    /** Runs even after `stopCommands` (diagnostics and cleanup). */
+    afterStop?: boolean;
+}
+
+export const minutes = (count: number) => count * 60_000;
+
+/**
+ * Every command the e2e runs has a bound, so a scenario cannot hang on one. `up` is bounded by the
+ * releases' Helm timeouts (15-20 min, components/*.ts) and the wiring's (10 min) only when they fail;
+ * these are what a healthy run needs with room to spare, and a stuck command fails the scenario.
+ */
+export const commandTimeoutsMs = {
+    /** From nothing: the cluster, every image pulled, three releases, the wiring. */
+    upFromNothing: minutes(25),
+    /** Over a lab that exists: a repair, a replace of releases, or nothing to do. */
+    up: minutes(20),
+    upNoChange: minutes(8),
+    destroy: minutes(12),
+    preview: minutes(5),
+    checkVersions: minutes(4),
+    kindDelete: minutes(3),
+    /** `kind export logs` and the like in the diagnostics. */
+    collect: minutes(2),
+    /** kubectl, docker, kind get, pulumi config/stack: seconds when healthy. */
+    other: minutes(2),
+} as const;
+
+/**
+ * SIGTERM to a process group, SIGKILL a moment later if anything in it is left. The group, not the
+ * child: its leader may have exited while what it started still holds the output open.
+ */
+function killGroup(child: ChildProcess): void {
+    if (child.pid === undefined) return;
+    const signal = (name: NodeJS.Signals) => {
+        try {
+            process.kill(-child.pid!, name);
+        } catch {
+            // Already gone.
+        }
+    };
+    signal("SIGTERM");
+    setTimeout(() => signal("SIGKILL"), 3_000).unref();
 }
 
 export class E2eLab {
     readonly env: NodeJS.ProcessEnv;
+    /** Every secret output this run has read: replaced in the diagnostics before they are uploaded. */
+    readonly knownSecrets = new Set<string>();
+    private readonly running = new Set<ChildProcess>();
+    private stopped: string | undefined;
 
     constructor(
         readonly options: E2eOptions,
@@ -37,17 +87,38 @@ export class E2eLab {
         return `kind-${this.options.clusterName}`;
     }
 
-    /** Runs a command in the repository with the e2e's environment; the output goes to the log as it comes. */
+    /**
+     * Kills every command still running and refuses new ones but diagnostics and cleanup: a scenario
+     * over its budget or a SIGTERM must not leave the scenario's code acting on the lab while it is examined.
+     */
+    stopCommands(reason: string): void {
+        this.stopped = reason;
+        for (const child of this.running) killGroup(child);
+    }
+
+    /**
+     * Runs a command in the repository with the e2e's environment; the output goes to the log as it
+     * comes. Each command is the head of its own process group, so a timeout stops what it started too
+     * (lab.sh's pulumi and its plugins).
+     */
     run(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
+        const shown = `${command} ${args.join(" ")}`;
+        if (this.stopped !== undefined && !options.afterStop) return Promise.reject(new Error(`${shown} not started: ${this.stopped}`));
         mkdirSync(this.options.diagnosticsDir, { recursive: true });
         const logFile = options.log === undefined ? undefined : join(this.options.diagnosticsDir, options.log);
-        const shown = `${command} ${args.join(" ")}`;
+        const timeoutMs = options.timeoutMs ?? commandTimeoutsMs.other;
         if (logFile) appendFileSync(logFile, `\n$ ${shown}\n`);
         this.progress(`e2e: ${shown}`);
         return new Promise((resolve, reject) => {
-            const child = spawn(command, args, { cwd: repoRoot, env: this.env, stdio: ["ignore", "pipe", "pipe"] });
+            const child = spawn(command, args, { cwd: repoRoot, env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+            this.running.add(child);
             let stdout = "";
             let stderr = "";
+            let timedOut = false;
+            const timer = setTimeout(() => {
+                timedOut = true;
+                killGroup(child);
+            }, timeoutMs);
             const keep = (chunk: Buffer, into: "out" | "err") => {
                 if (logFile) appendFileSync(logFile, chunk);
                 if (into === "out") stdout += chunk.toString();
@@ -55,8 +126,18 @@ export class E2eLab {
             };
             child.stdout.on("data", (chunk: Buffer) => keep(chunk, "out"));
             child.stderr.on("data", (chunk: Buffer) => keep(chunk, "err"));
-            child.once("error", (error) => reject(new Error(`could not run ${command} (${error.message}): is it installed and on PATH?`)));
-            child.once("close", (code) => {
+            const settle = () => {
+                clearTimeout(timer);
+                this.running.delete(child);
+            };
+            child.once("error", (error) => {
+                settle();
+                reject(new Error(`could not run ${command} (${error.message}): is it installed and on PATH?`));
+            });
+            child.once("close", (code, signal) => {
+                settle();
+                if (timedOut) return reject(new Error(`${shown} did not finish within ${timeoutMs / 1000} s and was stopped`));
+                if (signal && this.stopped !== undefined) return reject(new Error(`${shown} stopped: ${this.stopped}`));
                 const result = { code: code ?? 1, stdout, stderr };
                 if (result.code === 0 || options.allowFailure) return resolve(result);
                 const tail = (stderr.trim() || stdout.trim()).split("\n").slice(-5).join(" / ");
@@ -77,8 +158,15 @@ export class E2eLab {
         return this.run("kubectl", ["--context", this.kubectlContext, ...args], { log: "kubectl.log", ...options });
     }
 
-    outputs(): Promise<StackOutputs> {
-        return readStackOutputs(this.env);
+    /** The stack outputs with their secrets: never logged (the diagnostics folder is uploaded). */
+    async outputs(options: Pick<CommandOptions, "afterStop"> = {}): Promise<StackOutputs> {
+        const { stdout } = await this.run("bash", [join(repoRoot, "scripts/lab.sh"), "stack", "output", "--json", "--show-secrets"], options).catch((error: Error) => {
+            throw new Error(`could not read the stack outputs (is the lab up?): ${error.message}`);
+        });
+        const outputs: unknown = JSON.parse(stdout);
+        if (!isRecord(outputs)) throw new Error("the stack outputs are not a JSON object");
+        for (const secret of secretOutputValues(outputs)) this.knownSecrets.add(secret);
+        return outputs;
     }
 
     async kindClusters(): Promise<string[]> {
@@ -107,9 +195,10 @@ export class E2eLab {
      * e2e uses (a failed destroy must not leave a cluster running on the user's machine).
      */
     async cleanup(clusterNames: string[]): Promise<void> {
-        await this.pulumi(["destroy", "--yes", "--skip-preview"], { allowFailure: true }).catch(() => undefined);
+        const after = { allowFailure: true, afterStop: true };
+        await this.pulumi(["destroy", "--yes", "--skip-preview"], { ...after, timeoutMs: commandTimeoutsMs.destroy }).catch(() => undefined);
         for (const name of clusterNames) {
-            await this.run("kind", ["delete", "cluster", "--name", name], { log: "kind.log", allowFailure: true }).catch(() => undefined);
+            await this.run("kind", ["delete", "cluster", "--name", name], { log: "kind.log", ...after, timeoutMs: commandTimeoutsMs.kindDelete }).catch(() => undefined);
         }
     }
 }

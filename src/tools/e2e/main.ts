@@ -1,5 +1,7 @@
-// `npm run e2e`: parses the options, lists or runs the scenarios, prints the table (and writes it
-// with the smoke timings to $GITHUB_STEP_SUMMARY on GitHub), and cleans up after a failure.
+// `npm run e2e`: parses the options, checks the tools, lists or runs the scenarios within their
+// budgets, prints the table (and writes it with the headline figures, the host's peaks and the smoke
+// timings to $GITHUB_STEP_SUMMARY on GitHub), collects diagnostics after a failure or a SIGTERM,
+// redacts them, and cleans up (not on CI, where the runner is thrown away with the lab).
 import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
 import { startPortForward } from "../processes";
@@ -8,14 +10,20 @@ import { newRunId, runSmoke, type SmokeReport } from "../smoke";
 import { alertmanagerTarget, buildSmokeSettings, parseSmokeInputs } from "../smokeSettings";
 import { acknowledgeInBrowser } from "./browser";
 import { collectDiagnostics } from "./diagnostics";
+import { HostSampler, type HostReaders } from "./host";
 import { E2eLab } from "./lab";
-import { e2eUsage, parseE2eOptions } from "./options";
-import { formatRows, markdownRows, runScenarios, scenarioLabel } from "./runner";
+import { e2eUsage, type E2eOptions, parseE2eOptions } from "./options";
+import { missingTools } from "./preflight";
+import { redactFolder } from "./redact";
+import { formatBudget, formatRows, markdownPairs, markdownRows, type RunOutcome, runScenarios, scenarioLabel, selectedScenarios } from "./runner";
 import { type E2eContext, labWaits, scenarios } from "./scenarios";
+
+/** The smoke's e-mail wait inside the e2e: its scenarios' budgets count on a healthy lab's minute or two. */
+const e2eSmokeEnv = { SMOKE_EMAIL_TIMEOUT: "3m" };
 
 async function smokeAgainst(lab: E2eLab, beforeClear?: (report: SmokeReport) => Promise<void>): Promise<SmokeReport> {
     // SMOKE_* variables (timeouts, poll interval) apply as they do to npm run smoke.
-    const inputs = parseSmokeInputs([], lab.env);
+    const inputs = parseSmokeInputs([], { ...e2eSmokeEnv, ...lab.env });
     const settings = buildSmokeSettings(inputs === "help" ? {} : inputs, await lab.outputs());
     const forward = await startPortForward(alertmanagerTarget(settings.kubectlContext ?? lab.kubectlContext), { env: lab.env });
     try {
@@ -28,14 +36,61 @@ async function smokeAgainst(lab: E2eLab, beforeClear?: (report: SmokeReport) => 
 }
 
 export interface E2eDeps {
-    /** Replaced in tests: the smoke, the browser and the waits. */
-    context?: Partial<Pick<E2eContext, "smoke" | "acknowledge" | "waits" | "clock">>;
+    /** Replaced in tests: the smoke, the browser, the waits and the run's id. */
+    context?: Partial<Pick<E2eContext, "smoke" | "acknowledge" | "waits" | "clock" | "runId">>;
     out?: (text: string) => void;
+    /** Settles with a reason to stop now; default: the first SIGTERM or SIGINT. */
+    interrupted?: Promise<string>;
+    host?: HostReaders;
+}
+
+/** On CI the runner starts empty and is thrown away: whatever is chosen runs after the first scenario (up) and before the last (destroy). */
+export function runSelection(options: Pick<E2eOptions, "only" | "ci">, ids: readonly string[]): string[] | undefined {
+    if (options.only === undefined || !options.ci) return options.only;
+    const picked = new Set([ids[0], ...options.only, ids[ids.length - 1]]);
+    return ids.filter((id) => picked.has(id));
+}
+
+/**
+ * The first SIGTERM or SIGINT ends the run the runner's way (diagnostics first); the same signal again
+ * exits at once (a second Ctrl-C). Another one is ignored: GitHub cancels a step with SIGINT, then
+ * SIGTERM 7.5 s later, then SIGKILL 2.5 s after that, and the collection needs those seconds.
+ */
+function onSignals(): { interrupted: Promise<string>; release(): void } {
+    let handler: (signal: NodeJS.Signals) => void = () => undefined;
+    const interrupted = new Promise<string>((settle) => {
+        handler = (first) => {
+            process.stderr.write(`e2e: ${first}: stopping, collecting diagnostics (${first} again exits at once)\n`);
+            handler = (signal) => (signal === first ? process.exit(130) : process.stderr.write(`e2e: ${signal} ignored: collecting diagnostics\n`));
+            settle(`interrupted by ${first}`);
+        };
+    });
+    const listener = (signal: NodeJS.Signals) => handler(signal);
+    process.on("SIGTERM", listener);
+    process.on("SIGINT", listener);
+    return { interrupted, release: () => (process.off("SIGTERM", listener), process.off("SIGINT", listener)) };
+}
+
+/** What the collection may take after a signal: GitHub's SIGKILL comes 10 s after its first signal; redacting and reporting need the rest. */
+export const interruptedCollectionMs = 5_000;
+
+/** Waits for `collecting`; past `limitMs`, calls `stop` and waits for what it stopped to settle. */
+async function collectWithin(collecting: Promise<unknown>, limitMs: number | undefined, stop: () => void): Promise<void> {
+    const settled = collecting.then(() => undefined, () => undefined);
+    if (limitMs === undefined) return settled;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((done) => (timer = setTimeout(() => done("late"), limitMs)));
+    if ((await Promise.race([settled, late])) === "late") {
+        stop();
+        await settled;
+    }
+    clearTimeout(timer);
 }
 
 export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDeps = {}): Promise<number> {
     const out = deps.out ?? ((text: string) => process.stdout.write(`${text}\n`));
-    const options = parseE2eOptions(argv, env, scenarios.map((scenario) => scenario.id));
+    const ids = scenarios.map((scenario) => scenario.id);
+    const options = parseE2eOptions(argv, env, ids);
     if (options === "help") {
         out(e2eUsage());
         return 0;
@@ -44,7 +99,18 @@ export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDe
         out(scenarios.map((scenario) => scenarioLabel(scenario)).join("\n"));
         return 0;
     }
+    const only = runSelection(options, ids);
+    const selected = selectedScenarios(scenarios, only);
     mkdirSync(options.diagnosticsDir, { recursive: true });
+    const missing = await missingTools(env, selected.some((scenario) => scenario.id === "3"));
+    if (missing.length > 0) {
+        const verdict = `NOT STARTED: missing ${missing.join("; ")}. Nothing was built.`;
+        out(verdict);
+        if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, `## npm run e2e\n\n${verdict}\n`);
+        return 1;
+    }
+    process.stderr.write(`e2e: budget per scenario (a scenario over its budget fails there)\n${formatBudget(selected)}\n`);
+
     const lab = new E2eLab(options, env);
     const context: E2eContext = {
         lab,
@@ -54,26 +120,76 @@ export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDe
         acknowledge: acknowledgeInBrowser,
         smokeTables: [],
         clusterNames: new Set([options.clusterName]),
+        runId: `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`,
+        figures: new Map(),
+        // Without scenario 1, the run works on a lab kept from before.
+        labBuilt: !selected.some((scenario) => scenario.id === ids[0]),
         ...deps.context,
     };
-    const outcome = await runScenarios(scenarios, options.only, context, {
-        onRow: (row) => process.stderr.write(`e2e: ${row.scenario}: ${row.result} in ${row.seconds} s ${row.detail}\n`),
-        collectDiagnostics: () => collectDiagnostics(lab),
-        cleanup: async () => {
-            if (options.keep) return;
-            await lab.cleanup([...context.clusterNames]);
-        },
-        clock: context.clock,
-    });
+    const host = new HostSampler(deps.host);
+    host.start(15_000);
+    const signals = deps.interrupted === undefined ? onSignals() : { interrupted: deps.interrupted, release: () => undefined };
+    let interrupted = false;
+    void signals.interrupted.then(() => (interrupted = true));
+    let outcome: RunOutcome;
+    try {
+        outcome = await runScenarios(scenarios, only, context, {
+            onRow: (row) => process.stderr.write(`e2e: ${row.scenario}: ${row.result} in ${row.seconds} s ${row.detail}\n`),
+            stop: (reason) => lab.stopCommands(reason),
+            collectDiagnostics: async () => {
+                if (!context.labBuilt) return options.diagnosticsDir;
+                // After a signal, the job gives seconds: whatever is still collecting then is stopped, so the redaction below runs.
+                await collectWithin(collectDiagnostics(lab, [...context.clusterNames]), interrupted ? interruptedCollectionMs : undefined, () =>
+                    lab.stopCommands("the collection's time after a signal is over"),
+                );
+                // Before the cleanup, which a second Ctrl-C may cut short.
+                redactFolder(options.diagnosticsDir, [...lab.knownSecrets]);
+                return options.diagnosticsDir;
+            },
+            cleanup: async () => {
+                if (options.keep || options.ci || !context.labBuilt) return;
+                await lab.cleanup([...context.clusterNames]);
+            },
+            interrupted: signals.interrupted,
+            clock: context.clock,
+        });
+    } finally {
+        signals.release();
+        host.stop();
+    }
+    // Uploaded by CI whatever happened: no token or password leaves in it (again: the cleanup and a passing run log too).
+    redactFolder(options.diagnosticsDir, [...lab.knownSecrets]);
+    report(out, env, options, context, outcome, host);
+    return outcome.failed ? 1 : 0;
+}
+
+function verdictOf(options: E2eOptions, context: E2eContext, outcome: RunOutcome): string {
+    if (outcome.failed) {
+        const lab = options.keep
+            ? "the lab is kept"
+            : !context.labBuilt
+              ? "no lab was built"
+              : options.ci
+                ? "the lab is kept for collection (CI: the runner is thrown away)"
+                : "the lab was destroyed";
+        return `FAILED at scenario ${outcome.failed}; diagnostics in ${outcome.diagnostics}; ${lab}`;
+    }
+    const destroyed = outcome.rows.some((row) => row.scenario.startsWith(`${scenarios[scenarios.length - 1].id}.`));
+    return `OK: ${outcome.rows.length} scenarios passed${destroyed ? "" : `; the lab is still up (npm run e2e -- --only ${scenarios[scenarios.length - 1].id} destroys it)`}`;
+}
+
+function report(out: (text: string) => void, env: NodeJS.ProcessEnv, options: E2eOptions, context: E2eContext, outcome: RunOutcome, host: HostSampler): void {
     out(formatRows(outcome.rows));
     for (const table of context.smokeTables) out(`\n${table}`);
-    const verdict = outcome.failed
-        ? `FAILED at scenario ${outcome.failed}; diagnostics in ${outcome.diagnostics}${options.keep ? "; the lab is kept" : "; the lab was destroyed"}`
-        : `OK: ${outcome.rows.length} scenarios passed${outcome.rows.some((row) => row.scenario.startsWith("9.")) ? "" : "; the lab is still up (npm run e2e -- --only 9 destroys it)"}`;
+    const verdict = verdictOf(options, context, outcome);
     out(verdict);
-    if (env.GITHUB_STEP_SUMMARY) {
-        const smoke = context.smokeTables.map((table) => `\n\`\`\`\n${table}\n\`\`\`\n`).join("");
-        appendFileSync(env.GITHUB_STEP_SUMMARY, `## npm run e2e\n\n${markdownRows(outcome.rows)}\n\n${verdict}\n${smoke}`);
-    }
-    return outcome.failed ? 1 : 0;
+    const figures = [...context.figures.entries()];
+    for (const [name, value] of [...figures, ...host.figures()]) process.stderr.write(`e2e: ${name}: ${value}\n`);
+    if (!env.GITHUB_STEP_SUMMARY) return;
+    const smoke = context.smokeTables.map((table) => `\n\`\`\`\n${table}\n\`\`\`\n`).join("");
+    const headline = figures.length > 0 ? `\n### Headline figures\n\n${markdownPairs(["figure", "time"], figures)}\n` : "";
+    appendFileSync(
+        env.GITHUB_STEP_SUMMARY,
+        `## npm run e2e\n\n${markdownRows(outcome.rows)}\n\n${verdict}\n${headline}\n### Host (sampled every 15 s)\n\n${markdownPairs(["measure", "value"], host.figures())}\n${smoke}`,
+    );
 }

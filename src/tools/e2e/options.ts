@@ -16,6 +16,12 @@ const specs = {
     list: { flag: "--list", boolean: true, help: "list the scenarios and exit" },
     only: { flag: "--only", env: "E2E_ONLY", help: "scenarios to run: 2, 3b, 4-6 or 1,2,9 (default all, in order)" },
     keep: { flag: "--keep", boolean: true, help: "keep the lab at the end, and after a failure" },
+    ci: {
+        flag: "--ci",
+        boolean: true,
+        env: "CI",
+        help: "a throwaway runner: up runs first and destroy last whatever --only says, a failed lab is kept for collection",
+    },
     diagnostics: { flag: "--diagnostics", env: "E2E_DIAGNOSTICS_DIR", help: "folder for diagnostics and screenshots (default e2e-diagnostics)" },
     stateDir: { flag: "--state-dir", env: "E2E_STATE_DIR", help: `state folder (default ${e2eDefaults.stateDir})` },
     stack: { flag: "--stack", env: "E2E_STACK", help: `stack name (default ${e2eDefaults.stack})` },
@@ -28,6 +34,7 @@ const specs = {
 export interface E2eOptions {
     list: boolean;
     keep: boolean;
+    ci: boolean;
     /** Scenario ids to run, in the runner's order; undefined: all. */
     only?: string[];
     diagnosticsDir: string;
@@ -71,6 +78,8 @@ export function parseE2eOptions(argv: string[], env: NodeJS.ProcessEnv, ids: rea
     return {
         list: parsed.list === "true",
         keep: parsed.keep === "true",
+        // GitHub sets CI=true; "false" or "0" turns it off.
+        ci: parsed.ci !== undefined && !["false", "0"].includes(parsed.ci),
         only: parsed.only === undefined ? undefined : selectScenarios(parsed.only, ids),
         diagnosticsDir: parsed.diagnostics ?? join(repoRoot, "e2e-diagnostics"),
         stateDir: parsed.stateDir ?? e2eDefaults.stateDir,

@@ -12,7 +12,7 @@ import { type Clock, poll } from "../polling";
 import { formatReport, type SmokeReport } from "../smoke";
 import { alertmanagerName } from "../smokeSettings";
 import type { AcknowledgeArgs } from "./browser";
-import type { E2eLab } from "./lab";
+import { commandTimeoutsMs, type E2eLab, minutes } from "./lab";
 import { groupMentions, LabApi } from "./oncallApi";
 import type { Scenario } from "./runner";
 
@@ -28,9 +28,12 @@ export interface E2eWaits {
     crashLoopMs: number;
     resolveMs: number;
     heartbeatMs: number;
+    /** All the rollouts of scenario 6 together. */
     rolloutMs: number;
     /** From the alert group's start until the escalation chain's next step is due, plus a margin. */
     nextEscalationMs: number;
+    /** After the browser step, until OnCall's API says acknowledged. */
+    acknowledgeMs: number;
 }
 
 function firstEscalationWaitMs(): number {
@@ -45,8 +48,9 @@ export function labWaits(): E2eWaits {
         // A resolve goes out on the group's next group_interval tick; the crash-loop rule looks back 5 minutes.
         resolveMs: s(alerting.groupInterval) + s("5m") + marginMs,
         heartbeatMs: alerting.heartbeatTimeoutSeconds * 1000 + heartbeatCheckMs + marginMs,
-        rolloutMs: 600_000,
+        rolloutMs: 300_000,
         nextEscalationMs: firstEscalationWaitMs() + 60_000,
+        acknowledgeMs: 60_000,
     };
 }
 
@@ -61,6 +65,12 @@ export interface E2eContext {
     smokeTables: string[];
     /** Cluster names this run used, for the cleanup after a failure. */
     clusterNames: Set<string>;
+    /** Unique to this run: the faults carry it, so nothing an earlier run left can pass for them. */
+    runId: string;
+    /** The run's headline figures (cold up, re-run, failure to page, to acknowledge), for the summary. */
+    figures: Map<string, string>;
+    /** Whether this run may have built (part of) a lab: false until scenario 1 starts its up, true on a kept lab. */
+    labBuilt: boolean;
 }
 
 async function api(context: E2eContext): Promise<LabApi> {
@@ -82,13 +92,13 @@ async function timed(context: E2eContext, action: () => Promise<unknown>): Promi
     return seconds(context.clock.now() - startedAt);
 }
 
-const up = (context: E2eContext) => context.lab.pulumi(["up", "--yes", "--skip-preview"]);
+const up = (context: E2eContext, timeoutMs: number = commandTimeoutsMs.up) => context.lab.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs });
 
 async function upFromNothing(context: E2eContext): Promise<string> {
     const { lab } = context;
     const { options } = lab;
     if (resolve(options.stateDir) === resolve(repoRoot, ".pulumi")) throw new Error("the e2e needs its own state folder, not .pulumi");
-    await lab.run("npm", ["run", "check:versions"], { log: "check-versions.log" });
+    await lab.run("npm", ["run", "check:versions"], { log: "check-versions.log", timeoutMs: commandTimeoutsMs.checkVersions });
     if ((await lab.kindClusters()).includes(options.clusterName)) {
         throw new Error(`a kind cluster "${options.clusterName}" exists already: delete it (kind delete cluster --name ${options.clusterName}) or pass --cluster-name`);
     }
@@ -104,7 +114,10 @@ async function upFromNothing(context: E2eContext): Promise<string> {
     await lab.configSet("clusterName", options.clusterName);
     for (const [key, port] of Object.entries(options.hostPorts)) await lab.configSet(key, String(port));
     context.clusterNames.add(options.clusterName);
-    return `versions ok; up took ${await timed(context, () => up(context))}`;
+    context.labBuilt = true;
+    const took = await timed(context, () => up(context, commandTimeoutsMs.upFromNothing));
+    context.figures.set("cold up (from nothing)", took);
+    return `versions ok; up took ${took}`;
 }
 
 async function personActs(context: E2eContext): Promise<string> {
@@ -125,13 +138,21 @@ async function personActs(context: E2eContext): Promise<string> {
                 password: passwords[person.login] as string,
                 screenshotsDir: context.lab.options.diagnosticsDir,
             });
-            const group = await labApi.waitForState(report.alertGroupId ?? "", "acknowledged", 60_000);
+            // The browser saying so is not enough: OnCall itself must hold the acknowledgement.
+            const group = await labApi.waitForState(report.alertGroupId ?? "", "acknowledged", context.waits.acknowledgeMs).catch((error: Error) => {
+                throw new Error(`the browser step passed, but OnCall did not record it: ${error.message}`);
+            });
             const mails = await labApi.mailCount(report.runId);
             const dueAt = Date.parse(group.created_at ?? "") + context.waits.nextEscalationMs;
             await context.clock.sleep(Math.max(0, dueAt - context.clock.now()));
             const later = await labApi.mailCount(report.runId);
             if (later !== mails) throw new Error(`${later - mails} more e-mail(s) came after ${person.login} acknowledged`);
             acted = `${person.login} acknowledged at ${group.acknowledged_at}; no e-mail when the next step was due`;
+            const createdMs = Date.parse(group.created_at ?? "");
+            const acknowledgedMs = Date.parse(group.acknowledged_at ?? "");
+            if (Number.isFinite(createdMs) && Number.isFinite(acknowledgedMs)) {
+                context.figures.set("failure to acknowledge (alert group to acknowledged, in a browser)", seconds(acknowledgedMs - createdMs));
+            }
         } catch (error) {
             failure = error;
         }
@@ -142,21 +163,23 @@ async function personActs(context: E2eContext): Promise<string> {
 
 async function crashLoop(context: E2eContext): Promise<string> {
     const { lab, waits } = context;
-    const pod = "e2e-crashloop";
+    // Unique to the run: an earlier run's pod, group or e-mail cannot stand in for this one's.
+    const pod = `e2e-crashloop-${context.runId}`;
     const labApi = await api(context);
     const startedAt = context.clock.now();
     await lab.kubectl(["run", pod, "-n", "default", "--image=busybox:1.36", "--restart=Always", "--", "sh", "-c", "exit 1"]);
-    const group = await labApi.waitForGroup(`crash-looping pod ${pod}`, (candidate) => groupMentions(candidate, pod), waits.crashLoopMs);
-    const email = await waitForMail(context, labApi, pod, waits.crashLoopMs - (context.clock.now() - startedAt));
+    const group = await labApi.waitForGroup(`crash-looping pod ${pod}`, (candidate) => groupMentions(candidate, pod), startedAt, waits.crashLoopMs);
+    const email = await waitForMail(context, labApi, pod, startedAt, waits.crashLoopMs - (context.clock.now() - startedAt));
     await lab.kubectl(["delete", "pod", pod, "-n", "default", "--wait=false"]);
     await labApi.waitForState(group.id, "resolved", waits.resolveMs);
-    return `pod start to e-mail ${seconds(email - startedAt)} (allowed ${seconds(waits.crashLoopMs)}); resolved after deleting`;
+    context.figures.set("failure to page (crash-looping pod started to e-mail)", seconds(email - startedAt));
+    return `pod ${pod} start to e-mail ${seconds(email - startedAt)} (allowed ${seconds(waits.crashLoopMs)}); resolved after deleting`;
 }
 
-async function waitForMail(context: E2eContext, labApi: LabApi, word: string, timeoutMs: number): Promise<number> {
+async function waitForMail(context: E2eContext, labApi: LabApi, word: string, sinceMs: number, timeoutMs: number): Promise<number> {
     const { clock, waits } = context;
     const found = await poll({ timeoutMs: Math.max(timeoutMs, 0), intervalMs: waits.pollMs, clock }, async () =>
-        (await labApi.mailCount(word)) > 0 ? clock.now() : undefined,
+        (await labApi.mailCount(word, sinceMs)) > 0 ? clock.now() : undefined,
     );
     if (found.value === undefined) throw new Error(`no e-mail mentioning ${word} in Mailpit in time${found.lastError ? ` (${found.lastError})` : ""}`);
     return found.value;
@@ -171,25 +194,30 @@ async function deadPipeline(context: E2eContext): Promise<string> {
         const alertmanager = ["scale", "statefulset", "-n", namespaces.monitoring, alertmanagerName, `--replicas=${replicas}`];
         for (const args of replicas === 0 ? [operator, alertmanager] : [alertmanager, operator]) await lab.kubectl(args);
     };
-    await scale(0);
     const stoppedAt = context.clock.now();
+    await scale(0);
     let restored = false;
     try {
-        const group = await labApi.waitForGroup("OnCallHeartBeatMissing", (candidate) => groupMentions(candidate, "OnCallHeartBeatMissing"), waits.heartbeatMs);
+        // OnCall names the heartbeat's alert the same every time: only a group opened after the stop counts.
+        const matches = (candidate: Record<string, unknown>) => groupMentions(candidate, "OnCallHeartBeatMissing");
+        const group = await labApi.waitForGroup("OnCallHeartBeatMissing", matches, stoppedAt, waits.heartbeatMs);
         const raised = seconds(context.clock.now() - stoppedAt);
+        context.figures.set("failure to page (Alertmanager stopped to OnCallHeartBeatMissing)", raised);
         await scale(1);
         restored = true;
         await labApi.waitForState(group.id, "resolved", waits.heartbeatMs);
         return `OnCallHeartBeatMissing ${raised} after Alertmanager stopped; resolved after it came back`;
     } finally {
-        // A lab kept after a failure still gets its Alertmanager back.
+        // A lab kept after a failure still gets its Alertmanager back (after a stop, the cleanup's commands only).
         if (!restored) await scale(1).catch(() => undefined);
     }
 }
 
-async function rollout(context: E2eContext, namespace: string, workloads: string[]): Promise<void> {
+/** Waits for each workload's rollout, all of them within `waits.rolloutMs`. */
+async function rollout(context: E2eContext, namespace: string, workloads: string[], deadline: number): Promise<void> {
     for (const workload of workloads) {
-        await context.lab.kubectl(["rollout", "status", "-n", namespace, workload, `--timeout=${Math.round(context.waits.rolloutMs / 1000)}s`]);
+        const leftMs = Math.max(deadline - context.clock.now(), 1_000);
+        await context.lab.kubectl(["rollout", "status", "-n", namespace, workload, `--timeout=${Math.round(leftMs / 1000)}s`], { timeoutMs: leftMs + 30_000 });
     }
 }
 
@@ -202,10 +230,11 @@ async function restartSurvival(context: E2eContext): Promise<string> {
     const isWorker = (name: string) => [`pod/${oncall}-engine-`, `pod/${oncall}-celery-`].some((prefix) => name.startsWith(prefix));
     const engine = pods.filter((name) => isWorker(name) && !name.includes("-migrate-"));
     if (engine.length > 0) await lab.kubectl(["delete", "-n", namespaces.oncall, ...engine]);
-    await rollout(context, namespaces.grafana, [`deployment/${releaseNames.grafana}`]);
-    await rollout(context, namespaces.oncall, [`deployment/${oncall}-engine`, `deployment/${oncall}-celery`]);
+    const deadline = context.clock.now() + context.waits.rolloutMs;
+    await rollout(context, namespaces.grafana, [`deployment/${releaseNames.grafana}`], deadline);
+    await rollout(context, namespaces.oncall, [`deployment/${oncall}-engine`, `deployment/${oncall}-celery`], deadline);
     // The wiring's read observes the plugin's connection: one that lost it shows as a change to repair.
-    await lab.pulumi(["preview", "--refresh", "--expect-no-changes"]);
+    await lab.pulumi(["preview", "--refresh", "--expect-no-changes"], { timeoutMs: commandTimeoutsMs.preview });
     return `restarted Grafana and ${engine.length} OnCall pods; plugin still connected (preview --refresh: no changes); ${await smokePasses(context)}`;
 }
 
@@ -226,14 +255,15 @@ async function replaceCluster(context: E2eContext): Promise<string> {
     context.clusterNames.add(after);
     await lab.configSet("clusterName", after);
     lab.options.clusterName = after;
-    const took = await timed(context, () => up(context));
+    // A new cluster pulls every image again: as long as an up from nothing.
+    const took = await timed(context, () => up(context, commandTimeoutsMs.upFromNothing));
     if ((await lab.kindClusters()).includes(before)) throw new Error(`kind cluster ${before} is still there after the replace`);
     return `clusterName ${before} -> ${after}: one up in ${took}; ${await smokePasses(context)}`;
 }
 
 async function destroyLeavesNothing(context: E2eContext): Promise<string> {
     const { lab } = context;
-    const took = await timed(context, () => lab.pulumi(["destroy", "--yes", "--skip-preview"]));
+    const took = await timed(context, () => lab.pulumi(["destroy", "--yes", "--skip-preview"], { timeoutMs: commandTimeoutsMs.destroy }));
     const left: string[] = [];
     for (const name of context.clusterNames) {
         if ((await lab.kindClusters()).includes(name)) left.push(`kind cluster ${name}`);
@@ -245,15 +275,37 @@ async function destroyLeavesNothing(context: E2eContext): Promise<string> {
     return `destroy took ${took}; no kind cluster, no node container, an empty stack`;
 }
 
+async function rerunChangesNothing(context: E2eContext): Promise<string> {
+    const took = await timed(context, () => context.lab.pulumi(["up", "--yes", "--skip-preview", "--expect-no-changes"], { timeoutMs: commandTimeoutsMs.upNoChange }));
+    context.figures.set("re-run with no change (up)", took);
+    return `up with --expect-no-changes took ${took}`;
+}
+
+/**
+ * A healthy smoke: the group after group_wait (30 s), the e-mail within a minute or two, the resolve on
+ * the next group_interval tick (5 min). Its own waits (SMOKE_*) are longer: a slow step fails the
+ * scenario at this budget instead.
+ */
+export const smokeBudgetMs = minutes(10);
+
+/**
+ * The scenarios, in order, with their budgets: what each may take at most, waits and commands included
+ * (commandTimeoutsMs in lab.ts, the waits in labWaits()). Their sum is the run's worst case; test/e2e-budget.test.ts
+ * holds it, with the diagnostics and the job's own steps, inside the workflow's timeout-minutes.
+ */
 export const scenarios: Scenario<E2eContext>[] = [
-    { id: "1", title: "check:versions, then up from nothing", run: upFromNothing },
-    { id: "2", title: "smoke: alert group, e-mail, link, resolve", run: (context) => smokePasses(context) },
-    { id: "3", title: "the person on call acknowledges in a browser", run: personActs },
-    { id: "3b", title: "a second preview shows no change", run: async (context) => (await context.lab.pulumi(["preview", "--expect-no-changes"]), "no changes") },
-    { id: "4", title: "a crash-looping pod pages, deleting it resolves", run: crashLoop },
-    { id: "5", title: "dead pipeline: Alertmanager at zero raises the heartbeat", run: deadPipeline },
-    { id: "6", title: "Grafana and OnCall pods restarted: still connected", run: restartSurvival },
-    { id: "7", title: "node container stopped and started: up repairs", run: reboot },
-    { id: "8", title: "clusterName changed: one up rebuilds and rewires", run: replaceCluster },
-    { id: "9", title: "destroy leaves nothing", run: destroyLeavesNothing },
+    { id: "1", title: "check:versions, then up from nothing", budgetMs: commandTimeoutsMs.checkVersions + commandTimeoutsMs.upFromNothing + minutes(1), run: upFromNothing },
+    { id: "2", title: "smoke: alert group, e-mail, link, resolve", budgetMs: smokeBudgetMs, run: (context) => smokePasses(context) },
+    // The smoke, the browser (a minute or two), and the wait for the chain's next step (6 min) inside it.
+    { id: "3", title: "the person on call acknowledges in a browser", budgetMs: smokeBudgetMs + minutes(10), run: personActs },
+    { id: "3b", title: "a second up changes nothing", budgetMs: commandTimeoutsMs.upNoChange + minutes(1), run: rerunChangesNothing },
+    // Pod start to e-mail (crashLoopFor 5 min, at most 8), then the resolve (next group_interval tick after the rule clears).
+    { id: "4", title: "a crash-looping pod pages, deleting it resolves", budgetMs: minutes(20), run: crashLoop },
+    // The heartbeat's timeout (5 min) and OnCall's 2-minute check, twice: raised, then resolved.
+    { id: "5", title: "dead pipeline: Alertmanager at zero raises the heartbeat", budgetMs: minutes(18), run: deadPipeline },
+    // The rollouts (rolloutMs, 5 min), preview --refresh, the smoke.
+    { id: "6", title: "Grafana and OnCall pods restarted: still connected", budgetMs: minutes(5) + commandTimeoutsMs.preview + smokeBudgetMs, run: restartSurvival },
+    { id: "7", title: "node container stopped and started: up repairs", budgetMs: minutes(2) + commandTimeoutsMs.up + smokeBudgetMs, run: reboot },
+    { id: "8", title: "clusterName changed: one up rebuilds and rewires", budgetMs: commandTimeoutsMs.upFromNothing + smokeBudgetMs + minutes(1), run: replaceCluster },
+    { id: "9", title: "destroy leaves nothing", budgetMs: commandTimeoutsMs.destroy + minutes(2), run: destroyLeavesNothing },
 ];
