@@ -41,6 +41,10 @@ describe("vmStackValues", () => {
         expect(values.alertmanager.spec.configSecret).toBe("am-config");
         expect(values.alertmanager.config).toBeUndefined();
     });
+
+    it("gives Alertmanager the memory of a storm of a few thousand groups (the operator's default limit is 256Mi)", () => {
+        expect(values.alertmanager.spec.resources).toEqual({ requests: { memory: "256Mi" }, limits: { memory: "512Mi" } });
+    });
 });
 
 describe("grafanaValues", () => {

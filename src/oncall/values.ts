@@ -4,6 +4,7 @@ import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
 import { ExternalPostgres } from "../config/target";
 import { VolumeSettings } from "../shared/ingress";
+import { customRateLimitsEnv } from "./rateLimits";
 
 export interface OnCallValuesInput {
     /** host[:port] that OnCall builds its own links from (base_url); the chart wants it without a scheme. */
@@ -88,6 +89,9 @@ export function oncallValues(input: OnCallValuesInput): Values {
         telegramPolling: { enabled: telegram.enabled },
         postgresql: { auth: { postgresPassword: input.postgresPassword } },
         redis: { auth: { password: input.redisPassword } },
+        // The list form: the chart writes a map's values unquoted (templates/_helpers.tpl oncall.extraEnvs), which
+        // would turn this JSON into a YAML object; the list goes through toYaml. Engine, celery and migrate get it.
+        env: [{ name: "CUSTOM_RATELIMITS", value: customRateLimitsEnv() }],
     });
     return input.cluster ? mergeValues(values, oncallClusterValues(input.cluster)) : values;
 }
