@@ -14,6 +14,8 @@ export interface OnCallStandInOptions {
     timeScale?: number;
     /** CUSTOM_RATELIMITS' entry for the organization, as the lab sets it; OnCall's defaults when absent. */
     customRateLimits?: CustomRateLimit;
+    /** Every limit divided by this (rounded up), for a storm as many times smaller: the test's. 1 unless set. */
+    limitScale?: number;
 }
 
 /** An OnCall alert group, as the webhooks accepted for one groupKey make it. */
@@ -106,7 +108,8 @@ export class OnCallStandIn {
 
     /** ratelimit/utils.py get_usage_count + _make_cache_key + _get_window: every call counts, refused ones too. */
     private counted(group: string, rate: string, value: string): boolean {
-        const { limit, periodSeconds } = splitRate(rate);
+        const { periodSeconds } = splitRate(rate);
+        const limit = Math.ceil(splitRate(rate).limit / (this.options.limitScale ?? 1));
         const ts = Math.floor((Date.now() * this.timeScale) / 1000);
         let window = ts - (ts % periodSeconds) + (crc32(value) % periodSeconds);
         if (window < ts) window += periodSeconds;

@@ -35,6 +35,8 @@ export interface StormConfig {
     heartbeatIntegration: "own" | "paging";
     /** 1: real time; 60: an hour in a minute. */
     timeScale: number;
+    /** OnCall's limits divided by this, for a storm as many times smaller (the test's); 1 unless set. */
+    limitScale?: number;
 }
 
 interface SourceAlert {
@@ -47,6 +49,7 @@ export interface StormResult {
     name: string;
     timeScale: number;
     /** Lab seconds, as every time below. */
+    firstPage?: number;
     lastPage?: number;
     groupsFired: number;
     groupsPaged: number;
@@ -95,7 +98,7 @@ function peakMiB(pid: number | undefined): number | undefined {
 export async function runStorm(spec: StormSpec, config: StormConfig): Promise<StormResult> {
     const { timeScale } = config;
     const settings = scaledSettings(config.settings, timeScale);
-    const oncall = new OnCallStandIn(await freePort(), { timeScale, customRateLimits: config.customRateLimits });
+    const oncall = new OnCallStandIn(await freePort(), { timeScale, customRateLimits: config.customRateLimits, limitScale: config.limitScale });
     await oncall.start();
     const pagingUrl = oncall.integrationUrl("paging");
     const heartbeatToken = config.heartbeatIntegration === "own" ? "heartbeat" : "paging";
@@ -192,6 +195,7 @@ function analyse(name: string, config: StormConfig, observed: Observed): StormRe
     return {
         name,
         timeScale: config.timeScale,
+        firstPage: paged.length > 0 ? Math.min(...paged.map((group) => lab(group.pagedAt!))) : undefined,
         lastPage: paged.length > 0 ? Math.max(...paged.map((group) => lab(group.pagedAt!))) : undefined,
         groupsFired: bySourceGroup.size,
         groupsPaged: paged.length,

@@ -7,8 +7,8 @@ import type { StormConfig, StormResult, StormSpec } from "./storm";
 type Labels = Record<string, string>;
 
 /** What the lab deploys: its alerting settings, its raised OnCall limits, the heartbeat on an integration of its own. */
-export function labStormConfig(timeScale: number): StormConfig {
-    return { settings: defaultAlertingSettings, customRateLimits: LAB_RATE_LIMITS, heartbeatIntegration: "own", timeScale };
+export function labStormConfig(timeScale: number, limitScale = 1): StormConfig {
+    return { settings: defaultAlertingSettings, customRateLimits: LAB_RATE_LIMITS, heartbeatIntegration: "own", timeScale, limitScale };
 }
 
 /** PodCrashLooping alerts as vmalert sends them from the lab's rule, pods numbered from `from`. */
@@ -46,15 +46,15 @@ export const spreadStorm: StormSpec = {
 
 /**
  * 2,000 alert groups at once (one pod in each of 2,000 namespaces), with the Watchdog pinging throughout; the first 100
- * recover after 2 min (an alert that must page before it resolves), the rest at 15 min.
+ * recover after 2 min (an alert that must page before it resolves), the rest at `resolveAt` (15 min unless given).
  */
-export function distinctStorm(groups = 2000, endsAt = 2700): StormSpec {
+export function distinctStorm(groups = 2000, resolveAt = 900, endsAt = 2700): StormSpec {
     return {
         name: `${groups} distinct alerts, heartbeat pinging`,
         steps: [
             { at: 0, fire: Array.from({ length: groups }, (_, ns) => crashLooping(`ns-${String(ns).padStart(4, "0")}`, 1)).flat() },
             { at: 120, resolve: (labels) => Number(labels.namespace.slice(3)) < groups / 20 },
-            { at: 900, resolve: () => true },
+            { at: resolveAt, resolve: () => true },
         ],
         endsAt,
     };
@@ -62,7 +62,7 @@ export function distinctStorm(groups = 2000, endsAt = 2700): StormSpec {
 
 /** 10 groups fire while OnCall answers 429 for 2 min; 10 more while it answers 503 for 2 min. */
 export const outageStorm: StormSpec = {
-    name: "OnCall answers 429 for 2 min, later 503 for 2 min",
+    name: "10 groups while OnCall answers 429 (0-2 min), 10 more while it answers 503 (5-7 min)",
     steps: [
         { at: 0, outage: { status: 429, seconds: 120 } },
         { at: 0, fire: Array.from({ length: 10 }, (_, ns) => crashLooping(`limited-${ns}`, 1)).flat() },
@@ -79,7 +79,7 @@ export function tableRow(result: StormResult): string {
     const got = [
         `${result.webhooksAccepted} webhooks accepted (largest ${result.largestPayload.alerts} alerts, ${Math.round(result.largestPayload.bytes / 1024)} KiB)`,
         `${result.calls.refused429} refused 429, ${result.calls.refused5xx} 5xx`,
-        `${result.groupsPaged}/${result.groupsFired} groups paged, last at ${minutes(result.lastPage)}`,
+        `${result.groupsPaged}/${result.groupsFired} groups paged, first at ${minutes(result.firstPage)}, last at ${minutes(result.lastPage)}`,
         `pings ${result.pings.accepted} accepted, ${result.pings.refused} refused, longest gap ${minutes(result.pings.longestGap)}`,
         ...(result.alertmanagerPeakMiB === undefined ? [] : [`Alertmanager peak ${result.alertmanagerPeakMiB} MiB`]),
     ].join("; ");
