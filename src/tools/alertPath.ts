@@ -220,7 +220,7 @@ export interface AlertPathOptions {
 const receiverNameFeature = "receiver-name-in-metrics";
 
 /** Debian 12's Alertmanager 0.25 has neither --enable-feature nor receiver names in its metrics. */
-async function alertmanagerHasReceiverNames(): Promise<boolean> {
+export async function alertmanagerHasReceiverNames(): Promise<boolean> {
     const help = await runToCompletion("prometheus-alertmanager", ["--help-long"]);
     return help.output.includes(receiverNameFeature);
 }
@@ -233,7 +233,7 @@ interface AlertPathFiles {
     scrapeFile: string;
 }
 
-async function writeAlertPathFiles(settings: AlertingSettings, urls: AlertmanagerUrls): Promise<AlertPathFiles> {
+export async function writeAlertPathFiles(settings: AlertingSettings, urls: AlertmanagerUrls): Promise<AlertPathFiles> {
     const workDir = await mkdtemp(join(tmpdir(), "oncall-lab-alert-path-"));
     const files = {
         workDir,
@@ -261,7 +261,7 @@ async function startVictoriaMetrics(files: AlertPathFiles, address: string, opti
     );
 }
 
-async function startAlertmanager(files: AlertPathFiles, address: string, receiverNamesInMetrics: boolean): Promise<ManagedProcess> {
+export async function startAlertmanager(files: AlertPathFiles, address: string, receiverNamesInMetrics: boolean): Promise<ManagedProcess> {
     return startProcess(
         "prometheus-alertmanager",
         [
@@ -346,23 +346,6 @@ export async function startAlertPath(
         };
     } catch (error) {
         await stop();
-        throw error;
-    }
-}
-
-/** Alertmanager alone with the generated config, for alerts posted straight to it as vmalert posts them (bench:storm). */
-export async function startAlertmanagerAlone(settings: AlertingSettings, urls: AlertmanagerUrls): Promise<ManagedProcess & { url: string }> {
-    const files = await writeAlertPathFiles(settings, urls);
-    const address = `127.0.0.1:${await freePort()}`;
-    try {
-        const alertmanager = await startAlertmanager(files, address, await alertmanagerHasReceiverNames());
-        const stop = async (): Promise<void> => {
-            await alertmanager.stop();
-            await rm(files.workDir, { recursive: true, force: true });
-        };
-        return { url: `http://${address}`, pid: alertmanager.pid, stop };
-    } catch (error) {
-        await rm(files.workDir, { recursive: true, force: true });
         throw error;
     }
 }

@@ -3,9 +3,10 @@
 // Watchdog firing throughout. Time can be scaled: every duration of the lab's settings and OnCall's windows shrink by
 // the same factor, so a 35-minute storm runs in a minute. Used by test/alert-storm.test.ts and `npm run bench:storm`.
 import { readFileSync } from "node:fs";
-import { type AlertingSettings, durationSeconds, heartbeatUrl, watchdogAlertName } from "../monitoring/alerting";
+import { rm } from "node:fs/promises";
+import { type AlertingSettings, type AlertmanagerUrls, durationSeconds, heartbeatUrl, watchdogAlertName } from "../monitoring/alerting";
 import { type CustomRateLimit } from "../oncall/rateLimits";
-import { startAlertmanagerAlone } from "./alertPath";
+import { alertmanagerHasReceiverNames, type ManagedProcess, startAlertmanager, writeAlertPathFiles } from "./alertPath";
 import { postAlerts, type PostableAlert } from "./http";
 import { labelKey, OnCallStandIn } from "./oncallStandIn";
 import { realClock } from "./polling";
@@ -91,6 +92,23 @@ function peakMiB(pid: number | undefined): number | undefined {
         return kb ? Math.round(Number(kb[1]) / 1024) : undefined;
     } catch {
         return undefined;
+    }
+}
+
+/** Alertmanager alone with the generated config, for alerts posted straight to it as vmalert posts them. */
+async function startAlertmanagerAlone(settings: AlertingSettings, urls: AlertmanagerUrls): Promise<ManagedProcess & { url: string }> {
+    const files = await writeAlertPathFiles(settings, urls);
+    const address = `127.0.0.1:${await freePort()}`;
+    try {
+        const alertmanager = await startAlertmanager(files, address, await alertmanagerHasReceiverNames());
+        const stop = async (): Promise<void> => {
+            await alertmanager.stop();
+            await rm(files.workDir, { recursive: true, force: true });
+        };
+        return { url: `http://${address}`, pid: alertmanager.pid, stop };
+    } catch (error) {
+        await rm(files.workDir, { recursive: true, force: true });
+        throw error;
     }
 }
 
