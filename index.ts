@@ -141,7 +141,7 @@ new OnCallHeartbeat("oncall-heartbeat", {
     grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
-    integrationId: onCallTeam.integrationId,
+    integrationId: onCallTeam.heartbeatIntegrationId,
     timeoutSeconds: lab.alerting.heartbeatTimeoutSeconds,
     clusterId: target.clusterId,
 // Its delete changes nothing (the heartbeat goes with its integration), so it never needs to run.
@@ -154,6 +154,7 @@ new VictoriaMetricsStack("victoria-metrics", {
     grafanaPublicUrl,
     // OnCall builds the link on its host-reachable URL; Alertmanager reaches the engine inside the cluster.
     alertmanagerWebhookUrl: pulumi.secret(onCallTeam.integrationLink.apply(link => inClusterWebhookUrl(link, oncallInClusterUrl))),
+    heartbeatWebhookUrl: pulumi.secret(onCallTeam.heartbeatIntegrationLink.apply(link => inClusterWebhookUrl(link, oncallInClusterUrl))),
     oncallMetrics: {
         namespace: namespaces.oncall,
         engineHost: new URL(oncallInClusterUrl).host,

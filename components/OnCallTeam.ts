@@ -27,12 +27,17 @@ export interface OnCallTeamArgs {
 
 /**
  * A team's on-call setup in Grafana OnCall: the people's notification rules, a calendar schedule with one
- * rolling shift, an escalation chain, and an Alertmanager integration whose default route runs that chain.
+ * rolling shift, an escalation chain, and two Alertmanager integrations whose default routes run that chain: one for
+ * pages, one for the Watchdog's heartbeat.
  */
 export class OnCallTeam extends pulumi.ComponentResource {
     public readonly integrationId: pulumi.Output<string>;
     /** The integration's webhook URL; it embeds the integration's token. */
     public readonly integrationLink: pulumi.Output<string>;
+    /** The integration Alertmanager's Watchdog pings (its heartbeat), apart from the paging one. */
+    public readonly heartbeatIntegrationId: pulumi.Output<string>;
+    /** Its webhook URL (a secret, like integrationLink). */
+    public readonly heartbeatIntegrationLink: pulumi.Output<string>;
     public readonly scheduleId: pulumi.Output<string>;
     public readonly escalationChainId: pulumi.Output<string>;
 
@@ -81,14 +86,25 @@ export class OnCallTeam extends pulumi.ComponentResource {
             ...childOpts, deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
         });
 
+        // OnCall counts heartbeats against their integration's rate limit (src/oncall/rateLimits.ts): on an integration
+        // of their own a storm of pages cannot starve them. It runs the same chain, so a dead pipeline pages too.
+        const heartbeatIntegration = new grafana.oncall.Integration(`${name}-heartbeat-integration`,
+            integrationArgs(`${args.integrationName} heartbeat`, chain.id), {
+                ...childOpts, deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
+            });
+
         this.integrationId = integration.id;
         // additionalSecretOutputs hides it in state; wrapping keeps it secret wherever the output flows.
         this.integrationLink = pulumi.secret(integration.link);
+        this.heartbeatIntegrationId = heartbeatIntegration.id;
+        this.heartbeatIntegrationLink = pulumi.secret(heartbeatIntegration.link);
         this.scheduleId = schedule.id;
         this.escalationChainId = chain.id;
         this.registerOutputs({
             integrationId: this.integrationId,
             integrationLink: this.integrationLink,
+            heartbeatIntegrationId: this.heartbeatIntegrationId,
+            heartbeatIntegrationLink: this.heartbeatIntegrationLink,
             scheduleId: this.scheduleId,
             escalationChainId: this.escalationChainId,
         });

@@ -15,9 +15,11 @@ export interface VictoriaMetricsStackArgs {
     alerting: AlertingSettings;
     /**
      * In-cluster OnCall integration URL that Alertmanager's paging receiver posts to (a secret: it holds the
-     * token); the Watchdog pings the same integration's heartbeat.
+     * token).
      */
     alertmanagerWebhookUrl: pulumi.Input<string>;
+    /** In-cluster URL of the heartbeat's own integration (a secret too); the Watchdog pings its heartbeat. */
+    heartbeatWebhookUrl: pulumi.Input<string>;
     /** Where vmagent scrapes OnCall's metrics, and the secret (in that namespace) holding the exporter's token. */
     oncallMetrics: {
         namespace: string;
@@ -69,8 +71,9 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
         new k8s.core.v1.Secret(`${name}-alertmanager-config`, {
             metadata: { name: alertmanagerConfigSecret, namespace: namespace.metadata.name },
             stringData: {
-                "alertmanager.yaml": pulumi.secret(pulumi.output(args.alertmanagerWebhookUrl)
-                    .apply(url => stringify(buildAlertmanagerConfig({ pagingUrl: url, heartbeatUrl: heartbeatUrl(url) }, args.alerting)))),
+                "alertmanager.yaml": pulumi.secret(pulumi.all([args.alertmanagerWebhookUrl, args.heartbeatWebhookUrl])
+                    .apply(([pagingUrl, heartbeatIntegrationUrl]) => stringify(buildAlertmanagerConfig(
+                        { pagingUrl, heartbeatUrl: heartbeatUrl(heartbeatIntegrationUrl) }, args.alerting)))),
             },
         }, childOpts);
 

@@ -15,7 +15,8 @@ import {
 } from "../src/monitoring/alerting";
 
 const webhookUrl = "https://oncall.example/integrations/v1/alertmanager/Zx1token/";
-const urls = { pagingUrl: webhookUrl, heartbeatUrl: `${webhookUrl}heartbeat/` };
+const heartbeatIntegrationUrl = "https://oncall.example/integrations/v1/alertmanager/Hb2token/";
+const urls = { pagingUrl: webhookUrl, heartbeatUrl: `${heartbeatIntegrationUrl}heartbeat/` };
 
 function rulesByName(settings: AlertingSettings = defaultAlertingSettings): Map<string, AlertRule> {
     return new Map(buildAlertRuleGroups(settings).flatMap((group) => group.rules.map((rule) => [rule.alert, rule])));
@@ -140,13 +141,14 @@ describe("buildAlertRuleGroups", () => {
 
 describe("buildAlertmanagerConfig", () => {
     it("pages OnCall only with the configured severity, resolved notifications included", () => {
-        const { route, receivers } = alertmanagerConfig({ ...defaultAlertingSettings, severity: "page", maxAlerts: 42 });
+        const { route, receivers } = alertmanagerConfig({ ...defaultAlertingSettings, severity: "page" });
         expect(receiverFor(route, { alertname: "TargetDown", severity: "page" })).toBe(oncallReceiver);
         for (const severity of ["critical", "warning", "info", "none", ""]) {
             expect(receiverFor(route, { alertname: "KubePodNotReady", severity }), severity).toBe(nullReceiver);
         }
         expect(receivers.find((receiver) => receiver.name === oncallReceiver)?.webhook_configs).toEqual([
-            { url: webhookUrl, send_resolved: true, max_alerts: 42 },
+            // 0: every alert of the group, so none is hidden and the status is the whole group's.
+            { url: webhookUrl, send_resolved: true, max_alerts: 0 },
         ]);
         expect(receivers.find((receiver) => receiver.name === nullReceiver)).toEqual({ name: nullReceiver });
     });
@@ -202,9 +204,8 @@ describe("buildAlertmanagerConfig", () => {
             crashLoopFor: "5m",
             diskFreePercent: 10,
             groupWait: "30s",
-            groupInterval: "5m",
+            groupInterval: "1m",
             repeatInterval: "4h",
-            maxAlerts: 50,
             heartbeatTimeoutSeconds: 300,
             heartbeatInterval: "1m",
         });
@@ -224,13 +225,14 @@ describe("buildAlertmanagerConfig", () => {
         ["ftp://oncall/integrations/v1/alertmanager/abc/heartbeat/", /heartbeat URL must use http or https/],
         ["/integrations/v1/alertmanager/abc/heartbeat/", /heartbeat URL must be an absolute http/],
         [webhookUrl, /heartbeat URL must end with "heartbeat\/"/],
+        [`${webhookUrl}heartbeat/`, /heartbeat URL must belong to an integration of its own/],
     ])("rejects the heartbeat URL %s", (url, message) => {
         expect(() => buildAlertmanagerConfig({ ...urls, heartbeatUrl: url }, defaultAlertingSettings)).toThrow(message);
     });
 
     it("derives the heartbeat URL from the integration URL", () => {
         expect(heartbeatUrl(webhookUrl)).toBe(`${webhookUrl}heartbeat/`);
-        expect(() => buildAlertmanagerConfig({ pagingUrl: webhookUrl, heartbeatUrl: heartbeatUrl(webhookUrl) }, defaultAlertingSettings)).not.toThrow();
+        expect(() => buildAlertmanagerConfig({ pagingUrl: webhookUrl, heartbeatUrl: heartbeatUrl(heartbeatIntegrationUrl) }, defaultAlertingSettings)).not.toThrow();
     });
 });
 
@@ -240,9 +242,6 @@ describe("validateAlertingSettings", () => {
     });
 
     it.each<[Partial<AlertingSettings>, RegExp]>([
-        [{ maxAlerts: 0 }, /maxAlerts must be an integer from 1 to 99, got 0/],
-        [{ maxAlerts: 100 }, /maxAlerts must be an integer from 1 to 99, got 100/],
-        [{ maxAlerts: 2.5 }, /maxAlerts must be an integer from 1 to 99/],
         [{ diskFreePercent: 0 }, /diskFreePercent must be a number greater than 0 and less than 100/],
         [{ diskFreePercent: 100 }, /diskFreePercent must be a number greater than 0 and less than 100/],
         [{ severity: "" }, /severity must be a non-empty label value/],

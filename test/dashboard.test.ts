@@ -41,7 +41,7 @@ describe("the From alert to person dashboard", () => {
         expect(constant("heartbeat_receiver")).toBe(heartbeatReceiver);
         // integration="webhook" in the queries covers exactly these two: the null receiver has no integration.
         const config = buildAlertmanagerConfig(
-            { pagingUrl: "http://oncall/x/", heartbeatUrl: "http://oncall/x/heartbeat/" }, defaultAlertingSettings,
+            { pagingUrl: "http://oncall/x/", heartbeatUrl: "http://oncall/y/heartbeat/" }, defaultAlertingSettings,
         ) as { receivers: { name: string; webhook_configs?: unknown[] }[] };
         expect(config.receivers.filter(receiver => receiver.webhook_configs).map(receiver => receiver.name).sort())
             .toEqual([oncallReceiver, heartbeatReceiver].sort());

@@ -43,6 +43,7 @@ const team: Team = {
 };
 const USER_IDS = { alice: "UALICE", bob: "UBOB" };
 const LINK = "http://127.0.0.1:8080/integrations/v1/alertmanager/SECRETTOKEN/";
+const HEARTBEAT_LINK = "http://127.0.0.1:8080/integrations/v1/alertmanager/HEARTBEATTOKEN/";
 
 const resources = new Map<string, Recorded>();
 let oncallTeam: OnCallTeam;
@@ -65,7 +66,7 @@ beforeAll(async () => {
         newResource: args => {
             engineView.set(args.name, { inputs: args.inputs, provider: args.provider });
             const state: Record<string, unknown> = { ...args.inputs };
-            if (args.type === "grafana:onCall/integration:Integration") state.link = LINK;
+            if (args.type === "grafana:onCall/integration:Integration") state.link = args.name.endsWith("-heartbeat-integration") ? HEARTBEAT_LINK : LINK;
             if (args.type === "random:index/randomPassword:RandomPassword") state.result = `pw-${args.name}`;
             return { id: `${args.name}-id`, state };
         },
@@ -149,7 +150,7 @@ describe("OnCallTeam", () => {
         const objects = oncallObjects();
         expect(objects.map(o => o.name).sort()).toEqual([
             "team-alice-rule-0", "team-alice-rule-1", "team-alice-rule-2", "team-bob-rule-0",
-            "team-escalation-chain", "team-integration", "team-schedule", "team-shift",
+            "team-escalation-chain", "team-heartbeat-integration", "team-integration", "team-schedule", "team-shift",
             "team-step-0", "team-step-1", "team-step-2", "team-step-3",
         ]);
         for (const object of objects) {
@@ -203,6 +204,19 @@ describe("OnCallTeam", () => {
         expect(await valueOf(oncallTeam.integrationLink)).toBe(LINK);
         expect(await valueOf(oncallTeam.integrationId)).toBe("team-integration-id");
         expect(await valueOf(oncallTeam.scheduleId)).toBe("team-schedule-id");
+    });
+
+    it("gives the Watchdog's heartbeat an integration of its own, on the same chain, its link secret too", async () => {
+        // OnCall counts heartbeats against their integration's rate limit: on the paging one a storm would starve them.
+        const integration = get("team-heartbeat-integration");
+        expect(integration.inputs).toEqual({
+            name: "Team Alertmanager heartbeat", type: "alertmanager", defaultRoute: { escalationChainId: "team-escalation-chain-id" },
+        });
+        expect(integration.opts.additionalSecretOutputs).toEqual(["link"]);
+        expect(integration.opts.deleteBeforeReplace).toBe(true);
+        expect(await pulumi.isSecret(oncallTeam.heartbeatIntegrationLink)).toBe(true);
+        expect(await valueOf(oncallTeam.heartbeatIntegrationLink)).toBe(HEARTBEAT_LINK);
+        expect(await valueOf(oncallTeam.heartbeatIntegrationId)).toBe("team-heartbeat-integration-id");
         expect(await valueOf(oncallTeam.escalationChainId)).toBe("team-escalation-chain-id");
     });
 

@@ -51,7 +51,7 @@ describe("existing cluster with cert-manager and the bundled Postgres", () => {
     it("lets the OnCall objects go with the release whose bundled database holds them (their API deletes are skipped)", async () => {
         const release = await valueOf(get("oncall-release").resource.urn);
         const objects = all().filter(r => r.type.startsWith("grafana:onCall/") || r.name === "oncall-heartbeat-timeout");
-        expect(objects.length).toBe(12);
+        expect(objects.length).toBe(13);
         for (const r of objects) {
             expect(await valueOf(r.opts.deletedWith!.urn), r.name).toBe(release);
             expect(r.opts.replaceWith, r.name).toBeUndefined();

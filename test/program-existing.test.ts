@@ -255,7 +255,7 @@ describe("destroy on an existing cluster", () => {
     it("deletes OnCall's objects through its API before the release when their data outlives it (external Postgres)", async () => {
         const release = await urnOf(get("oncall-release"));
         const objects = all().filter(r => r.type.startsWith("grafana:onCall/"));
-        expect(objects.length).toBe(11);
+        expect(objects.length).toBe(12);
         for (const r of objects) {
             expect(r.opts.deletedWith, r.name).toBeUndefined();
             expect(r.opts.replaceWith, r.name).toBeUndefined();

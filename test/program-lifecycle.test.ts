@@ -61,7 +61,7 @@ describe("replacing or destroying the cluster", () => {
         const oncallRelease = await urnOf("oncall-release");
         const grafanaRelease = await urnOf("grafana-release");
         const oncallObjects = all().filter(r => isOnCallObject(r) || r.name === "oncall-heartbeat-timeout");
-        expect(oncallObjects.length).toBe(11 + 1);
+        expect(oncallObjects.length).toBe(12 + 1);
         for (const resource of oncallObjects) {
             expect(await deletedWithUrn(resource), resource.name).toBe(oncallRelease);
         }
@@ -80,7 +80,7 @@ describe("replacing or destroying the cluster", () => {
         // cluster would keep them "same" in state while they exist nowhere.
         const cluster = await urnOf("kind-cluster");
         const replaced = all().filter(r => isOnCallObject(r) || isGrafanaUser(r));
-        expect(replaced.length).toBe(11 + 2);
+        expect(replaced.length).toBe(12 + 2);
         for (const resource of replaced) {
             expect(await Promise.all((resource.opts.replaceWith ?? []).map(r => valueOf(r.urn))), resource.name).toEqual([cluster]);
         }

@@ -29,7 +29,7 @@ describe("preview of a new stack", () => {
             expect(types).toContain(type);
         }
         expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(21);
-        expect(types.filter(type => type.startsWith("grafana:onCall/"))).toHaveLength(11);
+        expect(types.filter(type => type.startsWith("grafana:onCall/"))).toHaveLength(12);
     });
 
     it("keeps the integration URL unknown until the wiring has run", async () => {

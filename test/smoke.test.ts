@@ -68,9 +68,9 @@ describe("smoke settings", () => {
             emailTimeoutMs: 60_000,
             pollIntervalMs: 250,
         });
-        // Defaults follow the lab's group_wait (30s) and group_interval (5m).
+        // Defaults follow the lab's group_wait (30s) and group_interval (1m).
         expect(settings.alertGroupTimeoutMs).toBe(180_000);
-        expect(settings.resolveTimeoutMs).toBe(420_000);
+        expect(settings.resolveTimeoutMs).toBe(180_000);
     });
 
     it("needs no stack outputs (nor a kubectl context) when everything is given, with --alertmanager-url", () => {

@@ -50,7 +50,8 @@ describe("rendered configuration", () => {
 
     it("Alertmanager config", () => {
         const pagingUrl = "http://oncall-engine.oncall.svc.cluster.local:8080/integrations/v1/alertmanager/IntegrationTok3nXYZ/";
-        expect(stringify(buildAlertmanagerConfig({ pagingUrl, heartbeatUrl: heartbeatUrl(pagingUrl) }, defaultAlertingSettings))).toMatchSnapshot();
+        const heartbeatIntegrationUrl = "http://oncall-engine.oncall.svc.cluster.local:8080/integrations/v1/alertmanager/HeartbeatTok3n/";
+        expect(stringify(buildAlertmanagerConfig({ pagingUrl, heartbeatUrl: heartbeatUrl(heartbeatIntegrationUrl) }, defaultAlertingSettings))).toMatchSnapshot();
     });
 
     it("Corefile", () => {

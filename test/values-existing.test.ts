@@ -91,6 +91,8 @@ describe("chart keys on an existing cluster", () => {
         expect(values.vmcluster.spec.vmstorage.storage).toEqual({ volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } } });
         // The kind lab's keys stay: intervals, the config secret, Alertmanager's feature flag.
         expect(values.alertmanager.spec).toMatchObject({ configSecret: "am", replicaCount: 3, extraArgs: { "enable-feature": ALERTMANAGER_FEATURES } });
+        // Each replica holds every group of a storm, as on kind.
+        expect(values.alertmanager.spec.resources).toEqual({ requests: { memory: "256Mi" }, limits: { memory: "512Mi" } });
     });
 
     it("renders nothing of the existing target's keys for kind", () => {

@@ -54,6 +54,10 @@ describe("vmStackValues", () => {
     it("keeps days of metrics in vmsingle", () => {
         expect(values.vmsingle.spec).toEqual({ retentionPeriod: "3d", storage: { resources: { requests: { storage: "5Gi" } } } });
     });
+
+    it("gives Alertmanager the memory of a storm of a few thousand groups (the operator's default limit is 256Mi)", () => {
+        expect(values.alertmanager.spec.resources).toEqual({ requests: { memory: "256Mi" }, limits: { memory: "512Mi" } });
+    });
 });
 
 describe("grafanaValues", () => {

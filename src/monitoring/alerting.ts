@@ -23,12 +23,14 @@ export interface AlertingSettings {
     diskFreePercent: number;
     /** Alertmanager waits this long after a group's first alert, to batch its companions. */
     groupWait: string;
-    /** Then sends changes to the group (new or resolved alerts) at most this often. */
+    /**
+     * Then sends changes to the group (new or resolved alerts) at most this often. Alertmanager does not retry a 429
+     * (notify/util.go retries 5xx only): a group OnCall refused is sent again on its next tick, so this is also how
+     * soon after OnCall's rate-limit window resets a refused page gets through.
+     */
     groupInterval: string;
     /** And re-sends a still-firing group this often. */
     repeatInterval: string;
-    /** Most alerts per webhook call; OnCall asks for fewer than 100 so requests stay small. */
-    maxAlerts: number;
     /** OnCall raises OnCallHeartBeatMissing when no ping arrives for this long; one of `HEARTBEAT_TIMEOUT_SECONDS`. */
     heartbeatTimeoutSeconds: number;
     /** How often Alertmanager pings the heartbeat while the Watchdog fires; at most half the timeout. */
@@ -43,9 +45,8 @@ export const defaultAlertingSettings: AlertingSettings = {
     crashLoopFor: "5m",
     diskFreePercent: 10,
     groupWait: "30s",
-    groupInterval: "5m",
+    groupInterval: "1m",
     repeatInterval: "4h",
-    maxAlerts: 50,
     heartbeatTimeoutSeconds: 300,
     heartbeatInterval: "1m",
 };
@@ -73,7 +74,10 @@ export const watchdogAlertName = "Watchdog";
 /** The stack's default rules fire this while an info alert is alone in its namespace; it only inhibits. */
 export const infoInhibitorAlertName = "InfoInhibitor";
 
-/** Where Alertmanager posts: the OnCall integration URL, and that integration's heartbeat URL. */
+/**
+ * Where Alertmanager posts: the paging integration's URL, and the heartbeat URL of an integration of its own, whose
+ * rate-limit counter a storm of pages cannot use up (src/oncall/rateLimits.ts).
+ */
 export interface AlertmanagerUrls {
     pagingUrl: string;
     heartbeatUrl: string;
@@ -124,9 +128,6 @@ export function validateAlertingSettings(settings: AlertingSettings): void {
         throw new Error(
             `alerting setting diskFreePercent must be a number greater than 0 and less than 100, got ${settings.diskFreePercent}`,
         );
-    }
-    if (!Number.isInteger(settings.maxAlerts) || settings.maxAlerts < 1 || settings.maxAlerts > 99) {
-        throw new Error(`alerting setting maxAlerts must be an integer from 1 to 99, got ${settings.maxAlerts}`);
     }
     if (!HEARTBEAT_TIMEOUT_SECONDS.includes(settings.heartbeatTimeoutSeconds)) {
         throw new Error(
@@ -264,6 +265,10 @@ export function buildAlertmanagerConfig(urls: AlertmanagerUrls, settings: Alerti
     if (!urls.heartbeatUrl.endsWith("heartbeat/")) {
         throw new Error(`OnCall heartbeat URL must end with "heartbeat/" (see heartbeatUrl()), got "${urls.heartbeatUrl}"`);
     }
+    // OnCall counts heartbeats against their integration's rate limit: on the paging one, a storm would starve them.
+    if (urls.heartbeatUrl === heartbeatUrl(urls.pagingUrl)) {
+        throw new Error("OnCall heartbeat URL must belong to an integration of its own, not to the paging integration");
+    }
     validateAlertingSettings(settings);
     const heartbeatRepeatSeconds = durationSeconds(settings.heartbeatInterval) / 2;
     return {
@@ -315,7 +320,10 @@ export function buildAlertmanagerConfig(urls: AlertmanagerUrls, settings: Alerti
         receivers: [
             {
                 name: oncallReceiver,
-                webhook_configs: [{ url: urls.pagingUrl, send_resolved: true, max_alerts: settings.maxAlerts }],
+                // Every alert of the group, however many: a cap keeps the first ones by label order, marks the rest
+                // notified and computes the payload's status from the kept ones, so alerts past it never reach
+                // OnCall and the page resolves when the kept ones do (notify/webhook truncateAlerts, template.go).
+                webhook_configs: [{ url: urls.pagingUrl, send_resolved: true, max_alerts: 0 }],
             },
             {
                 name: heartbeatReceiver,

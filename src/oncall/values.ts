@@ -5,6 +5,7 @@ import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
 import { ExternalPostgres } from "../config/target";
 import { VolumeSettings } from "../shared/ingress";
+import { customRateLimitsEnv } from "./rateLimits";
 
 export interface OnCallValuesInput {
     /** host[:port] that OnCall builds its own links from (base_url); the chart wants it without a scheme. */
@@ -104,6 +105,9 @@ export function oncallValues(input: OnCallValuesInput): Values {
         ...(input.telegram ? { telegramPolling: { enabled: true } } : {}),
         postgresql: { auth: { existingSecret: credentials, secretKeys: { adminPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres } } },
         redis: { auth: { existingSecret: credentials, existingSecretPasswordKey: ONCALL_CREDENTIAL_KEYS.redis } },
+        // The list form: the chart writes a map's values unquoted (templates/_helpers.tpl oncall.extraEnvs), which
+        // would turn this JSON into a YAML object; the list goes through toYaml. Engine, celery and migrate get it.
+        env: [{ name: "CUSTOM_RATELIMITS", value: customRateLimitsEnv() }],
     });
     if (!input.cluster) return values;
     const merged = mergeValues(values, oncallClusterValues(input.cluster));

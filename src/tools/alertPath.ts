@@ -42,6 +42,8 @@ async function answersOk(url: string): Promise<boolean> {
 }
 
 export interface ManagedProcess {
+    /** For reading its memory in /proc while it runs. */
+    pid?: number;
     /** SIGTERM by pid, SIGKILL if it has not exited after a grace period. */
     stop(): Promise<void>;
 }
@@ -75,7 +77,7 @@ export async function startProcess(
     };
     child.once("exit", (code, signal) => ended(`exited with ${signal ?? `code ${code}`}`));
     child.once("error", (error) => ended(`could not run: ${error.message}`));
-    const managed: ManagedProcess = { stop: () => stopProcess(child) };
+    const managed: ManagedProcess = { pid: child.pid, stop: () => stopProcess(child) };
     try {
         await waitFor(
             `${name} to answer ${readyUrl}`,
@@ -131,14 +133,24 @@ export interface ReceivedWebhook {
     path: string;
     receivedAt: number;
     payload: AlertmanagerWebhookPayload;
+    /** The body's size in bytes. */
+    bytes: number;
+    /** The HTTP status it was answered with. */
+    status: number;
 }
 
-/** Stands in for OnCall and records every call. Its port is fixed up front, so it can start late, as after an outage. */
+/**
+ * Stands in for OnCall and records every call. Its port is fixed up front, so it can start late, as after an outage.
+ * `answer` decides each call's HTTP status (200 unless given), as a rate limit or an outage would.
+ */
 export class WebhookReceiver {
     readonly received: ReceivedWebhook[] = [];
     private server?: Server;
 
-    constructor(readonly port: number) {}
+    constructor(
+        readonly port: number,
+        private readonly answer: (call: Omit<ReceivedWebhook, "status">) => number = () => 200,
+    ) {}
 
     url(path: string): string {
         return `http://127.0.0.1:${this.port}${path}`;
@@ -156,13 +168,16 @@ export class WebhookReceiver {
                     response.writeHead(400).end();
                     return;
                 }
-                this.received.push({
+                const call = {
                     method: request.method ?? "",
                     path: request.url ?? "",
                     receivedAt: Date.now(),
                     payload,
-                });
-                response.writeHead(200).end();
+                    bytes: Buffer.concat(chunks).length,
+                };
+                const status = this.answer(call);
+                this.received.push({ ...call, status });
+                response.writeHead(status).end();
             });
         });
         await new Promise<void>((resolve, reject) => {
@@ -205,7 +220,7 @@ export interface AlertPathOptions {
 const receiverNameFeature = "receiver-name-in-metrics";
 
 /** Debian 12's Alertmanager 0.25 has neither --enable-feature nor receiver names in its metrics. */
-async function alertmanagerHasReceiverNames(): Promise<boolean> {
+export async function alertmanagerHasReceiverNames(): Promise<boolean> {
     const help = await runToCompletion("prometheus-alertmanager", ["--help-long"]);
     return help.output.includes(receiverNameFeature);
 }
@@ -218,7 +233,7 @@ interface AlertPathFiles {
     scrapeFile: string;
 }
 
-async function writeAlertPathFiles(settings: AlertingSettings, urls: AlertmanagerUrls): Promise<AlertPathFiles> {
+export async function writeAlertPathFiles(settings: AlertingSettings, urls: AlertmanagerUrls): Promise<AlertPathFiles> {
     const workDir = await mkdtemp(join(tmpdir(), "oncall-lab-alert-path-"));
     const files = {
         workDir,
@@ -246,7 +261,7 @@ async function startVictoriaMetrics(files: AlertPathFiles, address: string, opti
     );
 }
 
-async function startAlertmanager(files: AlertPathFiles, address: string, receiverNamesInMetrics: boolean): Promise<ManagedProcess> {
+export async function startAlertmanager(files: AlertPathFiles, address: string, receiverNamesInMetrics: boolean): Promise<ManagedProcess> {
     return startProcess(
         "prometheus-alertmanager",
         [

@@ -21,6 +21,7 @@ export interface ProgramRun {
 
 export const INTEGRATION_TOKEN = "IntegrationTok3nXYZ";
 export const INTEGRATION_LINK = `http://127.0.0.1:8080/integrations/v1/alertmanager/${INTEGRATION_TOKEN}/`;
+export const HEARTBEAT_INTEGRATION_TOKEN = "HeartbeatTok3nXYZ";
 export const FAKE_KUBECONFIG = "apiVersion: v1\nkind: Config\ncurrent-context: kind-oncall-lab\n";
 export const ONCALL_API_TOKEN = "OnCallApiT0ken-abcdef";
 /** The Kind node's container id: what identifies this particular cluster. */
@@ -79,7 +80,9 @@ function mockState(args: pulumi.runtime.MockResourceArgs, preview: boolean, clus
         state.userIds = Object.fromEntries((args.inputs.userLogins as string[]).map(login => [login, oncallUserId(login)]));
     }
     if (!preview && args.type === "grafana:onCall/integration:Integration") {
-        state.link = INTEGRATION_LINK;
+        state.link = args.name.endsWith("-heartbeat-integration")
+            ? `http://127.0.0.1:8080/integrations/v1/alertmanager/${HEARTBEAT_INTEGRATION_TOKEN}/`
+            : INTEGRATION_LINK;
     }
     if (!preview && args.name === "oncall-heartbeat-timeout") {
         state.heartbeatId = "HEARTBEAT1";
