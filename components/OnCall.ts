@@ -7,6 +7,8 @@ import { chartRepositories } from "../src/shared/charts";
 import { ONCALL_ENGINE_PORT, releaseNames } from "../src/shared/topology";
 import { IngressSettings, ingressAnnotations, ingressTls } from "../src/shared/ingress";
 import { tlsCopy } from "../src/target/tls";
+import { podSecurityLabels } from "../src/security/workloads";
+import { FIRST_INSTALL_ONLY_VALUES, MIRAGE_CIPHER_IV_LENGTH } from "../src/oncall/workloads";
 import {
     EXTERNAL_POSTGRES_PASSWORD_KEY, ONCALL_APP_SECRET_KEYS, ONCALL_EXPORTER_SECRET, OnCallClusterValuesInput, oncallValues,
 } from "../src/oncall/values";
@@ -46,14 +48,16 @@ export class OnCall extends pulumi.ComponentResource {
     public readonly exporterSecretName: pulumi.Output<string>;
     /** OnCall's objects live in this release's database: resources kept there use it for `deletedWith`. */
     public readonly release: k8s.helm.v3.Release;
+    public readonly namespace: k8s.core.v1.Namespace;
 
     constructor(name: string, args: OnCallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCall", name, args, opts);
         const childOpts = { parent: this, deletedWith: opts?.deletedWith };
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: args.namespace },
+            metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
         }, childOpts);
+        this.namespace = namespace;
 
         const password = (suffix: string, length: number) =>
             new random.RandomPassword(`${name}-${suffix}`, { length, special: false }, { parent: this }).result;
@@ -74,18 +78,23 @@ export class OnCall extends pulumi.ComponentResource {
         const cluster = args.cluster && this.clusterResources(name, args.cluster, namespace, childOpts);
         const postgresPassword = password("postgres-password", 32);
         const redisPassword = password("redis-password", 32);
+        const databasePassword = password("database-password", 32);
+        // Taken by a first install only (FIRST_INSTALL_ONLY_VALUES): it must never change under a running lab's data.
+        const mirageCipherIv = new random.RandomString(`${name}-mirage-cipher-iv`, { length: MIRAGE_CIPHER_IV_LENGTH, special: false }, { parent: this }).result;
 
         const publicHost = pulumi.output(args.publicUrl).apply((url) => new URL(url).host);
+        const generated = pulumi.all({ postgres: postgresPassword, redis: redisPassword, database: databasePassword, iv: mirageCipherIv });
         const values = pulumi.secret(pulumi.all([
-            publicHost, args.grafanaPublicUrl, appSecret.metadata.name, postgresPassword, redisPassword,
-            args.telegramBotToken, args.smtpPassword, args.imageTag,
-        ]).apply(([publicHost, grafanaPublicUrl, appSecretName, postgres, redis, telegramBotToken, smtpPassword, imageTag]) => oncallValues({
+            publicHost, args.grafanaPublicUrl, appSecret.metadata.name, generated, args.telegramBotToken, args.smtpPassword, args.imageTag,
+        ]).apply(([publicHost, grafanaPublicUrl, appSecretName, { postgres, redis, database, iv }, telegramBotToken, smtpPassword, imageTag]) => oncallValues({
             publicHost,
             grafanaPublicUrl,
             nodePort: args.nodePort,
             imageTag,
             appSecretName,
             postgresPassword: postgres,
+            databasePassword: database,
+            mirageCipherIv: iv,
             redisPassword: redis,
             telegramBotToken,
             smtp: args.smtp && { ...args.smtp, password: smtpPassword },
@@ -101,7 +110,7 @@ export class OnCall extends pulumi.ComponentResource {
             values,
             // Postgres, Redis and the migrate job come up one after another.
             timeout: 1200,
-        }, { ...childOpts, dependsOn: [exporterSecret, ...(cluster?.dependencies ?? [])] });
+        }, { ...childOpts, dependsOn: [exporterSecret, ...(cluster?.dependencies ?? [])], ignoreChanges: [...FIRST_INSTALL_ONLY_VALUES] });
         if (args.cluster) this.ingress(name, args.cluster.ingress, namespace, { ...childOpts, dependsOn: [this.release] });
 
         this.publicUrl = pulumi.output(args.publicUrl);

@@ -43,6 +43,8 @@ describe("rendered configuration", () => {
             appSecretName: "oncall-app-secret",
             postgresPassword: "<generated>",
             redisPassword: "<generated>",
+            databasePassword: "<generated>",
+            mirageCipherIv: "GeneratedIv16Chr",
             smtp: localMailboxSmtp,
         });
         expect(stringify(values)).toMatchSnapshot();

@@ -157,6 +157,8 @@ describe("oncallValues", () => {
         appSecretName: "oncall-app-secret",
         postgresPassword: "pg",
         redisPassword: "rd",
+        databasePassword: "db",
+        mirageCipherIv: "0123456789abcdef",
         imageTag: "v1.16.9",
     };
     const values = oncallValues(base) as any;

@@ -4,6 +4,7 @@ import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
 import { ExternalPostgres } from "../config/target";
 import { VolumeSettings } from "../shared/ingress";
+import { oncallFirstInstallValues, oncallWorkloadValues } from "./workloads";
 
 export interface OnCallValuesInput {
     /** host[:port] that OnCall builds its own links from (base_url); the chart wants it without a scheme. */
@@ -20,6 +21,10 @@ export interface OnCallValuesInput {
     /** Secret holding SECRET_KEY and MIRAGE_SECRET_KEY (see ONCALL_APP_SECRET_KEYS). */
     appSecretName: string;
     postgresPassword: string;
+    /** The password of OnCall's own database user (ONCALL_DATABASE_USER) in the bundled Postgres. */
+    databasePassword: string;
+    /** MIRAGE_CIPHER_IV, generated per lab instead of the chart's public default (`_env.tpl`: 1234567890abcdef). */
+    mirageCipherIv: string;
     redisPassword: string;
     telegramBotToken?: string;
     smtp?: SmtpSettings & { password?: string };
@@ -89,7 +94,8 @@ export function oncallValues(input: OnCallValuesInput): Values {
         postgresql: { auth: { postgresPassword: input.postgresPassword } },
         redis: { auth: { password: input.redisPassword } },
     });
-    return input.cluster ? mergeValues(values, oncallClusterValues(input.cluster)) : values;
+    const hardened = mergeValues(mergeValues(values, oncallWorkloadValues()), oncallFirstInstallValues(input.databasePassword, input.mirageCipherIv));
+    return input.cluster ? mergeValues(hardened, oncallClusterValues(input.cluster)) : hardened;
 }
 
 /**
