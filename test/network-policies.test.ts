@@ -46,15 +46,16 @@ describe.each(targets)("NetworkPolicies on $target", ({ target, labNamespaces, i
     it("select pods the charts render, and open ports those pods listen on", () => {
         const rendered = renderedPods(target);
         for (const flow of labFlows(input)) {
+            const name = [flow.from, flow.to].map(end => (end === "outside" ? end : end.name)).join(" -> ");
             for (const end of [flow.from, flow.to]) {
                 if (end === "outside" || !labNamespaces.includes(end.namespace)) continue;
                 const selected = rendered.filter(p => p.namespace === end.namespace
                     && Object.entries(end.labels).every(([key, value]) => p.labels[key] === value));
-                expect(selected.length, `${flow.name}: pods of ${JSON.stringify(end)}`).toBeGreaterThan(0);
+                expect(selected.length, `${name}: pods of ${JSON.stringify(end)}`).toBeGreaterThan(0);
                 // Every selected long-running pod listens there (the migrate Job carries the engine's labels, no port).
                 if (end === flow.to) {
                     for (const p of selected.filter(p => !p.workload.startsWith("Job/"))) {
-                        for (const { port } of flow.ports) expect(p.ports, `${flow.name} -> ${p.workload}`).toContain(port);
+                        for (const { port } of flow.ports) expect(p.ports, `${name}: ${p.workload}`).toContain(port);
                     }
                 }
             }
@@ -133,7 +134,7 @@ describe("the rendered policies", () => {
 
     it("let the engine reach Grafana's Ingress over http only where the lab runs without TLS", () => {
         const policies = labNetworkPolicies(existingNamespaces, { ...existingInput, grafanaThroughIngress: { tls: false } });
-        const engine = { namespace: labPods.oncallEngine.namespace, labels: labPods.oncallEngine.labels };
+        const engine = labPods.oncallEngine;
         expect(allowed(policies, engine, "outside", 80)).toBe(true);
         expect(allowed(labNetworkPolicies(existingNamespaces, existingInput), engine, "outside", 80)).toBe(false);
     });

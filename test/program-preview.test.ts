@@ -25,7 +25,7 @@ describe("preview of a new stack", () => {
         ]) {
             expect(types).toContain(type);
         }
-        expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(18);
+        expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(36);
         expect(types.filter(type => type.startsWith("grafana:onCall/"))).toHaveLength(11);
     });
 

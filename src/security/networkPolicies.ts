@@ -3,14 +3,14 @@
 import { mailpitPorts, namespaces, ONCALL_ENGINE_PORT, releaseNames } from "../shared/topology";
 
 export type Labels = Record<string, string>;
-/** Pods of one namespace, chosen by labels ({}: every pod there). */
-export interface Pods { namespace: string; labels: Labels }
+/** Pods of one namespace, chosen by labels ({}: every pod there); `name` names their policies. */
+export interface Pods { name: string; namespace: string; labels: Labels }
 /** "outside": any source or destination (people through a NodePort or an Ingress, the API server, the internet). */
 export type Peer = Pods | "outside";
 export interface PolicyPort { port: number; protocol: "TCP" | "UDP" }
 
 /** One path the lab uses: an ingress rule where it ends and an egress rule where it starts, in lab namespaces. */
-export interface Flow { name: string; from: Peer; to: Peer; ports: PolicyPort[] }
+export interface Flow { from: Peer; to: Peer; ports: PolicyPort[] }
 
 export interface LabNetworkPolicy {
     namespace: string;
@@ -34,16 +34,16 @@ const instance = (name: string, release: string): Labels => ({ "app.kubernetes.i
  * VMCluster's vmselect, victoria-metrics-operator 0.67.2 (selectorLabels), the lab's own Mailpit.
  */
 export const labPods = {
-    grafana: { namespace: namespaces.grafana, labels: instance("grafana", releaseNames.grafana) },
-    oncall: { namespace: namespaces.oncall, labels: instance("oncall", releaseNames.oncall) },
-    oncallEngine: { namespace: namespaces.oncall, labels: { ...instance("oncall", releaseNames.oncall), "app.kubernetes.io/component": "engine" } },
-    mailpit: { namespace: namespaces.mail, labels: { "app.kubernetes.io/name": "mailpit" } },
-    monitoring: { namespace: namespaces.monitoring, labels: {} },
-    vmagent: { namespace: namespaces.monitoring, labels: instance("vmagent", releaseNames.vmStack) },
-    alertmanager: { namespace: namespaces.monitoring, labels: instance("vmalertmanager", releaseNames.vmStack) },
-    vmsingle: { namespace: namespaces.monitoring, labels: instance("vmsingle", releaseNames.vmStack) },
-    vmselect: { namespace: namespaces.monitoring, labels: instance("vmselect", releaseNames.vmStack) },
-    operator: { namespace: namespaces.monitoring, labels: instance("victoria-metrics-operator", releaseNames.vmStack) },
+    grafana: { name: "grafana", namespace: namespaces.grafana, labels: instance("grafana", releaseNames.grafana) },
+    oncall: { name: "oncall", namespace: namespaces.oncall, labels: instance("oncall", releaseNames.oncall) },
+    oncallEngine: { name: "engine", namespace: namespaces.oncall, labels: { ...instance("oncall", releaseNames.oncall), "app.kubernetes.io/component": "engine" } },
+    mailpit: { name: "mailpit", namespace: namespaces.mail, labels: { "app.kubernetes.io/name": "mailpit" } },
+    monitoring: { name: "monitoring", namespace: namespaces.monitoring, labels: {} },
+    vmagent: { name: "vmagent", namespace: namespaces.monitoring, labels: instance("vmagent", releaseNames.vmStack) },
+    alertmanager: { name: "alertmanager", namespace: namespaces.monitoring, labels: instance("vmalertmanager", releaseNames.vmStack) },
+    vmsingle: { name: "vmsingle", namespace: namespaces.monitoring, labels: instance("vmsingle", releaseNames.vmStack) },
+    vmselect: { name: "vmselect", namespace: namespaces.monitoring, labels: instance("vmselect", releaseNames.vmStack) },
+    operator: { name: "operator", namespace: namespaces.monitoring, labels: instance("victoria-metrics-operator", releaseNames.vmStack) },
 } as const satisfies Record<string, Pods>;
 
 /**
@@ -76,38 +76,38 @@ export function labFlows(input: NetworkPolicyInput): Flow[] {
     const p = labPods;
     const flows: Flow[] = [
         // People (Kind's NodePort, the team's ingress controller) and the OnCall engine's calls.
-        { name: "grafana-from-outside", from: "outside", to: p.grafana, ports: tcp(labPorts.grafana) },
+        { from: "outside", to: p.grafana, ports: tcp(labPorts.grafana) },
         // People and the program (NodePort or Ingress); Grafana's plugin, Alertmanager and vmagent come in the same way.
-        { name: "engine-from-outside", from: "outside", to: p.oncallEngine, ports: tcp(ONCALL_ENGINE_PORT) },
-        { name: "grafana-to-engine", from: p.grafana, to: p.oncallEngine, ports: tcp(ONCALL_ENGINE_PORT) },
+        { from: "outside", to: p.oncallEngine, ports: tcp(ONCALL_ENGINE_PORT) },
+        { from: p.grafana, to: p.oncallEngine, ports: tcp(ONCALL_ENGINE_PORT) },
         input.vmCluster
-            ? { name: "grafana-to-vmselect", from: p.grafana, to: p.vmselect, ports: tcp(labPorts.vmselect) }
-            : { name: "grafana-to-vmsingle", from: p.grafana, to: p.vmsingle, ports: tcp(labPorts.vmsingle) },
+            ? { from: p.grafana, to: p.vmselect, ports: tcp(labPorts.vmselect) }
+            : { from: p.grafana, to: p.vmsingle, ports: tcp(labPorts.vmsingle) },
         // The plugin's download from grafana.com and the sidecars' watch of ConfigMaps through the API server.
-        { name: "grafana-to-api-and-https", from: p.grafana, to: "outside", ports: API_AND_HTTPS },
+        { from: p.grafana, to: "outside", ports: API_AND_HTTPS },
         // The paging webhook and the Watchdog's heartbeat; vmagent's scrape of OnCall's /metrics/.
-        { name: "alertmanager-to-engine", from: p.alertmanager, to: p.oncallEngine, ports: tcp(ONCALL_ENGINE_PORT) },
-        { name: "vmagent-to-engine", from: p.vmagent, to: p.oncallEngine, ports: tcp(ONCALL_ENGINE_PORT) },
-        { name: "vmagent-cluster-scrapes", from: p.vmagent, to: "outside", ports: CLUSTER_SCRAPES },
+        { from: p.alertmanager, to: p.oncallEngine, ports: tcp(ONCALL_ENGINE_PORT) },
+        { from: p.vmagent, to: p.oncallEngine, ports: tcp(ONCALL_ENGINE_PORT) },
+        { from: p.vmagent, to: "outside", ports: CLUSTER_SCRAPES },
         // The operator, kube-state-metrics, vmagent's discovery and the sync job read the API server; the sync job
         // downloads the pinned rules and dashboards from GitHub.
-        { name: "monitoring-to-api-and-https", from: p.monitoring, to: "outside", ports: API_AND_HTTPS },
+        { from: p.monitoring, to: "outside", ports: API_AND_HTTPS },
         // The API server calls the operator's validating webhook.
-        { name: "operator-webhook-from-api", from: "outside", to: p.operator, ports: tcp(labPorts.operatorWebhook) },
+        { from: "outside", to: p.operator, ports: tcp(labPorts.operatorWebhook) },
         // Telegram's API (bot token set) over HTTPS.
-        { name: "oncall-to-https", from: p.oncall, to: "outside", ports: tcp(443) },
+        { from: p.oncall, to: "outside", ports: tcp(443) },
     ];
     flows.push(input.grafanaThroughIngress
-        ? { name: "oncall-to-grafana-ingress", from: p.oncall, to: "outside", ports: tcp(input.grafanaThroughIngress.tls ? 443 : 80) }
+        ? { from: p.oncall, to: "outside", ports: tcp(input.grafanaThroughIngress.tls ? 443 : 80) }
         // Kind: CoreDNS rewrites Grafana's public name to its Service, whose port leads to the pod's.
-        : { name: "oncall-to-grafana", from: p.oncall, to: p.grafana, ports: tcp(labPorts.grafana) });
+        : { from: p.oncall, to: p.grafana, ports: tcp(labPorts.grafana) });
     if (input.mailbox) {
-        flows.push({ name: "oncall-to-mailpit", from: p.oncall, to: p.mailpit, ports: tcp(mailpitPorts.smtp) });
-        flows.push({ name: "mailpit-web-from-outside", from: "outside", to: p.mailpit, ports: tcp(mailpitPorts.http) });
+        flows.push({ from: p.oncall, to: p.mailpit, ports: tcp(mailpitPorts.smtp) });
+        flows.push({ from: "outside", to: p.mailpit, ports: tcp(mailpitPorts.http) });
     }
-    if (input.smtpPort !== undefined) flows.push({ name: "oncall-to-smtp", from: p.oncall, to: "outside", ports: tcp(input.smtpPort) });
+    if (input.smtpPort !== undefined) flows.push({ from: p.oncall, to: "outside", ports: tcp(input.smtpPort) });
     if (input.externalPostgresPort !== undefined) {
-        flows.push({ name: "oncall-to-postgres", from: p.oncall, to: "outside", ports: tcp(input.externalPostgresPort) });
+        flows.push({ from: p.oncall, to: "outside", ports: tcp(input.externalPostgresPort) });
     }
     return flows;
 }
@@ -119,40 +119,37 @@ const peer = (pods: Pods): PeerSelector => ({
     podSelector: selector(pods.labels),
 });
 
-/** Per namespace: deny all, allow traffic between its own pods and DNS lookups; then one policy per side of each flow. */
+/**
+ * Per namespace: deny all, then allow traffic between its own pods and DNS lookups; then, for each group of pods, one
+ * policy with the ingress rules of the flows that end there (`<pods>-ingress`) and one with the egress rules of the
+ * flows that start there (`<pods>-egress`).
+ */
 export function labNetworkPolicies(labNamespaces: string[], input: NetworkPolicyInput): LabNetworkPolicy[] {
     const policies: LabNetworkPolicy[] = labNamespaces.flatMap(namespace => [
         { namespace, name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
         {
             namespace,
-            name: "same-namespace",
+            name: "same-namespace-and-dns",
             spec: {
                 podSelector: {},
                 policyTypes: ["Ingress", "Egress"],
-                ingress: [{ from: [peer({ namespace, labels: {} })] }],
-                egress: [{ to: [peer({ namespace, labels: {} })] }],
+                ingress: [{ from: [peer({ name: "all", namespace, labels: {} })] }],
+                // Cluster DNS, wherever it runs (kube-system's CoreDNS, a node-local cache).
+                egress: [{ to: [peer({ name: "all", namespace, labels: {} })] }, { ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] }],
             },
         },
-        // Cluster DNS, wherever it runs (kube-system's CoreDNS, a node-local cache).
-        { namespace, name: "dns", spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] }] } },
     ]);
     const inLab = (p: Peer): p is Pods => p !== "outside" && labNamespaces.includes(p.namespace);
-    for (const flow of labFlows(input)) {
-        const { from, to, ports } = flow;
-        if (inLab(to)) {
-            policies.push({
-                namespace: to.namespace,
-                name: flow.name,
-                spec: { podSelector: selector(to.labels), policyTypes: ["Ingress"], ingress: [from === "outside" ? { ports } : { from: [peer(from)], ports }] },
-            });
-        }
-        if (inLab(from)) {
-            policies.push({
-                namespace: from.namespace,
-                name: flow.name,
-                spec: { podSelector: selector(from.labels), policyTypes: ["Egress"], egress: [to === "outside" ? { ports } : { to: [peer(to)], ports }] },
-            });
-        }
+    const grouped = new Map<string, LabNetworkPolicy>();
+    const side = (pods: Pods, type: "Ingress" | "Egress") => {
+        const name = `${pods.name}-${type.toLowerCase()}`;
+        const key = `${pods.namespace}/${name}`;
+        if (!grouped.has(key)) grouped.set(key, { namespace: pods.namespace, name, spec: { podSelector: selector(pods.labels), policyTypes: [type] } });
+        return grouped.get(key)!.spec;
+    };
+    for (const { from, to, ports } of labFlows(input)) {
+        if (inLab(to)) (side(to, "Ingress").ingress ??= []).push(from === "outside" ? { ports } : { from: [peer(from)], ports });
+        if (inLab(from)) (side(from, "Egress").egress ??= []).push(to === "outside" ? { ports } : { to: [peer(to)], ports });
     }
-    return policies;
+    return [...policies, ...grouped.values()];
 }
