@@ -9,5 +9,7 @@ export default defineConfig({
         // vitest's default (cores - 1 = one file at a time) leaves both cores idle most of the run.
         maxWorkers: 4,
         testTimeout: 30_000,
+        // The program files run index.ts under mocks in beforeAll: on a loaded 2-core machine that passes 10 s.
+        hookTimeout: 30_000,
     },
 });
