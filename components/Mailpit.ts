@@ -43,8 +43,9 @@ export class Mailpit extends pulumi.ComponentResource {
                 template: {
                     metadata: { labels },
                     spec: {
-                        // Mailpit needs no root: its ports are above 1024 and, without MP_DATABASE, it keeps mail in a
-                        // temporary file under /tmp. 65534 is `nobody`.
+                        // Mailpit needs no root: its ports are above 1024, its image lets any user run the binary
+                        // (axllent/mailpit Dockerfile: chgrp 0, g=u) and, without a data file, it keeps mail in a
+                        // temporary file under /tmp (internal/storage/database.go InitDB). 65534 is `nobody`.
                         securityContext: restrictedPod(MAILPIT_USER, MAILPIT_USER),
                         containers: [{
                             name: "mailpit",
