@@ -15,6 +15,7 @@ import type { AcknowledgeArgs } from "./browser";
 import type { E2eLab } from "./lab";
 import { groupMentions, LabApi } from "./oncallApi";
 import type { Scenario } from "./runner";
+import { upgradeInPlace } from "./upgrade";
 
 const s = (duration: string) => durationSeconds(duration) * 1000;
 /** Scrape, evaluation and group_wait: what the alert path adds after a rule's `for` (the bound bench:alert measures). */
@@ -67,7 +68,7 @@ async function api(context: E2eContext): Promise<LabApi> {
     return new LabApi(await context.lab.outputs(), context.clock, context.waits.pollMs);
 }
 
-async function smokePasses(context: E2eContext, beforeClear?: (report: SmokeReport) => Promise<void>): Promise<string> {
+export async function smokePasses(context: E2eContext, beforeClear?: (report: SmokeReport) => Promise<void>): Promise<string> {
     const report = await context.smoke(beforeClear);
     const table = formatReport(report);
     context.smokeTables.push(table);
@@ -84,7 +85,7 @@ async function timed(context: E2eContext, action: () => Promise<unknown>): Promi
 
 const up = (context: E2eContext) => context.lab.pulumi(["up", "--yes", "--skip-preview"]);
 
-async function upFromNothing(context: E2eContext): Promise<string> {
+export async function upFromNothing(context: E2eContext): Promise<string> {
     const { lab } = context;
     const { options } = lab;
     if (resolve(options.stateDir) === resolve(repoRoot, ".pulumi")) throw new Error("the e2e needs its own state folder, not .pulumi");
@@ -246,6 +247,7 @@ async function destroyLeavesNothing(context: E2eContext): Promise<string> {
 }
 
 export const scenarios: Scenario<E2eContext>[] = [
+    { id: "0", title: "upgrade: base commit, then head over the same state", run: (context) => upgradeInPlace(context) },
     { id: "1", title: "check:versions, then up from nothing", run: upFromNothing },
     { id: "2", title: "smoke: alert group, e-mail, link, resolve", run: (context) => smokePasses(context) },
     { id: "3", title: "the person on call acknowledges in a browser", run: personActs },
