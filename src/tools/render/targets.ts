@@ -1,0 +1,13 @@
+// The stacks `npm run render` renders: the kind target with its defaults, and the least an existing target
+// sets (the same settings as test/support/existing.ts's EXISTING_CONFIG; test/render.test.ts keeps them equal).
+export const renderTargets: Record<string, Record<string, string>> = {
+    kind: {},
+    existing: {
+        "oncall-lab:target": "existing",
+        "oncall-lab:kubeContext": "team-prod",
+        "oncall-lab:grafanaHost": "grafana.example.com",
+        "oncall-lab:oncallHost": "oncall.example.com",
+        "oncall-lab:smtpHost": "smtp.example.com",
+        "oncall-lab:smtpFromEmail": "oncall@example.com",
+    },
+};
