@@ -10,7 +10,7 @@ import { runE2e } from "../src/tools/e2e/main";
 import type { E2eWaits } from "../src/tools/e2e/scenarios";
 import { allowedBy, judgePreview, previewSteps } from "../src/tools/e2e/upgrade";
 import type { SmokeReport } from "../src/tools/smoke";
-import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
+import { makeE2eStubs } from "./support/e2e-stubs";
 
 const urn = (type: string, name: string) => `urn:pulumi:e2e::oncall-lab::oncall-lab:index:Grafana$${type}::${name}`;
 const release = urn("kubernetes:helm.sh/v3:Release", "grafana-release");
@@ -41,19 +41,16 @@ describe("the head's preview over the base's state", () => {
 });
 
 const waits: E2eWaits = { pollMs: 5, crashLoopMs: 2_000, resolveMs: 2_000, heartbeatMs: 2_000, rolloutMs: 10_000, nextEscalationMs: 50 };
-let stubs: E2eStubs | undefined;
-let server: Server | undefined;
+/** What each test started (stub folder, stand-in server), undone after it. */
+const started: (() => unknown)[] = [];
 afterEach(async () => {
-    stubs?.cleanup();
-    stubs = undefined;
-    if (server) await new Promise<void>((done) => server!.close(() => done()));
-    server = undefined;
+    for (const undo of started.splice(0)) await undo();
 });
 
 /** OnCall keeps group I1 and Grafana lists its users; `usersAfter` is what Grafana lists from the second look on. */
 async function lab(usersAfter: string[]) {
     let looks = 0;
-    server = createServer((request, response) => {
+    const server: Server = createServer((request, response) => {
         const url = new URL(request.url ?? "/", "http://x");
         const admin = `Basic ${Buffer.from("admin:pw").toString("base64")}`;
         let body: unknown;
@@ -66,13 +63,15 @@ async function lab(usersAfter: string[]) {
         if (body === undefined) response.writeHead(404).end();
         else response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
     });
-    await new Promise<void>((ready) => server!.listen(0, "127.0.0.1", ready));
+    await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
+    started.push(() => new Promise<void>((done) => server.close(() => done())));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return { oncallUrl: base, mailUrl: base, grafanaUrl: base, oncallApiToken: "token-1", grafanaAdminUser: "admin", grafanaAdminPassword: "pw" };
 }
 
 async function upgrade(previewJson: string, options: { usersAfter?: string[]; allow?: string } = {}) {
-    stubs = makeE2eStubs();
+    const stubs = makeE2eStubs();
+    started.push(() => stubs.cleanup());
     // pulumi answers `preview --json` with the plan given, and `preview --diff` with a diff, after the stub records the call.
     const overrides = path.join(stubs.work, "overrides");
     fs.mkdirSync(overrides);

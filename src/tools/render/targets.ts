@@ -1,5 +1,5 @@
 // The stacks `npm run render` renders: the kind target with its defaults, and the least an existing target
-// sets (the same settings as test/support/existing.ts's EXISTING_CONFIG; test/render.test.ts keeps them equal).
+// sets (the program's tests use the same settings: test/support/existing.ts).
 export const renderTargets: Record<string, Record<string, string>> = {
     kind: {},
     existing: {
