@@ -49,21 +49,21 @@ export function manifestObjects(text: string): K8sObject[] {
     return YAML.parseAllDocuments(text).map((document) => document.toJSON() as K8sObject | null).filter((object): object is K8sObject => object !== null && typeof object === "object");
 }
 
-async function labReleases(target: string): Promise<LabRelease[]> {
+async function labReleases(target: string, env: NodeJS.ProcessEnv): Promise<LabRelease[]> {
     const tsNode = join(repoRoot, "node_modules/ts-node/dist/bin.js");
     const compilerOptions = JSON.stringify({ module: "commonjs", moduleResolution: "node10", ignoreDeprecations: "6.0" });
     const { stdout } = await run(process.execPath, [tsNode, "--transpile-only", "scripts/lab-releases.ts", target], {
         cwd: repoRoot,
-        env: { ...process.env, TS_NODE_COMPILER_OPTIONS: compilerOptions },
+        env: { ...env, TS_NODE_COMPILER_OPTIONS: compilerOptions },
         maxBuffer: 64 * 1024 * 1024,
     });
     return JSON.parse(stdout.trim().split("\n").at(-1) ?? "[]") as LabRelease[];
 }
 
-async function chartDir(release: LabRelease, chartsDir: string | undefined, cache: string): Promise<string> {
+async function chartDir(release: LabRelease, chartsDir: string | undefined, cache: string, env: NodeJS.ProcessEnv): Promise<string> {
     const dir = join(chartsDir ?? cache, release.chart);
     if (!chartsDir && !existsSync(dir)) {
-        await run("helm", ["pull", release.chart, "--repo", release.repo, "--version", release.version, "--untar", "--untardir", cache]);
+        await run("helm", ["pull", release.chart, "--repo", release.repo, "--version", release.version, "--untar", "--untardir", cache], { env });
     }
     const version = (YAML.parse(readFileSync(join(dir, "Chart.yaml"), "utf8")) as { version?: string }).version;
     if (version !== release.version) throw new Error(`${dir} holds ${release.chart} ${version}, not the pinned ${release.version}`);
@@ -76,26 +76,28 @@ interface Rendered {
     unread: string[];
 }
 
-async function renderRelease(release: LabRelease, dir: string, work: string, out: string): Promise<Rendered> {
+async function renderRelease(release: LabRelease, dir: string, work: string, out: string, env: NodeJS.ProcessEnv): Promise<Rendered> {
     const valuesFile = join(work, `${release.resource}.values.json`);
     writeFileSync(valuesFile, JSON.stringify(release.values));
     const { stdout } = await run(
         "helm",
         ["template", release.name, dir, "--namespace", release.namespace, "--values", valuesFile, "--kube-version", pinnedKubeVersion(), "--include-crds"],
-        { maxBuffer: 256 * 1024 * 1024 },
+        { env, maxBuffer: 256 * 1024 * 1024 },
     );
     writeFileSync(join(out, `${release.resource}.yaml`), stdout);
     return { release, objects: manifestObjects(stdout), unread: unreadValues(release.values, readChartRefs(dir)) };
 }
 
 /** Renders one target's releases; returns the report's lines and whether everything passed. */
-async function renderTarget(target: string, chartsDir: string | undefined, cache: string, outRoot: string): Promise<{ lines: string[]; ok: boolean }> {
+async function renderTarget(target: string, chartsDir: string | undefined, cache: string, outRoot: string, env: NodeJS.ProcessEnv): Promise<{ lines: string[]; ok: boolean }> {
     const work = mkdtempSync(join(tmpdir(), "oncall-lab-render-"));
     const out = join(outRoot, target);
     mkdirSync(out, { recursive: true });
     try {
         const rendered: Rendered[] = [];
-        for (const release of await labReleases(target)) rendered.push(await renderRelease(release, await chartDir(release, chartsDir, cache), work, out));
+        for (const release of await labReleases(target, env)) {
+            rendered.push(await renderRelease(release, await chartDir(release, chartsDir, cache, env), work, out, env));
+        }
         const all = rendered.flatMap((item) => item.objects);
         const crds = crdValidators(all.filter((object) => object.kind === "CustomResourceDefinition"));
         const lines: string[] = [];
@@ -126,7 +128,7 @@ export async function runRender(argv: string[], env: NodeJS.ProcessEnv, out: (li
     try {
         out(`Kubernetes ${pinnedKubeVersion()}; manifests in ${outRoot}`);
         for (const target of targets) {
-            const result = await renderTarget(target, parsed.charts, cache, outRoot);
+            const result = await renderTarget(target, parsed.charts, cache, outRoot, env);
             result.lines.forEach((line) => out(line));
             ok &&= result.ok;
         }
