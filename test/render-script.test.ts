@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runRender } from "../src/tools/render/render";
+import { chartDir, runRender } from "../src/tools/render/render";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "oncall-lab-render-script-"));
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -77,7 +77,8 @@ describe("npm run render, wired", () => {
     }, 180_000);
 
     it("refuses a chart folder at another version than the pinned one", async () => {
-        const { charts, env } = setUp({ grafana: "12.0.0", oncall: "1.16.5", "victoria-metrics-k8s-stack": "0.91.2" });
-        await expect(runRender(["--target", "kind", "--charts", charts], env, () => undefined)).rejects.toThrow(`${charts}/grafana holds grafana 12.0.0, not the pinned 12.11.1`);
-    }, 180_000);
+        const { charts, env } = setUp({ grafana: "12.0.0" });
+        const release = { resource: "grafana-release", name: "grafana", chart: "grafana", version: "12.11.1", repo: "https://example.com", namespace: "grafana", values: {} };
+        await expect(chartDir(release, charts, work, env)).rejects.toThrow(`${charts}/grafana holds grafana 12.0.0, not the pinned 12.11.1`);
+    });
 });

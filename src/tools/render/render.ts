@@ -60,7 +60,8 @@ async function labReleases(target: string, env: NodeJS.ProcessEnv): Promise<LabR
     return JSON.parse(stdout.trim().split("\n").at(-1) ?? "[]") as LabRelease[];
 }
 
-async function chartDir(release: LabRelease, chartsDir: string | undefined, cache: string, env: NodeJS.ProcessEnv): Promise<string> {
+/** The chart's folder: under --charts, else pulled into the cache; either way at the pinned version. */
+export async function chartDir(release: LabRelease, chartsDir: string | undefined, cache: string, env: NodeJS.ProcessEnv): Promise<string> {
     const dir = join(chartsDir ?? cache, release.chart);
     if (!chartsDir && !existsSync(dir)) {
         await run("helm", ["pull", release.chart, "--repo", release.repo, "--version", release.version, "--untar", "--untardir", cache], { env });
