@@ -83,6 +83,11 @@ case "$1 $2" in
   "preview --diff") echo "~ kubernetes:helm.sh/v3:Release grafana-release [diff: ~chart]" ;;
 esac
 `, { mode: 0o755 });
+    // The base copy's npm ci is the stub's: the copy then uses this repository's node_modules (its lab.sh reads YAML).
+    fs.writeFileSync(path.join(overrides, "npm"), `#!/bin/bash
+"${stubs.bin}/npm" "$@" || exit $?
+if [ "$1" = --prefix ] && [ "$3" = ci ]; then ln -sfn "${path.join(__dirname, "..", "node_modules")}" "$2/node_modules"; fi
+`, { mode: 0o755 });
     const outputs = path.join(stubs.work, "outputs.json");
     fs.writeFileSync(outputs, JSON.stringify(await lab(options.usersAfter ?? ["admin", "alice", "bob"])));
     const env = { ...stubs.env, PATH: `${overrides}:${stubs.env.PATH}`, E2E_OUTPUTS: outputs, E2E_BASE_REF: "HEAD", E2E_ALLOW_REPLACE: options.allow ?? "" };
@@ -116,7 +121,7 @@ describe("scenario 0: the upgrade", () => {
         expect(order[2]).toBeGreaterThan(calls.lastIndexOf(ups[1]));
         expect(calls).not.toContain("pulumi preview --diff");
         expect(smokes).toHaveLength(2);
-        expect(table).toMatch(/^0\. upgrade: base commit, then head over the same state\s+ok\s+\d+\s+base HEAD \([0-9a-f]+\): smoke group 1\.0 s.*; preview: same 1, update 1; kept 1 alert groups and 3 Grafana users; smoke group 1\.0 s.*; destroyed$/m);
+        expect(table).toMatch(/^0\. upgrade: base commit, then head over the same state\s+ok\s+\d+\s+\d+\s+base HEAD \([0-9a-f]+\): smoke group 1\.0 s.*; preview: same 1, update 1; kept 1 alert groups and 3 Grafana users; smoke group 1\.0 s.*; destroyed$/m);
     }, 60_000);
 
     it("fails on an unexpected replacement before the head's up, printing the preview --diff into the diagnostics", async () => {

@@ -130,7 +130,7 @@ export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDe
         runId: `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`,
         figures: new Map(),
         // Without scenario 1, the run works on a lab kept from before.
-        labBuilt: !selected.some((scenario) => scenario.id === ids[0]),
+        labBuilt: !selected.some((scenario) => scenario.id === UP_SCENARIO),
         ...deps.context,
     };
     const host = new HostSampler(deps.host);
