@@ -96,6 +96,15 @@ describe("validateConfig", () => {
         ]);
     });
 
+    it("names a bad value once: the rules across keys judge only values that passed their own check", () => {
+        expect(problemsOf({ grafanaHostPort: "70000", oncallHostPort: "70000" })).toEqual([
+            'oncall-lab:grafanaHostPort must be an integer from 1024 to 65535 (got "70000")',
+            'oncall-lab:oncallHostPort must be an integer from 1024 to 65535 (got "70000")',
+        ]);
+        expect(problemsOf({ smtpPort: "70000" })).toEqual(['oncall-lab:smtpPort must be an integer from 1 to 65535 (got "70000")']);
+        expect(problemsOf({ target: "eks", storageClass: "fast" })).toEqual(['oncall-lab:target must be kind or existing (got "eks")']);
+    });
+
     it("refuses what a mail server or an image pull would refuse later, quoting the value cut short", () => {
         const server = { smtpHost: "smtp.example.com", smtpFromEmail: "oncall@example.com" };
         expect(problemsOf({ ...server, smtpHost: "smtp..example.com" })).toEqual([

@@ -52,7 +52,9 @@ type Problems = string[];
 
 /** The target, and the keys that do not belong to it named as problems. */
 export function targetOf({ values, isSet }: Settings, problems: Problems): TargetName {
-    const target = values.target as TargetName | undefined ?? "kind";
+    // A bad target is a problem already: which keys are foreign is then unknown.
+    if (values.target === undefined) return "kind";
+    const target = values.target as TargetName;
     const other: TargetName = target === "kind" ? "existing" : "kind";
     for (const name of keysOnlyFor(other)) {
         if (isSet(name)) problems.push(`${key(name)} is set but applies only when ${key("target")} is ${other}`);
