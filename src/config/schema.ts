@@ -54,6 +54,8 @@ interface About<T> {
     description: string;
     /** Set with `config set --secret`; the program only learns whether it is set. */
     secret?: true;
+    /** Must be set on its target (which has to be a single one). */
+    required?: true;
     /** Read by the program without a declaration in Pulumi.yaml. */
     undeclared?: true;
 }
@@ -163,7 +165,7 @@ export const SETTINGS = {
     }),
     smtpPassword: declare(text(ANY, "a password"), { targets: "both", secret: true, description: "Password of smtpUsername on the SMTP server (a secret)." }),
     kubeContext: declare(text(ANY, "a context of your kubeconfig, as `kubectl config get-contexts` lists it"), {
-        targets: existing, description: "The kubeconfig context of your cluster; required there.",
+        targets: existing, required: true, description: "The kubeconfig context of your cluster; required there.",
     }),
     kubeconfigPath: declare(text(ANY, "a path to a kubeconfig file"), {
         targets: existing, description: "A kubeconfig file other than the default one (KUBECONFIG or ~/.kube/config).",
@@ -172,10 +174,10 @@ export const SETTINGS = {
         targets: existing, description: "IngressClass of the Grafana and OnCall Ingresses (unset - the cluster's default IngressClass).",
     }),
     grafanaHost: declare(text(DNS_NAME, "the DNS name people open Grafana on, such as grafana.example.com"), {
-        targets: existing, description: "DNS name of Grafana's Ingress, e.g. grafana.example.com; required there.",
+        targets: existing, required: true, description: "DNS name of Grafana's Ingress, e.g. grafana.example.com; required there.",
     }),
     oncallHost: declare(text(DNS_NAME, "the DNS name of the OnCall engine, such as oncall.example.com"), {
-        targets: existing, description: "DNS name of the OnCall engine's Ingress, e.g. oncall.example.com; required there.",
+        targets: existing, required: true, description: "DNS name of the OnCall engine's Ingress, e.g. oncall.example.com; required there.",
     }),
     tlsSecretName: declare(text(NAMESPACED_NAME, "<namespace>/<name> of a kubernetes.io/tls secret, such as cert-manager/wildcard-tls"), {
         targets: existing,

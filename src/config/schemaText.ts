@@ -39,7 +39,7 @@ const cell = (text: string) => text.replace(/\|/g, "\\|");
 function table(names: readonly SettingName[], heading: string, withTargets: boolean): string {
     const rows = names.map((name) => {
         const setting = settingOf(name);
-        const value = setting.default === undefined ? "unset" : `\`${short(String(setting.default))}\``;
+        const value = setting.default !== undefined ? `\`${short(String(setting.default))}\`` : setting.required ? "required" : "unset";
         const fallback = setting.secret ? `${value} (secret)` : value;
         const targets = withTargets ? ` ${setting.targets} |` : "";
         return `| \`${name}\` | ${fallback} |${targets} ${cell(setting.description)} |`;

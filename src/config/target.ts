@@ -2,7 +2,7 @@
 // `existing` target that need several keys; each key's own check is in schema.ts (config.ts parses them first).
 import type { FileExists, Settings } from "./config";
 import { echo } from "../shared/echo";
-import { CONFIG_NAMESPACE, configDefaults, keysOnlyFor, settingOf, SETTINGS, SettingName, TargetName } from "./schema";
+import { CONFIG_NAMESPACE, configDefaults, keysOnlyFor, settingOf, SettingName, TargetName } from "./schema";
 
 export { TARGETS } from "./schema";
 export type { TargetName } from "./schema";
@@ -121,8 +121,8 @@ function replicasOf({ values }: Settings, problems: Problems): ExistingClusterSe
 /** The existing target's settings; every missing key and bad combination is a problem named by its key. */
 export function existingClusterOf(settings: Settings, hasSmtpHost: boolean, problems: Problems, fileExists: FileExists): ExistingClusterSettings {
     const { values, raw } = settings;
-    for (const name of ["kubeContext", "grafanaHost", "oncallHost"] as const) {
-        if (raw[name] === undefined) problems.push(`${key(name)} is required when ${key("target")} is existing (${SETTINGS[name].accepts})`);
+    for (const name of existingKeys.filter((name) => settingOf(name).required)) {
+        if (raw[name] === undefined) problems.push(`${key(name)} is required when ${key("target")} is existing (${settingOf(name).accepts})`);
     }
     const { grafanaHost = "", oncallHost = "", kubeconfigPath } = values;
     if (grafanaHost !== "" && grafanaHost === oncallHost) problems.push(`${key("grafanaHost")} and ${key("oncallHost")} must differ (both are ${grafanaHost})`);
