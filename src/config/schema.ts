@@ -90,7 +90,7 @@ const clusterName = text(DNS_1123_LABEL, "a DNS-1123 label: lowercase letters, d
 const existing = "existing" as const;
 
 export const SETTINGS = {
-    target: declare(text(new RegExp(`^(${TARGETS.join("|")})$`), TARGETS.join(" or ")), {
+    target: declare({ type: "string", accepts: TARGETS.join(" or "), check: z.enum(TARGETS, must(TARGETS.join(" or "))) }, {
         default: "kind", targets: "both",
         description: "Where the lab runs - kind (a local Kind cluster the lab creates) or existing (a cluster you already run, reached through kubeContext).",
     }),

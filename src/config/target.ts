@@ -54,7 +54,7 @@ type Problems = string[];
 export function targetOf({ values, isSet }: Settings, problems: Problems): TargetName {
     // A bad target is a problem already: which keys are foreign is then unknown.
     if (values.target === undefined) return "kind";
-    const target = values.target as TargetName;
+    const target = values.target;
     const other: TargetName = target === "kind" ? "existing" : "kind";
     for (const name of keysOnlyFor(other)) {
         if (isSet(name)) problems.push(`${key(name)} is set but applies only when ${key("target")} is ${other}`);
