@@ -1,51 +1,13 @@
-// The lab's configuration: defaults, and validation that runs before any resource is declared.
-// Pure: index.ts reads the raw strings from Pulumi config and hands them here.
-import { RunError } from "@pulumi/pulumi";
-import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
-import { oncallPluginReleaseUrl } from "../oncall/vocabulary";
+// The lab's configuration: every key parsed with its check from the schema (schema.ts), then the rules that need
+// several keys, all before any resource is declared. Pure: index.ts reads the raw strings from Pulumi config.
 import * as fs from "node:fs";
-import { durationProblem } from "../shared/duration";
-import { echo } from "../shared/echo";
-import { EMAIL_ADDRESS, HOST_NAME } from "../shared/patterns";
-import { EXISTING_OPTIONAL_KEYS, ExistingClusterSettings, existingClusterOf, existingDefaults, TargetName, targetOf } from "./target";
+import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
+import { ProblemsError } from "../shared/problems";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, configDefaults, Parsed, SecretKey, SETTING_NAMES, settingOf, SettingName, TargetName } from "./schema";
+import { ExistingClusterSettings, existingClusterOf, targetOf } from "./target";
 
-export const CONFIG_NAMESPACE = "oncall-lab";
-
-/** Defaults; Pulumi.yaml's `config:` block declares the same ones (a test keeps them equal). */
-export const configDefaults = {
-    // Kind unless a team points the lab at a cluster it already runs (src/config/target.ts).
-    target: "kind",
-    clusterName: "oncall-lab",
-    // The image kind v0.33.0 defaults to, pinned by digest as kind's release notes ask.
-    kindNodeImage: "kindest/node:v1.37.0@sha256:a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
-    grafanaHostPort: 3000,
-    oncallHostPort: 8080,
-    mailHostPort: 8025,
-    vmStackChartVersion: "0.91.2",
-    grafanaChartVersion: "12.11.1",
-    // Grafana 11.x: OnCall OSS was tested on 11.2, managed service accounts need >= 11.3, and an open
-    // report says Grafana 13 does not provision the plugin's service account. 11.6.16 is the last 11.6 patch
-    // (11.6.1+security-01 fixed CVE-2025-4123; 11.6.14 and 11.6.15 are security releases); 11.x gets no more.
-    grafanaImageTag: "11.6.16",
-    // The grafana helm repository publishes the archived oncall chart only up to 1.16.5; 1.16.6-1.16.9 have
-    // the same templates and values, so chart 1.16.5 runs the last engine through its image tag.
-    oncallChartVersion: "1.16.5",
-    oncallImageTag: "v1.16.9",
-    oncallPluginVersion: "1.16.9",
-    // The local mailbox that receives OnCall's e-mail when no smtpHost is set.
-    mailpitImage: "axllent/mailpit:v1.30.5",
-    alertSeverity: defaultAlertingSettings.severity,
-    targetDownFor: defaultAlertingSettings.targetDownFor,
-    crashLoopFor: defaultAlertingSettings.crashLoopFor,
-    diskFreePercent: defaultAlertingSettings.diskFreePercent,
-    smtpPort: 587,
-    smtpTls: true,
-    smtpSsl: false,
-    ...existingDefaults,
-} as const;
-
-/** Config keys whose values are secrets: only their presence is known before deployment. */
-export type SecretKey = "telegramBotToken" | "smtpPassword" | "oncallDatabasePassword";
+export { CONFIG_KEYS, CONFIG_NAMESPACE, configDefaults, SECRET_KEYS } from "./schema";
+export type { SecretKey } from "./schema";
 
 export interface SmtpSettings {
     host: string;
@@ -82,104 +44,71 @@ export interface LabConfig {
     smtp?: SmtpSettings;
 }
 
-export const SECRET_KEYS: readonly SecretKey[] = ["telegramBotToken", "smtpPassword", "oncallDatabasePassword"];
-/** Every key the lab reads, so that a typo in a key is reported rather than silently ignored. */
-export const CONFIG_KEYS: readonly string[] = [
-    ...Object.keys(configDefaults), "oncallPluginUrl", "smtpHost", "smtpUsername", "smtpFromEmail", ...EXISTING_OPTIONAL_KEYS, ...SECRET_KEYS,
-];
-
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
 /** A RunError: Pulumi's runner (cmd/run/run.js) prints it as its message alone, any other error with a stack trace. */
-export class ConfigError extends RunError {
-    constructor(readonly problems: string[]) {
-        super(`invalid configuration:\n  - ${problems.join("\n  - ")}\nSet values with: pulumi config set ${CONFIG_NAMESPACE}:<key> <value>`);
+export class ConfigError extends ProblemsError {
+    constructor(problems: string[]) {
+        super("configuration", problems, `Set values with: pulumi config set ${CONFIG_NAMESPACE}:<key> <value>`);
         this.name = "ConfigError";
     }
 }
 
-const DNS_1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
-// An image reference is a name, an optional :tag and an optional @digest.
-const IMAGE_NAME = "[a-z0-9]+([._\\/-][a-z0-9]+)*";
-const TAG = "[\\w][\\w.-]{0,127}";
-const DIGEST = "@sha256:[a-f0-9]{64}";
-// A tag or a digest: a bare name means whatever :latest is on the day of the pull.
-const IMAGE_PINNED = new RegExp(`^${IMAGE_NAME}(:${TAG}(${DIGEST})?|${DIGEST})$`);
-const IMAGE_PINNED_BY_DIGEST = new RegExp(`^${IMAGE_NAME}(:${TAG})?${DIGEST}$`);
-const IMAGE_TAG = new RegExp(`^${TAG}$`);
-// An SMTP user name goes into a header-like AUTH exchange: no line breaks or other control characters.
-const NO_CONTROL_CHARACTERS = /^[^\x00-\x1f\x7f]+$/;
-// Grafana's image splits GF_INSTALL_PLUGINS on "," and ";": an https URL of a .zip without those or spaces.
-const PLUGIN_ZIP_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[^\s,;?#]*\.zip$/;
-
-const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
-type TextKey = keyof typeof configDefaults | "oncallPluginUrl" | "smtpHost" | "smtpUsername" | "smtpFromEmail" | typeof EXISTING_OPTIONAL_KEYS[number];
-
 /** Where validation looks for files the config names (a parameter, so that tests need no such file). */
 export type FileExists = (file: string) => boolean;
 
-/** Readers of raw config values (or their defaults) that add a problem, named by its key, for each bad one. */
-function readers(raw: RawConfig, problems: string[]) {
-    const text = (name: TextKey, pattern: RegExp, allowed: string): string | undefined => {
-        const value = raw[name] ?? (configDefaults as Record<string, unknown>)[name];
-        if (value === undefined) return undefined;
-        const str = String(value);
-        if (!pattern.test(str)) problems.push(`${key(name)} must be ${allowed} (got ${echo(str)})`);
-        return str;
-    };
-    const integer = (name: keyof typeof configDefaults, min: number, max: number): number => {
-        const value = raw[name] ?? String(configDefaults[name]);
-        const n = Number(value);
-        if (!/^\d+$/.test(value) || n < min || n > max) {
-            problems.push(`${key(name)} must be an integer from ${min} to ${max} (got ${echo(value)})`);
-        }
-        return n;
-    };
-    const bool = (name: "smtpTls" | "smtpSsl"): boolean => {
-        const value = raw[name] ?? String(configDefaults[name]);
-        if (value !== "true" && value !== "false") problems.push(`${key(name)} must be true or false (got ${echo(value)})`);
-        return value === "true";
-    };
-    // The lab's one duration grammar (src/shared/duration.ts), so that what passes here also passes vmalert.
-    const duration = (name: "targetDownFor" | "crashLoopFor"): string => {
-        const value = raw[name] ?? configDefaults[name];
-        const problem = durationProblem(value);
-        if (problem) problems.push(`${key(name)} ${problem}`);
-        return value;
-    };
-    return { text, integer, bool, duration };
+export const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
+
+/**
+ * The raw config as read by the rules: each key's parsed value (its default when unset; undefined when it has none
+ * or its value is bad, which is then a problem already), whether it was given, and whether a secret is present.
+ */
+export interface Settings {
+    values: Partial<Parsed>;
+    raw: RawConfig;
+    presentSecrets: ReadonlySet<string>;
+    /** A key counts as set when it differs from its default: the Pulumi CLI passes Pulumi.yaml's defaults as set. */
+    isSet(name: SettingName): boolean;
 }
 
-type Readers = ReturnType<typeof readers>;
-
-function hostPortsOf(read: Readers, problems: string[]) {
-    const hostPorts = {
-        grafanaHostPort: read.integer("grafanaHostPort", 1024, 65535),
-        oncallHostPort: read.integer("oncallHostPort", 1024, 65535),
-        mailHostPort: read.integer("mailHostPort", 1024, 65535),
-    };
-    const portNames = Object.keys(hostPorts) as Array<keyof typeof hostPorts>;
-    portNames.forEach((name, i) => {
-        for (const other of portNames.slice(i + 1)) {
-            if (hostPorts[name] === hostPorts[other]) {
-                problems.push(`${key(name)} and ${key(other)} must differ (both are ${hostPorts[name]})`);
-            }
+/** Each key through its check; every bad value and every unknown key is a problem named by its key. */
+export function parseSettings(raw: RawConfig, presentSecrets: ReadonlySet<string>, problems: string[]): Settings {
+    const values: Record<string, unknown> = {};
+    for (const name of SETTING_NAMES) {
+        const setting = settingOf(name);
+        const given = raw[name] ?? (setting.default === undefined ? undefined : String(setting.default));
+        if (given === undefined) continue;
+        const parsed = setting.check.safeParse(given);
+        if (parsed.success) values[name] = parsed.data;
+        else problems.push(...parsed.error.issues.map((issue) => `${key(name)} ${issue.message}`));
+    }
+    for (const name of Object.keys(raw)) {
+        if (!CONFIG_KEYS.includes(name) && raw[name] !== undefined) {
+            problems.push(`${key(name)} is not a setting of this lab (known: ${[...CONFIG_KEYS].sort().join(", ")})`);
         }
-    });
-    return hostPorts;
+    }
+    const defaults: Record<string, unknown> = configDefaults;
+    const isSet = (name: SettingName) => presentSecrets.has(name) || (raw[name] !== undefined && raw[name] !== String(defaults[name]));
+    return { values: values as Partial<Parsed>, raw, presentSecrets, isSet };
 }
 
-function alertingOf(read: Readers, problems: string[]): AlertingSettings {
+function hostPortProblems({ values }: Settings): string[] {
+    const names = ["grafanaHostPort", "oncallHostPort", "mailHostPort"] as const;
+    return names.flatMap((name, i) => names.slice(i + 1)
+        .filter((other) => values[name] !== undefined && values[name] === values[other])
+        .map((other) => `${key(name)} and ${key(other)} must differ (both are ${values[name]})`));
+}
+
+function alertingOf({ values }: Settings, problems: string[]): AlertingSettings {
     const alerting: AlertingSettings = {
         ...defaultAlertingSettings,
-        severity: read.text("alertSeverity", /^[a-z][a-z0-9_-]*$/, "a lowercase label value such as critical")!,
-        targetDownFor: read.duration("targetDownFor"),
-        crashLoopFor: read.duration("crashLoopFor"),
-        diskFreePercent: read.integer("diskFreePercent", 1, 99),
+        severity: values.alertSeverity!,
+        targetDownFor: values.targetDownFor!,
+        crashLoopFor: values.crashLoopFor!,
+        diskFreePercent: values.diskFreePercent!,
     };
     if (problems.length === 0) {
-        // The rule builders' own checks, so that they too fail here rather than midway through the program.
+        // The settings the lab fixes in code next to the user's, checked together once; the builders trust them.
         try {
             validateAlertingSettings(alerting);
         } catch (err) {
@@ -189,32 +118,21 @@ function alertingOf(read: Readers, problems: string[]): AlertingSettings {
     return alerting;
 }
 
-function smtpOf(raw: RawConfig, presentSecrets: ReadonlySet<SecretKey>, read: Readers, problems: string[]): SmtpSettings | undefined {
-    const host = read.text("smtpHost", HOST_NAME, "a host name such as smtp.example.com");
-    const fromEmail = read.text("smtpFromEmail", EMAIL_ADDRESS, "an e-mail address such as oncall@example.com");
-    const username = read.text("smtpUsername", NO_CONTROL_CHARACTERS, "a user name without line breaks or other control characters");
-    const port = read.integer("smtpPort", 1, 65535);
-    const tls = read.bool("smtpTls");
-    const ssl = read.bool("smtpSsl");
-    if (host !== undefined) {
-        if (fromEmail === undefined) problems.push(`${key("smtpFromEmail")} is required when ${key("smtpHost")} is set`);
+function smtpOf({ values, raw, isSet }: Settings, problems: string[]): SmtpSettings | undefined {
+    const { smtpHost: host, smtpFromEmail: fromEmail, smtpUsername: username, smtpPort: port, smtpTls: tls, smtpSsl: ssl } = values;
+    if (raw.smtpHost !== undefined) {
+        if (raw.smtpFromEmail === undefined) problems.push(`${key("smtpFromEmail")} is required when ${key("smtpHost")} is set`);
         // The chart's template fails on both (helm/oncall _env.tpl); Django refuses them together too.
         if (tls && ssl) problems.push(`${key("smtpTls")} and ${key("smtpSsl")} are both true: set smtpTls false for implicit TLS`);
-        if (port === SMTP_IMPLICIT_TLS_PORT && !ssl) {
+        if (port === SMTP_IMPLICIT_TLS_PORT && ssl === false) {
             problems.push(`${key("smtpPort")} ${SMTP_IMPLICIT_TLS_PORT} speaks implicit TLS: set smtpSsl true and smtpTls false`);
         }
-        return { host, port, username, fromEmail: fromEmail ?? "", tls, ssl };
+        return { host: host!, port: port!, username, fromEmail: fromEmail!, tls: tls!, ssl: ssl! };
     }
-    // The Pulumi CLI hands the program Pulumi.yaml's defaults as if they were set (smtpPort 587, smtpTls true),
-    // so a key at its default value counts as not set: it changes nothing anyway. A bad value is reported above.
-    const setWithoutHost = [
-        ...(["smtpUsername", "smtpFromEmail"] as const).filter((name) => raw[name] !== undefined),
-        ...(Number.isInteger(port) && port !== configDefaults.smtpPort ? ["smtpPort"] : []),
-        ...(raw.smtpTls === String(!configDefaults.smtpTls) ? ["smtpTls"] : []),
-        ...(raw.smtpSsl === String(!configDefaults.smtpSsl) ? ["smtpSsl"] : []),
-        ...(presentSecrets.has("smtpPassword") ? ["smtpPassword"] : []),
-    ];
-    for (const name of setWithoutHost) problems.push(`${key(name)} is set but ${key("smtpHost")} is not: set smtpHost too`);
+    // A key at its default value changes nothing without a host (isSet); a bad value is reported already.
+    const withoutHost = (["smtpUsername", "smtpFromEmail", "smtpPort", "smtpTls", "smtpSsl", "smtpPassword"] as const)
+        .filter((name) => isSet(name) && (values[name] !== undefined || !(name in configDefaults)));
+    for (const name of withoutHost) problems.push(`${key(name)} is set but ${key("smtpHost")} is not: set smtpHost too`);
     return undefined;
 }
 
@@ -223,51 +141,28 @@ export function validateConfig(
     raw: RawConfig, presentSecrets: ReadonlySet<SecretKey> = new Set(), fileExists: FileExists = (file) => fs.existsSync(file),
 ): LabConfig {
     const problems: string[] = [];
-    const read = readers(raw, problems);
-
-    const clusterName = read.text("clusterName", DNS_1123_LABEL, "a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit")!;
-    if (clusterName.length > 50) problems.push(`${key("clusterName")} must be at most 50 characters (got ${clusterName.length})`);
-    const kindNodeImage = read.text("kindNodeImage", IMAGE_PINNED_BY_DIGEST, "an image reference pinned by digest, such as kindest/node:v1.37.0@sha256:<digest>")!;
-    const hostPorts = hostPortsOf(read, problems);
-    const semver = "a chart version such as 1.2.3";
-    const chartVersions = {
-        vmStack: read.text("vmStackChartVersion", SEMVER, semver)!,
-        grafana: read.text("grafanaChartVersion", SEMVER, semver)!,
-        oncall: read.text("oncallChartVersion", SEMVER, semver)!,
-    };
-    const grafanaImageTag = read.text("grafanaImageTag", SEMVER, "a Grafana version such as 11.6.16")!;
-    const oncallImageTag = read.text("oncallImageTag", IMAGE_TAG, "an image tag of grafana/oncall such as v1.16.9")!;
-    const oncallPluginVersion = read.text("oncallPluginVersion", SEMVER, "a plugin version such as 1.16.9")!;
-    const oncallPluginUrl = read.text("oncallPluginUrl", PLUGIN_ZIP_URL, `an https URL of a plugin .zip, such as ${oncallPluginReleaseUrl(configDefaults.oncallPluginVersion)}`);
-    const mailpitImage = read.text("mailpitImage", IMAGE_PINNED, "an image reference with a tag or digest, such as axllent/mailpit:v1.30.5")!;
-    const alerting = alertingOf(read, problems);
-    const smtp = smtpOf(raw, presentSecrets, read, problems);
-    // The readers' key types are narrower than the target's view of them; the names they get are all lab keys.
-    const targetReaders = read as Parameters<typeof targetOf>[2];
-    const target = targetOf(raw, presentSecrets, targetReaders, configDefaults, key, problems);
-    const existing = target === "existing"
-        ? existingClusterOf(raw, presentSecrets, smtp !== undefined, targetReaders, key, problems, fileExists)
-        : undefined;
-
-    for (const name of Object.keys(raw)) {
-        if (!CONFIG_KEYS.includes(name) && raw[name] !== undefined) {
-            problems.push(`${key(name)} is not a setting of this lab (known: ${[...CONFIG_KEYS].sort().join(", ")})`);
-        }
-    }
-
+    const settings = parseSettings(raw, presentSecrets, problems);
+    problems.push(...hostPortProblems(settings));
+    const alerting = alertingOf(settings, problems);
+    const smtp = smtpOf(settings, problems);
+    const target = targetOf(settings, problems);
+    const existing = target === "existing" ? existingClusterOf(settings, smtp !== undefined, problems, fileExists) : undefined;
     if (problems.length > 0) throw new ConfigError(problems);
+    const values = settings.values as Parsed;
     return {
         target,
         existing,
-        clusterName,
-        kindNodeImage,
-        ...hostPorts,
-        chartVersions,
-        grafanaImageTag,
-        oncallImageTag,
-        oncallPluginVersion,
-        oncallPluginUrl,
-        mailpitImage,
+        clusterName: values.clusterName,
+        kindNodeImage: values.kindNodeImage,
+        grafanaHostPort: values.grafanaHostPort,
+        oncallHostPort: values.oncallHostPort,
+        mailHostPort: values.mailHostPort,
+        chartVersions: { vmStack: values.vmStackChartVersion, grafana: values.grafanaChartVersion, oncall: values.oncallChartVersion },
+        grafanaImageTag: values.grafanaImageTag,
+        oncallImageTag: values.oncallImageTag,
+        oncallPluginVersion: values.oncallPluginVersion,
+        oncallPluginUrl: values.oncallPluginUrl,
+        mailpitImage: values.mailpitImage,
         alerting,
         telegramEnabled: presentSecrets.has("telegramBotToken"),
         smtp,

@@ -37,6 +37,9 @@ export interface AlertingSettings {
     heartbeatInterval: string;
 }
 
+/** A severity label value: the config's alertSeverity and the rules' label (src/config/schema.ts checks the key with it). */
+export const SEVERITY_LABEL = /^[a-z][a-z0-9_-]*$/;
+
 export const defaultAlertingSettings: AlertingSettings = {
     scrapeInterval: "15s",
     evaluationInterval: "15s",
@@ -104,7 +107,10 @@ function checkDuration(setting: keyof AlertingSettings, value: string, zero: "al
     return seconds;
 }
 
-/** Throws an Error naming the first setting that is out of range, and what is allowed. */
+/**
+ * Throws an Error naming the first setting that is out of range, and what is allowed. validateConfig runs it once on
+ * the lab's settings; the builders below take settings that passed it and do not check them again.
+ */
 export function validateAlertingSettings(settings: AlertingSettings): void {
     checkDuration("scrapeInterval", settings.scrapeInterval, "rejected");
     checkDuration("evaluationInterval", settings.evaluationInterval, "rejected");
@@ -119,9 +125,9 @@ export function validateAlertingSettings(settings: AlertingSettings): void {
             `alerting setting repeatInterval ("${settings.repeatInterval}") must be at least groupInterval ("${settings.groupInterval}")`,
         );
     }
-    if (!/^[A-Za-z0-9_-]+$/.test(settings.severity)) {
+    if (!SEVERITY_LABEL.test(settings.severity)) {
         throw new Error(
-            `alerting setting severity must be a non-empty label value of letters, digits, "_" or "-", got "${settings.severity}"`,
+            `alerting setting severity must be a non-empty label value of lowercase letters, digits, "_" or "-", starting with a letter, got "${settings.severity}"`,
         );
     }
     if (!(settings.diskFreePercent > 0 && settings.diskFreePercent < 100)) {
@@ -172,7 +178,6 @@ export function heartbeatUrl(integrationWebhookUrl: string): string {
 
 /** Rule groups usable as VMRule `spec.groups` and as the `groups:` of a vmalert rules file. */
 export function buildAlertRuleGroups(settings: AlertingSettings): AlertRuleGroup[] {
-    validateAlertingSettings(settings);
     const paging = { severity: settings.severity };
     const interval = settings.evaluationInterval;
     return [
@@ -269,7 +274,6 @@ export function buildAlertmanagerConfig(urls: AlertmanagerUrls, settings: Alerti
     if (urls.heartbeatUrl === heartbeatUrl(urls.pagingUrl)) {
         throw new Error("OnCall heartbeat URL must belong to an integration of its own, not to the paging integration");
     }
-    validateAlertingSettings(settings);
     const heartbeatRepeatSeconds = durationSeconds(settings.heartbeatInterval) / 2;
     return {
         route: {

@@ -1,16 +1,11 @@
 // The OnCall objects of a team, as the arguments of @pulumiverse/grafana's oncall resources. Each function is
 // generic in the id type: the component passes Outputs (ids of resources and of OnCall users that exist only
-// once the wiring has run), the tests pass strings. Limits are OnCall OSS 1.16.9's public API
-// (engine/apps/public_api/serializers) and the provider's schema (internal/resources/oncall).
+// once the wiring has run), the tests pass strings. They take a Team that validateTeam returned: OnCall OSS 1.16.9's
+// limits (engine/apps/public_api/serializers, the provider's internal/resources/oncall) are checked there, once.
 import { EscalationStep, notificationRulesFor, Person, Rotation, Team } from "../team/team";
-import { isTimeZone, localTimeToInstant } from "../team/time";
-import { ESCALATION_CHAIN_NAME_MAX, ESCALATION_WAIT_SECONDS, PERSONAL_WAIT_SECONDS } from "./vocabulary";
 
 /** OnCall user id per login. */
 export type UserIds<Id> = Readonly<Record<string, Id>>;
-
-
-const FREQUENCY_SECONDS: Record<Rotation["frequency"], number> = { hourly: 3600, daily: 86_400, weekly: 604_800 };
 
 export function userIdOf<Id>(userIds: UserIds<Id>, login: string): Id {
     if (!Object.hasOwn(userIds, login)) throw new Error(`no OnCall user id for "${login}": not one of the team's people`);
@@ -18,11 +13,7 @@ export function userIdOf<Id>(userIds: UserIds<Id>, login: string): Id {
 }
 
 export function escalationChainArgs(team: Team): { name: string } {
-    const name = team.escalation.name;
-    if (name.length === 0 || name.length > ESCALATION_CHAIN_NAME_MAX) {
-        throw new Error(`escalation chain name must have 1 to ${ESCALATION_CHAIN_NAME_MAX} characters, got ${name.length}`);
-    }
-    return { name };
+    return { name: team.escalation.name };
 }
 
 export interface EscalationStepArgs<Id> {
@@ -44,17 +35,11 @@ export function escalationStepArgs<Id>(
     return team.escalation.steps.map((step, position): EscalationStepArgs<Id> => {
         const base = { escalationChainId: refs.escalationChainId, position, type: step.type };
         switch (step.type) {
-            case "wait": {
-                const { min, max } = ESCALATION_WAIT_SECONDS;
-                if (!Number.isInteger(step.durationSeconds) || step.durationSeconds < min || step.durationSeconds > max) {
-                    throw new Error(`escalation step ${position}: wait must be a whole number of seconds from ${min} to ${max}, got ${step.durationSeconds}`);
-                }
+            case "wait":
                 return { ...base, duration: step.durationSeconds };
-            }
             case "notify_on_call_from_schedule":
                 return { ...base, important: false, notifyOnCallFromSchedule: refs.scheduleId };
             case "notify_persons":
-                if (step.logins.length === 0) throw new Error(`escalation step ${position}: notify_persons needs at least one login`);
                 return { ...base, important: false, personsToNotifies: step.logins.map(login => userIdOf(refs.userIds, login)) };
             case "repeat_escalation":
                 return base;
@@ -77,7 +62,6 @@ export interface RotationShiftArgs<Id> {
 }
 
 export function rotationShiftArgs<Id>(rotation: Rotation, userIds: UserIds<Id>): RotationShiftArgs<Id> {
-    validateRotation(rotation);
     return {
         name: rotation.name,
         type: "rolling_users",
@@ -93,27 +77,6 @@ export function rotationShiftArgs<Id>(rotation: Rotation, userIds: UserIds<Id>):
         // 1.16.9 requires week_start for weekly shifts and omits it from every other one (a permanent diff if set).
         ...(rotation.frequency === "weekly" ? { weekStart: "MO" } : {}),
     };
-}
-
-function validateRotation(rotation: Rotation): void {
-    const problems: string[] = [];
-    if (!isTimeZone(rotation.timeZone)) {
-        problems.push(`unknown time zone "${rotation.timeZone}"`);
-    } else {
-        // The shift serializer parses start with time.strptime("%Y-%m-%dT%H:%M:%S"): no offset, no fraction.
-        const instant = localTimeToInstant(rotation.start, rotation.timeZone);
-        if (typeof instant === "string") problems.push(`start ${instant} (got "${rotation.start}")`);
-    }
-    if (!Number.isInteger(rotation.interval) || rotation.interval < 1) {
-        problems.push(`interval must be a positive integer, got ${rotation.interval}`);
-    }
-    // A turn longer than the recurrence would put two people on call at once.
-    const period = FREQUENCY_SECONDS[rotation.frequency] * rotation.interval;
-    if (!Number.isInteger(rotation.shiftSeconds) || rotation.shiftSeconds < 1 || rotation.shiftSeconds > period) {
-        problems.push(`shiftSeconds must be a whole number from 1 to ${period} (every ${rotation.interval} ${rotation.frequency}), got ${rotation.shiftSeconds}`);
-    }
-    if (rotation.people.length === 0) problems.push("the rotation has nobody in it");
-    if (problems.length > 0) throw new Error(`rotation "${rotation.name}": ${problems.join("; ")}`);
 }
 
 export interface ScheduleArgs<Id> {
@@ -153,9 +116,6 @@ export function notificationRuleArgs<Id>(person: Person, telegramEnabled: boolea
         const important = importance[index];
         const position = nextPosition[important ? "important" : "default"]++;
         if (rule.type !== "wait") return { userId, position, type: rule.type, important };
-        if (!PERSONAL_WAIT_SECONDS.includes(rule.durationSeconds)) {
-            throw new Error(`${person.login}: a personal wait must be one of ${PERSONAL_WAIT_SECONDS.join(", ")} seconds, got ${rule.durationSeconds}`);
-        }
         return { userId, position, type: "wait", important, duration: rule.durationSeconds };
     });
 }

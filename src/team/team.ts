@@ -6,10 +6,10 @@
 // here are those of Grafana OnCall OSS 1.16.9.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { RunError } from "@pulumi/pulumi";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { durationSeconds } from "../shared/duration";
+import { ProblemsError } from "../shared/problems";
 import { optionFor, Path, Problem, readable, TEAM_RULES } from "./rules";
 import { shiftFromSeconds, TeamFile, teamFileSchema } from "./schema";
 
@@ -46,10 +46,10 @@ export interface Team {
     escalation: { name: string; steps: EscalationStep[] };
 }
 
-/** A RunError, like ConfigError: the Pulumi CLI shows the message alone, without a stack trace. */
-export class TeamError extends RunError {
-    constructor(readonly problems: string[], source = "on-call team") {
-        super(`invalid ${source}:\n  - ${problems.join("\n  - ")}`);
+/** Refused like the config (ConfigError): every problem at once, the message alone without a stack trace. */
+export class TeamError extends ProblemsError {
+    constructor(problems: string[], source = "on-call team") {
+        super(source, problems);
         this.name = "TeamError";
     }
 }
