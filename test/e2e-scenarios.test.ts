@@ -156,7 +156,7 @@ describe("4 and 5: a crash-looping pod, a dead pipeline", () => {
         expect(code, table).toBe(0);
         expect(kubectl).toEqual([
             "run e2e-crashloop-t1 -n default --image=busybox:1.36 --restart=Always -- sh -c exit 1",
-            "delete pod e2e-crashloop-t1 -n default --wait=false",
+            "delete pod e2e-crashloop-t1 -n default --wait=false --ignore-not-found",
         ]);
         expect(table).toMatch(/4\. a crash-looping pod pages, deleting it resolves\s+ok\s+\d+\s+\d+\s+pod e2e-crashloop-t1 start to e-mail \d+\.\d s \(allowed 2\.0 s\); resolved after deleting/);
     }, 60_000);

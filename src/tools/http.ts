@@ -90,3 +90,33 @@ export async function getWithoutRedirects(url: string, signal?: AbortSignal): Pr
     await response.body?.cancel();
     return { status: response.status, location: response.headers.get("location") ?? undefined };
 }
+
+/**
+ * POST a JSON body and answer the JSON reply (or undefined when empty). A lab name under .localhost goes through
+ * 127.0.0.1 with its own Host header, as getThroughLoopback does; anything else as it is.
+ */
+export async function postJson(url: URL | string, headers: Record<string, string>, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    const target = new URL(url.toString());
+    const sent = { ...headers, "content-type": "application/json", accept: "application/json" };
+    const { status, text } = reachedThroughLoopback(target.href)
+        ? await postThroughLoopback(target, sent, JSON.stringify(body), signal)
+        : await fetch(target, { method: "POST", headers: sent, body: JSON.stringify(body), signal: withTimeout(signal) }).then(async (response) => ({
+              status: response.status,
+              text: await response.text(),
+          }));
+    if (status < 200 || status >= 300) throw new Error(`POST ${target.href} answered HTTP ${status}: ${text.slice(0, 200)}`);
+    return text.trim() === "" ? undefined : JSON.parse(text);
+}
+
+function postThroughLoopback(target: URL, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+    return new Promise((answer, fail) => {
+        const options = { host: "127.0.0.1", port: Number(target.port || 80), method: "POST", path: `${target.pathname}${target.search}`, headers: { ...headers, host: target.host }, signal: withTimeout(signal) };
+        const req = request(options, (response) => {
+            let text = "";
+            response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+            response.on("end", () => answer({ status: response.statusCode ?? 0, text }));
+        });
+        req.once("error", fail);
+        req.end(body);
+    });
+}

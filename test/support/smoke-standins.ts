@@ -45,16 +45,17 @@ export interface StandIns {
     stop(): Promise<void>;
 }
 
-type Handler = (request: IncomingMessage, url: URL, body: string) => { status: number; json: unknown; headers?: Record<string, string> };
+export type Handler = (request: IncomingMessage, url: URL, body: string) => { status: number; json: unknown; headers?: Record<string, string> };
 
-async function serve(handler: Handler): Promise<{ server: Server; url: string }> {
+/** One stand-in server on 127.0.0.1: JSON answers, or text as it is when the handler says text/plain. */
+export async function serve(handler: Handler): Promise<{ server: Server; url: string }> {
     const server = createServer((request: IncomingMessage, response: ServerResponse) => {
         let body = "";
         request.on("data", (chunk: Buffer) => (body += chunk.toString()));
         request.on("end", () => {
             const { status, json, headers } = handler(request, new URL(request.url ?? "/", "http://127.0.0.1"), body);
             response.writeHead(status, { "content-type": "application/json", ...headers });
-            response.end(JSON.stringify(json));
+            response.end(headers?.["content-type"]?.startsWith("text/") ? String(json) : JSON.stringify(json));
         });
     });
     await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));

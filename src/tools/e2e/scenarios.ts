@@ -2,25 +2,22 @@
 // Waits come from the lab's own settings (src/monitoring/alerting.ts, values/oncall-team.yaml).
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { defaultAlertingSettings as alerting, durationSeconds } from "../../monitoring/alerting";
+import { defaultAlertingSettings as alerting } from "../../monitoring/alerting";
 import { namespaces, releaseNames } from "../../shared/topology";
 import { isRecord } from "../../shared/records";
 import { loadTeamFile } from "../../team/team";
 import { repoRoot, seconds } from "../cli";
 import { acceptsConnections } from "../processes";
+import { alertmanagerStopped, crashLoopingPod } from "../drills/faults";
+import { alertPathMs, durationMs, firstEscalationWaitMs, heartbeatMissingMs } from "../drills/bounds";
 import { type Clock, poll } from "../polling";
 import { formatReport, type SmokeReport } from "../smoke";
-import { alertmanagerName } from "../smokeSettings";
 import type { AcknowledgeArgs } from "./browser";
 import { commandTimeoutsMs, type E2eLab, minutes } from "./lab";
 import { groupMentions, LabApi } from "./oncallApi";
 import type { Scenario } from "./runner";
 
-const s = (duration: string) => durationSeconds(duration) * 1000;
-/** Scrape, evaluation and group_wait: what the alert path adds after a rule's `for` (the bound bench:alert measures). */
-const alertPathBoundMs = s(alerting.scrapeInterval) + s(alerting.evaluationInterval) + s(alerting.groupWait);
-/** OnCall v1.16.9 checks heartbeats every 2 minutes (check_heartbeats in the celery beat schedule). */
-const heartbeatCheckMs = 120_000;
+const s = durationMs;
 const marginMs = 120_000;
 
 export interface E2eWaits {
@@ -36,18 +33,13 @@ export interface E2eWaits {
     acknowledgeMs: number;
 }
 
-function firstEscalationWaitMs(): number {
-    const wait = loadTeamFile().escalation.steps.find((step) => step.type === "wait");
-    return wait && wait.type === "wait" ? wait.durationSeconds * 1000 : 0;
-}
-
 export function labWaits(): E2eWaits {
     return {
         pollMs: 5_000,
-        crashLoopMs: s(alerting.crashLoopFor) + alertPathBoundMs + marginMs,
+        crashLoopMs: s(alerting.crashLoopFor) + alertPathMs() + marginMs,
         // A resolve goes out on the group's next group_interval tick; the crash-loop rule looks back 5 minutes.
         resolveMs: s(alerting.groupInterval) + s("5m") + marginMs,
-        heartbeatMs: alerting.heartbeatTimeoutSeconds * 1000 + heartbeatCheckMs + marginMs,
+        heartbeatMs: heartbeatMissingMs() + marginMs,
         rolloutMs: 300_000,
         nextEscalationMs: firstEscalationWaitMs() + 60_000,
         acknowledgeMs: 60_000,
@@ -166,11 +158,12 @@ async function crashLoop(context: E2eContext): Promise<string> {
     // Unique to the run: an earlier run's pod, group or e-mail cannot stand in for this one's.
     const pod = `e2e-crashloop-${context.runId}`;
     const labApi = await api(context);
+    const fault = crashLoopingPod((args) => lab.kubectl(args), "default", pod);
     const startedAt = context.clock.now();
-    await lab.kubectl(["run", pod, "-n", "default", "--image=busybox:1.36", "--restart=Always", "--", "sh", "-c", "exit 1"]);
+    await fault.inject();
     const group = await labApi.waitForGroup(`crash-looping pod ${pod}`, (candidate) => groupMentions(candidate, pod), startedAt, waits.crashLoopMs);
     const email = await waitForMail(context, labApi, pod, startedAt, waits.crashLoopMs - (context.clock.now() - startedAt));
-    await lab.kubectl(["delete", "pod", pod, "-n", "default", "--wait=false"]);
+    await fault.remove();
     await labApi.waitForState(group.id, "resolved", waits.resolveMs);
     context.figures.set("failure to page (crash-looping pod started to e-mail)", seconds(email - startedAt));
     return `pod ${pod} start to e-mail ${seconds(email - startedAt)} (allowed ${seconds(waits.crashLoopMs)}); resolved after deleting`;
@@ -188,14 +181,9 @@ async function waitForMail(context: E2eContext, labApi: LabApi, word: string, si
 async function deadPipeline(context: E2eContext): Promise<string> {
     const { lab, waits } = context;
     const labApi = await api(context);
-    const scale = async (replicas: number) => {
-        // The operator would scale Alertmanager back at once: it goes first, and comes back last.
-        const operator = ["scale", "deployment", "-n", namespaces.monitoring, "-l", "app.kubernetes.io/name=victoria-metrics-operator", `--replicas=${replicas}`];
-        const alertmanager = ["scale", "statefulset", "-n", namespaces.monitoring, alertmanagerName, `--replicas=${replicas}`];
-        for (const args of replicas === 0 ? [operator, alertmanager] : [alertmanager, operator]) await lab.kubectl(args);
-    };
+    const fault = alertmanagerStopped((args) => lab.kubectl(args));
     const stoppedAt = context.clock.now();
-    await scale(0);
+    await fault.inject();
     let restored = false;
     try {
         // OnCall names the heartbeat's alert the same every time: only a group opened after the stop counts.
@@ -203,13 +191,13 @@ async function deadPipeline(context: E2eContext): Promise<string> {
         const group = await labApi.waitForGroup("OnCallHeartBeatMissing", matches, stoppedAt, waits.heartbeatMs);
         const raised = seconds(context.clock.now() - stoppedAt);
         context.figures.set("failure to page (Alertmanager stopped to OnCallHeartBeatMissing)", raised);
-        await scale(1);
+        await fault.remove();
         restored = true;
         await labApi.waitForState(group.id, "resolved", waits.heartbeatMs);
         return `OnCallHeartBeatMissing ${raised} after Alertmanager stopped; resolved after it came back`;
     } finally {
         // A lab kept after a failure still gets its Alertmanager back (after a stop, the cleanup's commands only).
-        if (!restored) await scale(1).catch(() => undefined);
+        if (!restored) await fault.remove().catch(() => undefined);
     }
 }
 
