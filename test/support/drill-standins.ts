@@ -123,7 +123,8 @@ export function stubKubectl(hooks: { onFault?(event: "in" | "out"): void; failOn
     const calls: string[] = [];
     const flag = (args: string[], name: string) => args[args.indexOf(name) + 1];
     const itemsOf = (file: string) => (JSON.parse(readFileSync(file, "utf8")).items as { kind: string; metadata: { namespace: string; name: string } }[]).map((item) => `${item.metadata.namespace}/${item.kind}/${item.metadata.name}`);
-    const kubectl: Kubectl = async (args) => {
+    const kubectl: Kubectl = async (args) => (await apply(args)) ?? "";
+    const apply = async (args: string[]): Promise<string | void> => {
         const line = args.join(" ");
         calls.push(line);
         if (hooks.failOn?.test(line)) throw new Error(`kubectl ${line}: the stub fails as told`);

@@ -133,3 +133,9 @@ export function listDrills(all: Drill[] = drills()): string {
     const width = Math.max(...all.map((drill) => drill.name.length));
     return all.map((drill) => `${drill.name.padEnd(width)}  breaks: ${drill.breaks}\n${"".padEnd(width)}  pages:  ${drill.pages}`).join("\n");
 }
+
+/** How long an unattended run (--ack auto) waits for the acknowledgement: its last bounded stage before it, and 2 minutes. */
+export function unattendedTimeoutMs(drill: Drill): number {
+    const ackAt = drill.stages.findIndex((stage) => stage.key === drill.ackAfter);
+    return Math.max(...drill.stages.slice(0, ackAt + 1).map((stage) => stage.boundMs ?? 0)) + 120_000;
+}

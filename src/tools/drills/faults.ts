@@ -9,7 +9,7 @@ import { namespaces } from "../../shared/topology";
 import { alertmanagerName } from "../smokeSettings";
 
 /** kubectl on the lab's context: resolves with what it printed, throws when it fails. */
-export type Kubectl = (args: string[]) => Promise<unknown>;
+export type Kubectl = (args: string[]) => Promise<string>;
 
 export interface Fault {
     /** One line: what is broken. */

@@ -54,6 +54,20 @@ const text = (outputs: StackOutputs, name: string): string => {
     return value;
 };
 
+/** The stack outputs and the port-forwards' URLs: everything a drill reads. */
+export function drillUrls(outputs: StackOutputs, reached: { vmalertUrl: string; alertmanagerUrl: string }): DrillUrls {
+    return {
+        vmalertUrl: reached.vmalertUrl,
+        alertmanagerUrl: reached.alertmanagerUrl,
+        oncallUrl: text(outputs, "oncallUrl"),
+        oncallApiToken: text(outputs, "oncallApiToken"),
+        mailUrl: typeof outputs.mailUrl === "string" ? outputs.mailUrl : undefined,
+        grafanaUrl: text(outputs, "grafanaUrl"),
+        grafanaAdminUser: text(outputs, "grafanaAdminUser"),
+        grafanaAdminPassword: text(outputs, "grafanaAdminPassword"),
+    };
+}
+
 async function stackTarget(): Promise<string> {
     const { stdout } = await promisify(execFile)("bash", [join(repoRoot, "scripts/lab.sh"), "config", "get", "oncall-lab:target"], { cwd: repoRoot }).catch(() => ({ stdout: "" }));
     return stdout.trim() || "kind";
@@ -64,9 +78,10 @@ const kubectlOn = (context: string): Kubectl => async (args) =>
         throw new Error(`kubectl ${args.join(" ")}: ${(error.stderr ?? "").trim() || error.message}`);
     })).stdout;
 
-async function reachThroughKubectl(context: string) {
-    const vmalert = await startPortForward({ kubectlContext: context, namespace: namespaces.monitoring, resource: `svc/vmalert-${releaseNames.vmStack}`, remotePort: 8080 });
-    const alertmanager = await startPortForward(alertmanagerTarget(context)).catch(async (error: unknown) => {
+/** vmalert (operator v0.74.0: service vmalert-<cr>, port 8080) and Alertmanager, through kubectl port-forwards. */
+export async function reachThroughKubectl(context: string, env: NodeJS.ProcessEnv = process.env) {
+    const vmalert = await startPortForward({ kubectlContext: context, namespace: namespaces.monitoring, resource: `svc/vmalert-${releaseNames.vmStack}`, remotePort: 8080 }, { env });
+    const alertmanager = await startPortForward(alertmanagerTarget(context), { env }).catch(async (error: unknown) => {
         await vmalert.stop();
         throw error;
     });
@@ -128,16 +143,7 @@ export async function runDrillCommand(argv: string[], env: NodeJS.ProcessEnv, de
     const reached = await (deps.reach ?? reachThroughKubectl)(context);
     const signals = deps.interrupted ? { interrupted: deps.interrupted, release: () => undefined } : onSignals();
     try {
-        const urls: DrillUrls = {
-            ...reached,
-            oncallUrl: text(outputs, "oncallUrl"),
-            oncallApiToken: text(outputs, "oncallApiToken"),
-            mailUrl: typeof outputs.mailUrl === "string" ? outputs.mailUrl : undefined,
-            grafanaUrl: text(outputs, "grafanaUrl"),
-            grafanaAdminUser: text(outputs, "grafanaAdminUser"),
-            grafanaAdminPassword: text(outputs, "grafanaAdminPassword"),
-        };
-        const lab = new DrillLab(urls);
+        const lab = new DrillLab(drillUrls(outputs, reached));
         const runId = deps.runId ?? `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
         out(`drill ${drill.name} (${runId}): ${drill.breaks}; should page: ${drill.pages}`);
         const result = await runDrill(drill, { ack, timeoutMs, runId, pollMs: deps.pollMs ?? 5_000 }, {

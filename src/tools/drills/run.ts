@@ -142,7 +142,7 @@ async function until(watch: Watch, deps: DrillDeps, signal: AbortSignal, pollMs:
 
 async function namespaceExists(kubectl: Kubectl): Promise<boolean> {
     const found = await kubectl(["get", "namespace", drillNamespace, "--ignore-not-found", "-o", "name"]);
-    return String(found ?? "").trim() !== "";
+    return found.trim() !== "";
 }
 
 export async function runDrill(drill: Drill, options: DrillRunOptions, deps: DrillDeps): Promise<DrillResult> {

@@ -8,7 +8,9 @@ import { isRecord } from "../../shared/records";
 import { loadTeamFile } from "../../team/team";
 import { repoRoot, seconds } from "../cli";
 import { acceptsConnections } from "../processes";
-import { alertmanagerStopped, crashLoopingPod } from "../drills/faults";
+import { alertmanagerStopped, crashLoopingPod, type Kubectl } from "../drills/faults";
+import { buildReport } from "../drills/report";
+import type { DrillResult } from "../drills/run";
 import { alertPathMs, durationMs, firstEscalationWaitMs, heartbeatMissingMs } from "../drills/bounds";
 import { type Clock, poll } from "../polling";
 import { formatReport, type SmokeReport } from "../smoke";
@@ -61,9 +63,13 @@ export interface E2eContext {
     runId: string;
     /** The run's headline figures (cold up, re-run, failure to page, to acknowledge), for the summary. */
     figures: Map<string, string>;
+    /** `npm run drill -- <name> --ack auto` against the e2e's lab, in-process. */
+    drill(name: string): Promise<DrillResult>;
     /** Whether this run may have built (part of) a lab: false until scenario 1 starts its up, true on a kept lab. */
     labBuilt: boolean;
 }
+
+const kubectlOf = (lab: E2eLab): Kubectl => async (args) => (await lab.kubectl(args)).stdout;
 
 async function api(context: E2eContext): Promise<LabApi> {
     return new LabApi(await context.lab.outputs(), context.clock, context.waits.pollMs);
@@ -158,7 +164,7 @@ async function crashLoop(context: E2eContext): Promise<string> {
     // Unique to the run: an earlier run's pod, group or e-mail cannot stand in for this one's.
     const pod = `e2e-crashloop-${context.runId}`;
     const labApi = await api(context);
-    const fault = crashLoopingPod((args) => lab.kubectl(args), "default", pod);
+    const fault = crashLoopingPod(kubectlOf(lab), "default", pod);
     const startedAt = context.clock.now();
     await fault.inject();
     const group = await labApi.waitForGroup(`crash-looping pod ${pod}`, (candidate) => groupMentions(candidate, pod), startedAt, waits.crashLoopMs);
@@ -181,7 +187,7 @@ async function waitForMail(context: E2eContext, labApi: LabApi, word: string, si
 async function deadPipeline(context: E2eContext): Promise<string> {
     const { lab, waits } = context;
     const labApi = await api(context);
-    const fault = alertmanagerStopped((args) => lab.kubectl(args));
+    const fault = alertmanagerStopped(kubectlOf(lab));
     const stoppedAt = context.clock.now();
     await fault.inject();
     let restored = false;
@@ -199,6 +205,18 @@ async function deadPipeline(context: E2eContext): Promise<string> {
         // A lab kept after a failure still gets its Alertmanager back (after a stop, the cleanup's commands only).
         if (!restored) await fault.remove().catch(() => undefined);
     }
+}
+
+/** The escalation drill with --ack auto: the first person paged, the chain's next step after its wait, then acknowledged and resolved. */
+async function escalationDrill(context: E2eContext): Promise<string> {
+    const result = await context.drill("escalation");
+    const report = buildReport(result);
+    const missing = report.stages.filter((row) => row.verdict === "missing").map((row) => row.stage);
+    if (result.failure !== undefined || missing.length > 0) throw new Error(`drill escalation: ${result.failure ?? `never came: ${missing.join(", ")}`}`);
+    const at = (stage: string) => report.stages.find((row) => row.stage.startsWith(stage))?.afterSeconds ?? 0;
+    context.figures.set("failure to page (drill target-down: fault to e-mail)", seconds(at("person notified") * 1000));
+    const late = report.stages.filter((row) => row.verdict === "LATE").map((row) => row.stage);
+    return `paged ${at("person notified")} s, escalated ${at("escalated")} s, acknowledged (--ack auto), resolved ${report.figures.toResolve} s after the removal${late.length > 0 ? `; late: ${late.join(", ")}` : ""}`;
 }
 
 /** Waits for each workload's rollout, all of them within `waits.rolloutMs`. */
@@ -291,6 +309,8 @@ export const scenarios: Scenario<E2eContext>[] = [
     { id: "4", title: "a crash-looping pod pages, deleting it resolves", budgetMs: minutes(20), run: crashLoop },
     // The heartbeat's timeout (5 min) and OnCall's 2-minute check, twice: raised, then resolved.
     { id: "5", title: "dead pipeline: Alertmanager at zero raises the heartbeat", budgetMs: minutes(18), run: deadPipeline },
+    // The target's rollout (2 min), the page (3 min), the chain's wait (5 min), the resolve (2-5 min), margins.
+    { id: "5b", title: "escalation drill: nobody answers, the next step pages (--ack auto)", budgetMs: minutes(20), run: escalationDrill },
     // The rollouts (rolloutMs, 5 min), preview --refresh, the smoke.
     { id: "6", title: "Grafana and OnCall pods restarted: still connected", budgetMs: minutes(5) + commandTimeoutsMs.preview + smokeBudgetMs, run: restartSurvival },
     { id: "7", title: "node container stopped and started: up repairs", budgetMs: minutes(2) + commandTimeoutsMs.up + smokeBudgetMs, run: reboot },
