@@ -31,7 +31,7 @@ const crashLoopPage: RecordedPage = {
     resolvedAfterRemovalMs: 4 * min,
 };
 
-async function drillRun(name: string, page: RecordedPage, argv: string[] = ["--ack", "auto"], extra: Partial<DrillMainDeps> & { failOn?: RegExp; interruptOn?: "in"; sigint?: boolean } = {}) {
+async function drillRun(name: string, page: RecordedPage, argv: string[] = ["--ack", "auto"], extra: Partial<DrillMainDeps> & { failOn?: RegExp; interruptOn?: "in"; sigint?: boolean; noMailbox?: boolean } = {}) {
     const clock = new FakeClock();
     const times: { faultAt?: number; removedAt?: number } = {};
     let interrupt: (reason: string) => void = () => undefined;
@@ -51,7 +51,7 @@ async function drillRun(name: string, page: RecordedPage, argv: string[] = ["--a
     standIns = await startDrillStandIns(clock, page, name === "dead-pipeline" ? "OnCallHeartBeatMissing" : mark, times);
     work = fs.mkdtempSync(path.join(os.tmpdir(), "oncall-lab-drill-"));
     const lines: string[] = [];
-    const outputs = { kubectlContext: "kind-oncall-lab", oncallUrl: standIns.urls.oncallUrl, oncallApiToken: "drill-token", mailUrl: standIns.urls.mailUrl, grafanaUrl: standIns.urls.grafanaUrl, grafanaAdminUser: "admin", grafanaAdminPassword: "pw" };
+    const outputs = { kubectlContext: "kind-oncall-lab", oncallUrl: standIns.urls.oncallUrl, oncallApiToken: "drill-token", mailUrl: extra.noMailbox ? undefined : standIns.urls.mailUrl, grafanaUrl: standIns.urls.grafanaUrl, grafanaAdminUser: "admin", grafanaAdminPassword: "pw" };
     const urls = standIns.urls;
     const deps: DrillMainDeps = {
         outputs: async () => outputs,
@@ -132,6 +132,13 @@ describe("the timeline from a recorded page", () => {
         expect(run.code, run.output).toBe(0);
         expect(standIns!.acknowledgePosts).toBe(0);
         expect(run.output).toMatch(/\+720\.0 s {2}acknowledged +by alice/);
+    });
+
+    it("without the lab's mailbox (smtpHost), --ack auto acknowledges once the group opened; the e-mail stage is missing", async () => {
+        const run = await drillRun("crashloop", crashLoopPage, ["--ack", "auto"], { noMailbox: true });
+        expect(run.code, run.output).toBe(0);
+        expect(run.output).toMatch(/\+385\.0 s {2}acknowledged +by alice/);
+        expect(run.output).toMatch(/\| person notified \| - \| 9 min 15 s \| missing \|/);
     });
 
     it("escalation: the next step's e-mail after the chain's wait, and --ack auto only then", async () => {

@@ -92,7 +92,8 @@ class Watch {
                 this.group = await lab.findGroup(this.fault.mark, t.faultAtMs);
                 if (!this.group) return;
                 t.record("opened", this.group.createdMs ?? clock.now(), `alert group ${this.group.id}`);
-                const wait = this.options.ack === "auto" ? `--ack auto acknowledges after "${t.spec(this.drill.ackAfter)?.title}"` : "acknowledge it there";
+                const after = lab.urls.mailUrl ? this.drill.ackAfter : "opened";
+                const wait = this.options.ack === "auto" ? `--ack auto acknowledges after "${t.spec(after)?.title}"` : "acknowledge it there";
                 this.deps.out(`            ${this.group.link ?? `(OnCall gave no link: group ${this.group.id})`}  ${wait}`);
             });
         }
@@ -121,7 +122,9 @@ class Watch {
     }
 
     async acknowledgeIfDue(): Promise<void> {
-        if (this.options.ack !== "auto" || this.acknowledgePosted || !this.group || !this.timeline.seen(this.drill.ackAfter)) return;
+        // Without the lab's mailbox (smtpHost) no e-mail is seen: the group itself is the page.
+        const after = this.deps.lab.urls.mailUrl ? this.drill.ackAfter : "opened";
+        if (this.options.ack !== "auto" || this.acknowledgePosted || !this.group || !this.timeline.seen(after)) return;
         this.acknowledgePosted = true;
         await this.deps.lab.acknowledge(this.group.id);
         this.deps.out(`            --ack auto: acknowledged alert group ${this.group.id} through OnCall's API`);
