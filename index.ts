@@ -10,6 +10,8 @@ import { OnCallTeam } from "./components/OnCallTeam";
 import { OnCallWiring } from "./components/OnCallWiring";
 import { TeamUsers } from "./components/TeamUsers";
 import { VictoriaMetricsStack } from "./components/VictoriaMetricsStack";
+import { NetworkPolicies } from "./components/NetworkPolicies";
+import { labNetworkPolicies } from "./src/security/networkPolicies";
 import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config/config";
 import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
 import { loadTeamFile } from "./src/team/team";
@@ -147,7 +149,7 @@ new OnCallHeartbeat("oncall-heartbeat", {
 // Its delete changes nothing (the heartbeat goes with its integration), so it never needs to run.
 }, { deletedWith: oncall.release });
 
-new VictoriaMetricsStack("victoria-metrics", {
+const vmStack = new VictoriaMetricsStack("victoria-metrics", {
     namespace: namespaces.monitoring,
     chartVersion: lab.chartVersions.vmStack,
     alerting: lab.alerting,
@@ -171,6 +173,24 @@ new VictoriaMetricsStack("victoria-metrics", {
         vmalertReplicas: existing.replicas.vmalert,
         storage: volume(existing.storageSizes.vm),
     },
+}, inCluster);
+
+// Every lab namespace denies what the lab's own paths do not need (src/security/networkPolicies.ts).
+const labNamespaces = {
+    [namespaces.grafana]: grafana.namespace.metadata.name,
+    [namespaces.oncall]: oncall.namespace.metadata.name,
+    [namespaces.monitoring]: vmStack.namespace.metadata.name,
+    ...(mailbox ? { [namespaces.mail]: mailbox.namespace.metadata.name } : {}),
+};
+new NetworkPolicies("network-policies", {
+    namespaces: labNamespaces,
+    policies: labNetworkPolicies(Object.keys(labNamespaces), {
+        mailbox: mailbox !== undefined,
+        vmCluster: existing !== undefined,
+        smtpPort: lab.smtp?.port,
+        externalPostgresPort: existing?.externalPostgres?.port,
+        grafanaThroughIngress: existing && { tls: existing.tls !== undefined },
+    }),
 }, inCluster);
 
 // The one Grafana URL (it opens in a browser; laptop code reaches the same port on 127.0.0.1).

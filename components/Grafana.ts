@@ -6,6 +6,7 @@ import { chartRepositories } from "../src/shared/charts";
 import { releaseNames } from "../src/shared/topology";
 import { grafanaValues, GrafanaValuesInput, oncallPluginProvisioning } from "../src/grafana/values";
 import { tlsCopy } from "../src/target/tls";
+import { podSecurityLabels } from "../src/security/workloads";
 
 export interface GrafanaArgs {
     namespace: string;
@@ -31,6 +32,7 @@ export interface GrafanaArgs {
 
 /** Grafana with the OnCall app plugin installed and provisioned; datasource and dashboards come from the stack's ConfigMaps. */
 export class Grafana extends pulumi.ComponentResource {
+    public readonly namespace: k8s.core.v1.Namespace;
     public readonly adminUser: pulumi.Output<string>;
     public readonly adminPassword: pulumi.Output<string>;
     public readonly publicUrl: pulumi.Output<string>;
@@ -42,8 +44,9 @@ export class Grafana extends pulumi.ComponentResource {
         const childOpts = { parent: this, deletedWith: opts?.deletedWith };
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: args.namespace },
+            metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
         }, childOpts);
+        this.namespace = namespace;
 
         const adminPassword = new random.RandomPassword(`${name}-admin-password`, {
             length: 24,

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { podSecurityLabels, restrictedContainer, restrictedPod, workloadResources } from "../src/security/workloads";
 
 export interface MailpitArgs {
     namespace: string;
@@ -17,8 +18,11 @@ export interface MailpitArgs {
     publicUrl: pulumi.Input<string>;
 }
 
+const MAILPIT_USER = 65534;
+
 /** A local mailbox: OnCall sends its e-mail here over plain SMTP, and people read it in the browser. */
 export class Mailpit extends pulumi.ComponentResource {
+    public readonly namespace: k8s.core.v1.Namespace;
     public readonly publicUrl: pulumi.Output<string>;
 
     constructor(name: string, args: MailpitArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -26,8 +30,9 @@ export class Mailpit extends pulumi.ComponentResource {
         const childOpts = { parent: this, deletedWith: opts?.deletedWith };
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: args.namespace },
+            metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
         }, childOpts);
+        this.namespace = namespace;
 
         const labels = { "app.kubernetes.io/name": "mailpit" };
         new k8s.apps.v1.Deployment(`${name}-deployment`, {
@@ -38,8 +43,13 @@ export class Mailpit extends pulumi.ComponentResource {
                 template: {
                     metadata: { labels },
                     spec: {
+                        // Mailpit needs no root: its ports are above 1024, its image lets any user run the binary
+                        // (axllent/mailpit Dockerfile: chgrp 0, g=u) and, without a data file, it keeps mail in a
+                        // temporary file under /tmp (internal/storage/database.go InitDB). 65534 is `nobody`.
+                        securityContext: restrictedPod(MAILPIT_USER, MAILPIT_USER),
                         containers: [{
                             name: "mailpit",
+                            securityContext: restrictedContainer,
                             image: args.image,
                             ports: [
                                 { name: "smtp", containerPort: args.smtpPort },
@@ -53,7 +63,7 @@ export class Mailpit extends pulumi.ComponentResource {
                             ],
                             readinessProbe: { httpGet: { path: "/readyz", port: "http" } },
                             livenessProbe: { httpGet: { path: "/livez", port: "http" } },
-                            resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                            resources: workloadResources.mailpit,
                         }],
                     },
                 },

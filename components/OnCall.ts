@@ -8,6 +8,8 @@ import { ONCALL_ENGINE_PORT, releaseNames } from "../src/shared/topology";
 import { IngressSettings, ingressAnnotations, ingressTls } from "../src/shared/ingress";
 import { tlsCopy } from "../src/target/tls";
 import { PUBLIC_API_PATH } from "../src/oncall/vocabulary";
+import { podSecurityLabels } from "../src/security/workloads";
+import { FIRST_INSTALL_ONLY_VALUES, MIRAGE_CIPHER_IV_LENGTH } from "../src/oncall/workloads";
 import {
     CELERY_BEAT_POSTRENDER, celeryBeatApart, EXTERNAL_POSTGRES_PASSWORD_KEY, ONCALL_APP_SECRET_KEYS, ONCALL_CREDENTIAL_KEYS, ONCALL_EXPORTER_SECRET, ONCALL_SMTP_SECRET,
     OnCallClusterValuesInput, oncallValues,
@@ -48,14 +50,16 @@ export class OnCall extends pulumi.ComponentResource {
     public readonly exporterSecretName: pulumi.Output<string>;
     /** OnCall's objects live in this release's database: resources kept there use it for `deletedWith`. */
     public readonly release: k8s.helm.v3.Release;
+    public readonly namespace: k8s.core.v1.Namespace;
 
     constructor(name: string, args: OnCallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCall", name, args, opts);
         const childOpts = { parent: this, deletedWith: opts?.deletedWith };
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: args.namespace },
+            metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
         }, childOpts);
+        this.namespace = namespace;
 
         const password = (suffix: string, length: number) =>
             new random.RandomPassword(`${name}-${suffix}`, { length, special: false }, { parent: this }).result;
@@ -75,17 +79,20 @@ export class OnCall extends pulumi.ComponentResource {
         }, childOpts);
         const cluster = args.cluster && this.clusterResources(name, args.cluster, namespace, childOpts);
         const credentials = this.credentials(name, args, namespace, password, childOpts);
+        // Taken by a first install only (FIRST_INSTALL_ONLY_VALUES): it must never change under a running lab's data.
+        const mirageCipherIv = new random.RandomString(`${name}-mirage-cipher-iv`, { length: MIRAGE_CIPHER_IV_LENGTH, special: false }, { parent: this }).result;
 
         const publicHost = pulumi.output(args.publicUrl).apply((url) => new URL(url).host);
         // Every credential is in a secret the chart reads: the values hold names and keys only.
-        const values = pulumi.all([publicHost, args.grafanaPublicUrl, appSecret.metadata.name, credentials.secret.metadata.name, args.imageTag])
-            .apply(([publicHost, grafanaPublicUrl, appSecretName, credentialsSecretName, imageTag]) => oncallValues({
+        const values = pulumi.all([publicHost, args.grafanaPublicUrl, appSecret.metadata.name, credentials.secret.metadata.name, mirageCipherIv, args.imageTag])
+            .apply(([publicHost, grafanaPublicUrl, appSecretName, credentialsSecretName, mirageCipherIv, imageTag]) => oncallValues({
                 publicHost,
                 grafanaPublicUrl,
                 nodePort: args.nodePort,
                 imageTag,
                 appSecretName,
                 credentialsSecretName,
+                mirageCipherIv,
                 telegram: args.telegramBotToken !== undefined,
                 smtp: args.smtp,
                 cluster: cluster?.values,
@@ -102,7 +109,7 @@ export class OnCall extends pulumi.ComponentResource {
             postrender: args.cluster && celeryBeatApart(args.cluster.celeryReplicas) ? CELERY_BEAT_POSTRENDER : undefined,
             // Postgres, Redis and the migrate job come up one after another.
             timeout: 1200,
-        }, { ...childOpts, dependsOn: [exporterSecret, ...credentials.dependencies, ...(cluster?.dependencies ?? [])] });
+        }, { ...childOpts, dependsOn: [exporterSecret, ...credentials.dependencies, ...(cluster?.dependencies ?? [])], ignoreChanges: [...FIRST_INSTALL_ONLY_VALUES] });
         if (args.cluster) this.ingress(name, args.cluster.ingress, namespace, { ...childOpts, dependsOn: [this.release] });
 
         this.publicUrl = pulumi.output(args.publicUrl);

@@ -8,6 +8,7 @@ import { VmClusterValuesInput, vmStackValues } from "../src/monitoring/values";
 import { buildDashboard, DASHBOARD_FILE, DASHBOARD_SIDECAR_LABEL } from "../src/monitoring/dashboard";
 import { oncallScrapeConfig, VM_OPERATOR_API_VERSION } from "../src/monitoring/scrape";
 import { grafanaSidecarRole, grafanaSidecarRoleBinding } from "../src/grafana/rbac";
+import { podSecurityLabels } from "../src/security/workloads";
 
 export interface VictoriaMetricsStackArgs {
     namespace: string;
@@ -41,14 +42,16 @@ export interface VictoriaMetricsStackArgs {
  * configuration from a secret that is written once the integration URL exists.
  */
 export class VictoriaMetricsStack extends pulumi.ComponentResource {
+    public readonly namespace: k8s.core.v1.Namespace;
 
     constructor(name: string, args: VictoriaMetricsStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:VictoriaMetricsStack", name, args, opts);
         const childOpts = { parent: this, deletedWith: opts?.deletedWith };
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: args.namespace },
+            metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
         }, childOpts);
+        this.namespace = namespace;
 
         const alertmanagerConfigSecret = "oncall-lab-alertmanager";
         const release = new k8s.helm.v3.Release(`${name}-release`, {
@@ -62,6 +65,8 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
                 evaluationInterval: args.alerting.evaluationInterval,
                 grafanaPublicUrl: args.grafanaPublicUrl,
                 alertmanagerConfigSecret,
+                // Its own rules and the scrape of OnCall's metrics.
+                labNamespaces: [args.namespace, args.oncallMetrics.namespace],
                 cluster: args.cluster,
             }),
             // Image pulls on a fresh laptop take minutes.

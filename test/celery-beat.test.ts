@@ -21,7 +21,7 @@ const beatOf = (deployment: any) =>
 describe("one celery beat", () => {
     const input = {
         publicHost: "oncall.example.com", grafanaPublicUrl: "https://grafana.example.com", nodePort: 30808, imageTag: "v1.16.9",
-        appSecretName: "s", credentialsSecretName: "c", telegram: false,
+        appSecretName: "s", credentialsSecretName: "c", telegram: false, mirageCipherIv: "0123456789abcdef",
     };
     const cluster = (celeryReplicas: number) => ({
         tls: true, engineReplicas: 2, celeryReplicas, postgresVolume: { size: "20Gi" }, redisVolume: { size: "8Gi" },

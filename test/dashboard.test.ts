@@ -131,7 +131,7 @@ describe("values for the metrics", () => {
     it("turns OnCall's exporter on without a token in the chart's values, so the chart writes no secret of its own", () => {
         const values = oncallValues({
             publicHost: "127.0.0.1:8080", grafanaPublicUrl: "http://grafana", nodePort: 30808, imageTag: "v1.16.9",
-            appSecretName: "app", credentialsSecretName: "c", telegram: false,
+            appSecretName: "app", credentialsSecretName: "c", telegram: false, mirageCipherIv: "0123456789abcdef",
         }) as any;
         expect(values.oncall.exporter).toEqual({ enabled: true });
         expect(ONCALL_EXPORTER_SECRET).toEqual({ name: `${values.fullnameOverride}-exporter`, key: "exporter-secret" });

@@ -5,7 +5,7 @@ import { customRateLimitsEnv, LAB_ORGANIZATION_PK, LAB_RATE_LIMITS, ONCALL_DEFAU
 
 const input = {
     publicHost: "oncall.example.com", grafanaPublicUrl: "http://grafana.example.com", nodePort: 30808, imageTag: "v1.16.9",
-    appSecretName: "s", credentialsSecretName: "c", telegram: false,
+    appSecretName: "s", credentialsSecretName: "c", telegram: false, mirageCipherIv: "0123456789abcdef",
 };
 
 describe("OnCall's rate limits", () => {

@@ -10,6 +10,7 @@ import { CELERY_BEAT_POSTRENDER } from "../src/oncall/values";
 import { EXISTING_CONFIG, lookups } from "./support/existing";
 import { publicApiUrl } from "../src/oncall/wiring/tokens";
 import type { OnCallWiringInputs } from "../src/oncall/wiring/inputs";
+import { expectDefaultDenyInEachNamespace } from "./support/network-policies";
 import { isSecretValue, KUBE_SYSTEM_UID, ProgramRun, RecordedResource, reveal, runProgram, TLS_SOURCE_DATA } from "./support/program";
 
 let run: ProgramRun;
@@ -271,5 +272,23 @@ describe("destroy on an existing cluster", () => {
         for (const r of all().filter(r => r.type === "grafana:oss/user:User")) {
             expect(await valueOf(r.opts.deletedWith!.urn), r.name).toBe(await urnOf(get("grafana-release")));
         }
+    });
+});
+
+describe("security on an existing cluster", () => {
+    it("denies by default in each of the lab's namespaces and lets OnCall out to the external Postgres's port only", () => {
+        expect(expectDefaultDenyInEachNamespace(all()).sort()).toEqual(["grafana", "monitoring", "oncall"]);
+        const egress = (reveal(get("network-policies-oncall-oncall-egress").inputs.spec) as any).egress;
+        expect(egress).toContainEqual({ ports: [{ port: 6432, protocol: "TCP" }] });
+        expect(egress.flatMap((rule: any) => rule.ports).map((p: any) => p.port)).not.toContain(5432);
+    });
+
+    it("has the stack read only the lab's rules, scrapes and Alertmanager configs, and aggregate no operator roles", () => {
+        const stack = values("victoria-metrics-release");
+        const lab = { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["monitoring", "oncall"] }] };
+        expect(stack["victoria-metrics-operator"].rbac).toEqual({ aggregatedClusterRoles: { enabled: false } });
+        expect(stack.vmagent.spec).toMatchObject({ selectAllByDefault: false, serviceScrapeNamespaceSelector: lab, scrapeConfigNamespaceSelector: lab, nodeScrapeNamespaceSelector: lab });
+        expect(stack.vmalert.spec).toMatchObject({ selectAllByDefault: false, ruleNamespaceSelector: lab });
+        expect(stack.alertmanager.spec).toMatchObject({ selectAllByDefault: false, configNamespaceSelector: lab });
     });
 });

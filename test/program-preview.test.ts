@@ -28,7 +28,7 @@ describe("preview of a new stack", () => {
         ]) {
             expect(types).toContain(type);
         }
-        expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(21);
+        expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(39);
         expect(types.filter(type => type.startsWith("grafana:onCall/"))).toHaveLength(12);
     });
 

@@ -30,6 +30,7 @@ const components = {
     "oncall-team": "oncall-lab:index:OnCallTeam",
     "oncall-heartbeat": "oncall-lab:index:OnCallHeartbeat",
     "victoria-metrics": "oncall-lab:index:VictoriaMetricsStack",
+    "network-policies": "oncall-lab:index:NetworkPolicies",
 };
 const isComponent = (r: RecordedResource) => r.type.startsWith("oncall-lab:index:");
 const isKubernetesObject = (r: RecordedResource) => r.type.startsWith("kubernetes:");
@@ -58,7 +59,8 @@ describe("resource graph", () => {
         expect(provider.type).toBe("pulumi:providers:kubernetes");
         expect(reveal(provider.inputs.kubeconfig)).toBe(FAKE_KUBECONFIG);
         const kubernetesObjects = all().filter(isKubernetesObject);
-        expect(kubernetesObjects.length).toBe(21);
+        // 21 objects and 18 NetworkPolicies (two per namespace and one per side of the lab's paths).
+        expect(kubernetesObjects.length).toBe(39);
         for (const object of kubernetesObjects) {
             expect(object.provider, object.name).toMatch(/pulumi:providers:kubernetes::kubernetes::kubernetes-id$/);
         }

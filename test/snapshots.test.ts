@@ -43,6 +43,7 @@ describe("rendered configuration", () => {
             appSecretName: "oncall-app-secret",
             credentialsSecretName: "oncall-credentials",
             telegram: false,
+            mirageCipherIv: "GeneratedIv16Chr",
             smtp: localMailboxSmtp,
         });
         expect(stringify(values)).toMatchSnapshot();

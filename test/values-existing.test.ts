@@ -12,7 +12,7 @@ const grafanaInput = {
 };
 const oncallInput = {
     publicHost: "oncall.example.com", grafanaPublicUrl: "http://grafana.example.com", nodePort: 30808, imageTag: "v1.16.9",
-    appSecretName: "s", credentialsSecretName: "c", telegram: false,
+    appSecretName: "s", credentialsSecretName: "c", telegram: false, mirageCipherIv: "0123456789abcdef",
 };
 const oncallCluster = {
     tls: false, engineReplicas: 2, celeryReplicas: 2,
@@ -78,7 +78,7 @@ describe("chart keys on an existing cluster", () => {
 
     it("victoria-metrics-k8s-stack: vmcluster instead of vmsingle, the claim without a class when none is named", () => {
         const values = vmStackValues({
-            scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am", grafanaPublicUrl: "http://grafana.example.com",
+            scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am", grafanaPublicUrl: "http://grafana.example.com", labNamespaces: ["monitoring", "oncall"],
             cluster: {
                 vmstorageReplicas: 3, vminsertReplicas: 2, vmselectReplicas: 2, replicationFactor: 2,
                 alertmanagerReplicas: 3, vmalertReplicas: 2, storage: { size: "50Gi" },
@@ -96,7 +96,7 @@ describe("chart keys on an existing cluster", () => {
     });
 
     it("renders nothing of the existing target's keys for kind", () => {
-        expect(oncallValues(oncallInput)).not.toHaveProperty("engine");
+        expect(oncallValues(oncallInput)).not.toHaveProperty("engine.replicaCount");
         expect(vmStackValues({ scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am", grafanaPublicUrl: "http://grafana.example.com" })).not.toHaveProperty("vmcluster");
         expect(grafanaValues(grafanaInput)).not.toHaveProperty("ingress");
     });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { workloadResources } from "../src/security/workloads";
 import { grafanaServiceHost, inClusterUrls, labUrls, nodePorts } from "../src/shared/topology";
 import { grafanaValues, oncallPluginInstall, oncallPluginProvisioning } from "../src/grafana/values";
 import { localMailboxSmtp } from "../src/mail/smtp";
@@ -174,6 +175,7 @@ describe("oncallValues", () => {
         appSecretName: "oncall-app-secret",
         credentialsSecretName: "oncall-credentials",
         telegram: false,
+        mirageCipherIv: "0123456789abcdef",
         imageTag: "v1.16.9",
     };
     const values = oncallValues(base) as any;
@@ -232,7 +234,7 @@ describe("oncallValues", () => {
         }) as any;
         // helm/oncall _env.tpl: TELEGRAM_TOKEN from secretKeyRef existingSecret/tokenKey; polling turns telegram on.
         expect(configured.oncall.telegram).toEqual({ existingSecret: "oncall-credentials", tokenKey: ONCALL_CREDENTIAL_KEYS.telegram });
-        expect(configured.telegramPolling).toEqual({ enabled: true });
+        expect(configured.telegramPolling).toEqual({ enabled: true, resources: workloadResources.oncallTelegramPolling });
         expect(configured.oncall.smtp).toEqual({
             enabled: true, host: "smtp.example.com", port: 587, username: "me", tls: "True", ssl: "False", fromEmail: "oncall@example.com",
         });

@@ -5,6 +5,7 @@ import { ONCALL_PLUGIN_ID } from "../oncall/vocabulary";
 import { pluginJsonData } from "../oncall/wiring/plugin";
 import { IngressSettings, ingressAnnotations, ingressTls, VolumeSettings } from "../shared/ingress";
 import { withoutTrailingSlash } from "../shared/urls";
+import { workloadResources } from "../security/workloads";
 
 export interface GrafanaValuesInput {
     imageTag: string;
@@ -45,7 +46,11 @@ export function grafanaValues(input: GrafanaValuesInput): Values {
         sidecar: {
             datasources: { searchNamespace: input.sidecarNamespaces },
             dashboards: { searchNamespace: input.sidecarNamespaces },
+            // grafana chart 12.11.1 values.yaml: sidecar.resources (both sidecars), initChownData.resources, resources.
+            resources: workloadResources.grafanaSidecar,
         },
+        initChownData: { resources: workloadResources.grafanaInit },
+        resources: workloadResources.grafana,
         extraConfigmapMounts: [{
             name: "oncall-app-provisioning",
             mountPath: "/etc/grafana/provisioning/plugins",

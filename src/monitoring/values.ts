@@ -2,6 +2,7 @@
 import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
 import { VolumeSettings } from "../shared/ingress";
+import { workloadResources } from "../security/workloads";
 
 export interface VmStackValuesInput {
     scrapeInterval: string;
@@ -13,6 +14,8 @@ export interface VmStackValuesInput {
     grafanaPublicUrl: string;
     /** Secret holding alertmanager.yaml; created by the lab once the OnCall integration URL is known. */
     alertmanagerConfigSecret: string;
+    /** The namespaces holding the lab's VM objects (its rules and scrapes): on the existing target, the only ones read. */
+    labNamespaces?: string[];
     /** The existing target: VictoriaMetrics in cluster mode and Alertmanager and vmalert replicated. */
     cluster?: VmClusterValuesInput;
 }
@@ -58,8 +61,16 @@ export function vmStackValues(input: VmStackValuesInput): Values {
         // A named secret replaces the chart's `alertmanager.config`, so the release need not wait for OnCall.
         // The operator passes extraArgs on as `--name=value` (v0.74.0 vmalertmanager/statefulset.go).
         alertmanager: { spec: { configSecret: input.alertmanagerConfigSecret, extraArgs: { "enable-feature": ALERTMANAGER_FEATURES } } },
+        // victoria-metrics-k8s-stack 0.91.2 values.yaml (syncJob.resources) and its sub-charts' `resources`; the VM
+        // components take the operator's defaults (src/security/workloads.ts).
+        syncJob: { resources: workloadResources.vmSyncJob },
+        "victoria-metrics-operator": { resources: workloadResources.vmOperator },
+        "kube-state-metrics": { resources: workloadResources.kubeStateMetrics },
+        "prometheus-node-exporter": { resources: workloadResources.nodeExporter },
     });
-    return mergeValues(values, input.cluster ? vmClusterValues(input.cluster) : vmSingleValues());
+    if (!input.cluster) return mergeValues(values, vmSingleValues());
+    if (!input.labNamespaces?.length) throw new Error("the existing target's stack needs the lab's namespaces (labNamespaces)");
+    return mergeValues(mergeValues(values, vmClusterValues(input.cluster)), vmScopeValues(input.labNamespaces));
 }
 
 /** The kind lab's vmsingle (on the existing target it is off, and its keys would be read by nothing). */
@@ -109,5 +120,24 @@ function vmClusterValues(cluster: VmClusterValuesInput): Values {
         vmalert: { spec: { replicaCount: cluster.vmalertReplicas, ...ONE_AT_A_TIME } },
         defaultRules: { sources: { vmcluster: { url: `${VM_SOURCES}/deployment/docker/rules/alerts-cluster.yml` } } },
         defaultDashboards: { sources: { "victoriametrics-cluster": { url: `${VM_SOURCES}/dashboards/victoriametrics-cluster.json` } } },
+    };
+}
+
+/**
+ * On a team's cluster the stack reads only the lab's own objects: VMAgent, VMAlert and VMAlertmanager select nothing by
+ * default and take scrapes, rules and Alertmanager configs from the lab's namespaces only (operator v0.74.0
+ * common_scrapeparams.go `*NamespaceSelector` with a nil object selector: every object in those namespaces;
+ * vmalert_types.go ruleNamespaceSelector, vmalertmanager_types.go configNamespaceSelector), so that no other
+ * namespace's admin can add rules that page the team. The operator's admin and view ClusterRoles are not aggregated
+ * into every namespace's `admin` and `view` roles (victoria-metrics-operator 0.67.2 rbac.aggregatedClusterRoles).
+ */
+function vmScopeValues(labNamespaces: string[]): Values {
+    const lab = { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: labNamespaces }] };
+    const scrapeKinds = ["serviceScrape", "podScrape", "probe", "nodeScrape", "staticScrape", "scrapeConfig"];
+    return {
+        "victoria-metrics-operator": { rbac: { aggregatedClusterRoles: { enabled: false } } },
+        vmagent: { spec: { selectAllByDefault: false, ...Object.fromEntries(scrapeKinds.map(kind => [`${kind}NamespaceSelector`, lab])) } },
+        vmalert: { spec: { selectAllByDefault: false, ruleNamespaceSelector: lab } },
+        alertmanager: { spec: { selectAllByDefault: false, configNamespaceSelector: lab } },
     };
 }

@@ -6,6 +6,7 @@ import { releaseNames } from "../shared/topology";
 import { ExternalPostgres } from "../config/target";
 import { VolumeSettings } from "../shared/ingress";
 import { customRateLimitsEnv } from "./rateLimits";
+import { oncallFirstInstallValues, oncallWorkloadValues } from "./workloads";
 
 export interface OnCallValuesInput {
     /** host[:port] that OnCall builds its own links from (base_url); the chart wants it without a scheme. */
@@ -30,6 +31,8 @@ export interface OnCallValuesInput {
     telegram: boolean;
     /** Its password, if any, is in the lab's ONCALL_SMTP_SECRET. */
     smtp?: SmtpSettings;
+    /** MIRAGE_CIPHER_IV, generated per lab instead of the chart's public default (`_env.tpl`: 1234567890abcdef). */
+    mirageCipherIv: string;
     /** The existing target: replicas, volumes, an external Postgres, and https links once TLS is on. */
     cluster?: OnCallClusterValuesInput;
 }
@@ -103,14 +106,23 @@ export function oncallValues(input: OnCallValuesInput): Values {
         },
         // A laptop has no public https host for Telegram's webhook: poll instead (the chart's default is off).
         ...(input.telegram ? { telegramPolling: { enabled: true } } : {}),
-        postgresql: { auth: { existingSecret: credentials, secretKeys: { adminPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres } } },
+        // The chart reads DATABASE_PASSWORD from adminPasswordKey whenever the password is in a secret (_env.tpl
+        // snippet.postgresql.password.secret.key), while DATABASE_USER is auth.username: both keys name one password,
+        // OnCall's own user's on a new lab (its postgres superuser then has none: oncallFirstInstallValues).
+        postgresql: {
+            auth: {
+                existingSecret: credentials,
+                secretKeys: { adminPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres, userPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres },
+            },
+        },
         redis: { auth: { existingSecret: credentials, existingSecretPasswordKey: ONCALL_CREDENTIAL_KEYS.redis } },
         // The list form: the chart writes a map's values unquoted (templates/_helpers.tpl oncall.extraEnvs), which
         // would turn this JSON into a YAML object; the list goes through toYaml. Engine, celery and migrate get it.
         env: [{ name: "CUSTOM_RATELIMITS", value: customRateLimitsEnv() }],
     });
-    if (!input.cluster) return values;
-    const merged = mergeValues(values, oncallClusterValues(input.cluster));
+    const hardened = mergeValues(mergeValues(values, oncallWorkloadValues(input.telegram)), oncallFirstInstallValues(input.mirageCipherIv));
+    if (!input.cluster) return hardened;
+    const merged = mergeValues(hardened, oncallClusterValues(input.cluster));
     // Replaced, not merged: the keys of a disabled Service, and with an external Postgres those of the bundled one
     // (auth, image, volume), would be read by nothing.
     return {

@@ -1,16 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "vitest";
+import { EXISTING_LEAST } from "../../src/tools/render/targets";
 import { ProgramRun, RecordedResource, reveal } from "./program";
 
 /** The least an existing-target stack sets (target, context, the two hosts, a real SMTP server) but its TLS, which each test picks. */
-export const EXISTING_CONFIG = {
-    "oncall-lab:target": "existing",
-    "oncall-lab:kubeContext": "team-prod",
-    "oncall-lab:grafanaHost": "grafana.example.com",
-    "oncall-lab:oncallHost": "oncall.example.com",
-    "oncall-lab:smtpHost": "smtp.example.com",
-    "oncall-lab:smtpFromEmail": "oncall@example.com",
-};
+export const EXISTING_CONFIG = EXISTING_LEAST;
 
 /** Look-ups into a program run: a resource by name (failing when absent), all of them, an output's value, a release's values. */
 export function lookups(run: () => ProgramRun) {

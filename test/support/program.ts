@@ -66,6 +66,9 @@ function mockState(args: pulumi.runtime.MockResourceArgs, preview: boolean, clus
     if (args.type === "random:index/randomPassword:RandomPassword") {
         state.result = `generated-${args.name}-${"x".repeat(Number(args.inputs.length))}`;
     }
+    if (args.type === "random:index/randomString:RandomString") {
+        state.result = "r".repeat(Number(args.inputs.length));
+    }
     // Dynamic providers do not run during preview: their outputs stay unknown, as with a real engine.
     if (!preview && args.name === "kind-cluster") {
         state.kubeconfig = FAKE_KUBECONFIG;

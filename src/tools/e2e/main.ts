@@ -67,10 +67,17 @@ export interface E2eDeps {
     host?: HostReaders;
 }
 
-/** On CI the runner starts empty and is thrown away: whatever is chosen runs after the first scenario (up) and before the last (destroy). */
+/** The scenarios that build the lab from nothing and destroy it, and the upgrade, which does both on a lab of its own. */
+const UP_SCENARIO = "1";
+const DESTROY_SCENARIO = "9";
+const UPGRADE_SCENARIO = "0";
+
+/** On CI the runner starts empty and is thrown away: whatever is chosen runs after the up from nothing (1) and before destroy (9). */
 export function runSelection(options: Pick<E2eOptions, "only" | "ci">, ids: readonly string[]): string[] | undefined {
     if (options.only === undefined || !options.ci) return options.only;
-    const picked = new Set([ids[0], ...options.only, ids[ids.length - 1]]);
+    // The upgrade (0) builds and destroys a lab of its own: alone, it needs neither.
+    if (options.only.every((id) => id === UPGRADE_SCENARIO)) return options.only;
+    const picked = new Set([UP_SCENARIO, ...options.only, DESTROY_SCENARIO]);
     return ids.filter((id) => picked.has(id));
 }
 
@@ -147,7 +154,7 @@ export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDe
         runId: `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`,
         figures: new Map(),
         // Without scenario 1, the run works on a lab kept from before.
-        labBuilt: !selected.some((scenario) => scenario.id === ids[0]),
+        labBuilt: !selected.some((scenario) => scenario.id === UP_SCENARIO),
         ...deps.context,
     };
     const host = new HostSampler(deps.host);

@@ -18,6 +18,7 @@ import type { AcknowledgeArgs } from "./browser";
 import { commandTimeoutsMs, type E2eLab, minutes } from "./lab";
 import { groupMentions, LabApi } from "./oncallApi";
 import type { Scenario } from "./runner";
+import { upgradeInPlace } from "./upgrade";
 
 const s = durationMs;
 const marginMs = 120_000;
@@ -75,7 +76,7 @@ async function api(context: E2eContext): Promise<LabApi> {
     return new LabApi(await context.lab.outputs(), context.clock, context.waits.pollMs);
 }
 
-async function smokePasses(context: E2eContext, beforeClear?: (report: SmokeReport) => Promise<void>): Promise<string> {
+export async function smokePasses(context: E2eContext, beforeClear?: (report: SmokeReport) => Promise<void>): Promise<string> {
     const report = await context.smoke(beforeClear);
     const table = formatReport(report);
     context.smokeTables.push(table);
@@ -92,7 +93,7 @@ async function timed(context: E2eContext, action: () => Promise<unknown>): Promi
 
 const up = (context: E2eContext, timeoutMs: number = commandTimeoutsMs.up) => context.lab.pulumi(["up", "--yes", "--skip-preview"], { timeoutMs });
 
-async function upFromNothing(context: E2eContext): Promise<string> {
+export async function upFromNothing(context: E2eContext): Promise<string> {
     const { lab } = context;
     const { options } = lab;
     if (resolve(options.stateDir) === resolve(repoRoot, ".pulumi")) throw new Error("the e2e needs its own state folder, not .pulumi");
@@ -295,11 +296,21 @@ async function rerunChangesNothing(context: E2eContext): Promise<string> {
 export const smokeBudgetMs = minutes(10);
 
 /**
+ * The upgrade builds a lab of its own: npm ci at the base (a few minutes), up from nothing, smoke, the head's preview
+ * and up over the same state, smoke, destroy. It runs on a runner of its own (e2e.yml's matrix).
+ */
+export const upgradeBudgetMs = minutes(5) + commandTimeoutsMs.upFromNothing + commandTimeoutsMs.preview + commandTimeoutsMs.up
+    + commandTimeoutsMs.destroy + 2 * smokeBudgetMs;
+
+/**
  * The scenarios, in order, with their budgets: what each may take at most, waits and commands included
- * (commandTimeoutsMs in lab.ts, the waits in labWaits()). Their sum is the run's worst case; test/e2e-budget.test.ts
- * holds it, with the diagnostics and the job's own steps, inside the workflow's timeout-minutes.
+ * (commandTimeoutsMs in lab.ts, the waits in labWaits()). The sum of 1-9 is the lab runner's worst case, the upgrade (0)
+ * runs on a runner of its own; test/e2e-budget.test.ts holds each, with the diagnostics and the job's own steps, inside
+ * the workflow's timeout-minutes.
  */
 export const scenarios: Scenario<E2eContext>[] = [
+    // Its own lab from nothing at the base, smoke, the head over the same state, smoke, destroy (upgrade.ts).
+    { id: "0", title: "upgrade: base commit, then head over the same state", budgetMs: upgradeBudgetMs, run: (context) => upgradeInPlace(context) },
     { id: "1", title: "check:versions, then up from nothing", budgetMs: commandTimeoutsMs.checkVersions + commandTimeoutsMs.upFromNothing + minutes(1), run: upFromNothing },
     { id: "2", title: "smoke: alert group, e-mail, link, resolve", budgetMs: smokeBudgetMs, run: (context) => smokePasses(context) },
     // The smoke, the browser (a minute or two), and the wait for the chain's next step (6 min) inside it.
