@@ -11,7 +11,7 @@ import type { DrillResult } from "../src/tools/drills/run";
 import { type StageKey, Timeline } from "../src/tools/drills/timeline";
 import { type E2eDeps, runE2e } from "../src/tools/e2e/main";
 import type { E2eWaits } from "../src/tools/e2e/scenarios";
-import type { SmokeReport } from "../src/tools/smoke";
+import type { SmokeReport } from "../src/tools/smoke/smoke";
 import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
 import { startStandIns } from "./support/smoke-standins";
 

@@ -9,8 +9,8 @@ import { podsNotReady } from "../src/tools/e2e/diagnostics";
 import { parseE2eOptions, selectScenarios } from "../src/tools/e2e/options";
 import { formatRows, markdownRows, type Row, runScenarios, type Scenario } from "../src/tools/e2e/runner";
 import { labWaits, scenarios } from "../src/tools/e2e/scenarios";
-import type { Clock } from "../src/tools/polling";
-import { freePort } from "../src/tools/processes";
+import type { Clock } from "../src/tools/shared/polling";
+import { freePort } from "../src/tools/shared/processes";
 import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
 
 const ids = scenarios.map((scenario) => scenario.id);

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import { durationProblem } from "../shared/duration";
 import { echo } from "../shared/echo";
 import { EMAIL_ADDRESS, HOST_NAME } from "../shared/patterns";
+import type { FileExists, RawConfig } from "./raw";
 import { EXISTING_OPTIONAL_KEYS, ExistingClusterSettings, existingClusterOf, existingDefaults, TargetName, targetOf } from "./target";
 
 export const CONFIG_NAMESPACE = "oncall-lab";
@@ -88,7 +89,7 @@ export const CONFIG_KEYS: readonly string[] = [
     ...Object.keys(configDefaults), "oncallPluginUrl", "smtpHost", "smtpUsername", "smtpFromEmail", ...EXISTING_OPTIONAL_KEYS, ...SECRET_KEYS,
 ];
 
-export type RawConfig = Readonly<Record<string, string | undefined>>;
+export type { FileExists, RawConfig } from "./raw";
 
 /** A RunError: Pulumi's runner (cmd/run/run.js) prints it as its message alone, any other error with a stack trace. */
 export class ConfigError extends RunError {
@@ -116,8 +117,6 @@ const PLUGIN_ZIP_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?\/[^\s,;?#]*\.zip$/;
 const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
 type TextKey = keyof typeof configDefaults | "oncallPluginUrl" | "smtpHost" | "smtpUsername" | "smtpFromEmail" | typeof EXISTING_OPTIONAL_KEYS[number];
 
-/** Where validation looks for files the config names (a parameter, so that tests need no such file). */
-export type FileExists = (file: string) => boolean;
 
 /** Readers of raw config values (or their defaults) that add a problem, named by its key, for each bad one. */
 function readers(raw: RawConfig, problems: string[]) {

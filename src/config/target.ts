@@ -1,6 +1,6 @@
 // Where the lab runs: a Kind cluster it creates (the default), or a cluster a team already has. The settings of the
 // `existing` target, validated like the rest of the config (src/config/config.ts calls targetOf).
-import type { FileExists, RawConfig } from "./config";
+import type { FileExists, RawConfig } from "./raw";
 import { echo } from "../shared/echo";
 import { HOST_NAME } from "../shared/patterns";
 

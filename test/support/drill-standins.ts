@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Kubectl } from "../../src/tools/drills/faults";
 import type { DrillUrls } from "../../src/tools/drills/probes";
-import type { Clock } from "../../src/tools/polling";
+import type { Clock } from "../../src/tools/shared/polling";
 import { serve } from "./smoke-standins";
 
 /** A page as it was seen, in ms after the fault (`resolvedAfterRemovalMs`: after the fault's removal). */

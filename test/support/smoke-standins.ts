@@ -5,10 +5,10 @@
 // OnCall's e-mail template does) and Grafana (answers the plugin's pages only for the Host of
 // grafanaUrl: a name under .localhost reached through 127.0.0.1, or with `grafanaDirect` its own
 // http://127.0.0.1:<port>, as an Ingress host is asked as it is). Shapes follow the upstream
-// sources named in src/tools/smoke.ts.
+// sources named in src/tools/smoke/smoke.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { PostableAlert } from "../../src/tools/http";
+import type { PostableAlert } from "../../src/tools/shared/http";
 
 export interface StandInOptions {
     oncallToken: string;

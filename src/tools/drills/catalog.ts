@@ -2,7 +2,7 @@
 import { type AlertingSettings, defaultAlertingSettings } from "../../monitoring/alerting";
 import { namespaces, releaseNames } from "../../shared/topology";
 import { loadTeamFile, type Team } from "../../team/team";
-import { alertmanagerName } from "../smokeSettings";
+import { alertmanagerName } from "../smoke/settings";
 import { alertPathMs, durationMs, firstEscalationWaitMs, heartbeatMissingMs, oncallStepMs, resolveMs } from "./bounds";
 import { alertmanagerStopped, crashLoopingPod, disappearingTarget, type Fault, type Kubectl } from "./faults";
 import type { StageKey, StageSpec } from "./timeline";

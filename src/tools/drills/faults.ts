@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { namespaces } from "../../shared/topology";
-import { alertmanagerName } from "../smokeSettings";
+import { alertmanagerName } from "../smoke/settings";
 
 /** kubectl on the lab's context: resolves with what it printed, throws when it fails. */
 export type Kubectl = (args: string[]) => Promise<string>;

@@ -12,8 +12,8 @@ import { oncallReceiver } from "../../monitoring/alerting";
 import { isRecord } from "../../shared/records";
 import { withTrailingSlash } from "../../shared/urls";
 import { createdSince } from "../e2e/oncallApi";
-import { getJson, postJson } from "../http";
-import { AlertGroupsClient } from "../oncallAlertGroups";
+import { getJson, postJson } from "../shared/http";
+import { AlertGroupsClient } from "../shared/oncallAlertGroups";
 
 export interface DrillUrls {
     vmalertUrl: string;

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DASHBOARD_UID } from "../../monitoring/dashboard";
-import { describeError } from "../http";
+import { describeError } from "../shared/http";
 import type { DrillLab } from "./probes";
 import type { DrillResult } from "./run";
 import { minutesAndSeconds, type StageKey } from "./timeline";

@@ -1,8 +1,8 @@
 // Runs one drill against the running lab: the drill's namespace (made if missing, removed after if it made it),
 // the fault, the live timeline until someone acknowledges (or `--ack auto` does), the fault's removal, the resolve.
 // Ctrl-C or any failure removes the fault and what the drill made: the lab is left as the drill found it.
-import { describeError, isPermanentHttpError } from "../http";
-import { type Clock, Interrupted } from "../polling";
+import { describeError, isPermanentHttpError } from "../shared/http";
+import { type Clock, Interrupted } from "../shared/polling";
 import { type Drill, drillNamespace } from "./catalog";
 import type { Fault, Kubectl } from "./faults";
 import type { DrillLab, Group } from "./probes";

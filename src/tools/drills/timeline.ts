@@ -1,6 +1,6 @@
 // The live timeline of a drill: one line per stage as it is seen, with the time since the fault, and a line
 // for each stage that has not come within its bound, naming what to look at.
-import { seconds } from "../cli";
+import { seconds } from "../shared/cli";
 
 export type StageKey = "injected" | "pending" | "firing" | "sent" | "opened" | "notified" | "escalated" | "acknowledged" | "removed" | "resolved";
 

@@ -13,9 +13,9 @@ import {
     type AlertmanagerUrls,
     buildAlertmanagerConfig,
     buildAlertRuleGroups,
-} from "../monitoring/alerting";
-import { waitFor } from "./polling";
-import { freePort, stopProcess } from "./processes";
+} from "../../monitoring/alerting";
+import { waitFor } from "../shared/polling";
+import { freePort, stopProcess } from "../shared/processes";
 
 export const requiredBinaries = ["victoria-metrics", "vmalert", "prometheus-alertmanager", "amtool"];
 export const installCommand = "apt-get install -y victoria-metrics prometheus-alertmanager";

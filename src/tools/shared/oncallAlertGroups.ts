@@ -4,8 +4,8 @@
 // GET /api/v1/alert_groups/<id>/ answers one; POST /api/v1/alert_groups/<id>/acknowledge/ acknowledges it as the
 // token's user (views/alert_groups.py: 400 when already acknowledged or resolved). GET /api/v1/users/<id>/ names
 // the `acknowledged_by` user (`username`).
-import { PUBLIC_API_PATH } from "../oncall/vocabulary";
-import { withTrailingSlash } from "../shared/urls";
+import { PUBLIC_API_PATH } from "../../oncall/vocabulary";
+import { withTrailingSlash } from "../../shared/urls";
 import { getJson, postJson } from "./http";
 
 export class AlertGroupsClient {

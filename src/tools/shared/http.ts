@@ -4,7 +4,7 @@
 // Alertmanager api/v2/openapi.yaml: POST /api/v2/alerts takes [{labels, annotations, startsAt, endsAt}];
 // an alert whose endsAt has passed is resolved.
 import { request } from "node:http";
-import { withTrailingSlash } from "../shared/urls";
+import { withTrailingSlash } from "../../shared/urls";
 
 export const requestTimeoutMs = 10_000;
 
