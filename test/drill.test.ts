@@ -155,6 +155,20 @@ describe("the timeline from a recorded page", () => {
         expect(standIns!.acknowledgePosts).toBe(1);
         expect(run.after).toBe(run.before);
     });
+
+    it("escalation: an e-mail after the wait to no one of the next step (values/oncall-team.yaml: alice, bob) is not the escalation", async () => {
+        expect(findDrill("escalation").escalationRecipients).toEqual(["alice@oncall-lab.test", "bob@oncall-lab.test"]);
+        const page: RecordedPage = {
+            alertName: "TargetDown", activeAfterMs: 20_000, firingAfterMs: 95_000, sentAfterMs: 130_000, groupAfterMs: 135_000,
+            mails: [{ afterMs: 150_000, to: "alice@oncall-lab.test" }, { afterMs: 135_000 + 5 * min + 20_000, to: "carol@elsewhere.test" }],
+        };
+        const run = await drillRun("escalation", page, ["--ack", "auto", "--timeout", "15m"]);
+        expect(run.code).toBe(1);
+        expect(run.output).toMatch(/\+455\.0 s {2}person notified +carol@elsewhere\.test by e-mail$/m);
+        expect(run.output).toMatch(/LATE: escalated \(next step notified\): not within 9 min 45 s/);
+        expect(standIns!.acknowledgePosts).toBe(0);
+        expect(run.after).toBe(run.before);
+    });
 });
 
 describe("the lab is left as the drill found it", () => {

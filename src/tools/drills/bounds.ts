@@ -32,3 +32,14 @@ export function heartbeatMissingMs(settings: AlertingSettings = defaultAlertingS
 export function resolveMs(lookBackMs: number, settings: AlertingSettings = defaultAlertingSettings): number {
     return durationMs(settings.evaluationInterval) + lookBackMs + durationMs(settings.groupInterval) + oncallStepMs;
 }
+
+/**
+ * Who the chain's step after its first wait pages by e-mail, from the team file: the persons of a notify_persons
+ * step; undefined when that step is another kind (the rotation's person again, a repeat), which any e-mail then counts.
+ */
+export function nextStepRecipients(team: Team = loadTeamFile()): string[] | undefined {
+    const steps = team.escalation.steps;
+    const next = steps[steps.findIndex((step) => step.type === "wait") + 1];
+    if (!next || next.type !== "notify_persons") return undefined;
+    return team.people.filter((person) => next.logins.includes(person.login)).map((person) => person.email.toLowerCase());
+}

@@ -3,7 +3,7 @@ import { type AlertingSettings, defaultAlertingSettings } from "../../monitoring
 import { namespaces, releaseNames } from "../../shared/topology";
 import { loadTeamFile, type Team } from "../../team/team";
 import { alertmanagerName } from "../smoke/settings";
-import { alertPathMs, durationMs, firstEscalationWaitMs, heartbeatMissingMs, oncallStepMs, resolveMs } from "./bounds";
+import { alertPathMs, durationMs, firstEscalationWaitMs, heartbeatMissingMs, nextStepRecipients, oncallStepMs, resolveMs } from "./bounds";
 import { alertmanagerStopped, crashLoopingPod, disappearingTarget, type Fault, type Kubectl } from "./faults";
 import type { StageKey, StageSpec } from "./timeline";
 
@@ -20,8 +20,9 @@ export interface Drill {
     stopsAlertmanager: boolean;
     fault(kubectl: Kubectl, name: string): Fault;
     stages: StageSpec[];
-    /** The escalation chain's first wait: an e-mail after it is the next step's. */
+    /** The escalation chain's first wait: an e-mail after it, to one of `escalationRecipients` when known, is the next step's. */
     escalationWaitMs?: number;
+    escalationRecipients?: string[];
     /** `--ack auto` acknowledges once this stage is seen. */
     ackAfter: StageKey;
 }
@@ -118,6 +119,7 @@ export function drills(settings: AlertingSettings = defaultAlertingSettings, tea
             fault: (kubectl, name) => disappearingTarget(kubectl, drillNamespace, name),
             stages: [...targetDown.slice(0, 6), escalated, ...targetDown.slice(6)],
             escalationWaitMs: wait,
+            escalationRecipients: nextStepRecipients(team),
             ackAfter: "escalated",
         },
     ];

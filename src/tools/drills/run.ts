@@ -116,7 +116,9 @@ class Watch {
             this.mailsSeen.add(mail.id);
             const wait = this.drill.escalationWaitMs;
             const dueAt = this.group?.createdMs !== undefined && wait !== undefined ? this.group.createdMs + wait : undefined;
-            if (dueAt !== undefined && mail.atMs >= dueAt - mailSkewMs && !t.seen("escalated")) t.record("escalated", mail.atMs, `e-mail to ${mail.to.join(", ")}`);
+            const expected = this.drill.escalationRecipients;
+            const toNextStep = expected === undefined || mail.to.some((address) => expected.includes(address.toLowerCase()));
+            if (dueAt !== undefined && mail.atMs >= dueAt - mailSkewMs && toNextStep && !t.seen("escalated")) t.record("escalated", mail.atMs, `e-mail to ${mail.to.join(", ")}`);
             else t.record("notified", mail.atMs, `${mail.to.join(", ")} by e-mail`);
         }
     }

@@ -63,7 +63,8 @@ export class Timeline {
         const spec = this.spec(key);
         const deadline = spec ? this.deadline(spec) : undefined;
         const title = spec?.title ?? key;
-        const late = deadline !== undefined && atMs > deadline;
+        // Only a stage's first event is held to its bound (a second e-mail later is the chain's doing, not a delay).
+        const late = deadline !== undefined && atMs > deadline && !this.seen(key);
         const event = { key, title, atMs, afterMs: atMs - this.faultAtMs, detail, boundMs: spec?.boundMs, late };
         this.events.push(event);
         this.out(`${`+${seconds(event.afterMs)}`.padStart(10)}  ${title.padEnd(30)} ${detail}${late ? `  (LATE: bound ${minutesAndSeconds(spec!.boundMs!)})` : ""}`);
