@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DASHBOARD_UID } from "../src/monitoring/dashboard";
 import { drills, findDrill } from "../src/tools/drills/catalog";
+import { targetManifests } from "../src/tools/drills/faults";
 import { type DrillMainDeps, runDrillCommand } from "../src/tools/drills/main";
 import { type DrillStandIns, FakeClock, type RecordedPage, startDrillStandIns, stubKubectl } from "./support/drill-standins";
 
@@ -82,6 +83,16 @@ describe("npm run drill -- --list", () => {
 
     it("refuses a drill it does not have", async () => {
         await expect(runDrillCommand(["fire"], {}, { out: () => undefined })).rejects.toThrow('no drill "fire": crashloop, target-down, dead-pipeline, escalation');
+    });
+});
+
+describe("the drill's own scrape target", () => {
+    it("is scraped by its Service's name (so scaled to 0 it fails, up == 0) and passes Pod Security's restricted level", () => {
+        const [deployment, service, scrape] = (targetManifests("oncall-lab-drills", "drill-target-down-r1") as { items: Record<string, any>[] }).items;
+        expect(scrape).toMatchObject({ kind: "VMStaticScrape", spec: { jobName: "drill-target-down-r1", targetEndpoints: [{ targets: ["drill-target-down-r1.oncall-lab-drills.svc:8080"], path: "/metrics" }] } });
+        expect(service.spec.selector).toEqual(deployment.spec.template.metadata.labels);
+        expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+        expect(deployment.spec.template.spec.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
     });
 });
 

@@ -59,6 +59,12 @@ export function alertmanagerStopped(kubectl: Kubectl): Fault {
 
 const targetPort = 8080;
 
+/** What Pod Security's "restricted" level asks, so that a team's cluster that enforces it admits the target. */
+const restricted = {
+    pod: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+    container: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+};
+
 /**
  * A scrape target of the drill's own: a Deployment serving /metrics (busybox httpd), its Service and a
  * VMStaticScrape (operator.victoriametrics.com/v1beta1: spec.jobName, spec.targetEndpoints[].targets) that
@@ -79,7 +85,7 @@ export function targetManifests(namespace: string, name: string): Record<string,
                 spec: {
                     replicas: 1,
                     selector: { matchLabels: labels },
-                    template: { metadata: { labels }, spec: { containers: [{ name: "target", image: faultImage, command: ["sh", "-c", serve], ports: [{ containerPort: targetPort }] }] } },
+                    template: { metadata: { labels }, spec: { securityContext: restricted.pod, containers: [{ name: "target", image: faultImage, command: ["sh", "-c", serve], ports: [{ containerPort: targetPort }], securityContext: restricted.container }] } },
                 },
             },
             { apiVersion: "v1", kind: "Service", metadata: { name, namespace, labels }, spec: { selector: labels, ports: [{ port: targetPort, targetPort }] } },
