@@ -10,10 +10,10 @@ import {
     startAlertPath,
     vmalertAlertState,
     WebhookReceiver,
-} from "../src/tools/alertPath";
-import { type SimulatedTarget, simulateScrapes } from "../src/tools/scrapeSimulation";
-import { waitFor } from "../src/tools/polling";
-import { freePort } from "../src/tools/processes";
+} from "../src/tools/bench/alertPath";
+import { type SimulatedTarget, simulateScrapes } from "../src/tools/bench/scrapeSimulation";
+import { waitFor } from "../src/tools/shared/polling";
+import { freePort } from "../src/tools/shared/processes";
 
 const settings = defaultAlertingSettings;
 const target = { job: "bench", instance: "127.0.0.1:9100" };

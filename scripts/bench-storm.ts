@@ -2,9 +2,9 @@
 // and the table the README's reliability section shows. Run with `npm run bench:storm` (time scaled 10x: about 8
 // minutes) or `npm run bench:storm -- --scale 1` (real time: about 70 minutes).
 import { hostname, cpus } from "node:os";
-import { installCommand, missingBinaries } from "../src/tools/alertPath";
-import { runStorm } from "../src/tools/storm";
-import { distinctStorm, labStormConfig, oneNamespaceStorm, outageStorm, spreadStorm, tableRow } from "../src/tools/stormScenarios";
+import { installCommand, missingBinaries } from "../src/tools/bench/alertPath";
+import { runStorm } from "../src/tools/bench/storm";
+import { distinctStorm, labStormConfig, oneNamespaceStorm, outageStorm, spreadStorm, tableRow } from "../src/tools/bench/stormScenarios";
 
 function scaleArgument(): number {
     const index = process.argv.indexOf("--scale");

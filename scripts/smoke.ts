@@ -1,11 +1,11 @@
-// `npm run smoke`: proves a running lab end to end and times it (see src/tools/smoke.ts for the steps).
+// `npm run smoke`: proves a running lab end to end and times it (see src/tools/smoke/smoke.ts for the steps).
 // Reads what it needs from the stack outputs, port-forwards to the lab's Alertmanager, and stops
 // that port-forward on every way out, Ctrl-C included.
 import { randomBytes } from "node:crypto";
-import { readStackOutputs } from "../src/tools/cli";
-import { type PortForward, startPortForward } from "../src/tools/processes";
-import { formatReport, newRunId, runSmoke } from "../src/tools/smoke";
-import { alertmanagerTarget, buildSmokeSettings, needsStackOutputs, parseSmokeInputs, smokeUsage } from "../src/tools/smokeSettings";
+import { readStackOutputs } from "../src/tools/shared/cli";
+import { type PortForward, startPortForward } from "../src/tools/shared/processes";
+import { formatReport, newRunId, runSmoke } from "../src/tools/smoke/smoke";
+import { alertmanagerTarget, buildSmokeSettings, needsStackOutputs, parseSmokeInputs, smokeUsage } from "../src/tools/smoke/settings";
 
 function log(line: string): void {
     console.error(`smoke: ${line}`);

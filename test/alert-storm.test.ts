@@ -1,10 +1,10 @@
 // Alert storms through Debian's Alertmanager with the lab's generated config, into a stand-in OnCall that answers and
-// rate-limits as v1.16.9 does (src/tools/oncallStandIn.ts), time-scaled: the lab's intervals and OnCall's 5-minute
+// rate-limits as v1.16.9 does (src/tools/bench/oncallStandIn.ts), time-scaled: the lab's intervals and OnCall's 5-minute
 // windows shrink alike. `npm run bench:storm` runs the storms at full size with OnCall's real limits.
 import { describe, expect, it } from "vitest";
 import { defaultAlertingSettings, durationSeconds } from "../src/monitoring/alerting";
-import { runStorm } from "../src/tools/storm";
-import { distinctStorm, labStormConfig, oneNamespaceStorm } from "../src/tools/stormScenarios";
+import { runStorm } from "../src/tools/bench/storm";
+import { distinctStorm, labStormConfig, oneNamespaceStorm } from "../src/tools/bench/stormScenarios";
 import { missing, suiteTitle } from "./support/alert-path-fixtures";
 
 const groupInterval = durationSeconds(defaultAlertingSettings.groupInterval);

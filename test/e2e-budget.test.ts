@@ -16,7 +16,7 @@ import { parseE2eOptions } from "../src/tools/e2e/options";
 import { redacted, redactFolder, redactSecrets, secretOutputValues } from "../src/tools/e2e/redact";
 import { formatBudget, type Row, runScenarios } from "../src/tools/e2e/runner";
 import { scenarios } from "../src/tools/e2e/scenarios";
-import { freePort } from "../src/tools/processes";
+import { freePort } from "../src/tools/shared/processes";
 import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
 
 const root = path.join(__dirname, "..");

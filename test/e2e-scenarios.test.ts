@@ -6,9 +6,12 @@ import type { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { findDrill } from "../src/tools/drills/catalog";
+import type { DrillResult } from "../src/tools/drills/run";
+import { type StageKey, Timeline } from "../src/tools/drills/timeline";
 import { type E2eDeps, runE2e } from "../src/tools/e2e/main";
 import type { E2eWaits } from "../src/tools/e2e/scenarios";
-import type { SmokeReport } from "../src/tools/smoke";
+import type { SmokeReport } from "../src/tools/smoke/smoke";
 import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
 import { startStandIns } from "./support/smoke-standins";
 
@@ -59,6 +62,35 @@ const passingSmoke = (count: string[]) => async (): Promise<SmokeReport> => {
     const steps = (["fired", "alertGroup", "email", "link", "cleared", "resolved"] as const).map((step, i) => ({ step, afterMs: i * 1000, detail: "" }));
     return { runId: `run${count.length}`, steps };
 };
+
+describe("5b: the escalation drill", () => {
+    /** A drill's result as runDrill hands it over: the timeline of the stages seen. */
+    function drillResult(stages: [StageKey, number][], failure?: string): DrillResult {
+        const drill = findDrill("escalation");
+        const timeline = new Timeline(drill.stages, 0, () => undefined);
+        for (const [key, atMs] of stages) timeline.record(key, atMs, "");
+        return { drill: drill.name, runId: "t1", fault: "target", timeline, failure, cleanup: [] };
+    }
+    const all: [StageKey, number][] = [["injected", 0], ["pending", 20_000], ["firing", 95_000], ["sent", 130_000], ["opened", 135_000], ["notified", 150_000], ["escalated", 455_000], ["acknowledged", 460_000], ["removed", 465_000], ["resolved", 535_000]];
+
+    it("runs npm run drill -- escalation --ack auto and reports its figures", async () => {
+        const names: string[] = [];
+        const { code, table } = await runOnly("5b", { drill: async (name) => (names.push(name), drillResult(all)) });
+        expect(code, table).toBe(0);
+        expect(names).toEqual(["escalation"]);
+        expect(table).toMatch(/5b\. escalation drill: nobody answers, the next step pages \(--ack auto\)\s+ok\s+\d+\s+1200\s+paged 150 s, escalated 455 s, acknowledged \(--ack auto\), resolved 70 s after the removal/);
+    }, 60_000);
+
+    it("fails when the next step never paged, or the drill failed", async () => {
+        const withoutEscalation = all.filter(([key]) => key !== "escalated");
+        let run = await runOnly("5b", { drill: async () => drillResult(withoutEscalation) });
+        expect(run.code).toBe(1);
+        expect(run.table).toContain("drill escalation: never came: escalated (next step notified)");
+        stubs?.cleanup();
+        run = await runOnly("5b", { drill: async () => drillResult(all.slice(0, 6), "nobody acknowledged within 11 min (--timeout)") });
+        expect(run.table).toContain("drill escalation: nobody acknowledged within 11 min (--timeout)");
+    }, 60_000);
+});
 
 describe("6-8: restart, reboot, replace", () => {
     it("restarts pods and checks the plugin, restarts the node, replaces the cluster; smoke after each", async () => {
@@ -156,7 +188,7 @@ describe("4 and 5: a crash-looping pod, a dead pipeline", () => {
         expect(code, table).toBe(0);
         expect(kubectl).toEqual([
             "run e2e-crashloop-t1 -n default --image=busybox:1.36 --restart=Always -- sh -c exit 1",
-            "delete pod e2e-crashloop-t1 -n default --wait=false",
+            "delete pod e2e-crashloop-t1 -n default --wait=false --ignore-not-found",
         ]);
         expect(table).toMatch(/4\. a crash-looping pod pages, deleting it resolves\s+ok\s+\d+\s+\d+\s+pod e2e-crashloop-t1 start to e-mail \d+\.\d s \(allowed 2\.0 s\); resolved after deleting/);
     }, 60_000);

@@ -1,13 +1,13 @@
-// The pieces the scripts share (src/tools/cli, polling, http, processes; src/shared/records), without a lab.
+// The pieces the scripts share (src/tools/shared/cli, polling, http, processes; src/shared/records), without a lab.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { isRecord } from "../src/shared/records";
-import { formatTable, parseOptions } from "../src/tools/cli";
+import { formatTable, parseOptions } from "../src/tools/shared/cli";
 import { withoutTrailingSlash, withTrailingSlash } from "../src/shared/urls";
-import { describeError, getJson, getThroughLoopback, isPermanentHttpError } from "../src/tools/http";
-import { type Clock, Interrupted, poll, waitFor } from "../src/tools/polling";
-import { acceptsConnections, freePort } from "../src/tools/processes";
+import { describeError, getJson, getThroughLoopback, isPermanentHttpError } from "../src/tools/shared/http";
+import { type Clock, Interrupted, poll, waitFor } from "../src/tools/shared/polling";
+import { acceptsConnections, freePort } from "../src/tools/shared/processes";
 
 function fakeClock(): Clock {
     let now = 0;

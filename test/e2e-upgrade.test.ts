@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runE2e } from "../src/tools/e2e/main";
 import type { E2eWaits } from "../src/tools/e2e/scenarios";
 import { allowedBy, judgePreview, previewSteps } from "../src/tools/e2e/upgrade";
-import type { SmokeReport } from "../src/tools/smoke";
+import type { SmokeReport } from "../src/tools/smoke/smoke";
 import { makeE2eStubs } from "./support/e2e-stubs";
 
 const urn = (type: string, name: string) => `urn:pulumi:e2e::oncall-lab::oncall-lab:index:Grafana$${type}::${name}`;

@@ -9,8 +9,8 @@ import { podsNotReady } from "../src/tools/e2e/diagnostics";
 import { parseE2eOptions, selectScenarios } from "../src/tools/e2e/options";
 import { formatRows, markdownRows, type Row, runScenarios, type Scenario } from "../src/tools/e2e/runner";
 import { labWaits, scenarios } from "../src/tools/e2e/scenarios";
-import type { Clock } from "../src/tools/polling";
-import { freePort } from "../src/tools/processes";
+import type { Clock } from "../src/tools/shared/polling";
+import { freePort } from "../src/tools/shared/processes";
 import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
 
 const ids = scenarios.map((scenario) => scenario.id);
@@ -21,15 +21,15 @@ function fakeClock(): Clock & { advance(ms: number): void } {
 }
 
 describe("e2e options", () => {
-    it("runs every scenario in order: the self-contained upgrade (0), then 1 to 9 with 3b after 3", () => {
-        expect(ids).toEqual(["0", "1", "2", "3", "3b", "4", "5", "6", "7", "8", "9"]);
+    it("runs every scenario in order: the self-contained upgrade (0), then 1 to 9 with 3b after 3 and 5b after 5", () => {
+        expect(ids).toEqual(["0", "1", "2", "3", "3b", "4", "5", "5b", "6", "7", "8", "9"]);
     });
 
     it("selects one scenario, a range or a list, always in the runner's order", () => {
         expect(selectScenarios("3b", ids)).toEqual(["3b"]);
         expect(selectScenarios("3-4", ids)).toEqual(["3", "3b", "4"]);
         expect(selectScenarios("9,1,2", ids)).toEqual(["1", "2", "9"]);
-        expect(() => selectScenarios("10", ids)).toThrow('--only: "10" is not a scenario or range of 0, 1, 2, 3, 3b, 4, 5, 6, 7, 8, 9');
+        expect(() => selectScenarios("10", ids)).toThrow('--only: "10" is not a scenario or range of 0, 1, 2, 3, 3b, 4, 5, 5b, 6, 7, 8, 9');
         expect(() => selectScenarios("5-2", ids)).toThrow('"5-2" is not a scenario');
     });
 

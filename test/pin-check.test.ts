@@ -1,10 +1,10 @@
-// checkPins (src/tools/pinCheck.ts) against a fake internet answering as the recorded fixtures do.
+// checkPins (src/tools/versions/pinCheck.ts) against a fake internet answering as the recorded fixtures do.
 import { describe, expect, it } from "vitest";
-import { checkPins, type Fetch } from "../src/tools/pinCheck";
+import { checkPins, type Fetch } from "../src/tools/versions/pinCheck";
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";
-import { npmPins } from "../src/tools/npmCheck";
-import { pinnedArtifacts, summarize } from "../src/tools/versionCheck";
+import { npmPins } from "../src/tools/versions/npmCheck";
+import { pinnedArtifacts, summarize } from "../src/tools/versions/versionCheck";
 import {
     catalog, dockerHub, downloads, hubTags, find, fixture, indexText, KIND_DIGEST, labNpmPins, labPins, npmRegistry, type RecordedAnswer, RELEASE_ZIP,
 } from "./support/version-fixtures";

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "../src/tools/polling";
+import { waitFor } from "../src/tools/shared/polling";
 import { type StandIns } from "./support/smoke-standins";
 import { afterThisTest, alice, fast, standInsForTest, token } from "./support/smoke-run";
 

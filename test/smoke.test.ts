@@ -1,11 +1,11 @@
 // `npm run smoke` without a cluster: its logic against local stand-ins for Alertmanager, OnCall and Mailpit (the
 // script itself, with stub `pulumi` and `kubectl`: test/smoke-script.test.ts).
 import { describe, expect, it } from "vitest";
-import { reachedThroughLoopback } from "../src/tools/http";
-import { freePort } from "../src/tools/processes";
-import { formatReport, runSmoke } from "../src/tools/smoke";
-import { alertGroupLink, findAlertGroup, runLabel, sortMessages } from "../src/tools/smokeMatching";
-import { buildSmokeSettings, needsStackOutputs, parseSmokeInputs, portForwardArgs, type SmokeSettings } from "../src/tools/smokeSettings";
+import { reachedThroughLoopback } from "../src/tools/shared/http";
+import { freePort } from "../src/tools/shared/processes";
+import { formatReport, runSmoke } from "../src/tools/smoke/smoke";
+import { alertGroupLink, findAlertGroup, runLabel, sortMessages } from "../src/tools/smoke/matching";
+import { buildSmokeSettings, needsStackOutputs, parseSmokeInputs, portForwardArgs, type SmokeSettings } from "../src/tools/smoke/settings";
 import { type StandIns } from "./support/smoke-standins";
 import { alice, fast, standInsForTest, token } from "./support/smoke-run";
 

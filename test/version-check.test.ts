@@ -1,11 +1,11 @@
-// The reading of what the chart repositories, Docker Hub, grafana.com and npm answer (src/tools/versionCheck.ts,
+// The reading of what the chart repositories, Docker Hub, grafana.com and npm answer (src/tools/versions/versionCheck.ts,
 // downloadCheck.ts and npmCheck.ts), on recorded-shape fixtures; the asking itself: test/pin-check.test.ts.
 import { describe, expect, it } from "vitest";
 import { chartRepositories } from "../src/shared/charts";
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";
-import { judgeDownload, nextHop, pluginDownloadUrl } from "../src/tools/downloadCheck";
-import { judgeNpm, npmPins, npmVersionUrl } from "../src/tools/npmCheck";
+import { judgeDownload, nextHop, pluginDownloadUrl } from "../src/tools/versions/downloadCheck";
+import { judgeNpm, npmPins, npmVersionUrl } from "../src/tools/versions/npmCheck";
 import {
     chartIndexUrl,
     type CheckResult,
@@ -24,7 +24,7 @@ import {
     type PluginPin,
     summarize,
     tokenUrl,
-} from "../src/tools/versionCheck";
+} from "../src/tools/versions/versionCheck";
 import { catalog, dockerHub, downloads, find, indexText, KIND_DIGEST, labPins, type RecordedAnswer, RELEASE_ZIP } from "./support/version-fixtures";
 
 describe("parseImageRef", () => {

@@ -5,6 +5,7 @@ import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } f
 import { ProblemsError } from "../shared/problems";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, configDefaults, Parsed, SecretKey, SETTING_NAMES, settingOf, SettingName, TargetName } from "./schema";
 import { ExistingClusterSettings, existingClusterOf, targetOf } from "./target";
+import type { FileExists, RawConfig, Settings } from "./raw";
 
 export { CONFIG_KEYS, CONFIG_NAMESPACE, configDefaults, SECRET_KEYS } from "./schema";
 export type { SecretKey } from "./schema";
@@ -44,7 +45,7 @@ export interface LabConfig {
     smtp?: SmtpSettings;
 }
 
-export type RawConfig = Readonly<Record<string, string | undefined>>;
+export type { FileExists, RawConfig, Settings } from "./raw";
 
 /** A RunError: Pulumi's runner (cmd/run/run.js) prints it as its message alone, any other error with a stack trace. */
 export class ConfigError extends ProblemsError {
@@ -54,22 +55,8 @@ export class ConfigError extends ProblemsError {
     }
 }
 
-/** Where validation looks for files the config names (a parameter, so that tests need no such file). */
-export type FileExists = (file: string) => boolean;
 
 export const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
-
-/**
- * The raw config as read by the rules: each key's parsed value (its default when unset; undefined when it has none
- * or its value is bad, which is then a problem already), whether it was given, and whether a secret is present.
- */
-export interface Settings {
-    values: Partial<Parsed>;
-    raw: RawConfig;
-    presentSecrets: ReadonlySet<string>;
-    /** A key counts as set when it differs from its default: the Pulumi CLI passes Pulumi.yaml's defaults as set. */
-    isSet(name: SettingName): boolean;
-}
 
 /** Each key through its check; every bad value and every unknown key is a problem named by its key. */
 export function parseSettings(raw: RawConfig, presentSecrets: ReadonlySet<string>, problems: string[]): Settings {

@@ -1,6 +1,6 @@
 // Where the lab runs: a Kind cluster it creates (the default), or a cluster a team already has. The rules of the
 // `existing` target that need several keys; each key's own check is in schema.ts (config.ts parses them first).
-import type { FileExists, Settings } from "./config";
+import type { FileExists, Settings } from "./raw";
 import { echo } from "../shared/echo";
 import { CONFIG_NAMESPACE, configDefaults, keysOnlyFor, settingOf, SettingName, TargetName } from "./schema";
 

@@ -1,11 +1,11 @@
-// The real alert path on 127.0.0.1 (src/tools/alertPath.ts, shared with `npm run bench:alert`) and
+// The real alert path on 127.0.0.1 (src/tools/bench/alertPath.ts, shared with `npm run bench:alert`) and
 // what only the alert-path tests use: Alertmanager's counters and alerts, posting alerts.
-import { postAlerts as postToAlertmanager } from "../../src/tools/http";
+import { postAlerts as postToAlertmanager } from "../../src/tools/shared/http";
 
-export * from "../../src/tools/alertPath";
-export * from "../../src/tools/scrapeSimulation";
-export { waitFor } from "../../src/tools/polling";
-export { freePort } from "../../src/tools/processes";
+export * from "../../src/tools/bench/alertPath";
+export * from "../../src/tools/bench/scrapeSimulation";
+export { waitFor } from "../../src/tools/shared/polling";
+export { freePort } from "../../src/tools/shared/processes";
 
 /** Sum of one Alertmanager counter over the series whose labels include `labels`. */
 export async function alertmanagerCounter(

@@ -1,7 +1,7 @@
 // The tests that need programs npm does not bring: Debian's victoria-metrics and prometheus-alertmanager (the real
 // alert path) and Chromium (the e2e's browser step). Where they are missing those tests are skipped, and the run
 // says so in one line with how to install them; under CI (the CI variable set, as GitHub Actions does) it fails.
-import { installCommand, missingBinaries } from "../../src/tools/alertPath";
+import { installCommand, missingBinaries } from "../../src/tools/bench/alertPath";
 import { chromiumPath } from "../../src/tools/e2e/browser";
 
 export interface Requirement {

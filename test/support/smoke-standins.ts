@@ -5,10 +5,10 @@
 // OnCall's e-mail template does) and Grafana (answers the plugin's pages only for the Host of
 // grafanaUrl: a name under .localhost reached through 127.0.0.1, or with `grafanaDirect` its own
 // http://127.0.0.1:<port>, as an Ingress host is asked as it is). Shapes follow the upstream
-// sources named in src/tools/smoke.ts.
+// sources named in src/tools/smoke/smoke.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { PostableAlert } from "../../src/tools/http";
+import type { PostableAlert } from "../../src/tools/shared/http";
 
 export interface StandInOptions {
     oncallToken: string;
@@ -45,16 +45,17 @@ export interface StandIns {
     stop(): Promise<void>;
 }
 
-type Handler = (request: IncomingMessage, url: URL, body: string) => { status: number; json: unknown; headers?: Record<string, string> };
+export type Handler = (request: IncomingMessage, url: URL, body: string) => { status: number; json: unknown; headers?: Record<string, string> };
 
-async function serve(handler: Handler): Promise<{ server: Server; url: string }> {
+/** One stand-in server on 127.0.0.1: JSON answers, or text as it is when the handler says text/plain. */
+export async function serve(handler: Handler): Promise<{ server: Server; url: string }> {
     const server = createServer((request: IncomingMessage, response: ServerResponse) => {
         let body = "";
         request.on("data", (chunk: Buffer) => (body += chunk.toString()));
         request.on("end", () => {
             const { status, json, headers } = handler(request, new URL(request.url ?? "/", "http://127.0.0.1"), body);
             response.writeHead(status, { "content-type": "application/json", ...headers });
-            response.end(JSON.stringify(json));
+            response.end(headers?.["content-type"]?.startsWith("text/") ? String(json) : JSON.stringify(json));
         });
     });
     await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));

@@ -4,8 +4,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { configDefaults } from "../../src/config/config";
 import { loadValuesFile } from "../../src/shared/values";
-import { npmPins, type PackageLock, type PackageManifest } from "../../src/tools/npmCheck";
-import { type Pin, pinnedArtifacts } from "../../src/tools/versionCheck";
+import { npmPins, type PackageLock, type PackageManifest } from "../../src/tools/versions/npmCheck";
+import { type Pin, pinnedArtifacts } from "../../src/tools/versions/versionCheck";
 
 export const fixture = (name: string) => fs.readFileSync(path.join(__dirname, "..", "fixtures", "versions", name), "utf8");
 export const indexText = fixture("index.yaml");

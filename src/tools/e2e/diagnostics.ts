@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 import { isRecord } from "../../shared/records";
 import { namespaces, releaseNames } from "../../shared/topology";
-import { describeError } from "../http";
-import { AlertGroupsClient } from "../oncallAlertGroups";
-import { alertmanagerName, alertmanagerService } from "../smokeSettings";
+import { describeError } from "../shared/http";
+import { AlertGroupsClient } from "../shared/oncallAlertGroups";
+import { alertmanagerName, alertmanagerService } from "../smoke/settings";
 import { type CommandResult, commandTimeoutsMs, type E2eLab } from "./lab";
 import { redactSecrets } from "./redact";
 

@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_NAMESPACE } from "../../config/config";
 import { isRecord } from "../../shared/records";
-import { repoRoot, type StackOutputs } from "../cli";
+import { repoRoot, type StackOutputs } from "../shared/cli";
 import type { E2eOptions } from "./options";
 import { secretOutputValues } from "./redact";
 

@@ -4,10 +4,14 @@
 // redacts them, and cleans up (not on CI, where the runner is thrown away with the lab).
 import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
-import { startPortForward } from "../processes";
-import { realClock } from "../polling";
-import { newRunId, runSmoke, type SmokeReport } from "../smoke";
-import { alertmanagerTarget, buildSmokeSettings, parseSmokeInputs } from "../smokeSettings";
+import { findDrill, unattendedTimeoutMs } from "../drills/catalog";
+import { drillUrls, reachThroughKubectl } from "../drills/main";
+import { DrillLab } from "../drills/probes";
+import { type DrillResult, runDrill } from "../drills/run";
+import { startPortForward } from "../shared/processes";
+import { realClock } from "../shared/polling";
+import { newRunId, runSmoke, type SmokeReport } from "../smoke/smoke";
+import { alertmanagerTarget, buildSmokeSettings, parseSmokeInputs } from "../smoke/settings";
 import { acknowledgeInBrowser } from "./browser";
 import { collectDiagnostics } from "./diagnostics";
 import { HostSampler, type HostReaders } from "./host";
@@ -17,6 +21,25 @@ import { missingTools } from "./preflight";
 import { redactFolder } from "./redact";
 import { formatBudget, formatRows, markdownPairs, markdownRows, type RunOutcome, runScenarios, scenarioLabel, selectedScenarios } from "./runner";
 import { type E2eContext, labWaits, scenarios } from "./scenarios";
+
+/** `npm run drill -- <name> --ack auto` against the e2e's lab; the e2e's budget and signals bound it. */
+async function drillAgainst(lab: E2eLab, name: string, runId: string): Promise<DrillResult> {
+    const outputs = await lab.outputs();
+    const reached = await reachThroughKubectl(lab.kubectlContext, lab.env);
+    try {
+        const drill = findDrill(name);
+        const options = { ack: "auto" as const, timeoutMs: unattendedTimeoutMs(drill), runId, pollMs: 5_000 };
+        return await runDrill(drill, options, {
+            lab: new DrillLab(drillUrls(outputs, reached)),
+            kubectl: async (args) => (await lab.kubectl(args)).stdout,
+            clock: realClock,
+            out: (line) => process.stderr.write(`e2e drill: ${line}\n`),
+            interrupted: new Promise(() => undefined),
+        });
+    } finally {
+        await reached.stop();
+    }
+}
 
 /** The smoke's e-mail wait inside the e2e: its scenarios' budgets count on a healthy lab's minute or two. */
 const e2eSmokeEnv = { SMOKE_EMAIL_TIMEOUT: "3m" };
@@ -37,7 +60,7 @@ async function smokeAgainst(lab: E2eLab, beforeClear?: (report: SmokeReport) => 
 
 export interface E2eDeps {
     /** Replaced in tests: the smoke, the browser, the waits and the run's id. */
-    context?: Partial<Pick<E2eContext, "smoke" | "acknowledge" | "waits" | "clock" | "runId">>;
+    context?: Partial<Pick<E2eContext, "smoke" | "acknowledge" | "drill" | "waits" | "clock" | "runId">>;
     out?: (text: string) => void;
     /** Settles with a reason to stop now; default: the first SIGTERM or SIGINT. */
     interrupted?: Promise<string>;
@@ -125,6 +148,7 @@ export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDe
         waits: labWaits(),
         smoke: (beforeClear) => smokeAgainst(lab, beforeClear),
         acknowledge: acknowledgeInBrowser,
+        drill: (name) => drillAgainst(lab, name, context.runId),
         smokeTables: [],
         clusterNames: new Set([options.clusterName]),
         runId: `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`,

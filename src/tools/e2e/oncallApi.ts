@@ -7,10 +7,10 @@
 // answers {messages: [{ID, Created, ...}]} (docs/apiv1/Messages.md), `Created` in RFC 3339.
 import { isRecord } from "../../shared/records";
 import { withTrailingSlash } from "../../shared/urls";
-import type { StackOutputs } from "../cli";
-import { getJson, isPermanentHttpError } from "../http";
-import { AlertGroupsClient } from "../oncallAlertGroups";
-import { type Clock, poll } from "../polling";
+import type { StackOutputs } from "../shared/cli";
+import { getJson, isPermanentHttpError } from "../shared/http";
+import { AlertGroupsClient } from "../shared/oncallAlertGroups";
+import { type Clock, poll } from "../shared/polling";
 
 export interface AlertGroup {
     id: string;

@@ -1,6 +1,6 @@
 // `npm run e2e`'s options: which scenarios, where the throwaway lab lives, what to keep.
 import { join } from "node:path";
-import { type OptionSpec, optionLines, parseOptions, repoRoot } from "../cli";
+import { type OptionSpec, optionLines, parseOptions, repoRoot } from "../shared/cli";
 
 /** A lab of its own: another state folder, stack, cluster name and host ports than `npm run up`'s (3000, 8080, 8025). */
 export const e2eDefaults = {

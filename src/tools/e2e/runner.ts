@@ -2,9 +2,9 @@
 // stops what the scenario started, collects diagnostics and hands over to the cleanup. Each scenario
 // has a budget: one that runs over it fails there, so the whole run's worst case is the sum of the
 // budgets (printed with the rows), and a SIGTERM ends the scenario running at once the same way.
-import { formatTable } from "../cli";
-import { describeError } from "../http";
-import { type Clock, realClock } from "../polling";
+import { formatTable } from "../shared/cli";
+import { describeError } from "../shared/http";
+import { type Clock, realClock } from "../shared/polling";
 
 export interface Scenario<C> {
     id: string;

@@ -2,26 +2,25 @@
 // Waits come from the lab's own settings (src/monitoring/alerting.ts, values/oncall-team.yaml).
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
-import { defaultAlertingSettings as alerting, durationSeconds } from "../../monitoring/alerting";
+import { defaultAlertingSettings as alerting } from "../../monitoring/alerting";
 import { namespaces, releaseNames } from "../../shared/topology";
 import { isRecord } from "../../shared/records";
 import { loadTeamFile } from "../../team/team";
-import { repoRoot, seconds } from "../cli";
-import { acceptsConnections } from "../processes";
-import { type Clock, poll } from "../polling";
-import { formatReport, type SmokeReport } from "../smoke";
-import { alertmanagerName } from "../smokeSettings";
+import { repoRoot, seconds } from "../shared/cli";
+import { acceptsConnections } from "../shared/processes";
+import { alertmanagerStopped, crashLoopingPod, type Kubectl } from "../drills/faults";
+import { buildReport } from "../drills/report";
+import type { DrillResult } from "../drills/run";
+import { alertPathMs, durationMs, firstEscalationWaitMs, heartbeatMissingMs } from "../drills/bounds";
+import { type Clock, poll } from "../shared/polling";
+import { formatReport, type SmokeReport } from "../smoke/smoke";
 import type { AcknowledgeArgs } from "./browser";
 import { commandTimeoutsMs, type E2eLab, minutes } from "./lab";
 import { groupMentions, LabApi } from "./oncallApi";
 import type { Scenario } from "./runner";
 import { upgradeInPlace } from "./upgrade";
 
-const s = (duration: string) => durationSeconds(duration) * 1000;
-/** Scrape, evaluation and group_wait: what the alert path adds after a rule's `for` (the bound bench:alert measures). */
-const alertPathBoundMs = s(alerting.scrapeInterval) + s(alerting.evaluationInterval) + s(alerting.groupWait);
-/** OnCall v1.16.9 checks heartbeats every 2 minutes (check_heartbeats in the celery beat schedule). */
-const heartbeatCheckMs = 120_000;
+const s = durationMs;
 const marginMs = 120_000;
 
 export interface E2eWaits {
@@ -37,18 +36,13 @@ export interface E2eWaits {
     acknowledgeMs: number;
 }
 
-function firstEscalationWaitMs(): number {
-    const wait = loadTeamFile().escalation.steps.find((step) => step.type === "wait");
-    return wait && wait.type === "wait" ? wait.durationSeconds * 1000 : 0;
-}
-
 export function labWaits(): E2eWaits {
     return {
         pollMs: 5_000,
-        crashLoopMs: s(alerting.crashLoopFor) + alertPathBoundMs + marginMs,
+        crashLoopMs: s(alerting.crashLoopFor) + alertPathMs() + marginMs,
         // A resolve goes out on the group's next group_interval tick; the crash-loop rule looks back 5 minutes.
         resolveMs: s(alerting.groupInterval) + s("5m") + marginMs,
-        heartbeatMs: alerting.heartbeatTimeoutSeconds * 1000 + heartbeatCheckMs + marginMs,
+        heartbeatMs: heartbeatMissingMs() + marginMs,
         rolloutMs: 300_000,
         nextEscalationMs: firstEscalationWaitMs() + 60_000,
         acknowledgeMs: 60_000,
@@ -70,9 +64,13 @@ export interface E2eContext {
     runId: string;
     /** The run's headline figures (cold up, re-run, failure to page, to acknowledge), for the summary. */
     figures: Map<string, string>;
+    /** `npm run drill -- <name> --ack auto` against the e2e's lab, in-process. */
+    drill(name: string): Promise<DrillResult>;
     /** Whether this run may have built (part of) a lab: false until scenario 1 starts its up, true on a kept lab. */
     labBuilt: boolean;
 }
+
+const kubectlOf = (lab: E2eLab): Kubectl => async (args) => (await lab.kubectl(args)).stdout;
 
 async function api(context: E2eContext): Promise<LabApi> {
     return new LabApi(await context.lab.outputs(), context.clock, context.waits.pollMs);
@@ -167,11 +165,12 @@ async function crashLoop(context: E2eContext): Promise<string> {
     // Unique to the run: an earlier run's pod, group or e-mail cannot stand in for this one's.
     const pod = `e2e-crashloop-${context.runId}`;
     const labApi = await api(context);
+    const fault = crashLoopingPod(kubectlOf(lab), "default", pod);
     const startedAt = context.clock.now();
-    await lab.kubectl(["run", pod, "-n", "default", "--image=busybox:1.36", "--restart=Always", "--", "sh", "-c", "exit 1"]);
+    await fault.inject();
     const group = await labApi.waitForGroup(`crash-looping pod ${pod}`, (candidate) => groupMentions(candidate, pod), startedAt, waits.crashLoopMs);
     const email = await waitForMail(context, labApi, pod, startedAt, waits.crashLoopMs - (context.clock.now() - startedAt));
-    await lab.kubectl(["delete", "pod", pod, "-n", "default", "--wait=false"]);
+    await fault.remove();
     await labApi.waitForState(group.id, "resolved", waits.resolveMs);
     context.figures.set("failure to page (crash-looping pod started to e-mail)", seconds(email - startedAt));
     return `pod ${pod} start to e-mail ${seconds(email - startedAt)} (allowed ${seconds(waits.crashLoopMs)}); resolved after deleting`;
@@ -189,14 +188,9 @@ async function waitForMail(context: E2eContext, labApi: LabApi, word: string, si
 async function deadPipeline(context: E2eContext): Promise<string> {
     const { lab, waits } = context;
     const labApi = await api(context);
-    const scale = async (replicas: number) => {
-        // The operator would scale Alertmanager back at once: it goes first, and comes back last.
-        const operator = ["scale", "deployment", "-n", namespaces.monitoring, "-l", "app.kubernetes.io/name=victoria-metrics-operator", `--replicas=${replicas}`];
-        const alertmanager = ["scale", "statefulset", "-n", namespaces.monitoring, alertmanagerName, `--replicas=${replicas}`];
-        for (const args of replicas === 0 ? [operator, alertmanager] : [alertmanager, operator]) await lab.kubectl(args);
-    };
+    const fault = alertmanagerStopped(kubectlOf(lab));
     const stoppedAt = context.clock.now();
-    await scale(0);
+    await fault.inject();
     let restored = false;
     try {
         // OnCall names the heartbeat's alert the same every time: only a group opened after the stop counts.
@@ -204,14 +198,26 @@ async function deadPipeline(context: E2eContext): Promise<string> {
         const group = await labApi.waitForGroup("OnCallHeartBeatMissing", matches, stoppedAt, waits.heartbeatMs);
         const raised = seconds(context.clock.now() - stoppedAt);
         context.figures.set("failure to page (Alertmanager stopped to OnCallHeartBeatMissing)", raised);
-        await scale(1);
+        await fault.remove();
         restored = true;
         await labApi.waitForState(group.id, "resolved", waits.heartbeatMs);
         return `OnCallHeartBeatMissing ${raised} after Alertmanager stopped; resolved after it came back`;
     } finally {
         // A lab kept after a failure still gets its Alertmanager back (after a stop, the cleanup's commands only).
-        if (!restored) await scale(1).catch(() => undefined);
+        if (!restored) await fault.remove().catch(() => undefined);
     }
+}
+
+/** The escalation drill with --ack auto: the first person paged, the chain's next step after its wait, then acknowledged and resolved. */
+async function escalationDrill(context: E2eContext): Promise<string> {
+    const result = await context.drill("escalation");
+    const report = buildReport(result);
+    const missing = report.stages.filter((row) => row.verdict === "missing").map((row) => row.stage);
+    if (result.failure !== undefined || missing.length > 0) throw new Error(`drill escalation: ${result.failure ?? `never came: ${missing.join(", ")}`}`);
+    const at = (stage: string) => report.stages.find((row) => row.stage.startsWith(stage))?.afterSeconds ?? 0;
+    context.figures.set("failure to page (drill target-down: fault to e-mail)", seconds(at("person notified") * 1000));
+    const late = report.stages.filter((row) => row.verdict === "LATE").map((row) => row.stage);
+    return `paged ${at("person notified")} s, escalated ${at("escalated")} s, acknowledged (--ack auto), resolved ${report.figures.toResolve} s after the removal${late.length > 0 ? `; late: ${late.join(", ")}` : ""}`;
 }
 
 /** Waits for each workload's rollout, all of them within `waits.rolloutMs`. */
@@ -314,6 +320,8 @@ export const scenarios: Scenario<E2eContext>[] = [
     { id: "4", title: "a crash-looping pod pages, deleting it resolves", budgetMs: minutes(20), run: crashLoop },
     // The heartbeat's timeout (5 min) and OnCall's 2-minute check, twice: raised, then resolved.
     { id: "5", title: "dead pipeline: Alertmanager at zero raises the heartbeat", budgetMs: minutes(18), run: deadPipeline },
+    // The target's rollout (2 min), the page (3 min), the chain's wait (5 min), the resolve (2-5 min), margins.
+    { id: "5b", title: "escalation drill: nobody answers, the next step pages (--ack auto)", budgetMs: minutes(20), run: escalationDrill },
     // The rollouts (rolloutMs, 5 min), preview --refresh, the smoke.
     { id: "6", title: "Grafana and OnCall pods restarted: still connected", budgetMs: minutes(5) + commandTimeoutsMs.preview + smokeBudgetMs, run: restartSurvival },
     { id: "7", title: "node container stopped and started: up repairs", budgetMs: minutes(2) + commandTimeoutsMs.up + smokeBudgetMs, run: reboot },

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import YAML from "yaml";
 import { configDefaults } from "../../config/config";
-import { type OptionSpec, optionLines, parseOptions, repoRoot } from "../cli";
+import { type OptionSpec, optionLines, parseOptions, repoRoot } from "../shared/cli";
 import { crdValidators, type K8sObject, validateObjects } from "./schemas";
 import { renderTargets } from "./targets";
 import { readChartRefs, unreadValues } from "./valuesRead";

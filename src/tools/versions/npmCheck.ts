@@ -1,6 +1,6 @@
 // The npm packages in package.json for `npm run check:versions`: the version package-lock.json installs, whether the
 // npm registry (where the lock file's `resolved` URLs point) still has it, and whether it is the latest release.
-// Pure: src/tools/pinCheck.ts makes the requests.
+// Pure: src/tools/versions/pinCheck.ts makes the requests.
 import type { Finding, NpmPin } from "./versionCheck";
 
 export const NPM_REGISTRY = "https://registry.npmjs.org";

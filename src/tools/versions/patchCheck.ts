@@ -1,5 +1,5 @@
 // Whether a pin is the newest patch of its line (`npm run check:versions`): a chart version or image tag that is behind
-// misses fixes its line already has. Pure: src/tools/pinCheck.ts asks the chart index and Docker Hub's tag listing.
+// misses fixes its line already has. Pure: src/tools/versions/pinCheck.ts asks the chart index and Docker Hub's tag listing.
 import type { ImageRef } from "./versionCheck";
 
 /**

@@ -1,7 +1,7 @@
 // The storms of issue 23 at full size, the lab's configuration they run against, and the table `npm run bench:storm`
 // prints. Times are the lab's own seconds; runStorm scales them.
-import { defaultAlertingSettings } from "../monitoring/alerting";
-import { LAB_RATE_LIMITS } from "../oncall/rateLimits";
+import { defaultAlertingSettings } from "../../monitoring/alerting";
+import { LAB_RATE_LIMITS } from "../../oncall/rateLimits";
 import type { StormConfig, StormResult, StormSpec } from "./storm";
 
 type Labels = Record<string, string>;

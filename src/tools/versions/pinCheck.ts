@@ -1,7 +1,7 @@
 // Asks the chart repositories, Docker Hub, grafana.com and the npm registry about each pin (`npm run check:versions`);
-// the reading of their answers is in src/tools/versionCheck.ts, downloadCheck.ts and npmCheck.ts.
+// the reading of their answers is in src/tools/versions/versionCheck.ts, downloadCheck.ts and npmCheck.ts.
 import { type DownloadHop, judgeDownload, MAX_REDIRECTS, nextHop, pluginDownloadUrl } from "./downloadCheck";
-import { describeError as message } from "./http";
+import { describeError as message } from "../shared/http";
 import { judgeNpm, type NpmAnswer, npmVersionUrl } from "./npmCheck";
 import { behindDetail, hubTagsUrl, linePrefix, MAX_TAG_PAGES, newerInLine, parseHubTags } from "./patchCheck";
 import {

@@ -1,8 +1,8 @@
 // `npm run smoke`'s settings: flags over SMOKE_* variables over the stack outputs, checked all at once.
-import { defaultAlertingSettings, durationSeconds } from "../monitoring/alerting";
-import { namespaces, releaseNames } from "../shared/topology";
-import { type OptionSpec, optionLines, parseOptions, type StackOutputs } from "./cli";
-import { type PortForwardTarget, portForwardArgs as kubectlPortForwardArgs } from "./processes";
+import { defaultAlertingSettings, durationSeconds } from "../../monitoring/alerting";
+import { namespaces, releaseNames } from "../../shared/topology";
+import { type OptionSpec, optionLines, parseOptions, type StackOutputs } from "../shared/cli";
+import { type PortForwardTarget, portForwardArgs as kubectlPortForwardArgs } from "../shared/processes";
 
 // The VictoriaMetrics operator names the service and statefulset of VMAlertmanager <cr> "vmalertmanager-<cr>".
 export const alertmanagerName = `vmalertmanager-${releaseNames.vmStack}`;

@@ -18,7 +18,7 @@
 // - Mailpit: GET /api/v1/search?query=<word> matches subject, addresses and body text and answers
 //   {messages: [{ID, To: [{Name, Address}], Subject, Created, Snippet}]}; GET /api/v1/message/<ID>
 //   answers the message with its `HTML` part (docs/apiv1/Message.md).
-import { isRecord } from "../shared/records";
+import { isRecord } from "../../shared/records";
 
 /** Label carrying this run's id, so each step finds this run's alert and not an older one. */
 export const runLabel = "smoke_run";

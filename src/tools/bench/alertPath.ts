@@ -13,9 +13,9 @@ import {
     type AlertmanagerUrls,
     buildAlertmanagerConfig,
     buildAlertRuleGroups,
-} from "../monitoring/alerting";
-import { waitFor } from "./polling";
-import { freePort, stopProcess } from "./processes";
+} from "../../monitoring/alerting";
+import { waitFor } from "../shared/polling";
+import { freePort, stopProcess } from "../shared/processes";
 
 export const requiredBinaries = ["victoria-metrics", "vmalert", "prometheus-alertmanager", "amtool"];
 export const installCommand = "apt-get install -y victoria-metrics prometheus-alertmanager";
@@ -215,6 +215,8 @@ export interface AlertPathOptions {
      * series into it, so the dashboard's queries can run against the real metrics.
      */
     scrapeComponents?: boolean;
+    /** More targets VictoriaMetrics scrapes with them (job name to host:port), as the stack's vmagent scrapes a VMStaticScrape. */
+    scrapeTargets?: Record<string, string>;
 }
 
 const receiverNameFeature = "receiver-name-in-metrics";
@@ -299,12 +301,12 @@ async function startVmalert(files: AlertPathFiles, addresses: VmalertAddresses, 
 }
 
 /** Once every component listens, VictoriaMetrics scrapes vmalert and Alertmanager (their own metrics). */
-async function scrapeComponents(files: AlertPathFiles, addresses: VmalertAddresses, settings: AlertingSettings): Promise<void> {
+async function scrapeComponents(files: AlertPathFiles, addresses: VmalertAddresses, settings: AlertingSettings, targets: Record<string, string> = {}): Promise<void> {
     const job = (name: string, address: string) => ({
         job_name: name, scrape_interval: settings.scrapeInterval, static_configs: [{ targets: [address] }],
     });
     await writeFile(files.scrapeFile, YAML.stringify({
-        scrape_configs: [job("vmalert", addresses.vmalert), job("alertmanager", addresses.alertmanager)],
+        scrape_configs: [job("vmalert", addresses.vmalert), job("alertmanager", addresses.alertmanager), ...Object.entries(targets).map(([name, address]) => job(name, address))],
     }));
     const reload = await fetch(`http://${addresses.victoriaMetrics}/-/reload`);
     if (!reload.ok) throw new Error(`VictoriaMetrics /-/reload answered ${reload.status}`);
@@ -334,7 +336,7 @@ export async function startAlertPath(
         started.push(await startAlertmanager(files, alertmanager, receiverNamesInMetrics));
         const addresses: VmalertAddresses = { victoriaMetrics, alertmanager, vmalert: `127.0.0.1:${await freePort()}` };
         started.push(await startVmalert(files, addresses, settings, options));
-        if (options.scrapeComponents) await scrapeComponents(files, addresses, settings);
+        if (options.scrapeComponents) await scrapeComponents(files, addresses, settings, options.scrapeTargets);
         return {
             victoriaMetricsUrl: `http://${addresses.victoriaMetrics}`,
             vmalertUrl: `http://${addresses.vmalert}`,

@@ -6,7 +6,7 @@
 // "resolved"; IntegrationHeartBeatAPIView: any GET or POST to <integration>/heartbeat/ is a ping. The rate limits are
 // those of src/oncall/rateLimits.ts, counted as django-ratelimit 2.0.0 counts them.
 import { crc32 } from "node:zlib";
-import { type CustomRateLimit, LAB_ORGANIZATION_PK, ONCALL_DEFAULT_RATE_LIMITS, splitRate } from "../oncall/rateLimits";
+import { type CustomRateLimit, LAB_ORGANIZATION_PK, ONCALL_DEFAULT_RATE_LIMITS, splitRate } from "../../oncall/rateLimits";
 import { type ReceivedWebhook, WebhookReceiver } from "./alertPath";
 
 export interface OnCallStandInOptions {

@@ -1,6 +1,6 @@
 // How `npm run check:versions` tells whether a file downloads: it asks with redirects left to it (each hop is
 // reported), and reads only the status and headers. Pure: scripts/check-versions.ts makes the requests.
-import type { Finding } from "./versionCheck";
+import type { Finding } from "./findings";
 
 export const GRAFANA_CATALOG = "https://grafana.com";
 

@@ -4,7 +4,7 @@
 // Alertmanager api/v2/openapi.yaml: POST /api/v2/alerts takes [{labels, annotations, startsAt, endsAt}];
 // an alert whose endsAt has passed is resolved.
 import { request } from "node:http";
-import { withTrailingSlash } from "../shared/urls";
+import { withTrailingSlash } from "../../shared/urls";
 
 export const requestTimeoutMs = 10_000;
 
@@ -89,4 +89,34 @@ export async function getWithoutRedirects(url: string, signal?: AbortSignal): Pr
     const response = await fetch(url, { redirect: "manual", signal: withTimeout(signal) });
     await response.body?.cancel();
     return { status: response.status, location: response.headers.get("location") ?? undefined };
+}
+
+/**
+ * POST a JSON body and answer the JSON reply (or undefined when empty). A lab name under .localhost goes through
+ * 127.0.0.1 with its own Host header, as getThroughLoopback does; anything else as it is.
+ */
+export async function postJson(url: URL | string, headers: Record<string, string>, body: unknown, signal?: AbortSignal): Promise<unknown> {
+    const target = new URL(url.toString());
+    const sent = { ...headers, "content-type": "application/json", accept: "application/json" };
+    const { status, text } = reachedThroughLoopback(target.href)
+        ? await postThroughLoopback(target, sent, JSON.stringify(body), signal)
+        : await fetch(target, { method: "POST", headers: sent, body: JSON.stringify(body), signal: withTimeout(signal) }).then(async (response) => ({
+              status: response.status,
+              text: await response.text(),
+          }));
+    if (status < 200 || status >= 300) throw new Error(`POST ${target.href} answered HTTP ${status}: ${text.slice(0, 200)}`);
+    return text.trim() === "" ? undefined : JSON.parse(text);
+}
+
+function postThroughLoopback(target: URL, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+    return new Promise((answer, fail) => {
+        const options = { host: "127.0.0.1", port: Number(target.port || 80), method: "POST", path: `${target.pathname}${target.search}`, headers: { ...headers, host: target.host }, signal: withTimeout(signal) };
+        const req = request(options, (response) => {
+            let text = "";
+            response.on("data", (chunk: Buffer) => (text += chunk.toString()));
+            response.on("end", () => answer({ status: response.statusCode ?? 0, text }));
+        });
+        req.once("error", fail);
+        req.end(body);
+    });
 }

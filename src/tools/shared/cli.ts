@@ -3,9 +3,9 @@
 import { execFile } from "node:child_process";
 import { resolve } from "node:path";
 import { promisify, parseArgs } from "node:util";
-import { isRecord } from "../shared/records";
+import { isRecord } from "../../shared/records";
 
-export const repoRoot = resolve(__dirname, "..", "..");
+export const repoRoot = resolve(__dirname, "..", "..", "..");
 
 export interface OptionSpec {
     flag: string;

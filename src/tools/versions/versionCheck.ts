@@ -1,11 +1,12 @@
 // What `npm run check:versions` looks up, and how it reads the answers. Pure: the requests are made by
 // scripts/check-versions.ts, which hands the answers (status, headers, bodies) to the functions here.
 import { parse } from "yaml";
-import { chartRepositories } from "../shared/charts";
-import type { Values } from "../shared/values";
-import { ONCALL_PLUGIN_ID, oncallPluginReleaseUrl } from "../oncall/vocabulary";
+import { chartRepositories } from "../../shared/charts";
+import type { Values } from "../../shared/values";
+import { ONCALL_PLUGIN_ID, oncallPluginReleaseUrl } from "../../oncall/vocabulary";
+import type { Finding, Verdict } from "./findings";
 import { GRAFANA_CATALOG, PLUGIN_PLATFORMS, type Platform } from "./downloadCheck";
-import { withoutTrailingSlash } from "../shared/urls";
+import { withoutTrailingSlash } from "../../shared/urls";
 import { behindDetail, newerInLine } from "./patchCheck";
 
 /** The config defaults that name something to download (configDefaults in ./config has them all). */
@@ -45,7 +46,7 @@ export interface ChartPin extends PinBase {
 export interface ImagePin extends PinBase {
     kind: "image";
     image: ImageRef;
-    /** How many leading numbers of the tag make its line (src/tools/patchCheck.ts); 2 unless said. */
+    /** How many leading numbers of the tag make its line (src/tools/versions/patchCheck.ts); 2 unless said. */
     line?: number;
 }
 /** A plugin version as Grafana downloads it from grafana.com for one platform. */
@@ -68,15 +69,7 @@ export interface NpmPin extends PinBase {
 }
 export type Pin = ChartPin | ImagePin | PluginPin | DownloadPin | NpmPin;
 
-/**
- * "outdated": an npm package found, with a newer release out (reported, not a failure); "BEHIND": an image or chart pin
- * with a newer patch of its line (a failure: security fixes come in patches).
- */
-export type Verdict = "ok" | "outdated" | "BEHIND" | "MISSING" | "unreachable";
-export interface Finding {
-    verdict: Verdict;
-    detail: string;
-}
+export type { Finding, Verdict } from "./findings";
 export interface CheckResult extends Finding {
     pin: Pin;
     /** The URL the answer came from. */

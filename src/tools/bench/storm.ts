@@ -4,13 +4,13 @@
 // the same factor, so a 35-minute storm runs in a minute. Used by test/alert-storm.test.ts and `npm run bench:storm`.
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { type AlertingSettings, type AlertmanagerUrls, durationSeconds, heartbeatUrl, watchdogAlertName } from "../monitoring/alerting";
-import { type CustomRateLimit } from "../oncall/rateLimits";
+import { type AlertingSettings, type AlertmanagerUrls, durationSeconds, heartbeatUrl, watchdogAlertName } from "../../monitoring/alerting";
+import { type CustomRateLimit } from "../../oncall/rateLimits";
 import { alertmanagerHasReceiverNames, type ManagedProcess, startAlertmanager, writeAlertPathFiles } from "./alertPath";
-import { postAlerts, type PostableAlert } from "./http";
+import { postAlerts, type PostableAlert } from "../shared/http";
 import { labelKey, OnCallStandIn } from "./oncallStandIn";
-import { realClock } from "./polling";
-import { freePort } from "./processes";
+import { realClock } from "../shared/polling";
+import { freePort } from "../shared/processes";
 
 type Labels = Record<string, string>;
 

@@ -6,10 +6,10 @@
 // smokeMatching.ts, with the upstream facts it relies on) and the table are pure; runSmoke talks
 // HTTP to the URLs it is given, so the tests run it against local stand-ins. Settings are in
 // smokeSettings.ts; starting the port-forward is scripts/smoke.ts's job.
-import { defaultAlertingSettings, watchdogAlertName } from "../monitoring/alerting";
-import { isRecord } from "../shared/records";
-import { withoutTrailingSlash, withTrailingSlash } from "../shared/urls";
-import { formatTable, seconds } from "./cli";
+import { defaultAlertingSettings, watchdogAlertName } from "../../monitoring/alerting";
+import { isRecord } from "../../shared/records";
+import { withoutTrailingSlash, withTrailingSlash } from "../../shared/urls";
+import { formatTable, seconds } from "../shared/cli";
 import {
     describeError,
     getJson,
@@ -20,13 +20,13 @@ import {
     postAlerts,
     reachedThroughLoopback,
     requestTimeoutMs,
-} from "./http";
-import { AlertGroupsClient } from "./oncallAlertGroups";
-import { Interrupted, poll, type PollResult } from "./polling";
+} from "../shared/http";
+import { AlertGroupsClient } from "../shared/oncallAlertGroups";
+import { Interrupted, poll, type PollResult } from "../shared/polling";
 import {
     alertGroupLink, findAlertGroup, type MailpitMessage, type OnCallAlertGroup, oncallPluginId, runLabel, sortMessages, sourceLink,
-} from "./smokeMatching";
-import { alertmanagerName, alertmanagerService, type SmokeSettings } from "./smokeSettings";
+} from "./matching";
+import { alertmanagerName, alertmanagerService, type SmokeSettings } from "./settings";
 
 export const smokeAlertName = "OnCallLabSmoke";
 export const smokeNamespace = "oncall-lab-smoke";

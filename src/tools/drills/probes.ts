@@ -1,0 +1,151 @@
+// What a drill reads from the running lab while it watches a page travel, and the marks it leaves on Grafana.
+//
+// vmalert (app/vmalert, /api/v1/alerts): {data: {alerts: [{name, state: "pending" | "firing", activeAt, labels}]}};
+// activeAt is when the rule's expression first matched (pending began).
+// Alertmanager (notify/notify.go): alertmanager_notifications_total and alertmanager_notifications_failed_total per
+// integration, with `receiver_name` when the lab's receiver-name-in-metrics feature is on (Debian's 0.25 has none).
+// OnCall v1.16.9 public API: alert groups through the shared client (oncallAlertGroups.ts). It keeps no record of
+// who was notified how in that API (no log or notification endpoint under engine/apps/public_api): the e-mails in
+// Mailpit (api/v1/search: messages[] with To[].Address and Created) show who was paged by e-mail.
+// Grafana (HTTP API, annotations): POST /api/annotations {dashboardUID, time, tags, text}, basic auth.
+import { oncallReceiver } from "../../monitoring/alerting";
+import { isRecord } from "../../shared/records";
+import { withTrailingSlash } from "../../shared/urls";
+import { createdSince } from "../e2e/oncallApi";
+import { getJson, postJson } from "../shared/http";
+import { AlertGroupsClient } from "../shared/oncallAlertGroups";
+
+export interface DrillUrls {
+    vmalertUrl: string;
+    alertmanagerUrl: string;
+    oncallUrl: string;
+    oncallApiToken: string;
+    /** Mailpit; undefined on a lab that sends real e-mail (smtpHost). */
+    mailUrl?: string;
+    grafanaUrl: string;
+    grafanaAdminUser: string;
+    grafanaAdminPassword: string;
+}
+
+export interface RuleState {
+    state: string;
+    activeAtMs?: number;
+}
+
+export interface Mail {
+    id: string;
+    to: string[];
+    atMs: number;
+}
+
+export interface Group {
+    id: string;
+    state: string;
+    createdMs?: number;
+    acknowledgedMs?: number;
+    acknowledgedBy?: string;
+    resolvedMs?: number;
+    link?: string;
+}
+
+const timeOf = (value: unknown): number | undefined => {
+    const at = typeof value === "string" ? Date.parse(value) : Number.NaN;
+    return Number.isFinite(at) ? at : undefined;
+};
+
+/** The sum of a counter's samples whose labels contain every `wanted` pair. */
+export function counterSum(metrics: string, name: string, wanted: Record<string, string>): number {
+    let sum = 0;
+    for (const line of metrics.split("\n")) {
+        const match = new RegExp(`^${name}(\\{[^}]*\\})?\\s+(\\S+)`).exec(line);
+        if (!match) continue;
+        const labels = match[1] ?? "";
+        if (Object.entries(wanted).every(([key, value]) => labels.includes(`${key}="${value}"`))) sum += Number(match[2]);
+    }
+    return sum;
+}
+
+export class DrillLab {
+    readonly groups: AlertGroupsClient;
+
+    constructor(readonly urls: DrillUrls) {
+        this.groups = new AlertGroupsClient(urls.oncallUrl, urls.oncallApiToken);
+    }
+
+    /** The rule's alert whose labels mention `mark`, as vmalert sees it now. */
+    async ruleState(alertName: string, mark: string): Promise<RuleState | undefined> {
+        const body = await getJson(new URL("api/v1/alerts", withTrailingSlash(this.urls.vmalertUrl)), { accept: "application/json" });
+        const alerts = isRecord(body) && isRecord(body.data) && Array.isArray(body.data.alerts) ? body.data.alerts.filter(isRecord) : [];
+        const alert = alerts.find((candidate) => candidate.name === alertName && JSON.stringify(candidate.labels ?? {}).includes(mark));
+        return alert ? { state: String(alert.state), activeAtMs: timeOf(alert.activeAt) } : undefined;
+    }
+
+    /** Webhook notifications Alertmanager sent without failing: to OnCall's receiver when the metrics name receivers. */
+    async notificationsSent(): Promise<number> {
+        const response = await fetch(new URL("metrics", withTrailingSlash(this.urls.alertmanagerUrl)));
+        if (!response.ok) throw new Error(`Alertmanager /metrics answered HTTP ${response.status}`);
+        const metrics = await response.text();
+        const wanted: Record<string, string> = { integration: "webhook", ...(metrics.includes('receiver_name="') ? { receiver_name: oncallReceiver } : {}) };
+        return counterSum(metrics, "alertmanager_notifications_total", wanted) - counterSum(metrics, "alertmanager_notifications_failed_total", wanted);
+    }
+
+    /** The newest alert group that mentions `mark` and opened at or after `sinceMs`. */
+    async findGroup(mark: string, sinceMs: number): Promise<Group | undefined> {
+        const page = await this.groups.listPage();
+        const results = isRecord(page) && Array.isArray(page.results) ? page.results.filter(isRecord) : [];
+        const found = results.find((group) => JSON.stringify([group.title, group.last_alert]).includes(mark) && createdSince(group.created_at, sinceMs));
+        return found ? this.groupOf(found) : undefined;
+    }
+
+    async group(id: string): Promise<Group> {
+        const answer = await this.groups.get(id);
+        if (!isRecord(answer)) throw new Error(`OnCall answered no alert group ${id}`);
+        return this.groupOf(answer);
+    }
+
+    private async groupOf(group: Record<string, unknown>): Promise<Group> {
+        const permalinks = isRecord(group.permalinks) ? group.permalinks : {};
+        let acknowledgedBy: string | undefined;
+        if (typeof group.acknowledged_by === "string") {
+            const user = await this.groups.user(group.acknowledged_by).catch(() => undefined);
+            acknowledgedBy = isRecord(user) && typeof user.username === "string" ? user.username : group.acknowledged_by;
+        }
+        return {
+            id: String(group.id),
+            state: String(group.state),
+            createdMs: timeOf(group.created_at),
+            acknowledgedMs: timeOf(group.acknowledged_at),
+            acknowledgedBy,
+            resolvedMs: timeOf(group.resolved_at),
+            link: typeof permalinks.web === "string" ? permalinks.web : undefined,
+        };
+    }
+
+    acknowledge(id: string): Promise<unknown> {
+        return this.groups.acknowledge(id);
+    }
+
+    /** E-mails in Mailpit that mention `mark`, received at or after `sinceMs`, oldest first. */
+    async mails(mark: string, sinceMs: number): Promise<Mail[]> {
+        if (!this.urls.mailUrl) return [];
+        const url = new URL("api/v1/search", withTrailingSlash(this.urls.mailUrl));
+        url.searchParams.set("query", mark);
+        const body = await getJson(url, { accept: "application/json" });
+        const messages = isRecord(body) && Array.isArray(body.messages) ? body.messages.filter(isRecord) : [];
+        return messages
+            .filter((message) => createdSince(message.Created, sinceMs))
+            .map((message) => ({
+                id: String(message.ID),
+                to: (Array.isArray(message.To) ? message.To.filter(isRecord) : []).map((to) => String(to.Address)),
+                atMs: timeOf(message.Created) ?? 0,
+            }))
+            .sort((a, b) => a.atMs - b.atMs);
+    }
+
+    /** One annotation on the "From alert to person" dashboard. */
+    async annotate(dashboardUid: string, atMs: number, text: string, tags: string[]): Promise<void> {
+        const basic = Buffer.from(`${this.urls.grafanaAdminUser}:${this.urls.grafanaAdminPassword}`).toString("base64");
+        const url = new URL("api/annotations", withTrailingSlash(this.urls.grafanaUrl));
+        await postJson(url, { Authorization: `Basic ${basic}` }, { dashboardUID: dashboardUid, time: atMs, tags, text });
+    }
+}
