@@ -5,14 +5,24 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { SECRET_KEYS, SETTING_NAMES, settingOf, TARGETS } from "../src/config/schema";
-import { projectConfigText, withProjectConfig, withReadmeTables } from "../src/config/schemaText";
+import { projectConfigText, withLabScriptSecrets, withProjectConfig, withReadmeTables } from "../src/config/schemaText";
 
 const read = (file: string) => fs.readFileSync(path.join(__dirname, "..", file), "utf8");
 
 describe("config schema", () => {
-    it.each(["Pulumi.yaml", "README.md"] as const)("is what %s says (run `npm run schema:config` after changing src/config/schema.ts)", (file) => {
+    const renders = { "Pulumi.yaml": withProjectConfig, "README.md": withReadmeTables, "scripts/lab.sh": withLabScriptSecrets } as const;
+    it.each(Object.keys(renders) as (keyof typeof renders)[])("is what %s says (run `npm run schema:config` after changing src/config/schema.ts)", (file) => {
         const text = read(file);
-        expect(file === "Pulumi.yaml" ? withProjectConfig(text) : withReadmeTables(text)).toBe(text);
+        expect(renders[file](text)).toBe(text);
+    });
+
+    it("declares in Pulumi.yaml only keys with a default, so that a stack without the optional ones runs", () => {
+        // pulumi v3.259.0 pkg/workspace/config.go ValidateStackConfigAndApplyProjectConfig: a declared key of the project's
+        // namespace with neither a default nor a value, missing from the stack, fails every command with
+        // "Stack '<stack>' is missing configuration value '<key>'".
+        const declared = parse(read("Pulumi.yaml")).config as Record<string, { default?: unknown }>;
+        expect(Object.entries(declared).filter(([, type]) => type.default === undefined).map(([name]) => name)).toEqual([]);
+        expect(Object.keys(declared).sort()).toEqual(SETTING_NAMES.filter((name) => settingOf(name).default !== undefined).sort());
     });
 
     it("keeps Pulumi.yaml's other content when it rewrites the config block", () => {

@@ -56,8 +56,6 @@ interface About<T> {
     secret?: true;
     /** Must be set on its target (which has to be a single one). */
     required?: true;
-    /** Read by the program without a declaration in Pulumi.yaml. */
-    undeclared?: true;
 }
 const declare = <C extends Check, A extends About<z.output<C>>>(declared: Declared<C>, about: A): Declared<C> & A => ({ ...declared, ...about });
 export type Setting = Declared<Check> & About<string | number | boolean>;
@@ -149,14 +147,14 @@ export const SETTINGS = {
         description: "Disk pressure alert fires when a node filesystem has less free space than this (percent, 1-99).",
     }),
     smtpHost: declare(text(HOST_NAME, "a host name such as smtp.example.com"), {
-        targets: "both", undeclared: true, description: "An SMTP server OnCall sends e-mail through instead of the lab's Mailpit (required on existing).",
+        targets: "both", description: "An SMTP server OnCall sends e-mail through instead of the lab's Mailpit (required on existing).",
     }),
     smtpPort: declare(integer(1, 65535), { default: 587, targets: "both", description: "Port of the SMTP server (used only when smtpHost is set)." }),
     smtpUsername: declare(text(NO_CONTROL_CHARACTERS, "a user name without line breaks or other control characters"), {
-        targets: "both", undeclared: true, description: "User name on the SMTP server (with smtpHost).",
+        targets: "both", description: "User name on the SMTP server (with smtpHost).",
     }),
     smtpFromEmail: declare(text(EMAIL_ADDRESS, "an e-mail address such as oncall@example.com"), {
-        targets: "both", undeclared: true, description: "Sender address of OnCall's e-mail (required with smtpHost).",
+        targets: "both", description: "Sender address of OnCall's e-mail (required with smtpHost).",
     }),
     smtpTls: declare(boolean(), { default: true, targets: "both", description: "Use STARTTLS with the SMTP server (not together with smtpSsl)." }),
     smtpSsl: declare(boolean(), { default: false, targets: "both", description: "Use implicit TLS with the SMTP server, as port 465 needs (set smtpTls false with it)." }),
