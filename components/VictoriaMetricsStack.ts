@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { AlertingSettings, buildAlertmanagerConfig, buildAlertRuleGroups, heartbeatUrl } from "../src/monitoring/alerting";
 import { chartRepositories } from "../src/shared/charts";
-import { releaseNames } from "../src/shared/topology";
+import { DRILLS_NAMESPACE, releaseNames } from "../src/shared/topology";
 import { VmClusterValuesInput, vmStackValues } from "../src/monitoring/values";
 import { buildDashboard, DASHBOARD_FILE, DASHBOARD_SIDECAR_LABEL } from "../src/monitoring/dashboard";
 import { oncallScrapeConfig, VM_OPERATOR_API_VERSION } from "../src/monitoring/scrape";
@@ -65,8 +65,8 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
                 evaluationInterval: args.alerting.evaluationInterval,
                 grafanaPublicUrl: args.grafanaPublicUrl,
                 alertmanagerConfigSecret,
-                // Its own rules and the scrape of OnCall's metrics.
-                labNamespaces: [args.namespace, args.oncallMetrics.namespace],
+                // Its own rules, the scrape of OnCall's metrics and the target of npm run drill's target-down drill.
+                labNamespaces: [args.namespace, args.oncallMetrics.namespace, DRILLS_NAMESPACE],
                 cluster: args.cluster,
             }),
             // Image pulls on a fresh laptop take minutes.

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { labFlows, labNetworkPolicies, LabNetworkPolicy, labPods, NetworkPolicyInput } from "../src/security/networkPolicies";
-import { namespaces } from "../src/shared/topology";
+import { DRILL_TARGET_PORT, DRILLS_NAMESPACE, namespaces } from "../src/shared/topology";
 import { allowed, Endpoint, renderedPods } from "./support/network-policies";
 
 const kindNamespaces: string[] = Object.values(namespaces);
@@ -101,6 +101,8 @@ describe.each(targets)("NetworkPolicies on $target", ({ target, labNamespaces, i
             [p("operator/vmagent-vmks"), p("Deployment/vmks-kube-state-metrics"), 8080],
             [p("Deployment/grafana"), "outside", 443],
             [p("Deployment/oncall-telegram-polling"), "outside", 443],
+            // npm run drill's target-down target must answer vmagent until the drill stops it.
+            [p("operator/vmagent-vmks"), { namespace: DRILLS_NAMESPACE, labels: { app: "drill-target" } }, DRILL_TARGET_PORT],
         ];
         if (target === "kind") {
             open.push([p("Deployment/grafana"), p("operator/vmsingle-vmks"), 8428]);

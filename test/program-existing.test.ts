@@ -285,7 +285,7 @@ describe("security on an existing cluster", () => {
 
     it("has the stack read only the lab's rules, scrapes and Alertmanager configs, and aggregate no operator roles", () => {
         const stack = values("victoria-metrics-release");
-        const lab = { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["monitoring", "oncall"] }] };
+        const lab = { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["monitoring", "oncall", "oncall-lab-drills"] }] };
         expect(stack["victoria-metrics-operator"].rbac).toEqual({ aggregatedClusterRoles: { enabled: false } });
         expect(stack.vmagent.spec).toMatchObject({ selectAllByDefault: false, serviceScrapeNamespaceSelector: lab, scrapeConfigNamespaceSelector: lab, nodeScrapeNamespaceSelector: lab });
         expect(stack.vmalert.spec).toMatchObject({ selectAllByDefault: false, ruleNamespaceSelector: lab });

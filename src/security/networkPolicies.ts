@@ -1,6 +1,6 @@
 // The lab's NetworkPolicies: every lab namespace denies all traffic but what the lab's own paths need. Pure, so the
 // allow-lists are unit-tested (test/network-policies.test.ts checks them against the pods the pinned charts render).
-import { mailpitPorts, namespaces, ONCALL_ENGINE_PORT, releaseNames } from "../shared/topology";
+import { DRILL_TARGET_PORT, DRILLS_NAMESPACE, mailpitPorts, namespaces, ONCALL_ENGINE_PORT, releaseNames } from "../shared/topology";
 
 export type Labels = Record<string, string>;
 /** Pods of one namespace, chosen by labels ({}: every pod there); `name` names their policies. */
@@ -44,6 +44,8 @@ export const labPods = {
     vmsingle: { name: "vmsingle", namespace: namespaces.monitoring, labels: instance("vmsingle", releaseNames.vmStack) },
     vmselect: { name: "vmselect", namespace: namespaces.monitoring, labels: instance("vmselect", releaseNames.vmStack) },
     operator: { name: "operator", namespace: namespaces.monitoring, labels: instance("victoria-metrics-operator", releaseNames.vmStack) },
+    // npm run drill's scrape target (src/tools/drills/faults.ts), in a namespace of its own that the lab does not police.
+    drills: { name: "drills", namespace: DRILLS_NAMESPACE, labels: {} },
 } as const satisfies Record<string, Pods>;
 
 /**
@@ -89,6 +91,8 @@ export function labFlows(input: NetworkPolicyInput): Flow[] {
         { from: p.alertmanager, to: p.oncallEngine, ports: tcp(ONCALL_ENGINE_PORT) },
         { from: p.vmagent, to: p.oncallEngine, ports: tcp(ONCALL_ENGINE_PORT) },
         { from: p.vmagent, to: "outside", ports: CLUSTER_SCRAPES },
+        // The target-down drill's target, which must answer until the drill stops it.
+        { from: p.vmagent, to: p.drills, ports: tcp(DRILL_TARGET_PORT) },
         // The operator, kube-state-metrics, vmagent's discovery and the sync job read the API server; the sync job
         // downloads the pinned rules and dashboards from GitHub.
         { from: p.monitoring, to: "outside", ports: API_AND_HTTPS },

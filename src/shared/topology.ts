@@ -8,6 +8,14 @@ export const namespaces = {
     mail: "mail",
 } as const;
 
+/**
+ * The drills' own namespace (npm run drill makes it and deletes it again): the only one a drill touches on a team's
+ * cluster, and the lab's monitoring scrapes its target there (VM selectors on existing, vmagent's NetworkPolicy).
+ */
+export const DRILLS_NAMESPACE = "oncall-lab-drills";
+/** The port of the drills' scrape target (busybox httpd serving /metrics). */
+export const DRILL_TARGET_PORT = 8080;
+
 /** Helm release names, also used as the charts' fullnameOverride so service names are predictable. */
 export const releaseNames = {
     vmStack: "vmks",

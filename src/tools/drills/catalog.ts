@@ -6,9 +6,10 @@ import { alertmanagerName } from "../smoke/settings";
 import { alertPathMs, durationMs, firstEscalationWaitMs, heartbeatMissingMs, nextStepRecipients, oncallStepMs, resolveMs } from "./bounds";
 import { alertmanagerStopped, crashLoopingPod, disappearingTarget, type Fault, type Kubectl } from "./faults";
 import type { StageKey, StageSpec } from "./timeline";
+import { DRILLS_NAMESPACE } from "../../shared/topology";
 
 /** The namespace of the drills' own objects: the only one they touch on the existing target. */
-export const drillNamespace = "oncall-lab-drills";
+export const drillNamespace = DRILLS_NAMESPACE;
 
 export interface Drill {
     name: string;

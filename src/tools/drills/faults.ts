@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { namespaces } from "../../shared/topology";
+import { DRILL_TARGET_PORT, namespaces } from "../../shared/topology";
 import { alertmanagerName } from "../smoke/settings";
 
 /** kubectl on the lab's context: resolves with what it printed, throws when it fails. */
@@ -57,7 +57,7 @@ export function alertmanagerStopped(kubectl: Kubectl): Fault {
     };
 }
 
-const targetPort = 8080;
+const targetPort = DRILL_TARGET_PORT;
 
 /** What Pod Security's "restricted" level asks, so that a team's cluster that enforces it admits the target. */
 const restricted = {
