@@ -9,6 +9,10 @@ import {
     catalog, dockerHub, downloads, hubTags, find, fixture, indexText, KIND_DIGEST, labNpmPins, labPins, npmRegistry, type RecordedAnswer, RELEASE_ZIP,
 } from "./support/version-fixtures";
 
+/** A registry of the tests' own: check:versions asks the one npm installs from (npm_config_registry). */
+const NPM_REGISTRY = "https://npm.registry.test";
+const NPM_HOST = new URL(NPM_REGISTRY).host;
+
 /** Serves the fixtures at the real addresses, like the chart repositories, Docker Hub, grafana.com and npm would. */
 function fakeInternet(options: { down?: string[]; manifests?: typeof dockerHub.manifests } = {}) {
     const manifests = { ...dockerHub.manifests, ...options.manifests };
@@ -27,7 +31,7 @@ function fakeInternet(options: { down?: string[]; manifests?: typeof dockerHub.m
         if (url.pathname.startsWith("/api/plugins/grafana-oncall-app/versions/")) return recorded(downloads.grafanaComUnknownVersion);
         if (url.host === "storage.googleapis.com") return recorded(url.href === RELEASE_ZIP ? downloads.gcsObject : downloads.gcsNoSuchKey);
         if (url.host === "auth.docker.io") return Response.json(dockerHub.token);
-        if (url.host === "registry.npmjs.org") return npmAnswer(url);
+        if (url.host === NPM_HOST) return npmAnswer(url);
         const listing = url.pathname.match(/^\/v2\/namespaces\/([^/]+)\/repositories\/(.+)\/tags$/);
         if (url.host === "hub.docker.com" && listing) {
             // Docker Hub's name filter is a substring match; three tags a page, so that `next` is followed.
@@ -154,7 +158,7 @@ describe("checkPins, against a fake internet", () => {
 
     it("asks npm for each package in package.json at the version the lock file installs: all published, only TypeScript and @types/node behind", async () => {
         const { fakeFetch, requests } = fakeInternet();
-        const results = await checkPins(labNpmPins(), { fetch: fakeFetch });
+        const results = await checkPins(labNpmPins(), { fetch: fakeFetch, npmRegistry: NPM_REGISTRY });
         expect(results.length).toBeGreaterThanOrEqual(13);
         expect(results.filter((r) => r.verdict !== "ok" && r.verdict !== "outdated")).toEqual([]);
         // The two the README ("Versions, and why") says cannot move, and why.
@@ -163,9 +167,9 @@ describe("checkPins, against a fake internet", () => {
             expect.stringMatching(/^typescript \(package.json devDependencies\): published; the latest release is 7\./),
         ]);
         expect(results.find((r) => r.pin.what.startsWith("@pulumi/pulumi "))).toMatchObject({
-            verdict: "ok", where: "https://registry.npmjs.org/@pulumi/pulumi/3.276.0", detail: "published, the latest release",
+            verdict: "ok", where: `${NPM_REGISTRY}/@pulumi/pulumi/3.276.0`, detail: "published, the latest release",
         });
-        expect(requests.map((r) => `${r.method} ${r.url}`)).toContain("GET https://registry.npmjs.org/@pulumi/pulumi/latest");
+        expect(requests.map((r) => `${r.method} ${r.url}`)).toContain(`GET ${NPM_REGISTRY}/@pulumi/pulumi/latest`);
         expect(requests).toHaveLength(2 * results.length);
         const summary = summarize(results);
         expect(summary.exitCode).toBe(0);
@@ -174,10 +178,10 @@ describe("checkPins, against a fake internet", () => {
 
     it("counts a version npm does not have, or npm being unreachable, as a failure", async () => {
         const pins = npmPins({ dependencies: { "@pulumi/pulumi": "3.999.0" } }, { packages: { "node_modules/@pulumi/pulumi": { version: "3.999.0" } } });
-        const [missing] = await checkPins(pins, { fetch: fakeInternet().fakeFetch });
+        const [missing] = await checkPins(pins, { fetch: fakeInternet().fakeFetch, npmRegistry: NPM_REGISTRY });
         expect(missing).toMatchObject({ verdict: "MISSING", detail: "@pulumi/pulumi 3.999.0 is not on the npm registry (404)" });
-        const [down] = await checkPins(pins, { fetch: fakeInternet({ down: ["registry.npmjs.org"] }).fakeFetch });
-        expect(down).toMatchObject({ verdict: "unreachable", detail: expect.stringContaining("ENOTFOUND registry.npmjs.org") });
+        const [down] = await checkPins(pins, { fetch: fakeInternet({ down: [NPM_HOST] }).fakeFetch, npmRegistry: NPM_REGISTRY });
+        expect(down).toMatchObject({ verdict: "unreachable", detail: expect.stringContaining(`ENOTFOUND ${NPM_HOST}`) });
         expect(summarize([missing, down]).exitCode).toBe(1);
     });
 

@@ -5,7 +5,7 @@ import { chartRepositories } from "../src/shared/charts";
 import { configDefaults } from "../src/config/config";
 import { loadValuesFile } from "../src/shared/values";
 import { judgeDownload, nextHop, pluginDownloadUrl } from "../src/tools/versions/downloadCheck";
-import { judgeNpm, npmPins, npmVersionUrl } from "../src/tools/versions/npmCheck";
+import { judgeNpm, npmPins, npmRegistryOf, npmVersionUrl } from "../src/tools/versions/npmCheck";
 import {
     chartIndexUrl,
     type CheckResult,
@@ -253,8 +253,11 @@ describe("npm packages", () => {
     });
 
     it("asks the registry for the version's document and for the latest release's", () => {
-        expect(npmVersionUrl("@pulumi/pulumi", "3.276.0")).toBe("https://registry.npmjs.org/@pulumi/pulumi/3.276.0");
-        expect(npmVersionUrl("zod", "latest")).toBe("https://registry.npmjs.org/zod/latest");
+        expect(npmVersionUrl("https://npm.registry.test", "@pulumi/pulumi", "3.276.0")).toBe("https://npm.registry.test/@pulumi/pulumi/3.276.0");
+        expect(npmVersionUrl("https://npm.registry.test", "zod", "latest")).toBe("https://npm.registry.test/zod/latest");
+        // npm's own registry, as npm run hands it over; without it the check says how to run it.
+        expect(npmRegistryOf({ npm_config_registry: "https://npm.registry.test/" })).toBe("https://npm.registry.test");
+        expect(() => npmRegistryOf({})).toThrow("run this as npm run check:versions");
     });
 
     it("says whether the pinned version is published, and whether a newer release is out", () => {

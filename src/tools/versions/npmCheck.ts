@@ -1,9 +1,17 @@
 // The npm packages in package.json for `npm run check:versions`: the version package-lock.json installs, whether the
-// npm registry (where the lock file's `resolved` URLs point) still has it, and whether it is the latest release.
+// registry npm installs from still has it, and whether it is the latest release.
 // Pure: src/tools/versions/pinCheck.ts makes the requests.
 import type { Finding, NpmPin } from "./versionCheck";
 
-export const NPM_REGISTRY = "https://registry.npmjs.org";
+/**
+ * The registry npm itself installs from: `npm run` hands a script npm's settings as `npm_config_*` (the user's
+ * .npmrc included), so check:versions asks where `npm ci` would fetch.
+ */
+export function npmRegistryOf(env: NodeJS.ProcessEnv): string {
+    const registry = env.npm_config_registry;
+    if (!registry) throw new Error("npm's registry is unknown: run this as npm run check:versions (npm hands it npm_config_registry)");
+    return registry.replace(/\/+$/, "");
+}
 
 /** The parts of package.json and package-lock.json (lockfileVersion 2 or 3) read here. */
 export interface PackageManifest {
@@ -26,8 +34,8 @@ export function npmPins(manifest: PackageManifest, lock: PackageLock): NpmPin[] 
 }
 
 /** The registry's document for one version of a package, or (`"latest"`) for its latest release. */
-export function npmVersionUrl(name: string, version: string): string {
-    return `${NPM_REGISTRY}/${name}/${encodeURIComponent(version)}`;
+export function npmVersionUrl(registry: string, name: string, version: string): string {
+    return `${registry}/${name}/${encodeURIComponent(version)}`;
 }
 
 /** A registry request's outcome: the status and the `version` of the JSON it answered, or a failure to get one. */

@@ -2,7 +2,7 @@
 // the reading of their answers is in src/tools/versions/versionCheck.ts, downloadCheck.ts and npmCheck.ts.
 import { type DownloadHop, judgeDownload, MAX_REDIRECTS, nextHop, pluginDownloadUrl } from "./downloadCheck";
 import { describeError as message } from "../shared/http";
-import { judgeNpm, type NpmAnswer, npmVersionUrl } from "./npmCheck";
+import { judgeNpm, type NpmAnswer, npmRegistryOf, npmVersionUrl } from "./npmCheck";
 import { behindDetail, hubTagsUrl, linePrefix, MAX_TAG_PAGES, newerInLine, parseHubTags } from "./patchCheck";
 import {
     chartIndexUrl,
@@ -32,6 +32,8 @@ export type Fetch = typeof fetch;
 
 export interface CheckOptions {
     fetch?: Fetch;
+    /** The npm registry to ask about package.json's packages (default: npm's own, npmRegistryOf). */
+    npmRegistry?: string;
     /** Per request; index.yaml files run to megabytes. */
     timeoutMs?: number;
 }
@@ -49,8 +51,12 @@ class PinChecker {
     /** Anonymous pull tokens, per repository, asked for once and sent with every later request. */
     private readonly tokens = new Map<string, Promise<string>>();
 
+    private readonly npmRegistry: () => string;
+
     constructor(options: CheckOptions) {
         this.doFetch = options.fetch ?? fetch;
+        // Asked for only when there are npm pins to check.
+        this.npmRegistry = () => options.npmRegistry ?? npmRegistryOf(process.env);
         this.timeoutMs = options.timeoutMs ?? 30_000;
     }
 
@@ -192,7 +198,7 @@ class PinChecker {
 
     private async npmVersion(name: string, version: string): Promise<NpmAnswer> {
         try {
-            const res = await this.get(npmVersionUrl(name, version), { headers: { Accept: "application/json" } });
+            const res = await this.get(npmVersionUrl(this.npmRegistry(), name, version), { headers: { Accept: "application/json" } });
             if (!res.ok) {
                 await res.body?.cancel();
                 return { status: res.status };
@@ -206,6 +212,6 @@ class PinChecker {
 
     private async checkNpm(pin: NpmPin): Promise<CheckResult> {
         const [pinned, latest] = await Promise.all([this.npmVersion(pin.name, pin.version), this.npmVersion(pin.name, "latest")]);
-        return { pin, where: npmVersionUrl(pin.name, pin.version), ...judgeNpm(pin, pinned, latest) };
+        return { pin, where: npmVersionUrl(this.npmRegistry(), pin.name, pin.version), ...judgeNpm(pin, pinned, latest) };
     }
 }
