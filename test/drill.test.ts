@@ -96,6 +96,19 @@ describe("the drill's own scrape target", () => {
     });
 });
 
+describe("the crash-looping pod", () => {
+    it("passes Pod Security's restricted level: kubectl run gets the securityContext through --overrides, for its one container by name", async () => {
+        const stub = stubKubectl({ onFault: () => undefined });
+        stub.state.namespaces.push("oncall-lab-drills");
+        await findDrill("crashloop").fault(stub.kubectl, "drill-crashloop-r1").inject();
+        const run = stub.calls.find((call) => call.startsWith("run drill-crashloop-r1 "))!;
+        const overrides = JSON.parse(/--overrides=(\{.*\}) -- /.exec(run)![1]);
+        expect(overrides.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } });
+        expect(overrides.spec.containers).toEqual([{ name: "drill-crashloop-r1", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }]);
+        expect(run).toMatch(/ -- sh -c exit 1$/);
+    });
+});
+
 describe("the timeline from a recorded page", () => {
     it("crashloop: one line per stage, in order, with the time since the fault; the report's figures; the dashboard marked", async () => {
         const run = await drillRun("crashloop", crashLoopPage);

@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findDrill } from "../src/tools/drills/catalog";
+import { crashLoopOverrides } from "../src/tools/drills/faults";
 import type { DrillResult } from "../src/tools/drills/run";
 import { type StageKey, Timeline } from "../src/tools/drills/timeline";
 import { type E2eDeps, runE2e } from "../src/tools/e2e/main";
@@ -187,7 +188,7 @@ describe("4 and 5: a crash-looping pod, a dead pipeline", () => {
         const { code, table, kubectl } = await runOnly("4", {}, await groupAbout("e2e-crashloop-t1"));
         expect(code, table).toBe(0);
         expect(kubectl).toEqual([
-            "run e2e-crashloop-t1 -n default --image=busybox:1.36 --restart=Always -- sh -c exit 1",
+            `run e2e-crashloop-t1 -n default --image=busybox:1.36 --restart=Always --overrides=${crashLoopOverrides("e2e-crashloop-t1")} -- sh -c exit 1`,
             "delete pod e2e-crashloop-t1 -n default --wait=false --ignore-not-found",
         ]);
         expect(table).toMatch(/4\. a crash-looping pod pages, deleting it resolves\s+ok\s+\d+\s+\d+\s+pod e2e-crashloop-t1 start to e-mail \d+\.\d s \(allowed 2\.0 s\); resolved after deleting/);
