@@ -22,6 +22,8 @@ export interface DrillRunOptions {
 export interface DrillDeps {
     lab: DrillLab;
     kubectl: Kubectl;
+    /** kubectl for the cleanup (the fault's removal, the namespace), when it differs: the e2e's runs after its stopCommands. */
+    cleanupKubectl?: Kubectl;
     clock: Clock;
     out: (line: string) => void;
     /** Settles with a reason to stop now (the first Ctrl-C). */
@@ -177,7 +179,10 @@ async function namespaceExists(kubectl: Kubectl): Promise<boolean> {
 }
 
 export async function runDrill(drill: Drill, options: DrillRunOptions, deps: DrillDeps): Promise<DrillResult> {
-    const { kubectl, clock, out } = deps;
+    const { clock, out } = deps;
+    // From the cleanup on, every kubectl call (the fault's own too) goes through the cleanup's kubectl.
+    let cleaning = false;
+    const kubectl: Kubectl = (args) => (cleaning && deps.cleanupKubectl ? deps.cleanupKubectl : deps.kubectl)(args);
     const name = `drill-${drill.name}-${options.runId}`;
     const fault = drill.fault(kubectl, name);
     const result: DrillResult = { drill: drill.name, runId: options.runId, fault: fault.description, cleanup: [] };
@@ -191,8 +196,9 @@ export async function runDrill(drill: Drill, options: DrillRunOptions, deps: Dri
     let removed = false;
     const remove = async () => {
         if (removed || !injected) return false;
-        removed = true;
+        // Marked only once done: a removal that failed (a stopped kubectl) is tried again by the cleanup.
         await fault.remove();
+        removed = true;
         return true;
     };
     try {
@@ -222,6 +228,7 @@ export async function runDrill(drill: Drill, options: DrillRunOptions, deps: Dri
         // After Ctrl-C the failure is already the signal's reason.
         result.failure ??= describeError(error);
     } finally {
+        cleaning = true;
         await cleanUp(result, { remove, madeNamespace: () => madeNamespace, kubectl, out });
     }
     return result;
