@@ -96,6 +96,19 @@ describe("the drill's own scrape target", () => {
     });
 });
 
+describe("the crash-looping pod", () => {
+    it("passes Pod Security's restricted level: kubectl run gets the securityContext through --overrides, for its one container by name", async () => {
+        const stub = stubKubectl({ onFault: () => undefined });
+        stub.state.namespaces.push("oncall-lab-drills");
+        await findDrill("crashloop").fault(stub.kubectl, "drill-crashloop-r1").inject();
+        const run = stub.calls.find((call) => call.startsWith("run drill-crashloop-r1 "))!;
+        const overrides = JSON.parse(/--overrides=(\{.*\}) -- /.exec(run)![1]);
+        expect(overrides.spec.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } });
+        expect(overrides.spec.containers).toEqual([{ name: "drill-crashloop-r1", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }]);
+        expect(run).toMatch(/ -- sh -c exit 1$/);
+    });
+});
+
 describe("the timeline from a recorded page", () => {
     it("crashloop: one line per stage, in order, with the time since the fault; the report's figures; the dashboard marked", async () => {
         const run = await drillRun("crashloop", crashLoopPage);
@@ -106,7 +119,7 @@ describe("the timeline from a recorded page", () => {
             "+345.0 s rule firing (vmalert) PodCrashLooping firing",
             "+380.0 s notification sent (Alertmanager) webhook to OnCall (1 since the fault)",
             "+385.0 s alert group opened (OnCall) alert group IDRILL1",
-            "+400.0 s person notified alice@oncall-lab.test by e-mail",
+            "+400.0 s person notified alice@oncall-lab.test by e-mail (in the lab's mailbox)",
             "+400.0 s acknowledged by alice",
             "+405.0 s fault removed the fault is undone",
             "+645.0 s resolved (OnCall) alert group IDRILL1",
@@ -152,6 +165,37 @@ describe("the timeline from a recorded page", () => {
         expect(run.output).toMatch(/\| person notified \| - \| 9 min 15 s \| missing \|/);
     });
 
+    it("person notified from OnCall's record (through Grafana's plugin): one line per person and channel, a failure in OnCall's words, the mailbox's e-mail as evidence", async () => {
+        const page: RecordedPage = {
+            ...crashLoopPage,
+            acknowledgedAfterMs: 7 * min,
+            notifications: [
+                { afterMs: 6 * min + 30_000, username: "alice", channel: "email" },
+                { afterMs: 6 * min + 30_000, username: "alice", channel: "telegram" },
+                { afterMs: 6 * min + 35_000, username: "alice", channel: "email" },
+                { afterMs: 6 * min + 35_000, username: "bob", channel: "telegram", failed: "failed to send telegram message to {{author}}, because user doesn't have a Telegram account linked" },
+            ],
+        };
+        const run = await drillRun("crashloop", page, []);
+        expect(run.code, run.output).toBe(0);
+        expect(timelineLines(run.lines).filter((line) => line.includes("notified"))).toEqual([
+            "+390.0 s person notified alice by e-mail (OnCall's record)",
+            "+390.0 s person notified alice by Telegram (OnCall's record)",
+            "+400.0 s person notified alice@oncall-lab.test by e-mail (in the lab's mailbox)",
+        ]);
+        expect(run.output).toMatch(/\+395\.0 s {2}OnCall's record: failed to send telegram message to bob, because user doesn't have a Telegram account linked$/m);
+        expect(run.output).not.toContain("not readable");
+    });
+
+    it("person notified: when Grafana's plugin answers an error, the timeline says so once and the mailbox alone shows the page", async () => {
+        const run = await drillRun("crashloop", { ...crashLoopPage, pluginStatus: 502, notifications: [{ afterMs: 6 * min + 30_000, username: "alice", channel: "telegram" }] });
+        expect(run.code, run.output).toBe(0);
+        expect(run.output.match(/not readable through Grafana's OnCall plugin/g)).toHaveLength(1);
+        expect(run.output).toMatch(/OnCall's record of notifications is not readable through Grafana's OnCall plugin \(GET .*\/api\/plugins\/grafana-oncall-app\/resources\/alertgroups\/IDRILL1\/ answered HTTP 502.*\): who was paged by e-mail comes from the lab's mailbox alone/);
+        expect(timelineLines(run.lines).filter((line) => line.includes("notified"))).toEqual(["+400.0 s person notified alice@oncall-lab.test by e-mail (in the lab's mailbox)"]);
+        expect(run.after).toBe(run.before);
+    });
+
     it("escalation: the next step's e-mail after the chain's wait, and --ack auto only then", async () => {
         const page: RecordedPage = {
             alertName: "TargetDown", activeAfterMs: 20_000, firingAfterMs: 95_000, sentAfterMs: 130_000, groupAfterMs: 135_000,
@@ -175,7 +219,7 @@ describe("the timeline from a recorded page", () => {
         };
         const run = await drillRun("escalation", page, ["--ack", "auto", "--timeout", "15m"]);
         expect(run.code).toBe(1);
-        expect(run.output).toMatch(/\+455\.0 s {2}person notified +carol@elsewhere\.test by e-mail$/m);
+        expect(run.output).toMatch(/\+455\.0 s {2}person notified +carol@elsewhere\.test by e-mail \(in the lab's mailbox\)$/m);
         expect(run.output).toMatch(/LATE: escalated \(next step notified\): not within 9 min 45 s/);
         expect(standIns!.acknowledgePosts).toBe(0);
         expect(run.after).toBe(run.before);

@@ -7,11 +7,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { findDrill } from "../src/tools/drills/catalog";
-import type { DrillResult } from "../src/tools/drills/run";
+import { crashLoopOverrides } from "../src/tools/drills/faults";
+import { DrillLab } from "../src/tools/drills/probes";
+import { type DrillResult, runDrill } from "../src/tools/drills/run";
 import { type StageKey, Timeline } from "../src/tools/drills/timeline";
-import { type E2eDeps, runE2e } from "../src/tools/e2e/main";
-import type { E2eWaits } from "../src/tools/e2e/scenarios";
+import { E2eLab } from "../src/tools/e2e/lab";
+import { type E2eDeps, e2eDrillDeps, runE2e } from "../src/tools/e2e/main";
+import { parseE2eOptions } from "../src/tools/e2e/options";
+import { type E2eWaits, scenarios } from "../src/tools/e2e/scenarios";
+import { realClock } from "../src/tools/shared/polling";
 import type { SmokeReport } from "../src/tools/smoke/smoke";
+import { FakeClock, startDrillStandIns } from "./support/drill-standins";
 import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
 import { startStandIns } from "./support/smoke-standins";
 
@@ -80,6 +86,29 @@ describe("5b: the escalation drill", () => {
         expect(names).toEqual(["escalation"]);
         expect(table).toMatch(/5b\. escalation drill: nobody answers, the next step pages \(--ack auto\)\s+ok\s+\d+\s+1200\s+paged 150 s, escalated 455 s, acknowledged \(--ack auto\), resolved 70 s after the removal/);
     }, 60_000);
+
+    it("stopped by the runner (over its budget, a SIGTERM): the drill stops, and its fault is still removed through the e2e's kubectl", async () => {
+        stubs = makeE2eStubs();
+        const options = parseE2eOptions(["--diagnostics", path.join(stubs.work, "diag"), "--state-dir", path.join(stubs.work, "state")], {}, scenarios.map((scenario) => scenario.id));
+        if (options === "help") throw new Error("unexpected help");
+        const lab = new E2eLab(options, { ...process.env, ...stubs.env }, () => undefined);
+        const drillStandIns = await startDrillStandIns(new FakeClock(), { mails: [] }, "drill-escalation-t1", {});
+        try {
+            const drillOptions = { ack: "auto" as const, timeoutMs: 4_000, runId: "t1", pollMs: 20 };
+            const running = runDrill(findDrill("escalation"), drillOptions, { lab: new DrillLab(drillStandIns.urls), ...e2eDrillDeps(lab), clock: realClock, out: () => undefined });
+            const kubectlCalls = () => stubs!.calls().filter((call) => call.startsWith(kubectlPrefix)).map((call) => call.slice(kubectlPrefix.length));
+            for (let waited = 0; !kubectlCalls().some((call) => call.startsWith("scale deployment drill-escalation-t1")) && waited < 5_000; waited += 20) await new Promise((done) => setTimeout(done, 20));
+            lab.stopCommands("scenario 5b: over its budget of 20 min: stopped");
+            const result = await running;
+            expect(result.failure).toBe("scenario 5b: over its budget of 20 min: stopped");
+            expect(result.cleanup).toEqual(["remove the fault"]);
+            expect(kubectlCalls().at(-1)).toMatch(/^delete -f \S+drill-escalation-t1\.json --ignore-not-found --wait=false$/);
+            // Anything else is still refused.
+            await expect(lab.kubectl(["get", "pods"])).rejects.toThrow("not started: scenario 5b: over its budget of 20 min: stopped");
+        } finally {
+            await drillStandIns.stop();
+        }
+    }, 20_000);
 
     it("fails when the next step never paged, or the drill failed", async () => {
         const withoutEscalation = all.filter(([key]) => key !== "escalated");
@@ -187,7 +216,7 @@ describe("4 and 5: a crash-looping pod, a dead pipeline", () => {
         const { code, table, kubectl } = await runOnly("4", {}, await groupAbout("e2e-crashloop-t1"));
         expect(code, table).toBe(0);
         expect(kubectl).toEqual([
-            "run e2e-crashloop-t1 -n default --image=busybox:1.36 --restart=Always -- sh -c exit 1",
+            `run e2e-crashloop-t1 -n default --image=busybox:1.36 --restart=Always --overrides=${crashLoopOverrides("e2e-crashloop-t1")} -- sh -c exit 1`,
             "delete pod e2e-crashloop-t1 -n default --wait=false --ignore-not-found",
         ]);
         expect(table).toMatch(/4\. a crash-looping pod pages, deleting it resolves\s+ok\s+\d+\s+\d+\s+pod e2e-crashloop-t1 start to e-mail \d+\.\d s \(allowed 2\.0 s\); resolved after deleting/);

@@ -1,12 +1,14 @@
 // Stand-ins for what a drill reads, answering from a recorded page on a fake clock: vmalert's /api/v1/alerts,
 // Alertmanager's /metrics, OnCall's public API (alert groups, acknowledge, users), Mailpit's search and Grafana's
-// annotations (recorded). Shapes as src/tools/drills/probes.ts reads them. And a stub kubectl that keeps the
+// annotations (recorded), OnCall's internal API through Grafana's plugin (an alert group's log). Shapes as
+// src/tools/drills/probes.ts reads them. And a stub kubectl that keeps the
 // state of what it made, so a test can compare the lab before and after a drill.
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { Kubectl } from "../../src/tools/drills/faults";
 import type { DrillUrls } from "../../src/tools/drills/probes";
 import type { Clock } from "../../src/tools/shared/polling";
+import { internalAlertGroup, type PersonalNotification, personalNotificationRecord } from "./fake-grafana-oncall";
 import { serve } from "./smoke-standins";
 
 /** A page as it was seen, in ms after the fault (`resolvedAfterRemovalMs`: after the fault's removal). */
@@ -22,6 +24,10 @@ export interface RecordedPage {
     resolvedAfterRemovalMs?: number;
     /** OnCall answers every request with this status. */
     oncallStatus?: number;
+    /** OnCall's record of personal notifications (the internal API through Grafana's plugin); none: an empty log. */
+    notifications?: (Omit<PersonalNotification, "at"> & { afterMs: number })[];
+    /** The plugin's proxy answers the internal API with this status. */
+    pluginStatus?: number;
 }
 
 export class FakeClock implements Clock {
@@ -98,7 +104,15 @@ export async function startDrillStandIns(clock: FakeClock, page: RecordedPage, m
             .map((mail, index) => ({ ID: `m${index}`, Created: iso(mail.afterMs), To: [{ Name: "", Address: mail.to }], Subject: `Alert group IDRILL1 ${mark}` }));
         return { status: 200, json: { total: messages.length, messages } };
     });
-    const grafanaUrl = await start((request, _url, body) => {
+    const grafanaUrl = await start((request, url, body) => {
+        if (request.method === "GET") {
+            if (request.headers.authorization !== `Basic ${Buffer.from("admin:pw").toString("base64")}`) return { status: 401, json: { message: "invalid username or password" } };
+            if (page.pluginStatus) return { status: page.pluginStatus, json: { detail: "No token provided" } };
+            const found = group();
+            if (url.pathname !== internalAlertGroup("IDRILL1") || !found) return { status: 404, json: { detail: "Not found." } };
+            const log = (page.notifications ?? []).filter((notification) => since(notification.afterMs)).map(({ afterMs, ...notification }) => personalNotificationRecord({ ...notification, at: iso(afterMs) }));
+            return { status: 200, json: { ...found, pk: found.id, render_after_resolve_report_json: log } };
+        }
         standIns.annotations.push({ body: JSON.parse(body), authorization: request.headers.authorization });
         return { status: 200, json: { message: "Annotation added", id: standIns.annotations.length } };
     });

@@ -16,6 +16,40 @@ export const USERS = "/api/v1/users/";
 export const STATUS = `${PLUGIN}/resources/plugin/status`;
 export const INSTALL = `${PLUGIN}/resources/plugin/install`;
 export const TOKENS = `${PLUGIN}/resources/tokens/`;
+/** An alert group in the engine's internal API, through the plugin's proxy (resources.go HandleInternalApi, proxy.go: api/internal/v1/). */
+export const internalAlertGroup = (id: string) => `${PLUGIN}/resources/alertgroups/${id}/`;
+
+/** A personal notification as OnCall records it: "triggered" on its channel, or "failed" with its words. */
+export interface PersonalNotification {
+    at: string;
+    username: string;
+    channel: "email" | "telegram" | "sms" | "phone_call" | "slack";
+    /** OnCall's words for the failure, {{author}} for the person (user_notification_policy_log_record.py). */
+    failed?: string;
+}
+
+/**
+ * One entry of an alert group's render_after_resolve_report_json for a personal notification, as v1.16.9 renders it
+ * (apps/base/models/user_notification_policy_log_record.py: rendered_notification_log_line_json and
+ * render_log_line_action with substitute_author_with_tag; type 0 triggered, 3 failed; e-mail's label "Email").
+ */
+export function personalNotificationRecord(notification: PersonalNotification): Record<string, unknown> {
+    const triggered = {
+        email: "sent email message to {{author}}",
+        telegram: "sent telegram message to {{author}}",
+        sms: "sent sms to {{author}}",
+        phone_call: "called {{author}} by phone",
+        slack: "invited {{author}} in Slack",
+    }[notification.channel];
+    return {
+        time: "a minute",
+        action: notification.failed ?? triggered,
+        realm: "user_notification",
+        type: notification.failed ? 3 : 0,
+        created_at: notification.at,
+        author: { username: notification.username, pk: `U${notification.username.toUpperCase()}`, avatar: "", avatar_full: "" },
+    };
+}
 
 export interface RecordedRequest {
     server: "grafana" | "oncall";

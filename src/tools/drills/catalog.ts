@@ -32,7 +32,7 @@ const vmalert = `kubectl -n ${namespaces.monitoring} logs deployment/vmalert-${r
 const look = {
     sent: `Alertmanager: kubectl -n ${namespaces.monitoring} logs statefulset/${alertmanagerName}, and the dashboard's notification panels`,
     opened: `OnCall's integration in Grafana (Alerts & IRM > OnCall > Integrations) and kubectl -n ${namespaces.oncall} logs deployment/${releaseNames.oncall}-celery`,
-    notified: `Mailpit (stack output mailUrl), the person's notificationRules in values/oncall-team.yaml, and the celery logs`,
+    notified: `the alert group's timeline in Grafana (OnCall's record), Mailpit (stack output mailUrl), the person's notificationRules in values/oncall-team.yaml, and the celery logs`,
     escalated: "the escalation chain in values/oncall-team.yaml and the alert group's timeline in Grafana OnCall",
     acknowledged: "the alert group's page in Grafana OnCall (the link above)",
     resolved: "the alert group's page in Grafana OnCall; Alertmanager sends a resolve on the group's next group_interval tick",

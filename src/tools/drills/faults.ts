@@ -20,15 +20,30 @@ export interface Fault {
     remove(): Promise<void>;
 }
 
+/** What Pod Security's "restricted" level asks, so that a team's cluster that enforces it admits the drills' pods. */
+const restricted = {
+    pod: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
+    container: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+};
+
 /** busybox as the e2e has always run it: small, and `sh -c "exit 1"` crashes at once. */
 export const faultImage = "busybox:1.36";
+
+/**
+ * `kubectl run`'s --overrides for the crash-looping pod: Pod Security's "restricted" securityContext (a team's
+ * cluster may enforce it). kubectl merges it into the pod it makes (a strategic merge: containers by name, and
+ * `kubectl run <pod>` names its one container after the pod).
+ */
+export function crashLoopOverrides(pod: string): string {
+    return JSON.stringify({ apiVersion: "v1", spec: { securityContext: restricted.pod, containers: [{ name: pod, securityContext: restricted.container }] } });
+}
 
 /** A pod whose only container exits 1 at once: the kubelet restarts it into CrashLoopBackOff. */
 export function crashLoopingPod(kubectl: Kubectl, namespace: string, pod: string): Fault {
     return {
         description: `pod ${namespace}/${pod} exits 1 at every start`,
         mark: pod,
-        inject: async () => void (await kubectl(["run", pod, "-n", namespace, `--image=${faultImage}`, "--restart=Always", "--", "sh", "-c", "exit 1"])),
+        inject: async () => void (await kubectl(["run", pod, "-n", namespace, `--image=${faultImage}`, "--restart=Always", `--overrides=${crashLoopOverrides(pod)}`, "--", "sh", "-c", "exit 1"])),
         remove: async () => void (await kubectl(["delete", "pod", pod, "-n", namespace, "--wait=false", "--ignore-not-found"])),
     };
 }
@@ -58,12 +73,6 @@ export function alertmanagerStopped(kubectl: Kubectl): Fault {
 }
 
 const targetPort = DRILL_TARGET_PORT;
-
-/** What Pod Security's "restricted" level asks, so that a team's cluster that enforces it admits the target. */
-const restricted = {
-    pod: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
-    container: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-};
 
 /**
  * A scrape target of the drill's own: a Deployment serving /metrics (busybox httpd), its Service and a

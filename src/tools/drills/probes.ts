@@ -7,8 +7,20 @@
 // OnCall v1.16.9 public API: alert groups through the shared client (oncallAlertGroups.ts). It keeps no record of
 // who was notified how in that API (no log or notification endpoint under engine/apps/public_api): the e-mails in
 // Mailpit (api/v1/search: messages[] with To[].Address and Created) show who was paged by e-mail.
+// OnCall's record of who was notified how is in its internal API, which Grafana's OnCall plugin proxies
+// (grafana-plugin/pkg/plugin/resources.go: every other path under /api/plugins/grafana-oncall-app/resources/ goes to
+// HandleInternalApi; proxy.go: ProxyRequestToOnCall joins it onto the engine's URL under api/internal/v1/ and sends the
+// plugin's token with the Grafana user who asked; Grafana's basic auth of the lab's admin is enough). GET
+// alertgroups/<id>/ (engine/apps/api/urls.py, views/alert_group.py retrieve, serializers/alert_group.py
+// AlertGroupSerializer) answers render_after_resolve_report_json (models/alert_group.py): for each personal
+// notification (apps/base/models/user_notification_policy_log_record.py, rendered_notification_log_line_json)
+// {realm: "user_notification", type: 0 triggered | 1 finished | 2 success | 3 failed, created_at, author: {username,
+// pk}, action}; the action of a triggered one names the channel ("sent email message to {{author}}", "sent telegram
+// message to {{author}}", "sent sms to", "called {{author}} by phone", "invited {{author}} in Slack"), a failed one
+// says why ("failed to send telegram message to {{author}}, because ...").
 // Grafana (HTTP API, annotations): POST /api/annotations {dashboardUID, time, tags, text}, basic auth.
 import { oncallReceiver } from "../../monitoring/alerting";
+import { ONCALL_PLUGIN_ID } from "../../oncall/vocabulary";
 import { isRecord } from "../../shared/records";
 import { withTrailingSlash } from "../../shared/urls";
 import { createdSince } from "../e2e/oncallApi";
@@ -36,6 +48,46 @@ export interface Mail {
     id: string;
     to: string[];
     atMs: number;
+}
+
+/** One personal notification in OnCall's record of an alert group. */
+export interface Notification {
+    person: string;
+    /** "e-mail", "Telegram", "SMS", "phone call", "Slack", or the backend's own label. */
+    channel: string;
+    atMs: number;
+    /** OnCall's words when the notification failed. */
+    failed?: string;
+}
+
+/** The personal notifications (triggered or failed) in an alert group's render_after_resolve_report_json. */
+export function notificationsOf(group: unknown): Notification[] {
+    const log = isRecord(group) && Array.isArray(group.render_after_resolve_report_json) ? group.render_after_resolve_report_json.filter(isRecord) : [];
+    const found: Notification[] = [];
+    for (const record of log) {
+        if (record.realm !== "user_notification" || (record.type !== 0 && record.type !== 3) || typeof record.action !== "string") continue;
+        const person = isRecord(record.author) && typeof record.author.username === "string" ? record.author.username : "someone";
+        const action = record.action.replaceAll("{{author}}", person);
+        const atMs = timeOf(record.created_at) ?? 0;
+        if (record.type === 3) {
+            found.push({ person, channel: channelOf(record.action) ?? "?", atMs, failed: action });
+            continue;
+        }
+        const channel = channelOf(record.action);
+        if (channel) found.push({ person, channel, atMs });
+    }
+    return found.sort((a, b) => a.atMs - b.atMs);
+}
+
+function channelOf(action: string): string | undefined {
+    const text = action.toLowerCase();
+    if (/\bemail\b|\bmails?\b/.test(text)) return "e-mail";
+    if (text.includes("telegram")) return "Telegram";
+    if (/\bsms\b/.test(text)) return "SMS";
+    if (text.includes("by phone") || text.includes("call")) return "phone call";
+    if (text.includes("slack")) return "Slack";
+    const backend = /^sent (.+) message to /.exec(text);
+    return backend ? backend[1] : undefined;
 }
 
 export interface Group {
@@ -125,6 +177,16 @@ export class DrillLab {
         return this.groups.acknowledge(id);
     }
 
+    /** OnCall's record of who was notified how, through the Grafana plugin's proxy to the engine's internal API. */
+    async notifications(groupId: string): Promise<Notification[]> {
+        const url = new URL(`api/plugins/${ONCALL_PLUGIN_ID}/resources/alertgroups/${encodeURIComponent(groupId)}/`, withTrailingSlash(this.urls.grafanaUrl));
+        return notificationsOf(await getJson(url, { accept: "application/json", Authorization: this.basicAuth() }));
+    }
+
+    private basicAuth(): string {
+        return `Basic ${Buffer.from(`${this.urls.grafanaAdminUser}:${this.urls.grafanaAdminPassword}`).toString("base64")}`;
+    }
+
     /** E-mails in Mailpit that mention `mark`, received at or after `sinceMs`, oldest first. */
     async mails(mark: string, sinceMs: number): Promise<Mail[]> {
         if (!this.urls.mailUrl) return [];
@@ -144,8 +206,7 @@ export class DrillLab {
 
     /** One annotation on the "From alert to person" dashboard. */
     async annotate(dashboardUid: string, atMs: number, text: string, tags: string[]): Promise<void> {
-        const basic = Buffer.from(`${this.urls.grafanaAdminUser}:${this.urls.grafanaAdminPassword}`).toString("base64");
         const url = new URL("api/annotations", withTrailingSlash(this.urls.grafanaUrl));
-        await postJson(url, { Authorization: `Basic ${basic}` }, { dashboardUID: dashboardUid, time: atMs, tags, text });
+        await postJson(url, { Authorization: this.basicAuth() }, { dashboardUID: dashboardUid, time: atMs, tags, text });
     }
 }

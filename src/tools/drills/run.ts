@@ -5,7 +5,8 @@ import { describeError, isPermanentHttpError } from "../shared/http";
 import { type Clock, Interrupted } from "../shared/polling";
 import { type Drill, drillNamespace } from "./catalog";
 import type { Fault, Kubectl } from "./faults";
-import type { DrillLab, Group } from "./probes";
+import { seconds } from "../shared/cli";
+import type { DrillLab, Group, Notification } from "./probes";
 import { minutesAndSeconds, type StageKey, Timeline } from "./timeline";
 
 export interface DrillRunOptions {
@@ -21,6 +22,8 @@ export interface DrillRunOptions {
 export interface DrillDeps {
     lab: DrillLab;
     kubectl: Kubectl;
+    /** kubectl for the cleanup (the fault's removal, the namespace), when it differs: the e2e's runs after its stopCommands. */
+    cleanupKubectl?: Kubectl;
     clock: Clock;
     out: (line: string) => void;
     /** Settles with a reason to stop now (the first Ctrl-C). */
@@ -47,6 +50,9 @@ class Watch {
     group?: Group;
     private acknowledgePosted = false;
     private readonly mailsSeen = new Set<string>();
+    private readonly notificationsSeen = new Set<string>();
+    /** Why OnCall's record could not be read (said once): the mailbox alone then shows who was paged. */
+    private recordUnreadable?: string;
     readonly lastErrors: Partial<Record<StageKey, string>> = {};
 
     constructor(
@@ -97,6 +103,7 @@ class Watch {
                 this.deps.out(`            ${this.group.link ?? `(OnCall gave no link: group ${this.group.id})`}  ${wait}`);
             });
         }
+        await this.observeRecord();
         await this.probe("notified", () => this.observeMails());
         if (this.group && (!t.seen("acknowledged") || (t.removedAtMs !== undefined && !t.seen("resolved")))) {
             await this.probe(t.seen("acknowledged") ? "resolved" : "acknowledged", async () => {
@@ -109,6 +116,27 @@ class Watch {
         t.checkLate(clock.now(), this.lastErrors);
     }
 
+    /** Each person and channel in OnCall's record of the group, once; on an error the timeline says so once and the mailbox is left. */
+    private async observeRecord(): Promise<void> {
+        if (!this.group || this.recordUnreadable !== undefined) return;
+        let notifications: Notification[];
+        try {
+            notifications = await this.deps.lab.notifications(this.group.id);
+        } catch (error) {
+            this.recordUnreadable = describeError(error);
+            const fallback = this.deps.lab.urls.mailUrl ? "who was paged by e-mail comes from the lab's mailbox alone" : "no one's notification can be shown";
+            this.deps.out(`            OnCall's record of notifications is not readable through Grafana's OnCall plugin (${this.recordUnreadable}): ${fallback}`);
+            return;
+        }
+        for (const notification of notifications) {
+            const key = notification.failed ?? `${notification.person} ${notification.channel}`;
+            if (this.notificationsSeen.has(key)) continue;
+            this.notificationsSeen.add(key);
+            if (notification.failed) this.deps.out(`${`+${seconds(notification.atMs - this.timeline.faultAtMs)}`.padStart(10)}  OnCall's record: ${notification.failed}`);
+            else this.timeline.record("notified", notification.atMs, `${notification.person} by ${notification.channel} (OnCall's record)`);
+        }
+    }
+
     private async observeMails(): Promise<void> {
         const t = this.timeline;
         for (const mail of await this.deps.lab.mails(this.fault.mark, t.faultAtMs)) {
@@ -119,7 +147,7 @@ class Watch {
             const expected = this.drill.escalationRecipients;
             const toNextStep = expected === undefined || mail.to.some((address) => expected.includes(address.toLowerCase()));
             if (dueAt !== undefined && mail.atMs >= dueAt - mailSkewMs && toNextStep && !t.seen("escalated")) t.record("escalated", mail.atMs, `e-mail to ${mail.to.join(", ")}`);
-            else t.record("notified", mail.atMs, `${mail.to.join(", ")} by e-mail`);
+            else t.record("notified", mail.atMs, `${mail.to.join(", ")} by e-mail (in the lab's mailbox)`);
         }
     }
 
@@ -151,7 +179,10 @@ async function namespaceExists(kubectl: Kubectl): Promise<boolean> {
 }
 
 export async function runDrill(drill: Drill, options: DrillRunOptions, deps: DrillDeps): Promise<DrillResult> {
-    const { kubectl, clock, out } = deps;
+    const { clock, out } = deps;
+    // From the cleanup on, every kubectl call (the fault's own too) goes through the cleanup's kubectl.
+    let cleaning = false;
+    const kubectl: Kubectl = (args) => (cleaning && deps.cleanupKubectl ? deps.cleanupKubectl : deps.kubectl)(args);
     const name = `drill-${drill.name}-${options.runId}`;
     const fault = drill.fault(kubectl, name);
     const result: DrillResult = { drill: drill.name, runId: options.runId, fault: fault.description, cleanup: [] };
@@ -165,8 +196,9 @@ export async function runDrill(drill: Drill, options: DrillRunOptions, deps: Dri
     let removed = false;
     const remove = async () => {
         if (removed || !injected) return false;
-        removed = true;
+        // Marked only once done: a removal that failed (a stopped kubectl) is tried again by the cleanup.
         await fault.remove();
+        removed = true;
         return true;
     };
     try {
@@ -196,6 +228,7 @@ export async function runDrill(drill: Drill, options: DrillRunOptions, deps: Dri
         // After Ctrl-C the failure is already the signal's reason.
         result.failure ??= describeError(error);
     } finally {
+        cleaning = true;
         await cleanUp(result, { remove, madeNamespace: () => madeNamespace, kubectl, out });
     }
     return result;

@@ -74,6 +74,9 @@ export class E2eLab {
     readonly knownSecrets = new Set<string>();
     private readonly running = new Set<ChildProcess>();
     private stopped: string | undefined;
+    private settleStopped: (reason: string) => void = () => undefined;
+    /** Settles with the reason once `stopCommands` is called: what still runs of a scenario (a drill) stops then too. */
+    readonly whenStopped = new Promise<string>((settle) => (this.settleStopped = settle));
 
     constructor(
         readonly options: E2eOptions,
@@ -93,6 +96,7 @@ export class E2eLab {
      */
     stopCommands(reason: string): void {
         this.stopped = reason;
+        this.settleStopped(reason);
         for (const child of this.running) killGroup(child);
     }
 

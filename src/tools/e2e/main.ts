@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { findDrill, unattendedTimeoutMs } from "../drills/catalog";
 import { drillUrls, reachThroughKubectl } from "../drills/main";
 import { DrillLab } from "../drills/probes";
-import { type DrillResult, runDrill } from "../drills/run";
+import { type DrillDeps, type DrillResult, runDrill } from "../drills/run";
 import { startPortForward } from "../shared/processes";
 import { realClock } from "../shared/polling";
 import { newRunId, runSmoke, type SmokeReport } from "../smoke/smoke";
@@ -22,6 +22,16 @@ import { redactFolder } from "./redact";
 import { formatBudget, formatRows, markdownPairs, markdownRows, type RunOutcome, runScenarios, scenarioLabel, selectedScenarios } from "./runner";
 import { type E2eContext, labWaits, scenarios } from "./scenarios";
 
+/**
+ * The e2e's kubectl and stop for a drill: when the runner stops the scenario (over its budget, a SIGTERM, a failure)
+ * `stopCommands` refuses new commands, so the drill stops too and its cleanup (the fault's removal, its namespace)
+ * runs with `afterStop`, as the dead-pipeline scenario's restore does; everything else stays refused.
+ */
+export function e2eDrillDeps(lab: E2eLab): Pick<DrillDeps, "kubectl" | "cleanupKubectl" | "interrupted"> {
+    const kubectl = (afterStop: boolean) => async (args: string[]) => (await lab.kubectl(args, { afterStop })).stdout;
+    return { kubectl: kubectl(false), cleanupKubectl: kubectl(true), interrupted: lab.whenStopped };
+}
+
 /** `npm run drill -- <name> --ack auto` against the e2e's lab; the e2e's budget and signals bound it. */
 async function drillAgainst(lab: E2eLab, name: string, runId: string): Promise<DrillResult> {
     const outputs = await lab.outputs();
@@ -31,10 +41,9 @@ async function drillAgainst(lab: E2eLab, name: string, runId: string): Promise<D
         const options = { ack: "auto" as const, timeoutMs: unattendedTimeoutMs(drill), runId, pollMs: 5_000 };
         return await runDrill(drill, options, {
             lab: new DrillLab(drillUrls(outputs, reached)),
-            kubectl: async (args) => (await lab.kubectl(args)).stdout,
+            ...e2eDrillDeps(lab),
             clock: realClock,
             out: (line) => process.stderr.write(`e2e drill: ${line}\n`),
-            interrupted: new Promise(() => undefined),
         });
     } finally {
         await reached.stop();
