@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
 import { ProblemsError } from "../shared/problems";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, configDefaults, Parsed, SecretKey, SETTING_NAMES, settingOf, SettingName, TargetName } from "./schema";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, configDefaults, key, Parsed, SecretKey, SETTING_NAMES, settingOf, SettingName, TargetName } from "./schema";
 import { ExistingClusterSettings, existingClusterOf, targetOf } from "./target";
 import type { FileExists, RawConfig, Settings } from "./raw";
 
@@ -56,7 +56,6 @@ export class ConfigError extends ProblemsError {
 }
 
 
-export const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
 
 /** Each key through its check; every bad value and every unknown key is a problem named by its key. */
 export function parseSettings(raw: RawConfig, presentSecrets: ReadonlySet<string>, problems: string[]): Settings {

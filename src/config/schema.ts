@@ -10,6 +10,8 @@ import { echo } from "../shared/echo";
 import { EMAIL_ADDRESS, HOST_NAME } from "../shared/patterns";
 
 export const CONFIG_NAMESPACE = "oncall-lab";
+/** A setting's full key, as problems name it and `pulumi config set` takes it. */
+export const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
 export const TARGETS = ["kind", "existing"] as const;
 export type TargetName = typeof TARGETS[number];
 

@@ -2,12 +2,11 @@
 // `existing` target that need several keys; each key's own check is in schema.ts (config.ts parses them first).
 import type { FileExists, Settings } from "./raw";
 import { echo } from "../shared/echo";
-import { CONFIG_NAMESPACE, configDefaults, keysOnlyFor, settingOf, SettingName, TargetName } from "./schema";
+import { configDefaults, key, keysOnlyFor, settingOf, SettingName, TargetName } from "./schema";
 
 export { TARGETS } from "./schema";
 export type { TargetName } from "./schema";
 
-const key = (name: string) => `${CONFIG_NAMESPACE}:${name}`;
 const existingKeys = keysOnlyFor("existing");
 /** Defaults of the keys only the existing target reads (lab-sized Kind values never see them). */
 export const existingDefaults = Object.fromEntries(Object.entries(configDefaults).filter(([name]) => existingKeys.includes(name as SettingName)));

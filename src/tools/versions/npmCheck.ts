@@ -1,6 +1,7 @@
 // The npm packages in package.json for `npm run check:versions`: the version package-lock.json installs, whether the
 // registry npm installs from still has it, and whether it is the latest release.
 // Pure: src/tools/versions/pinCheck.ts makes the requests.
+import { withoutTrailingSlash } from "../../shared/urls";
 import type { Finding, NpmPin } from "./versionCheck";
 
 /**
@@ -10,7 +11,7 @@ import type { Finding, NpmPin } from "./versionCheck";
 export function npmRegistryOf(env: NodeJS.ProcessEnv): string {
     const registry = env.npm_config_registry;
     if (!registry) throw new Error("npm's registry is unknown: run this as npm run check:versions (npm hands it npm_config_registry)");
-    return registry.replace(/\/+$/, "");
+    return withoutTrailingSlash(registry);
 }
 
 /** The parts of package.json and package-lock.json (lockfileVersion 2 or 3) read here. */
