@@ -24,7 +24,7 @@ import { ONCALL_PLUGIN_ID } from "../../oncall/vocabulary";
 import { isRecord } from "../../shared/records";
 import { withTrailingSlash } from "../../shared/urls";
 import { createdSince } from "../e2e/oncallApi";
-import { getJson, postJson } from "../shared/http";
+import { basicAuthorization, getJson, postJson } from "../shared/http";
 import { AlertGroupsClient } from "../shared/oncallAlertGroups";
 
 export interface DrillUrls {
@@ -184,7 +184,7 @@ export class DrillLab {
     }
 
     private basicAuth(): string {
-        return `Basic ${Buffer.from(`${this.urls.grafanaAdminUser}:${this.urls.grafanaAdminPassword}`).toString("base64")}`;
+        return basicAuthorization(this.urls.grafanaAdminUser, this.urls.grafanaAdminPassword);
     }
 
     /** E-mails in Mailpit that mention `mark`, received at or after `sinceMs`, oldest first. */

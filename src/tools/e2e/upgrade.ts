@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { isRecord } from "../../shared/records";
 import { withTrailingSlash } from "../../shared/urls";
 import { repoRoot, type StackOutputs } from "../shared/cli";
-import { getJson } from "../shared/http";
+import { basicAuthorization, getJson } from "../shared/http";
 import { type CommandOptions, type CommandResult, E2eLab } from "./lab";
 import { LabApi } from "./oncallApi";
 import { type E2eContext, smokePasses, upFromNothing } from "./scenarios";
@@ -107,8 +107,8 @@ async function checkoutBase(lab: E2eLab, ref: string): Promise<{ dir: string; co
 async function grafanaLogins(outputs: StackOutputs): Promise<string[]> {
     const { grafanaUrl, grafanaAdminUser, grafanaAdminPassword } = outputs;
     if (typeof grafanaUrl !== "string" || typeof grafanaAdminPassword !== "string") throw new Error("the stack has no output grafanaUrl or grafanaAdminPassword");
-    const basic = Buffer.from(`${String(grafanaAdminUser ?? "admin")}:${grafanaAdminPassword}`).toString("base64");
-    const users = await getJson(new URL("api/users", withTrailingSlash(grafanaUrl)), { Authorization: `Basic ${basic}`, accept: "application/json" });
+    const authorization = basicAuthorization(String(grafanaAdminUser ?? "admin"), grafanaAdminPassword);
+    const users = await getJson(new URL("api/users", withTrailingSlash(grafanaUrl)), { Authorization: authorization, accept: "application/json" });
     return (Array.isArray(users) ? users.filter(isRecord) : []).map((user) => String(user.login)).sort();
 }
 

@@ -24,6 +24,10 @@ function withTimeout(signal?: AbortSignal): AbortSignal {
     return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 
+/** An Authorization header's value for HTTP Basic auth (Grafana's admin, for the tools that ask Grafana). */
+export const basicAuthorization = (user: string, password: string): string =>
+    `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
 export async function getJson(url: URL | string, headers: Record<string, string>, signal?: AbortSignal): Promise<unknown> {
     const href = url.toString();
     const response = await fetch(href, { headers, signal: withTimeout(signal) });
