@@ -24,7 +24,7 @@ import { ONCALL_PLUGIN_ID } from "../../oncall/vocabulary";
 import { isRecord } from "../../shared/records";
 import { withTrailingSlash } from "../../shared/urls";
 import { createdSince } from "../e2e/oncallApi";
-import { basicAuthorization, getJson, postJson } from "../shared/http";
+import { basicAuthorization, getJson, getText, postJson } from "../shared/http";
 import { AlertGroupsClient } from "../shared/oncallAlertGroups";
 
 export interface DrillUrls {
@@ -134,9 +134,7 @@ export class DrillLab {
 
     /** Webhook notifications Alertmanager sent without failing: to OnCall's receiver when the metrics name receivers. */
     async notificationsSent(): Promise<number> {
-        const response = await fetch(new URL("metrics", withTrailingSlash(this.urls.alertmanagerUrl)));
-        if (!response.ok) throw new Error(`Alertmanager /metrics answered HTTP ${response.status}`);
-        const metrics = await response.text();
+        const metrics = await getText(new URL("metrics", withTrailingSlash(this.urls.alertmanagerUrl)));
         const wanted: Record<string, string> = { integration: "webhook", ...(metrics.includes('receiver_name="') ? { receiver_name: oncallReceiver } : {}) };
         return counterSum(metrics, "alertmanager_notifications_total", wanted) - counterSum(metrics, "alertmanager_notifications_failed_total", wanted);
     }

@@ -28,7 +28,8 @@ function withTimeout(signal?: AbortSignal): AbortSignal {
 export const basicAuthorization = (user: string, password: string): string =>
     `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
 
-export async function getJson(url: URL | string, headers: Record<string, string>, signal?: AbortSignal): Promise<unknown> {
+/** A GET whose answer must be 2xx: a 4xx other than 429 is permanent (no retry helps), anything else may pass. */
+async function getOk(url: URL | string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
     const href = url.toString();
     const response = await fetch(href, { headers, signal: withTimeout(signal) });
     if (!response.ok) {
@@ -37,7 +38,15 @@ export async function getJson(url: URL | string, headers: Record<string, string>
             ? new PermanentHttpError(message)
             : new Error(message);
     }
-    return response.json();
+    return response;
+}
+
+export async function getJson(url: URL | string, headers: Record<string, string>, signal?: AbortSignal): Promise<unknown> {
+    return (await getOk(url, headers, signal)).json();
+}
+
+export async function getText(url: URL | string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<string> {
+    return (await getOk(url, headers, signal)).text();
 }
 
 export interface PostableAlert {
