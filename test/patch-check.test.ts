@@ -1,7 +1,7 @@
 // The newest patch of a pin's line (src/tools/versions/patchCheck.ts), as check:versions judges it.
 import { describe, expect, it } from "vitest";
 import { hubTagsUrl, linePrefix, newerInLine, parseHubTags } from "../src/tools/versions/patchCheck";
-import { parseImageRef } from "../src/tools/versions/versionCheck";
+import { parseImageRef } from "../src/tools/versions/imageRef";
 
 describe("newerInLine", () => {
     it("finds the newest patch of major.minor among versions of the pin's shape", () => {

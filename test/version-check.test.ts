@@ -17,7 +17,6 @@ import {
     manifestUrl,
     parseBearerChallenge,
     parseChartIndex,
-    parseImageRef,
     parsePluginVersions,
     parseTokenAnswer,
     pinnedArtifacts,
@@ -25,6 +24,7 @@ import {
     summarize,
     tokenUrl,
 } from "../src/tools/versions/versionCheck";
+import { parseImageRef } from "../src/tools/versions/imageRef";
 import { catalog, dockerHub, downloads, find, indexText, KIND_DIGEST, labPins, type RecordedAnswer, RELEASE_ZIP } from "./support/version-fixtures";
 
 describe("parseImageRef", () => {

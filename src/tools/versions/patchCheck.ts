@@ -1,6 +1,6 @@
 // Whether a pin is the newest patch of its line (`npm run check:versions`): a chart version or image tag that is behind
 // misses fixes its line already has. Pure: src/tools/versions/pinCheck.ts asks the chart index and Docker Hub's tag listing.
-import type { ImageRef } from "./versionCheck";
+import type { ImageRef } from "./imageRef";
 
 /**
  * A version's shape: its numbers, and the text around them. Versions of one shape differ only in their numbers
