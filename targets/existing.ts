@@ -28,7 +28,6 @@ export function existingTarget(cluster: ExistingClusterSettings, oncallDatabaseP
     const { replicas, storageSizes, externalPostgres } = cluster;
 
     return {
-        name: "existing",
         kubernetes,
         // No deletedWith: the cluster stays, so the lab's objects are really deleted on destroy.
         inCluster: { providers: [kubernetes] },

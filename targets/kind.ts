@@ -48,7 +48,6 @@ export function kindTarget(lab: LabConfig): DeploymentTarget {
     const urls = labUrls(lab.clusterName, lab);
 
     return {
-        name: "kind",
         kubernetes,
         inCluster,
         inGrafanaRelease: inRelease,

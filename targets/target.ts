@@ -9,12 +9,10 @@ import type { GrafanaArgs } from "../components/Grafana";
 import type { MailpitArgs } from "../components/Mailpit";
 import type { OnCallArgs } from "../components/OnCall";
 import type { VictoriaMetricsStackArgs } from "../components/VictoriaMetricsStack";
-import type { TargetName } from "../src/config/target";
 import type { NetworkPolicyInput } from "../src/security/networkPolicies";
 import type { LabUrls } from "../src/shared/topology";
 
 export interface DeploymentTarget {
-    name: TargetName;
     kubernetes: k8s.Provider;
     /** Options of everything the lab puts in the cluster (on kind: deletedWith the Kubernetes provider, replaced with the cluster, which takes it along). */
     inCluster: pulumi.ComponentResourceOptions;
