@@ -1,6 +1,5 @@
 // oncall-lab: one `pulumi up` builds a Kind cluster (or uses a team's own, target=existing) with VictoriaMetrics,
 // Grafana and Grafana OnCall, wired so that an alert from vmalert reaches the person on call.
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Grafana } from "./components/Grafana";
 import { Mailpit } from "./components/Mailpit";
@@ -16,8 +15,7 @@ import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } f
 import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
 import { loadTeamFile } from "./src/team/team";
 import { MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts } from "./src/shared/topology";
-import { existingTarget } from "./src/target/existing";
-import { kindTarget } from "./src/target/kind";
+import { deploymentTarget } from "./targets/select";
 import { localMailboxSmtp } from "./src/mail/smtp";
 import { DASHBOARD_UID } from "./src/monitoring/dashboard";
 import { ONCALL_EXPORTER_SECRET } from "./src/oncall/values";
@@ -42,28 +40,21 @@ const lab = validateConfig(raw, presentSecrets);
 // The team file is checked as strictly as the config, before anything is declared.
 const team = loadTeamFile();
 
-// Kind by default; a cluster the team already runs with target=existing. Either hands out the provider the components take.
-const target = lab.existing ? existingTarget(lab.existing) : kindTarget(lab);
+// Kind by default; a cluster the team already runs with target=existing. Either hands out the provider the components
+// take and each component's extras (targets/).
+const target = deploymentTarget(lab, oncallDatabasePassword);
 const { inCluster, urls } = target;
 const { grafanaPublicUrl, grafanaLocalApiUrl, oncallPublicUrl, oncallInClusterUrl } = urls;
-const existing = lab.existing;
-// The certificate the existing target's Ingresses serve, read where the team keeps it (never changed or deleted).
-const tlsSource = existing?.tls?.kind === "secret"
-    ? k8s.core.v1.Secret.get("tls-source", `${existing.tls.sourceNamespace}/${existing.tls.sourceName}`, { provider: target.kubernetes })
-    : undefined;
-const volume = (size: string) => ({ storageClass: existing?.storageClass, size });
-const oncallDataSurvives = existing?.externalPostgres !== undefined;
 
-// OnCall's e-mail goes to the lab's own mailbox unless a real SMTP server is configured.
-const mailbox = lab.smtp || !urls.mailPublicUrl ? undefined : new Mailpit("mailpit", {
+// OnCall's e-mail goes to the lab's own mailbox, where the target has one, unless a real SMTP server is configured.
+const mailbox = lab.smtp || !target.mailbox ? undefined : new Mailpit("mailpit", {
     namespace: namespaces.mail,
     serviceName: MAILPIT_NAME,
     smtpServiceName: MAILPIT_SMTP_SERVICE,
     image: lab.mailpitImage,
     smtpPort: mailpitPorts.smtp,
     httpPort: mailpitPorts.http,
-    nodePort: nodePorts.mail,
-    publicUrl: urls.mailPublicUrl,
+    ...target.mailbox,
 }, inCluster);
 
 const grafana = new Grafana("grafana", {
@@ -77,11 +68,7 @@ const grafana = new Grafana("grafana", {
     publicUrl: grafanaPublicUrl,
     oncallInClusterUrl,
     sidecarNamespaces: [namespaces.monitoring],
-    cluster: existing && {
-        ingress: { host: existing.grafanaHost, className: existing.ingressClassName, tls: existing.tls },
-        volume: volume(existing.storageSizes.grafana),
-    },
-    tlsSource,
+    ...target.grafana,
 }, inCluster);
 
 const oncall = new OnCall("oncall", {
@@ -94,15 +81,7 @@ const oncall = new OnCall("oncall", {
     telegramBotToken,
     smtp: lab.smtp ?? localMailboxSmtp,
     smtpPassword: lab.smtp ? smtpPassword : undefined,
-    cluster: existing && {
-        ingress: { host: existing.oncallHost, className: existing.ingressClassName, tls: existing.tls },
-        tlsSource,
-        engineReplicas: existing.replicas.oncallEngine,
-        celeryReplicas: existing.replicas.oncallCelery,
-        postgresVolume: volume(existing.storageSizes.postgres),
-        redisVolume: volume(existing.storageSizes.redis),
-        externalPostgres: existing.externalPostgres && { ...existing.externalPostgres, password: oncallDatabasePassword! },
-    },
+    ...target.oncall,
 }, inCluster);
 
 // The people of the team file, as Grafana users (OnCall learns its users from Grafana).
@@ -111,7 +90,7 @@ const teamUsers = new TeamUsers("team-users", {
     grafanaUrl: grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
-}, { dependsOn: [grafana], ...target.inRelease(grafana.release) });
+}, { dependsOn: [grafana], ...target.inGrafanaRelease(grafana.release) });
 
 // Runs on this machine against the published ports once Grafana and OnCall are up.
 const wiring = new OnCallWiring("oncall-wiring", {
@@ -136,7 +115,7 @@ const onCallTeam = new OnCallTeam("oncall-team", {
     oncallApiToken: wiring.apiToken,
     userIds: wiring.userIds,
     integrationName: "VictoriaMetrics Alertmanager",
-}, target.inRelease(oncall.release, oncallDataSurvives));
+}, target.inOnCallRelease(oncall.release));
 
 // A dead alerting pipeline pages too: OnCall alerts when the Watchdog's pings stop for this long.
 new OnCallHeartbeat("oncall-heartbeat", {
@@ -164,15 +143,7 @@ const vmStack = new VictoriaMetricsStack("victoria-metrics", {
         tokenSecretKey: ONCALL_EXPORTER_SECRET.key,
     },
     mailPublicUrl: mailbox ? urls.mailPublicUrl : undefined,
-    cluster: existing && {
-        vmstorageReplicas: existing.replicas.vmstorage,
-        vminsertReplicas: existing.replicas.vminsert,
-        vmselectReplicas: existing.replicas.vmselect,
-        replicationFactor: existing.replicas.vmReplicationFactor,
-        alertmanagerReplicas: existing.replicas.alertmanager,
-        vmalertReplicas: existing.replicas.vmalert,
-        storage: volume(existing.storageSizes.vm),
-    },
+    ...target.victoriaMetrics,
 }, inCluster);
 
 // Every lab namespace denies what the lab's own paths do not need (src/security/networkPolicies.ts).
@@ -186,10 +157,8 @@ new NetworkPolicies("network-policies", {
     namespaces: labNamespaces,
     policies: labNetworkPolicies(Object.keys(labNamespaces), {
         mailbox: mailbox !== undefined,
-        vmCluster: existing !== undefined,
         smtpPort: lab.smtp?.port,
-        externalPostgresPort: existing?.externalPostgres?.port,
-        grafanaThroughIngress: existing && { tls: existing.tls !== undefined },
+        ...target.networkPolicies,
     }),
 }, inCluster);
 

@@ -5,7 +5,7 @@ import { stringify } from "yaml";
 import { chartRepositories } from "../src/shared/charts";
 import { releaseNames } from "../src/shared/topology";
 import { grafanaValues, GrafanaValuesInput, oncallPluginProvisioning } from "../src/grafana/values";
-import { tlsCopy } from "../src/target/tls";
+import { tlsCopy } from "../src/shared/tls";
 import { podSecurityLabels } from "../src/security/workloads";
 
 export interface GrafanaArgs {

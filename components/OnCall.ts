@@ -6,7 +6,7 @@ import { ExternalPostgres } from "../src/config/target";
 import { chartRepositories } from "../src/shared/charts";
 import { ONCALL_ENGINE_PORT, releaseNames } from "../src/shared/topology";
 import { IngressSettings, ingressAnnotations, ingressTls } from "../src/shared/ingress";
-import { tlsCopy } from "../src/target/tls";
+import { tlsCopy } from "../src/shared/tls";
 import { PUBLIC_API_PATH } from "../src/oncall/vocabulary";
 import { podSecurityLabels } from "../src/security/workloads";
 import { FIRST_INSTALL_ONLY_VALUES, MIRAGE_CIPHER_IV_LENGTH } from "../src/oncall/workloads";

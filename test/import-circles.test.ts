@@ -42,12 +42,26 @@ function circles(files: string[]): string[] {
 
 describe("import circles", () => {
     it("config.ts and target.ts, versionCheck.ts and downloadCheck.ts no longer import each other; no new circle", () => {
-        const found = circles(["index.ts", ...sources("components"), ...sources("src"), ...sources("scripts")]);
+        const found = circles(["index.ts", ...sources("components"), ...sources("targets"), ...sources("src"), ...sources("scripts")]);
         expect(found.filter((circle) => /config\/(config|target)\.ts.*config\/(config|target)\.ts/.test(circle))).toEqual([]);
         expect(found.filter((circle) => /(versionCheck|downloadCheck)\.ts.*(versionCheck|downloadCheck)\.ts/.test(circle))).toEqual([]);
         expect(found).toEqual([
             // The upgrade scenario reuses up and smoke of the scenarios it is one of.
             "src/tools/e2e/scenarios.ts -> src/tools/e2e/upgrade.ts",
         ]);
+    });
+});
+
+// src/ holds the builders, providers and types; components/ builds on src/; targets/ creates the cluster (KindCluster,
+// ClusterDns) and hands out parts of the components' Args; index.ts takes all of them. An import the other way ties
+// the layers back together (src/target/kind.ts once imported components/, which import src/).
+const LAYERS = ["src/", "components/", "targets/", "index.ts"];
+const layerOf = (file: string) => LAYERS.findIndex((layer) => file.startsWith(layer));
+
+describe("layers", () => {
+    it("no module under src/ imports components/, targets/ or index.ts, and no component imports targets/", () => {
+        const files = [...sources("src"), ...sources("components"), ...sources("targets")];
+        const upward = files.flatMap((file) => importsOf(file).filter((target) => layerOf(target) > layerOf(file)).map((target) => `${file} -> ${target}`));
+        expect(upward).toEqual([]);
     });
 });

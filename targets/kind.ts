@@ -1,10 +1,10 @@
 // The default target: a Kind cluster on the laptop, reached on 127.0.0.1 through its port mappings.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterDns } from "../../components/ClusterDns";
-import { KindCluster } from "../../components/KindCluster";
-import { LabConfig } from "../config/config";
-import { grafanaPublicHost, grafanaServiceHost, labUrls, nodePorts } from "../shared/topology";
+import { ClusterDns } from "../components/ClusterDns";
+import { KindCluster } from "../components/KindCluster";
+import { LabConfig } from "../src/config/config";
+import { grafanaPublicHost, grafanaServiceHost, labUrls, nodePorts } from "../src/shared/topology";
 import { DeploymentTarget } from "./target";
 
 export function kindTarget(lab: LabConfig): DeploymentTarget {
@@ -40,23 +40,32 @@ export function kindTarget(lab: LabConfig): DeploymentTarget {
         rewrites: [{ from: grafanaPublicHost(lab.clusterName), to: grafanaServiceHost }],
     }, inCluster);
 
+    // Grafana's users and OnCall's objects live in the releases' databases. When the cluster is replaced (delete before
+    // create) the engine deletes them first, in no set order, while the old lab runs; their API deletes would trip over
+    // each other (an escalation chain takes its steps along). deletedWith their release, which is deleted in the same
+    // run, makes the engine skip those deletes, there and in destroy; replaceWith creates them again in the new cluster.
+    const inRelease = (release: pulumi.Resource) => ({ deletedWith: release, replaceWith: [kind.cluster] });
+    const urls = labUrls(lab.clusterName, lab);
+
     return {
-        name: "kind",
         kubernetes,
         inCluster,
-        // Grafana's users and OnCall's objects live in the releases' databases. When the cluster is replaced (delete
-        // before create) the engine deletes them first, in no set order, while the old lab runs; their API deletes would
-        // trip over each other (an escalation chain takes its steps along). deletedWith their release, which is deleted
-        // in the same run, makes the engine skip those deletes, there and in destroy; replaceWith creates them again in
-        // the new cluster.
-        inRelease: (release: pulumi.Resource) => ({ deletedWith: release, replaceWith: [kind.cluster] }),
+        inGrafanaRelease: inRelease,
+        inOnCallRelease: inRelease,
         // Not the provider: in a replacement the wiring's delete still runs, revoking its token in the old lab (which runs
         // until the cluster's own delete); destroy skips it.
         wiringDeletedWith: kind.cluster,
         grafanaReachable: [clusterDns],
         clusterId: kind.clusterId,
-        urls: labUrls(lab.clusterName, lab),
+        urls,
         kubeconfig: kind.kubeconfig,
         kubectlContext: kind.contextName,
+        // Grafana and OnCall are published on their NodePorts through the port mappings: no extras.
+        grafana: {},
+        oncall: {},
+        // VictoriaMetrics single-node, one Alertmanager, one vmalert.
+        victoriaMetrics: {},
+        mailbox: { nodePort: nodePorts.mail, publicUrl: urls.mailPublicUrl },
+        networkPolicies: { vmCluster: false },
     };
 }

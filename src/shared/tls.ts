@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { INGRESS_TLS_SECRET } from "../shared/ingress";
+import { INGRESS_TLS_SECRET } from "./ingress";
 
 /**
  * A copy of the team's certificate (config tlsSecretName) in an Ingress's namespace: an Ingress reads its TLS secret from
