@@ -15,7 +15,7 @@ import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } f
 import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
 import { loadTeamFile } from "./src/team/team";
 import { MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts } from "./src/shared/topology";
-import { deploymentTarget } from "./targets/select";
+import { deploymentTarget } from "./components/targets/select";
 import { localMailboxSmtp } from "./src/mail/smtp";
 import { DASHBOARD_UID } from "./src/monitoring/dashboard";
 import { ONCALL_EXPORTER_SECRET } from "./src/oncall/values";
@@ -41,7 +41,7 @@ const lab = validateConfig(raw, presentSecrets);
 const team = loadTeamFile();
 
 // Kind by default; a cluster the team already runs with target=existing. Either hands out the provider the components
-// take and each component's extras (targets/).
+// take and each component's extras (components/targets/).
 const target = deploymentTarget(lab, oncallDatabasePassword);
 const { inCluster, urls } = target;
 const { grafanaPublicUrl, grafanaLocalApiUrl, oncallPublicUrl, oncallInClusterUrl } = urls;

@@ -1,5 +1,5 @@
 // index.ts reads the same for every target, as pulumi/examples' kubernetes-ts-multicloud does: whatever differs
-// between Kind and a team's cluster, the target hands out (targets/), and targets/select.ts alone picks it.
+// between Kind and a team's cluster, the target hands out (components/targets/), and components/targets/select.ts alone picks it.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";

@@ -2,8 +2,8 @@
 // and OnCall through Ingresses, and leaves the cluster itself and everything else in it alone.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ExistingClusterSettings } from "../src/config/target";
-import { existingClusterUrls } from "../src/shared/topology";
+import { ExistingClusterSettings } from "../../src/config/target";
+import { existingClusterUrls } from "../../src/shared/topology";
 import { DeploymentTarget } from "./target";
 
 /** `oncallDatabasePassword`: the secret config key, which the config requires with an external Postgres. */

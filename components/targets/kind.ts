@@ -1,10 +1,10 @@
 // The default target: a Kind cluster on the laptop, reached on 127.0.0.1 through its port mappings.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterDns } from "../components/ClusterDns";
-import { KindCluster } from "../components/KindCluster";
-import { LabConfig } from "../src/config/config";
-import { grafanaPublicHost, grafanaServiceHost, labUrls, nodePorts } from "../src/shared/topology";
+import { ClusterDns } from "../ClusterDns";
+import { KindCluster } from "../KindCluster";
+import { LabConfig } from "../../src/config/config";
+import { grafanaPublicHost, grafanaServiceHost, labUrls, nodePorts } from "../../src/shared/topology";
 import { DeploymentTarget } from "./target";
 
 export function kindTarget(lab: LabConfig): DeploymentTarget {

@@ -1,6 +1,6 @@
 // The one place that asks which target the stack is on: Kind by default, a team's own cluster with target=existing.
 import type * as pulumi from "@pulumi/pulumi";
-import type { LabConfig } from "../src/config/config";
+import type { LabConfig } from "../../src/config/config";
 import { existingTarget } from "./existing";
 import { kindTarget } from "./kind";
 import type { DeploymentTarget } from "./target";

@@ -1,16 +1,16 @@
 // A deployment target creates or finds the cluster and hands out everything that differs between targets: the
 // Kubernetes provider, the options of what lives in the cluster, the URLs and each component's extras. index.ts passes
 // them on without asking which target it runs on, as pulumi/examples' kubernetes-ts-multicloud hands each cluster's
-// provider to one app. The targets sit above components/ (they create KindCluster and ClusterDns and hand out parts of
-// the components' Args): src/ imports neither (test/import-circles.test.ts).
+// provider to one app. The targets sit above the other components (they create KindCluster and ClusterDns and hand out
+// parts of the components' Args): src/ imports neither (test/import-circles.test.ts).
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { GrafanaArgs } from "../components/Grafana";
-import type { MailpitArgs } from "../components/Mailpit";
-import type { OnCallArgs } from "../components/OnCall";
-import type { VictoriaMetricsStackArgs } from "../components/VictoriaMetricsStack";
-import type { NetworkPolicyInput } from "../src/security/networkPolicies";
-import type { LabUrls } from "../src/shared/topology";
+import type { GrafanaArgs } from "../Grafana";
+import type { MailpitArgs } from "../Mailpit";
+import type { OnCallArgs } from "../OnCall";
+import type { VictoriaMetricsStackArgs } from "../VictoriaMetricsStack";
+import type { NetworkPolicyInput } from "../../src/security/networkPolicies";
+import type { LabUrls } from "../../src/shared/topology";
 
 export interface DeploymentTarget {
     kubernetes: k8s.Provider;
