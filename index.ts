@@ -108,7 +108,7 @@ const oncall = new OnCall("oncall", {
 // The people of the team file, as Grafana users (OnCall learns its users from Grafana).
 const teamUsers = new TeamUsers("team-users", {
     people: team.people,
-    grafanaUrl: grafanaLocalApiUrl,
+    grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
 }, { dependsOn: [grafana], ...target.inRelease(grafana.release) });
@@ -132,7 +132,7 @@ const wiring = new OnCallWiring("oncall-wiring", {
 const onCallTeam = new OnCallTeam("oncall-team", {
     team,
     telegramEnabled: lab.telegramEnabled,
-    oncallUrl: oncallPublicUrl,
+    oncallPublicUrl,
     oncallApiToken: wiring.apiToken,
     userIds: wiring.userIds,
     integrationName: "VictoriaMetrics Alertmanager",

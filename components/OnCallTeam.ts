@@ -16,7 +16,7 @@ export interface OnCallTeamArgs {
     /** Adds Telegram to the people's notification rules (OnCall has a bot token). */
     telegramEnabled: boolean;
     /** The OnCall engine as reachable from where Pulumi runs, for its public API. */
-    oncallUrl: pulumi.Input<string>;
+    oncallPublicUrl: pulumi.Input<string>;
     /** An OnCall API token (a secret). */
     oncallApiToken: pulumi.Input<string>;
     /** OnCall user id per login, from the wiring, which waits until OnCall knows every person. */
@@ -47,7 +47,7 @@ export class OnCallTeam extends pulumi.ComponentResource {
 
         // The provider holds no remote state: only the OnCall objects follow the cluster and the wiring.
         const provider = new grafana.Provider(`${name}-provider`, {
-            oncallUrl: args.oncallUrl,
+            oncallUrl: args.oncallPublicUrl,
             oncallAccessToken: pulumi.secret(args.oncallApiToken),
         }, { parent: this });
         // dependsOn too: with an external Postgres the objects must be deleted before OnCall's release (dependents first).

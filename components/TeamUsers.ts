@@ -5,8 +5,8 @@ import { Person } from "../src/team/team";
 
 export interface TeamUsersArgs {
     people: Person[];
-    /** Grafana as reachable from where Pulumi runs, e.g. http://127.0.0.1:3000. */
-    grafanaUrl: pulumi.Input<string>;
+    /** Grafana's API as reachable from where Pulumi runs, e.g. http://127.0.0.1:3000. */
+    grafanaLocalApiUrl: pulumi.Input<string>;
     /** A Grafana server admin: users are created through the admin API, which takes basic auth only. */
     grafanaUser: pulumi.Input<string>;
     grafanaPassword: pulumi.Input<string>;
@@ -28,7 +28,7 @@ export class TeamUsers extends pulumi.ComponentResource {
         super("oncall-lab:index:TeamUsers", name, args, opts);
 
         const provider = new grafana.Provider(`${name}-provider`, {
-            url: args.grafanaUrl,
+            url: args.grafanaLocalApiUrl,
             auth: pulumi.secret(pulumi.interpolate`${args.grafanaUser}:${args.grafanaPassword}`),
         }, { parent: this });
         const userOpts = { parent: this, provider, deletedWith: opts?.deletedWith, replaceWith: opts?.replaceWith };

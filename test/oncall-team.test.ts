@@ -83,14 +83,14 @@ beforeAll(async () => {
         wiring = wiringResource;
         users = new TeamUsers("team-users", {
             people: team.people,
-            grafanaUrl: "http://127.0.0.1:3000",
+            grafanaLocalApiUrl: "http://127.0.0.1:3000",
             grafanaUser: "admin",
             grafanaPassword: pulumi.secret("admin-password"),
         }, { deletedWith: cluster });
         oncallTeam = new OnCallTeam("team", {
             team,
             telegramEnabled: true,
-            oncallUrl: "http://127.0.0.1:8080",
+            oncallPublicUrl: "http://127.0.0.1:8080",
             oncallApiToken: "oncall-api-token",
             // As the wiring would hand them over: known only once the wiring has run.
             userIds: wiringResource.result.apply(() => USER_IDS),
