@@ -14,7 +14,7 @@ import { NetworkPolicies } from "./components/NetworkPolicies";
 import { labNetworkPolicies } from "./src/security/networkPolicies";
 import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config/config";
 import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
-import { loadTeamFile } from "./src/team/team";
+import { loadRoster } from "./src/roster/roster";
 import { MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts } from "./src/shared/topology";
 import { existingTarget } from "./src/target/existing";
 import { kindTarget } from "./src/target/kind";
@@ -39,8 +39,8 @@ const presentSecrets = new Set(configuredKeys.filter(isSecretKey));
 // Throws (and so stops the program before any resource exists) with every bad key named.
 const lab = validateConfig(raw, presentSecrets);
 
-// The team file is checked as strictly as the config, before anything is declared.
-const team = loadTeamFile();
+// The roster (the team file) is checked as strictly as the config, before anything is declared.
+const roster = loadRoster();
 
 // Kind by default; a cluster the team already runs with target=existing. Either hands out the provider the components take.
 const target = lab.existing ? existingTarget(lab.existing) : kindTarget(lab);
@@ -105,9 +105,9 @@ const oncall = new OnCall("oncall", {
     },
 }, inCluster);
 
-// The people of the team file, as Grafana users (OnCall learns its users from Grafana).
+// The roster's people as Grafana users (OnCall learns its users from Grafana).
 const teamUsers = new TeamUsers("team-users", {
-    people: team.people,
+    people: roster.people,
     grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
@@ -130,7 +130,7 @@ const wiring = new OnCallWiring("oncall-wiring", {
 
 // Who is on call, how they are told, and the integration Alertmanager sends to.
 const onCallTeam = new OnCallTeam("oncall-team", {
-    team,
+    roster,
     telegramEnabled: lab.telegramEnabled,
     oncallPublicUrl,
     oncallApiToken: wiring.apiToken,
@@ -203,7 +203,7 @@ export const oncallUrl = oncall.publicUrl;
 export const mailUrl = mailbox?.publicUrl;
 export const integrationUrl = onCallTeam.integrationLink;
 export const oncallApiToken = wiring.apiToken;
-export const oncallTeamEmails = team.people.map(person => person.email);
+export const oncallTeamEmails = roster.people.map(person => person.email);
 export const teamPasswords = teamUsers.passwords;
 export const alertSeverity = lab.alerting.severity;
 export const kubeconfig = target.kubeconfig;

@@ -1,9 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
-import { Person } from "../src/team/team";
+import { Person } from "../src/roster/roster";
 
 export interface TeamUsersArgs {
+    /** The roster's people (the team file's). */
     people: Person[];
     /** Grafana's API as reachable from where Pulumi runs, e.g. http://127.0.0.1:3000. */
     grafanaLocalApiUrl: pulumi.Input<string>;
@@ -13,7 +14,7 @@ export interface TeamUsersArgs {
 }
 
 /**
- * One Grafana user per person, each with a generated password. The users land in the main org with Grafana's
+ * The roster's people as Grafana users, each with a generated password. The users land in the main org with Grafana's
  * `users.auto_assign_org_role`, which must be Editor: OnCall pages Editors and Admins only.
  */
 export class TeamUsers extends pulumi.ComponentResource {
