@@ -41,36 +41,23 @@ function oldHeartbeatState(lab: FakeLab): OnCallHeartbeatTimeoutOutputs {
     return { ...heartbeatState.outputs, grafanaUrl: lab.grafanaLocalApiUrl } as unknown as OnCallHeartbeatTimeoutOutputs;
 }
 
-/** What index.ts declares for the same lab now: the same values under the current names. */
+/** What index.ts declares for the same lab now: the same values, the URLs under their current names. */
 function currentWiringInputs(lab: FakeLab): OnCallWiringInputs {
-    const old = wiringState.outputs;
+    const { grafanaUrl, onCallApiUrl, grafanaInClusterUrl, oncallUrl, pluginConnected, apiToken, apiTokenId, apiTokenValid, userIds, __provider, ...same } =
+        wiringState.outputs;
     return {
+        ...same,
         grafanaLocalApiUrl: lab.grafanaLocalApiUrl,
-        grafanaUser: old.grafanaUser,
-        grafanaPassword: old.grafanaPassword,
-        oncallInClusterUrl: old.onCallApiUrl,
-        grafanaPublicUrl: old.grafanaInClusterUrl,
+        oncallInClusterUrl: onCallApiUrl,
+        grafanaPublicUrl: grafanaInClusterUrl,
         oncallPublicUrl: lab.oncallPublicUrl,
-        clusterId: old.clusterId,
-        userLogins: old.userLogins,
-        readyTimeoutSeconds: old.readyTimeoutSeconds,
-        apiTokenName: old.apiTokenName,
         __provider: CURRENT_PROVIDER,
-    } as OnCallWiringInputs;
+    } as unknown as OnCallWiringInputs;
 }
 
 function currentHeartbeatInputs(lab: FakeLab): OnCallHeartbeatTimeoutInputs {
-    const old = heartbeatState.outputs;
-    return {
-        grafanaLocalApiUrl: lab.grafanaLocalApiUrl,
-        grafanaUser: old.grafanaUser,
-        grafanaPassword: old.grafanaPassword,
-        integrationId: old.integrationId,
-        timeoutSeconds: old.timeoutSeconds,
-        clusterId: old.clusterId,
-        readyTimeoutSeconds: old.readyTimeoutSeconds,
-        __provider: CURRENT_PROVIDER,
-    } as OnCallHeartbeatTimeoutInputs;
+    const { grafanaUrl, heartbeatId, __provider, ...same } = heartbeatState.outputs;
+    return { ...same, grafanaLocalApiUrl: lab.grafanaLocalApiUrl, __provider: CURRENT_PROVIDER } as unknown as OnCallHeartbeatTimeoutInputs;
 }
 
 type Providers = { wiring: typeof wiringProvider; heartbeat: typeof heartbeatProvider };
