@@ -13,7 +13,7 @@ import { NetworkPolicies } from "./components/NetworkPolicies";
 import { labNetworkPolicies } from "./src/security/networkPolicies";
 import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config/config";
 import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
-import { loadTeamFile } from "./src/team/team";
+import { loadRoster } from "./src/roster/roster";
 import { MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts } from "./src/shared/topology";
 import { deploymentTarget } from "./components/targets/select";
 import { localMailboxSmtp } from "./src/mail/smtp";
@@ -37,8 +37,8 @@ const presentSecrets = new Set(configuredKeys.filter(isSecretKey));
 // Throws (and so stops the program before any resource exists) with every bad key named.
 const lab = validateConfig(raw, presentSecrets);
 
-// The team file is checked as strictly as the config, before anything is declared.
-const team = loadTeamFile();
+// The roster (the team file) is checked as strictly as the config, before anything is declared.
+const roster = loadRoster();
 
 // Kind by default; a cluster the team already runs with target=existing. Either hands out the provider the components
 // take and each component's extras (components/targets/).
@@ -84,10 +84,10 @@ const oncall = new OnCall("oncall", {
     ...target.oncall,
 }, inCluster);
 
-// The people of the team file, as Grafana users (OnCall learns its users from Grafana).
+// The roster's people as Grafana users (OnCall learns its users from Grafana).
 const teamUsers = new TeamUsers("team-users", {
-    people: team.people,
-    grafanaUrl: grafanaLocalApiUrl,
+    people: roster.people,
+    grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,
 }, { dependsOn: [grafana], ...target.inGrafanaRelease(grafana.release) });
@@ -109,9 +109,9 @@ const wiring = new OnCallWiring("oncall-wiring", {
 
 // Who is on call, how they are told, and the integration Alertmanager sends to.
 const onCallTeam = new OnCallTeam("oncall-team", {
-    team,
+    roster,
     telegramEnabled: lab.telegramEnabled,
-    oncallUrl: oncallPublicUrl,
+    oncallPublicUrl,
     oncallApiToken: wiring.apiToken,
     userIds: wiring.userIds,
     integrationName: "VictoriaMetrics Alertmanager",
@@ -172,7 +172,7 @@ export const oncallUrl = oncall.publicUrl;
 export const mailUrl = mailbox?.publicUrl;
 export const integrationUrl = onCallTeam.integrationLink;
 export const oncallApiToken = wiring.apiToken;
-export const oncallTeamEmails = team.people.map(person => person.email);
+export const oncallTeamEmails = roster.people.map(person => person.email);
 export const teamPasswords = teamUsers.passwords;
 export const alertSeverity = lab.alerting.severity;
 export const kubeconfig = target.kubeconfig;

@@ -80,7 +80,8 @@ export class Mailpit extends pulumi.ComponentResource {
                 ports: [{ name: "smtp", port: args.smtpPort, targetPort: "smtp" }],
             },
         }, childOpts);
-        // The Service of earlier labs, kept under its name and NodePort so that an update does not move the port.
+        // The web UI and API on the NodePort that Kind publishes (the public URL). It carried SMTP too before SMTP got
+        // its own ClusterIP Service above; it keeps its resource name, so an update changes it in place.
         new k8s.core.v1.Service(`${name}-service`, {
             metadata: { name: args.serviceName, namespace: namespace.metadata.name, labels },
             spec: {

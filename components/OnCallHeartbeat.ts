@@ -26,8 +26,7 @@ export class OnCallHeartbeat extends pulumi.ComponentResource {
         super("oncall-lab:index:OnCallHeartbeat", name, args, opts);
 
         this.timeout = new OnCallHeartbeatTimeoutResource(`${name}-timeout`, {
-            // The provider's input key is in users' state and keeps its old name.
-            grafanaUrl: args.grafanaLocalApiUrl,
+            grafanaLocalApiUrl: args.grafanaLocalApiUrl,
             grafanaUser: args.grafanaUser,
             grafanaPassword: args.grafanaPassword,
             integrationId: args.integrationId,

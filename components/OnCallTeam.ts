@@ -9,14 +9,15 @@ import {
     scheduleArgs,
     UserIds,
 } from "../src/oncall/objects";
-import { Team } from "../src/team/team";
+import { Roster } from "../src/roster/roster";
 
 export interface OnCallTeamArgs {
-    team: Team;
+    /** The team file's people, rotation and escalation chain. */
+    roster: Roster;
     /** Adds Telegram to the people's notification rules (OnCall has a bot token). */
     telegramEnabled: boolean;
     /** The OnCall engine as reachable from where Pulumi runs, for its public API. */
-    oncallUrl: pulumi.Input<string>;
+    oncallPublicUrl: pulumi.Input<string>;
     /** An OnCall API token (a secret). */
     oncallApiToken: pulumi.Input<string>;
     /** OnCall user id per login, from the wiring, which waits until OnCall knows every person. */
@@ -26,7 +27,7 @@ export interface OnCallTeamArgs {
 }
 
 /**
- * A team's on-call setup in Grafana OnCall: the people's notification rules, a calendar schedule with one
+ * The roster's on-call setup in Grafana OnCall (the OnCall objects): the people's notification rules, a calendar schedule with one
  * rolling shift, an escalation chain, and two Alertmanager integrations whose default routes run that chain: one for
  * pages, one for the Watchdog's heartbeat.
  */
@@ -43,11 +44,11 @@ export class OnCallTeam extends pulumi.ComponentResource {
 
     constructor(name: string, args: OnCallTeamArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCallTeam", name, args, opts);
-        const { team } = args;
+        const { roster } = args;
 
         // The provider holds no remote state: only the OnCall objects follow the cluster and the wiring.
         const provider = new grafana.Provider(`${name}-provider`, {
-            oncallUrl: args.oncallUrl,
+            oncallUrl: args.oncallPublicUrl,
             oncallAccessToken: pulumi.secret(args.oncallApiToken),
         }, { parent: this });
         // dependsOn too: with an external Postgres the objects must be deleted before OnCall's release (dependents first).
@@ -56,7 +57,7 @@ export class OnCallTeam extends pulumi.ComponentResource {
         // Every person's id comes out of args.userIds, so nothing that names a person is sent before the wiring
         // has found them all in OnCall.
         const known = pulumi.output(args.userIds);
-        const userIds: UserIds<pulumi.Output<string>> = Object.fromEntries(team.people.map(person => [
+        const userIds: UserIds<pulumi.Output<string>> = Object.fromEntries(roster.people.map(person => [
             person.login,
             known.apply(ids => {
                 const id = ids[person.login];
@@ -65,20 +66,20 @@ export class OnCallTeam extends pulumi.ComponentResource {
             }),
         ]));
 
-        for (const person of team.people) {
+        for (const person of roster.people) {
             notificationRuleArgs(person, args.telegramEnabled, userIds[person.login]).forEach((rule, index) => {
                 new grafana.oncall.UserNotificationRule(`${name}-${person.login}-rule-${index}`, rule, childOpts);
             });
         }
 
-        const shift = new grafana.oncall.OnCallShift(`${name}-shift`, rotationShiftArgs(team.rotation, userIds), childOpts);
-        const schedule = new grafana.oncall.Schedule(`${name}-schedule`, scheduleArgs(team.rotation, shift.id), childOpts);
+        const shift = new grafana.oncall.OnCallShift(`${name}-shift`, rotationShiftArgs(roster.rotation, userIds), childOpts);
+        const schedule = new grafana.oncall.Schedule(`${name}-schedule`, scheduleArgs(roster.rotation, shift.id), childOpts);
 
         // Chain and integration names are unique in OnCall: a replacement must delete the old one first.
-        const chain = new grafana.oncall.EscalationChain(`${name}-escalation-chain`, escalationChainArgs(team), {
+        const chain = new grafana.oncall.EscalationChain(`${name}-escalation-chain`, escalationChainArgs(roster), {
             ...childOpts, deleteBeforeReplace: true,
         });
-        escalationStepArgs(team, { escalationChainId: chain.id, scheduleId: schedule.id, userIds }).forEach(step => {
+        escalationStepArgs(roster, { escalationChainId: chain.id, scheduleId: schedule.id, userIds }).forEach(step => {
             new grafana.oncall.Escalation(`${name}-step-${step.position}`, step, childOpts);
         });
 

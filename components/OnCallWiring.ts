@@ -38,13 +38,12 @@ export class OnCallWiring extends pulumi.ComponentResource {
         super("oncall-lab:index:OnCallWiring", name, args, opts);
 
         this.connection = new OnCallWiringResource(`${name}-connection`, {
-            // The provider's input keys are in users' state and keep their old names.
-            grafanaUrl: args.grafanaLocalApiUrl,
+            grafanaLocalApiUrl: args.grafanaLocalApiUrl,
             grafanaUser: args.grafanaUser,
             grafanaPassword: args.grafanaPassword,
-            onCallApiUrl: args.oncallInClusterUrl,
-            grafanaInClusterUrl: args.grafanaPublicUrl,
-            oncallUrl: args.oncallPublicUrl,
+            oncallInClusterUrl: args.oncallInClusterUrl,
+            grafanaPublicUrl: args.grafanaPublicUrl,
+            oncallPublicUrl: args.oncallPublicUrl,
             clusterId: args.clusterId,
             userLogins: args.userLogins,
             readyTimeoutSeconds: args.readyTimeoutSeconds,

@@ -1,19 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
-import { Person } from "../src/team/team";
+import { Person } from "../src/roster/roster";
 
 export interface TeamUsersArgs {
+    /** The roster's people (the team file's). */
     people: Person[];
-    /** Grafana as reachable from where Pulumi runs, e.g. http://127.0.0.1:3000. */
-    grafanaUrl: pulumi.Input<string>;
+    /** Grafana's API as reachable from where Pulumi runs, e.g. http://127.0.0.1:3000. */
+    grafanaLocalApiUrl: pulumi.Input<string>;
     /** A Grafana server admin: users are created through the admin API, which takes basic auth only. */
     grafanaUser: pulumi.Input<string>;
     grafanaPassword: pulumi.Input<string>;
 }
 
 /**
- * One Grafana user per person, each with a generated password. The users land in the main org with Grafana's
+ * The roster's people as Grafana users, each with a generated password. The users land in the main org with Grafana's
  * `users.auto_assign_org_role`, which must be Editor: OnCall pages Editors and Admins only.
  */
 export class TeamUsers extends pulumi.ComponentResource {
@@ -28,7 +29,7 @@ export class TeamUsers extends pulumi.ComponentResource {
         super("oncall-lab:index:TeamUsers", name, args, opts);
 
         const provider = new grafana.Provider(`${name}-provider`, {
-            url: args.grafanaUrl,
+            url: args.grafanaLocalApiUrl,
             auth: pulumi.secret(pulumi.interpolate`${args.grafanaUser}:${args.grafanaPassword}`),
         }, { parent: this });
         const userOpts = { parent: this, provider, deletedWith: opts?.deletedWith, replaceWith: opts?.replaceWith };

@@ -10,13 +10,13 @@ import {
     scheduleArgs,
     userIdOf,
 } from "../src/oncall/objects";
-import { DEFAULT_TEAM_FILE, Person, Rotation, Team, validateTeam } from "../src/team/team";
+import { DEFAULT_ROSTER_FILE, Person, Rotation, Roster, validateRoster } from "../src/roster/roster";
 
 const person = (login: string, notificationRules: Person["notificationRules"]): Person => ({
     login, name: login.toUpperCase(), email: `${login}@oncall-lab.test`, notificationRules,
 });
 
-const team: Team = {
+const roster: Roster = {
     people: [
         person("alice", [
             { type: "notify_by_telegram", important: false },
@@ -43,15 +43,15 @@ const team: Team = {
 };
 const userIds = { alice: "UALICE", bob: "UBOB", carol: "UCAROL" };
 const refs = { escalationChainId: "FCHAIN", scheduleId: "SSCHEDULE", userIds };
-const rotation = (overrides: Partial<Rotation>): Rotation => ({ ...team.rotation, ...overrides });
+const rotation = (overrides: Partial<Rotation>): Rotation => ({ ...roster.rotation, ...overrides });
 
 describe("escalation chain and steps", () => {
     it("names the chain after the team's escalation", () => {
-        expect(escalationChainArgs(team)).toEqual({ name: "Paging" });
+        expect(escalationChainArgs(roster)).toEqual({ name: "Paging" });
     });
 
     it("maps every step, in order, onto the chain", () => {
-        expect(escalationStepArgs(team, refs)).toEqual([
+        expect(escalationStepArgs(roster, refs)).toEqual([
             { escalationChainId: "FCHAIN", position: 0, type: "notify_on_call_from_schedule", important: false, notifyOnCallFromSchedule: "SSCHEDULE" },
             { escalationChainId: "FCHAIN", position: 1, type: "wait", duration: 600 },
             { escalationChainId: "FCHAIN", position: 2, type: "notify_persons", important: false, personsToNotifies: ["UBOB", "UALICE"] },
@@ -60,21 +60,21 @@ describe("escalation chain and steps", () => {
         ]);
     });
 
-    it("passes escalation waits on as validateTeam gave them (test/team.test.ts checks OnCall's range)", () => {
-        const withWait = (durationSeconds: number): Team => ({ ...team, escalation: { name: "Paging", steps: [{ type: "wait", durationSeconds }] } });
+    it("passes escalation waits on as validateRoster gave them (test/team.test.ts checks OnCall's range)", () => {
+        const withWait = (durationSeconds: number): Roster => ({ ...roster, escalation: { name: "Paging", steps: [{ type: "wait", durationSeconds }] } });
         expect(escalationStepArgs(withWait(60), refs)[0].duration).toBe(60);
         expect(escalationStepArgs(withWait(86_400), refs)[0].duration).toBe(86_400);
     });
 
     it("notifies only people of the team, by their OnCall ids", () => {
-        const stranger: Team = { ...team, escalation: { name: "Paging", steps: [{ type: "notify_persons", logins: ["mallory"] }] } };
+        const stranger: Roster = { ...roster, escalation: { name: "Paging", steps: [{ type: "notify_persons", logins: ["mallory"] }] } };
         expect(() => escalationStepArgs(stranger, refs)).toThrow(/no OnCall user id for "mallory"/);
     });
 });
 
 describe("schedule and rotation shift", () => {
     it("rolls one person per turn, in the rotation's order, from the first one", () => {
-        expect(rotationShiftArgs(team.rotation, userIds)).toEqual({
+        expect(rotationShiftArgs(roster.rotation, userIds)).toEqual({
             name: "Primary",
             type: "rolling_users",
             timeZone: "Europe/Berlin",
@@ -93,11 +93,11 @@ describe("schedule and rotation shift", () => {
         expect(rotationShiftArgs(rotation({ frequency: "hourly", interval: 8, shiftSeconds: 8 * 3600 }), userIds)).not.toHaveProperty("weekStart");
     });
 
-    it("leaves what the shift serializer would reject to validateTeam, which refuses it before anything is declared", () => {
+    it("leaves what the shift serializer would reject to validateRoster, which refuses it before anything is declared", () => {
         const refusal = (edit: (file: any) => void) => {
-            const file = parse(fs.readFileSync(DEFAULT_TEAM_FILE, "utf8"));
+            const file = parse(fs.readFileSync(DEFAULT_ROSTER_FILE, "utf8"));
             edit(file);
-            return () => validateTeam(file, new Date("2026-03-15T12:00:00Z"));
+            return () => validateRoster(file, new Date("2026-03-15T12:00:00Z"));
         };
         for (const start of ["2024-01-01T09:00:00Z", "2024-01-01T09:00", "2024-01-01 09:00:00", "2024-02-30T09:00:00", "2024-01-01T09:00:00.000"]) {
             expect(refusal((file) => (file.rotation.start = start)), start).toThrow(/rotation\.start/);
@@ -113,12 +113,12 @@ describe("schedule and rotation shift", () => {
     });
 
     it("makes a calendar schedule of the shift, in the rotation's time zone", () => {
-        expect(scheduleArgs(team.rotation, "OSHIFT")).toEqual({ name: "Primary", type: "calendar", timeZone: "Europe/Berlin", shifts: ["OSHIFT"] });
+        expect(scheduleArgs(roster.rotation, "OSHIFT")).toEqual({ name: "Primary", type: "calendar", timeZone: "Europe/Berlin", shifts: ["OSHIFT"] });
     });
 });
 
 describe("personal notification rules", () => {
-    const rulesOf = (telegramEnabled: boolean) => new Map(team.people.map(p => [p.login, notificationRuleArgs(p, telegramEnabled, userIdOf(userIds, p.login))]));
+    const rulesOf = (telegramEnabled: boolean) => new Map(roster.people.map(p => [p.login, notificationRuleArgs(p, telegramEnabled, userIdOf(userIds, p.login))]));
 
     it("gives every person rules in order, waits with their duration, none important", () => {
         expect(rulesOf(true).get("alice")).toEqual([
@@ -180,11 +180,11 @@ describe("integration and routes", () => {
 describe("the whole team", () => {
     it("puts every person in a rotation turn and gives each one rules; every reference is an OnCall id", () => {
         const ids = new Set(Object.values(userIds));
-        const shift = rotationShiftArgs(team.rotation, userIds);
+        const shift = rotationShiftArgs(roster.rotation, userIds);
         expect(shift.rollingUsers.flat().sort()).toEqual([...ids].sort());
-        const steps = escalationStepArgs(team, refs);
+        const steps = escalationStepArgs(roster, refs);
         const referenced = [...shift.rollingUsers.flat(), ...steps.flatMap(s => s.personsToNotifies ?? [])];
         for (const id of referenced) expect(ids.has(id), id).toBe(true);
-        for (const p of team.people) expect(notificationRuleArgs(p, false, userIdOf(userIds, p.login)).length, p.login).toBeGreaterThan(0);
+        for (const p of roster.people) expect(notificationRuleArgs(p, false, userIdOf(userIds, p.login)).length, p.login).toBeGreaterThan(0);
     });
 });

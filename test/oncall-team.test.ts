@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OnCallTeam } from "../components/OnCallTeam";
 import { TeamUsers } from "../components/TeamUsers";
-import { Team } from "../src/team/team";
+import { Roster } from "../src/roster/roster";
 import { isSecretValue, reveal } from "./support/program";
 
 interface Recorded {
@@ -16,7 +16,7 @@ interface Recorded {
     resource: pulumi.Resource;
 }
 
-const team: Team = {
+const roster: Roster = {
     people: [
         {
             login: "alice", name: "Alice", email: "alice@oncall-lab.test", notificationRules: [
@@ -82,15 +82,15 @@ beforeAll(async () => {
         const wiringResource = new random.RandomString("wiring", { length: 4 });
         wiring = wiringResource;
         users = new TeamUsers("team-users", {
-            people: team.people,
-            grafanaUrl: "http://127.0.0.1:3000",
+            people: roster.people,
+            grafanaLocalApiUrl: "http://127.0.0.1:3000",
             grafanaUser: "admin",
             grafanaPassword: pulumi.secret("admin-password"),
         }, { deletedWith: cluster });
         oncallTeam = new OnCallTeam("team", {
-            team,
+            roster,
             telegramEnabled: true,
-            oncallUrl: "http://127.0.0.1:8080",
+            oncallPublicUrl: "http://127.0.0.1:8080",
             oncallApiToken: "oncall-api-token",
             // As the wiring would hand them over: known only once the wiring has run.
             userIds: wiringResource.result.apply(() => USER_IDS),
@@ -115,7 +115,7 @@ describe("TeamUsers", () => {
         const created = ofType("grafana:oss/user:User");
         expect(created.map(u => u.name).sort()).toEqual(["team-users-alice", "team-users-bob"]);
         for (const user of created) {
-            const person = team.people.find(p => p.login === user.inputs.login)!;
+            const person = roster.people.find(p => p.login === user.inputs.login)!;
             expect(user.inputs).toMatchObject({ login: person.login, name: person.name, email: person.email });
             expect(user.inputs).not.toHaveProperty("isAdmin", true);
             expect(isSecretValue(user.inputs.password)).toBe(true);
@@ -222,7 +222,7 @@ describe("OnCallTeam", () => {
 
     it("names people only by the OnCall ids the wiring handed over", () => {
         const ids = new Set(Object.values(USER_IDS));
-        const logins = new Set(team.people.map(p => p.login));
+        const logins = new Set(roster.people.map(p => p.login));
         const referenced = [
             ...ofType("grafana:onCall/userNotificationRule:UserNotificationRule").map(r => r.inputs.userId),
             ...(get("team-shift").inputs.rollingUsers as string[][]).flat(),

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeEach, describe, expect, it } from "vitest";
-import { GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, IN_CLUSTER_GRAFANA } from "./support/fake-grafana-oncall";
+import { GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, GRAFANA_PUBLIC_URL } from "./support/fake-grafana-oncall";
 
 class FakeCluster extends pulumi.CustomResource {
     constructor(name: string) {
@@ -43,7 +43,7 @@ describe("OnCallWiring and OnCallHeartbeat components", () => {
             grafanaUser: "admin",
             grafanaPassword: pulumi.secret(GRAFANA_PASSWORD),
             oncallInClusterUrl: IN_CLUSTER_ENGINE,
-            grafanaPublicUrl: IN_CLUSTER_GRAFANA,
+            grafanaPublicUrl: GRAFANA_PUBLIC_URL,
             oncallPublicUrl: "http://127.0.0.1:8080",
             clusterId: "cluster-1",
             userLogins: ["alice"],
@@ -56,12 +56,12 @@ describe("OnCallWiring and OnCallHeartbeat components", () => {
         expect(optionsSeen.get("wiring-connection")?.deletedWith).toBe(cluster);
         const child = registered.find((resource) => resource.name === "wiring-connection");
         expect(child?.inputs.__provider).toContain("exports.handler");
-        // Each URL lands on the provider input key that users' state has always had.
+        // Each URL lands on the provider input of the same name.
         expect(child?.inputs).toMatchObject({
-            grafanaUrl: "http://127.0.0.1:3000",
-            onCallApiUrl: IN_CLUSTER_ENGINE,
-            grafanaInClusterUrl: IN_CLUSTER_GRAFANA,
-            oncallUrl: "http://127.0.0.1:8080",
+            grafanaLocalApiUrl: "http://127.0.0.1:3000",
+            oncallInClusterUrl: IN_CLUSTER_ENGINE,
+            grafanaPublicUrl: GRAFANA_PUBLIC_URL,
+            oncallPublicUrl: "http://127.0.0.1:8080",
             clusterId: "cluster-1",
             userLogins: ["alice"],
             apiTokenName: "pulumi oncall-lab",
@@ -90,7 +90,7 @@ describe("OnCallWiring and OnCallHeartbeat components", () => {
         expect(optionsSeen.get("heartbeat-timeout")?.deletedWith).toBe(cluster);
         const child = registered.find((resource) => resource.name === "heartbeat-timeout");
         expect(child?.inputs.__provider).toContain("exports.handler");
-        expect(child?.inputs).toMatchObject({ grafanaUrl: "http://127.0.0.1:3000", integrationId: "CINTEGRATION1", timeoutSeconds: 300, readyTimeoutSeconds: 120 });
+        expect(child?.inputs).toMatchObject({ grafanaLocalApiUrl: "http://127.0.0.1:3000", integrationId: "CINTEGRATION1", timeoutSeconds: 300, readyTimeoutSeconds: 120 });
         expect(await valueOf(heartbeat.heartbeatId)).toBe("BHEART");
     });
 });

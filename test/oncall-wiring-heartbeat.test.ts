@@ -81,7 +81,7 @@ describe("oncallHeartbeatTimeoutProvider against a fake Grafana and OnCall", () 
 
 describe("oncallHeartbeatTimeoutProvider without a lab", () => {
     const inputs: OnCallHeartbeatTimeoutInputs = {
-        grafanaUrl: "http://127.0.0.1:3000",
+        grafanaLocalApiUrl: "http://127.0.0.1:3000",
         grafanaUser: "admin",
         grafanaPassword: GRAFANA_PASSWORD,
         integrationId: "CINTEGRATION1",
@@ -98,7 +98,7 @@ describe("oncallHeartbeatTimeoutProvider without a lab", () => {
         ]);
     });
 
-    it.each(["integrationId", "clusterId", "grafanaUrl"] as const)("replaces when %s changes", async (name) => {
+    it.each(["integrationId", "clusterId", "grafanaLocalApiUrl"] as const)("replaces when %s changes", async (name) => {
         expect(await heartbeatProvider.diff("BHEART", olds, { ...inputs, [name]: "changed" })).toEqual({ changes: true, replaces: [name] });
     });
 
@@ -108,7 +108,7 @@ describe("oncallHeartbeatTimeoutProvider without a lab", () => {
     });
 
     it("read keeps the state as it is and returns in well under a second when Grafana refuses connections", async () => {
-        const props = { ...olds, grafanaUrl: await closedPortUrl() };
+        const props = { ...olds, grafanaLocalApiUrl: await closedPortUrl() };
         const started = Date.now();
 
         expect(await heartbeatProvider.read("BHEART", props)).toEqual({ id: "BHEART", props });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import type { OnCallWiringInputs, OnCallWiringOutputs } from "../src/oncall/wiring/inputs";
-import { FakeLab, GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, IN_CLUSTER_GRAFANA, PLUGIN, STATUS, TOKENS } from "./support/fake-grafana-oncall";
+import { FakeLab, GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, GRAFANA_PUBLIC_URL, PLUGIN, STATUS, TOKENS } from "./support/fake-grafana-oncall";
 import { closedPortUrl, createWiring, fakeLabPerTest, wiringProvider } from "./support/wiring-providers";
 
 const provider = wiringProvider;
@@ -97,7 +97,7 @@ describe("oncallWiringProvider.read against a fake Grafana and OnCall", () => {
 describe("oncallWiringProvider against a lab that is gone", () => {
     it("read keeps the state as it is and returns in well under a second", async () => {
         const props: OnCallWiringOutputs = {
-            ...new FakeLab().inputs({ grafanaUrl: await closedPortUrl(), oncallUrl: await closedPortUrl(), userLogins: ["alice"] }),
+            ...new FakeLab().inputs({ grafanaLocalApiUrl: await closedPortUrl(), oncallPublicUrl: await closedPortUrl(), userLogins: ["alice"] }),
             pluginConnected: true,
             apiToken: "a".repeat(64),
             apiTokenId: 1,
@@ -112,7 +112,7 @@ describe("oncallWiringProvider against a lab that is gone", () => {
 
     it("delete succeeds at once when Grafana and OnCall refuse connections", async () => {
         const props: OnCallWiringOutputs = {
-            ...new FakeLab().inputs({ grafanaUrl: await closedPortUrl(), oncallUrl: await closedPortUrl(), readyTimeoutSeconds: 600 }),
+            ...new FakeLab().inputs({ grafanaLocalApiUrl: await closedPortUrl(), oncallPublicUrl: await closedPortUrl(), readyTimeoutSeconds: 600 }),
             pluginConnected: true,
             apiToken: "a".repeat(64),
             apiTokenId: 1,
@@ -128,12 +128,12 @@ describe("oncallWiringProvider against a lab that is gone", () => {
 
 describe("oncallWiringProvider.diff and check", () => {
     const inputs: OnCallWiringInputs = {
-        grafanaUrl: "http://127.0.0.1:3000",
+        grafanaLocalApiUrl: "http://127.0.0.1:3000",
         grafanaUser: "admin",
         grafanaPassword: GRAFANA_PASSWORD,
-        onCallApiUrl: IN_CLUSTER_ENGINE,
-        grafanaInClusterUrl: IN_CLUSTER_GRAFANA,
-        oncallUrl: "http://127.0.0.1:8080",
+        oncallInClusterUrl: IN_CLUSTER_ENGINE,
+        grafanaPublicUrl: GRAFANA_PUBLIC_URL,
+        oncallPublicUrl: "http://127.0.0.1:8080",
         clusterId: "cluster-1",
         userLogins: ["alice"],
         readyTimeoutSeconds: 600,
@@ -164,14 +164,14 @@ describe("oncallWiringProvider.diff and check", () => {
         }
     });
 
-    it.each(["clusterId", "grafanaUrl", "oncallUrl", "apiTokenName"] as const)("replaces when %s changes", async (name) => {
+    it.each(["clusterId", "grafanaLocalApiUrl", "oncallPublicUrl", "apiTokenName"] as const)("replaces when %s changes", async (name) => {
         expect(await provider.diff("id", olds, { ...inputs, [name]: "changed" })).toEqual({ changes: true, replaces: [name] });
     });
 
     it.each([
         ["grafanaPassword", "changed"],
-        ["onCallApiUrl", "http://changed"],
-        ["grafanaInClusterUrl", "http://changed"],
+        ["oncallInClusterUrl", "http://changed"],
+        ["grafanaPublicUrl", "http://changed"],
         ["readyTimeoutSeconds", 60],
         ["userLogins", ["alice", "bob"]],
     ] as const)("updates in place when %s changes", async (name, value) => {

@@ -1,18 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { pluginJsonData } from "../src/oncall/wiring/plugin";
+import { pluginJsonData } from "../src/oncall/pluginJsonData";
 import { inClusterWebhookUrl } from "../src/oncall/wiring/webhook";
-import { FakeLab, GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, IN_CLUSTER_GRAFANA, INSTALL, PLUGIN, STATUS, USERS } from "./support/fake-grafana-oncall";
+import { FakeLab, GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, GRAFANA_PUBLIC_URL, INSTALL, PLUGIN, STATUS, USERS } from "./support/fake-grafana-oncall";
 import { createWiring, failure, fakeLabPerTest, wiringProvider } from "./support/wiring-providers";
 
 const provider = wiringProvider;
 
 describe("pluginJsonData", () => {
-    it("uses the self-hosted stack and org ids and both in-cluster URLs", () => {
-        expect(pluginJsonData({ onCallApiUrl: IN_CLUSTER_ENGINE, grafanaInClusterUrl: IN_CLUSTER_GRAFANA })).toEqual({
+    it("uses the self-hosted stack and org ids, the engine's in-cluster URL and Grafana's public URL", () => {
+        expect(pluginJsonData({ oncallInClusterUrl: IN_CLUSTER_ENGINE, grafanaPublicUrl: GRAFANA_PUBLIC_URL })).toEqual({
             stackId: 5,
             orgId: 100,
             onCallApiUrl: IN_CLUSTER_ENGINE,
-            grafanaUrl: IN_CLUSTER_GRAFANA,
+            grafanaUrl: GRAFANA_PUBLIC_URL,
         });
     });
 });
@@ -60,7 +60,7 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
         const { id, outs } = await createWiring(inputs);
 
         expect(lab.requestsTo("POST", `${PLUGIN}/settings`).map((request) => request.body)).toEqual([
-            { enabled: true, pinned: true, jsonData: { stackId: 5, orgId: 100, onCallApiUrl: IN_CLUSTER_ENGINE, grafanaUrl: IN_CLUSTER_GRAFANA } },
+            { enabled: true, pinned: true, jsonData: { stackId: 5, orgId: 100, onCallApiUrl: IN_CLUSTER_ENGINE, grafanaUrl: GRAFANA_PUBLIC_URL } },
         ]);
         // The first install meets an engine still starting; the step retries until the status is connected.
         expect(lab.requestsTo("POST", INSTALL)).toHaveLength(2);
@@ -83,7 +83,7 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
         const oncallRequests = lab.requests.filter((request) => request.server === "oncall");
         expect(oncallRequests.every((request) => request.authorization === token.token)).toBe(true);
         const lookups = lab.requestsTo("GET", `${USERS}?`);
-        expect(lookups.map((request) => new URL(request.path, lab.oncallUrl).searchParams.get("username"))).toEqual(["alice", "Bob"]);
+        expect(lookups.map((request) => new URL(request.path, lab.oncallPublicUrl).searchParams.get("username"))).toEqual(["alice", "Bob"]);
         expect(lookups.every((request) => request.userAgent?.includes("terraform-provider-grafana"))).toBe(true);
     });
 
@@ -131,7 +131,7 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
 
         expect(Date.now() - started).toBeLessThan(2_000);
         expect(error.message).toContain("connecting the OnCall plugin");
-        expect(error.message).toContain(`GET ${lab.grafanaUrl}${PLUGIN}/settings -> HTTP 401`);
+        expect(error.message).toContain(`GET ${lab.grafanaLocalApiUrl}${PLUGIN}/settings -> HTTP 401`);
         expect(error.message).toContain('Grafana rejected the credentials of user "admin"');
         expect(error.message).not.toContain(GRAFANA_PASSWORD);
         expect(lab.requests).toHaveLength(1);
@@ -146,7 +146,7 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
         expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
         expect(Date.now() - started).toBeLessThan(5_000);
         expect(error.message).toMatch(/^OnCall wiring gave up connecting the OnCall plugin after 1s; last answer: /);
-        expect(error.message).toContain(`POST ${lab.grafanaUrl}${INSTALL} -> HTTP 400`);
+        expect(error.message).toContain(`POST ${lab.grafanaLocalApiUrl}${INSTALL} -> HTTP 400`);
         expect(error.message).toContain("connection refused");
         expect(error.message).not.toContain(GRAFANA_PASSWORD);
         expect(lab.requestsTo("POST", INSTALL).length).toBeGreaterThan(1);
@@ -161,7 +161,7 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
         const error = await failure(provider.create(lab.inputs({ readyTimeoutSeconds: 5 })));
 
         expect(Date.now() - started).toBeLessThan(2_000);
-        expect(error.message).toContain(`failed while connecting the OnCall plugin: POST ${lab.grafanaUrl}${INSTALL} -> HTTP 200`);
+        expect(error.message).toContain(`failed while connecting the OnCall plugin: POST ${lab.grafanaLocalApiUrl}${INSTALL} -> HTTP 200`);
         expect(error.message).toContain("the engine refused the install: Invalid stack or org id for self-hosted organization (code 1001)");
         expect(error.message).toContain("stackId 5 and orgId 100");
         expect(error.message).not.toContain(GRAFANA_PASSWORD);
@@ -181,9 +181,9 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
     });
 
     it.each([
-        ["service_account_token", "Grafana http://grafana.grafana.svc.cluster.local/api/org, status code 401", "externalServiceAccounts"],
-        ["oncall_api_url", "Error checking OnCall API health. Get \"http://oncall-engine:8080/api/internal/v1/health/\": timeout. Status code: 400", "oncallInClusterUrl"],
-        ["grafana_url_from_plugin", "Grafana http://grafana.grafana.svc.cluster.local/api/org, status code 502", "grafanaInClusterUrl"],
+        ["service_account_token", `Grafana ${GRAFANA_PUBLIC_URL}/api/org, status code 401`, "externalServiceAccounts"],
+        ["oncall_api_url", "Error checking OnCall API health. Get \"http://oncall-engine:8080/api/internal/v1/health/\": timeout. Status code: 400", "the engine's in-cluster URL"],
+        ["grafana_url_from_plugin", `Grafana ${GRAFANA_PUBLIC_URL}/api/org, status code 502`, "Grafana's public URL, which must also answer inside the cluster"],
     ] as const)("names the status entry %s that stays not ok after install, with what to do", async (entry, reason, hint) => {
         lab.installFailuresLeft = 0;
         lab.statusFailures[entry] = reason;

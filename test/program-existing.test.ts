@@ -85,15 +85,15 @@ describe("URLs on an existing cluster", () => {
         const table: [consumer: string, got: unknown, want: string][] = [
             ["Grafana root_url", grafana["grafana.ini"].server.root_url, grafanaPublic],
             ["plugin provisioning grafanaUrl", provisioning.apps[0].jsonData.grafanaUrl, grafanaPublic],
-            ["wiring: plugin jsonData.grafanaUrl", wiring.grafanaInClusterUrl, grafanaPublic],
+            ["wiring: plugin jsonData.grafanaUrl", wiring.grafanaPublicUrl, grafanaPublic],
             ["OnCall externalGrafana.url (GRAFANA_API_URL)", oncall.externalGrafana.url, grafanaPublic],
             ["stack output grafanaUrl", run.stackOutputs.grafanaUrl as string, grafanaPublic],
-            ["wiring: Grafana API from the laptop", wiring.grafanaUrl, grafanaPublic],
+            ["wiring: Grafana API from the laptop", wiring.grafanaLocalApiUrl, grafanaPublic],
             ["team users: Grafana API from the laptop", reveal(get("team-users-provider").inputs.url) as string, grafanaPublic],
-            ["heartbeat: Grafana API from the laptop", reveal(get("oncall-heartbeat-timeout").inputs.grafanaUrl) as string, grafanaPublic],
+            ["heartbeat: Grafana API from the laptop", reveal(get("oncall-heartbeat-timeout").inputs.grafanaLocalApiUrl) as string, grafanaPublic],
             ["plugin provisioning onCallApiUrl", provisioning.apps[0].jsonData.onCallApiUrl, oncallInCluster],
-            ["wiring: plugin jsonData.onCallApiUrl", wiring.onCallApiUrl, oncallInCluster],
-            ["wiring: OnCall API from the laptop", wiring.oncallUrl, oncallPublic],
+            ["wiring: plugin jsonData.onCallApiUrl", wiring.oncallInClusterUrl, oncallInCluster],
+            ["wiring: OnCall API from the laptop", wiring.oncallPublicUrl, oncallPublic],
             ["OnCall objects: OnCall API", reveal(get("oncall-team-provider").inputs.oncallUrl) as string, oncallPublic],
             ["OnCall BASE_URL", `${oncall.base_url_protocol}://${oncall.base_url}`, oncallPublic],
             ["stack output oncallUrl", run.stackOutputs.oncallUrl as string, oncallPublic],
@@ -143,8 +143,8 @@ describe("exposure, TLS and storage on an existing cluster", () => {
         const exposed = (url: string) => paths.some(path => elements(path).every((element, i) => elements(new URL(url).pathname)[i] === element));
         const oncall = "https://oncall.example.com";
         const used = [
-            publicApiUrl({ oncallUrl: oncall } as OnCallWiringInputs, "users/current/"),
-            publicApiUrl({ oncallUrl: oncall } as OnCallWiringInputs, "users/?username=alice&short=true"),
+            publicApiUrl({ oncallPublicUrl: oncall } as OnCallWiringInputs, "users/current/"),
+            publicApiUrl({ oncallPublicUrl: oncall } as OnCallWiringInputs, "users/?username=alice&short=true"),
             `${oncall}/api/v1/alert_groups/`, // smoke and e2e; @pulumiverse/grafana's OnCall client (api/v1/ on oncallUrl)
             `${oncall}/api/v1/integrations/`,
         ];

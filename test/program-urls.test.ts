@@ -32,15 +32,15 @@ describe("URLs and ports", () => {
         const table: [consumer: string, got: unknown, want: string][] = [
             ["Grafana root_url", grafana["grafana.ini"].server.root_url, grafanaPublic],
             ["plugin provisioning grafanaUrl", provisioning.apps[0].jsonData.grafanaUrl, grafanaPublic],
-            ["wiring: plugin jsonData.grafanaUrl", wiring.grafanaInClusterUrl, grafanaPublic],
+            ["wiring: plugin jsonData.grafanaUrl", wiring.grafanaPublicUrl, grafanaPublic],
             ["OnCall externalGrafana.url (GRAFANA_API_URL)", oncall.externalGrafana.url, grafanaPublic],
             ["stack output grafanaUrl", run.stackOutputs.grafanaUrl, grafanaPublic],
-            ["wiring: Grafana API from the laptop", wiring.grafanaUrl, grafanaLocal],
+            ["wiring: Grafana API from the laptop", wiring.grafanaLocalApiUrl, grafanaLocal],
             ["team users: Grafana API from the laptop", reveal(get("team-users-provider").inputs.url), grafanaLocal],
-            ["heartbeat: Grafana API from the laptop", reveal(get("oncall-heartbeat-timeout").inputs.grafanaUrl), grafanaLocal],
+            ["heartbeat: Grafana API from the laptop", reveal(get("oncall-heartbeat-timeout").inputs.grafanaLocalApiUrl), grafanaLocal],
             ["plugin provisioning onCallApiUrl", provisioning.apps[0].jsonData.onCallApiUrl, oncallInCluster],
-            ["wiring: plugin jsonData.onCallApiUrl", wiring.onCallApiUrl, oncallInCluster],
-            ["wiring: OnCall API from the laptop", wiring.oncallUrl, oncallPublic],
+            ["wiring: plugin jsonData.onCallApiUrl", wiring.oncallInClusterUrl, oncallInCluster],
+            ["wiring: OnCall API from the laptop", wiring.oncallPublicUrl, oncallPublic],
             ["OnCall base_url", `http://${oncall.base_url}`, oncallPublic],
         ];
         for (const [consumer, got, want] of table) expect(got, consumer).toBe(want);

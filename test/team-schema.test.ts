@@ -3,19 +3,19 @@ import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
-import { teamJsonSchemaText } from "../src/team/schema";
-import { DEFAULT_TEAM_FILE, TEAM_SCHEMA_FILE } from "../src/team/team";
+import { rosterJsonSchemaText } from "../src/roster/schema";
+import { DEFAULT_ROSTER_FILE, ROSTER_SCHEMA_FILE } from "../src/roster/roster";
 
-const committed = fs.readFileSync(TEAM_SCHEMA_FILE, "utf8");
-const shipped = () => parse(fs.readFileSync(DEFAULT_TEAM_FILE, "utf8"));
+const committed = fs.readFileSync(ROSTER_SCHEMA_FILE, "utf8");
+const shipped = () => parse(fs.readFileSync(DEFAULT_ROSTER_FILE, "utf8"));
 
 describe("the team file's JSON schema", () => {
-    it("is the one the zod schema generates (run `npm run schema:team` after changing src/team/schema.ts)", () => {
-        expect(committed).toBe(teamJsonSchemaText());
+    it("is the one the zod schema generates (run `npm run schema:team` after changing src/roster/schema.ts)", () => {
+        expect(committed).toBe(rosterJsonSchemaText());
     });
 
     it("is what the team file names for yaml-language-server, on its first line", () => {
-        expect(fs.readFileSync(DEFAULT_TEAM_FILE, "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=./oncall-team.schema.json");
+        expect(fs.readFileSync(DEFAULT_ROSTER_FILE, "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=./oncall-team.schema.json");
     });
 
     // Read back by zod's own JSON-schema reader: the committed file itself accepts and refuses, not the zod schema.

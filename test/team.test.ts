@@ -3,34 +3,34 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DEFAULT_TEAM_FILE, loadTeamFile, notificationRulesFor, Person, TeamError, validateTeam } from "../src/team/team";
-import { localTimeToInstant } from "../src/team/time";
+import { DEFAULT_ROSTER_FILE, loadRoster, notificationRulesFor, Person, RosterError, validateRoster } from "../src/roster/roster";
+import { localTimeToInstant } from "../src/roster/time";
 
 const NOW = new Date("2026-03-15T12:00:00Z");
 
 /** The shipped file, parsed afresh for each test to mutate. */
 function shipped(): any {
-    return parse(fs.readFileSync(DEFAULT_TEAM_FILE, "utf8"));
+    return parse(fs.readFileSync(DEFAULT_ROSTER_FILE, "utf8"));
 }
 
-/** The TeamError `run` throws. */
-function refused(run: () => unknown): TeamError {
+/** The RosterError `run` throws. */
+function refused(run: () => unknown): RosterError {
     try {
         run();
     } catch (err) {
-        expect(err).toBeInstanceOf(TeamError);
-        return err as TeamError;
+        expect(err).toBeInstanceOf(RosterError);
+        return err as RosterError;
     }
     throw new Error("expected the team to be rejected");
 }
 
 function problemsOf(raw: unknown, now = NOW): string[] {
-    return refused(() => validateTeam(raw, now)).problems;
+    return refused(() => validateRoster(raw, now)).problems;
 }
 
 describe("the shipped team file", () => {
     it("validates, and someone is on call from the first minute", () => {
-        const team = loadTeamFile(undefined, NOW);
+        const team = loadRoster(undefined, NOW);
         expect(team.people.map((p) => [p.login, p.email])).toEqual([["alice", "alice@oncall-lab.test"], ["bob", "bob@oncall-lab.test"]]);
         expect(team.people.every((p) => /@(oncall-lab\.test|example\.com)$/.test(p.email))).toBe(true);
         expect(team.rotation).toEqual({
@@ -57,11 +57,11 @@ describe("the shipped team file", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "team-"));
         const file = path.join(dir, "team.yaml");
         fs.writeFileSync(file, "people: [\n");
-        expect(() => loadTeamFile(file, NOW)).toThrow(new RegExp(`invalid on-call team file .*team\\.yaml`));
+        expect(() => loadRoster(file, NOW)).toThrow(new RegExp(`invalid on-call team file .*team\\.yaml`));
         fs.writeFileSync(file, "people: []\npeople: []\n");
-        expect(() => loadTeamFile(file, NOW)).toThrow(/unique/i);
+        expect(() => loadRoster(file, NOW)).toThrow(/unique/i);
         fs.writeFileSync(file, "rotation: {}\n");
-        expect(() => loadTeamFile(file, NOW)).toThrow(/team\.yaml:\n  - people is required/);
+        expect(() => loadRoster(file, NOW)).toThrow(/team\.yaml:\n  - people is required/);
         fs.rmSync(dir, { recursive: true });
     });
 
@@ -70,7 +70,7 @@ describe("the shipped team file", () => {
         const file = path.join(dir, "team.yaml");
         const refusal = (text: string | Buffer) => {
             fs.writeFileSync(file, text);
-            return refused(() => loadTeamFile(file, NOW)).message;
+            return refused(() => loadRoster(file, NOW)).message;
         };
         // Nine aliases of nine aliases of ...: the yaml library throws a ReferenceError while expanding them.
         const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
@@ -78,7 +78,7 @@ describe("the shipped team file", () => {
             levels.push(`${name}: ${name === "people" ? "" : `&${name} `}[${Array(9).fill(`*${previous}`).join(", ")}]`);
         }
         expect(refusal(levels.join("\n"))).toMatch(/^invalid on-call team file .*team\.yaml:\n {2}- expands its YAML aliases too often \(an alias bomb\): refused$/);
-        const shippedText = fs.readFileSync(DEFAULT_TEAM_FILE, "utf8");
+        const shippedText = fs.readFileSync(DEFAULT_ROSTER_FILE, "utf8");
         const notUtf8 = "is not UTF-8 text (UTF-16, as some Windows editors save, is not read): save it as UTF-8";
         expect(refusal(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(shippedText, "utf16le")]))).toContain(notUtf8);
         expect(refusal(Buffer.from(shippedText, "utf16le"))).toContain(notUtf8);
@@ -87,7 +87,7 @@ describe("the shipped team file", () => {
     });
 });
 
-describe("validateTeam", () => {
+describe("validateRoster", () => {
     const mutate = (change: (raw: any) => void) => {
         const raw = shipped();
         change(raw);
@@ -160,7 +160,7 @@ describe("validateTeam", () => {
     });
 
     it("takes names and e-mails up to the limits", () => {
-        const team = validateTeam(mutate((r) => {
+        const team = validateRoster(mutate((r) => {
             r.rotation.name = "x".repeat(200);
             r.people[0].name = "x".repeat(255);
             r.people[0].email = `${"a".repeat(178)}@example.com`;
@@ -188,12 +188,12 @@ describe("validateTeam", () => {
         });
         let error: unknown;
         try {
-            validateTeam(raw, NOW);
+            validateRoster(raw, NOW);
         } catch (err) {
             error = err;
         }
-        expect(error).toBeInstanceOf(TeamError);
-        const problems = (error as TeamError).problems;
+        expect(error).toBeInstanceOf(RosterError);
+        const problems = (error as RosterError).problems;
         expect(problems.map((p) => p.split(" ")[0])).toEqual(["people[1].login", "people[1].email", "rotation.timeZone", "rotation.people[2]", "escalation.steps[0].type"]);
         expect((error as Error).message).toBe(`invalid on-call team:\n  - ${problems.join("\n  - ")}`);
     });
@@ -204,7 +204,7 @@ describe("validateTeam", () => {
     });
 
     it("reads the file's types as OnCall's values", () => {
-        const team = validateTeam(mutate((r) => {
+        const team = validateRoster(mutate((r) => {
             r.people[1].notificationRules = [{ type: "notify_by_telegram" }, { type: "wait", duration: "1h" }, { type: "notify_by_email" }];
             r.rotation.timeZone = "UTC";
             r.escalation.steps[1].duration = "1h30m";
@@ -227,12 +227,12 @@ describe("validateTeam", () => {
         ["7d", "weekly", 1, 604800],
         ["2w", "weekly", 2, 1209600],
     ] as const)("maps shift %s to %s x%i", (shift, frequency, interval, shiftSeconds) => {
-        const team = validateTeam(mutate((r) => (r.rotation.shift = shift)), NOW);
+        const team = validateRoster(mutate((r) => (r.rotation.shift = shift)), NOW);
         expect(team.rotation).toMatchObject({ frequency, interval, shiftSeconds });
     });
 
     it("accepts a start at exactly now", () => {
-        expect(() => validateTeam(mutate((r) => Object.assign(r.rotation, { timeZone: "UTC", start: "2026-03-15T12:00:00" })), NOW)).not.toThrow();
+        expect(() => validateRoster(mutate((r) => Object.assign(r.rotation, { timeZone: "UTC", start: "2026-03-15T12:00:00" })), NOW)).not.toThrow();
     });
 });
 

@@ -1,9 +1,9 @@
-// Local times around daylight-saving changes (src/team/time.ts): a rotation's start is wall-clock time in its zone.
+// Local times around daylight-saving changes (src/roster/time.ts): a rotation's start is wall-clock time in its zone.
 // Europe/Berlin in 2025: 02:00-03:00 on 30 March does not exist (CET +1 to CEST +2 at 01:00 UTC); 02:00-03:00 on
 // 26 October happens twice (CEST +2 to CET +1 at 01:00 UTC).
 import { describe, expect, it } from "vitest";
-import { validateTeam } from "../src/team/team";
-import { localTimeToInstant } from "../src/team/time";
+import { validateRoster } from "../src/roster/roster";
+import { localTimeToInstant } from "../src/roster/time";
 
 const instant = (local: string, timeZone = "Europe/Berlin") => {
     const result = localTimeToInstant(local, timeZone);
@@ -59,6 +59,6 @@ describe("a rotation starting next to a change", () => {
     });
 
     it.each([["2025-03-30T01:30:00"], ["2025-10-26T02:30:00"]])("is accepted at %s", (start) => {
-        expect(() => validateTeam(team(start), new Date("2026-01-01T00:00:00Z"))).not.toThrow();
+        expect(() => validateRoster(team(start), new Date("2026-01-01T00:00:00Z"))).not.toThrow();
     });
 });

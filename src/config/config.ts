@@ -7,7 +7,7 @@ import { CONFIG_KEYS, CONFIG_NAMESPACE, configDefaults, key, Parsed, SecretKey, 
 import { ExistingClusterSettings, existingClusterOf, targetOf } from "./target";
 import type { FileExists, RawConfig, Settings } from "./raw";
 
-export { CONFIG_KEYS, CONFIG_NAMESPACE, configDefaults, SECRET_KEYS } from "./schema";
+export { CONFIG_NAMESPACE, configDefaults, SECRET_KEYS } from "./schema";
 export type { SecretKey } from "./schema";
 
 export interface SmtpSettings {
@@ -45,7 +45,7 @@ export interface LabConfig {
     smtp?: SmtpSettings;
 }
 
-export type { FileExists, RawConfig, Settings } from "./raw";
+export type { RawConfig } from "./raw";
 
 /** A RunError: Pulumi's runner (cmd/run/run.js) prints it as its message alone, any other error with a stack trace. */
 export class ConfigError extends ProblemsError {

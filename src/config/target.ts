@@ -4,7 +4,6 @@ import type { FileExists, Settings } from "./raw";
 import { echo } from "../shared/echo";
 import { configDefaults, key, keysOnlyFor, settingOf, SettingName, TargetName } from "./schema";
 
-export { TARGETS } from "./schema";
 export type { TargetName } from "./schema";
 
 const existingKeys = keysOnlyFor("existing");

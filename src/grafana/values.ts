@@ -2,7 +2,7 @@
 import { loadValuesFile, mergeValues, Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
 import { ONCALL_PLUGIN_ID } from "../oncall/vocabulary";
-import { pluginJsonData } from "../oncall/wiring/plugin";
+import { pluginJsonData } from "../oncall/pluginJsonData";
 import { IngressSettings, ingressAnnotations, ingressTls, VolumeSettings } from "../shared/ingress";
 import { withoutTrailingSlash } from "../shared/urls";
 import { workloadResources } from "../security/workloads";
@@ -131,7 +131,7 @@ export function oncallPluginProvisioning(settings: OnCallPluginSettings): Values
             type: ONCALL_PLUGIN_ID,
             name: ONCALL_PLUGIN_ID,
             disabled: false,
-            jsonData: pluginJsonData({ onCallApiUrl: settings.oncallInClusterUrl, grafanaInClusterUrl: settings.grafanaPublicUrl }),
+            jsonData: pluginJsonData(settings),
         }],
     };
 }

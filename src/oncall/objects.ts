@@ -1,8 +1,8 @@
-// The OnCall objects of a team, as the arguments of @pulumiverse/grafana's oncall resources. Each function is
+// The OnCall objects built from the roster, as the arguments of @pulumiverse/grafana's oncall resources. Each function is
 // generic in the id type: the component passes Outputs (ids of resources and of OnCall users that exist only
-// once the wiring has run), the tests pass strings. They take a Team that validateTeam returned: OnCall OSS 1.16.9's
+// once the wiring has run), the tests pass strings. They take a Roster that validateRoster returned: OnCall OSS 1.16.9's
 // limits (engine/apps/public_api/serializers, the provider's internal/resources/oncall) are checked there, once.
-import { EscalationStep, notificationRulesFor, Person, Rotation, Team } from "../team/team";
+import { EscalationStep, notificationRulesFor, Person, Rotation, Roster } from "../roster/roster";
 
 /** OnCall user id per login. */
 export type UserIds<Id> = Readonly<Record<string, Id>>;
@@ -12,8 +12,8 @@ export function userIdOf<Id>(userIds: UserIds<Id>, login: string): Id {
     return userIds[login];
 }
 
-export function escalationChainArgs(team: Team): { name: string } {
-    return { name: team.escalation.name };
+export function escalationChainArgs(roster: Roster): { name: string } {
+    return { name: roster.escalation.name };
 }
 
 export interface EscalationStepArgs<Id> {
@@ -29,10 +29,10 @@ export interface EscalationStepArgs<Id> {
 
 /** One escalation policy per step, positions in the team's order. */
 export function escalationStepArgs<Id>(
-    team: Team,
+    roster: Roster,
     refs: { escalationChainId: Id; scheduleId: Id; userIds: UserIds<Id> },
 ): EscalationStepArgs<Id>[] {
-    return team.escalation.steps.map((step, position): EscalationStepArgs<Id> => {
+    return roster.escalation.steps.map((step, position): EscalationStepArgs<Id> => {
         const base = { escalationChainId: refs.escalationChainId, position, type: step.type };
         switch (step.type) {
             case "wait":

@@ -6,11 +6,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { HEARTBEAT_TIMEOUT_SECONDS, MAX_API_TOKENS_PER_USER, ONCALL_PLUGIN_ID } from "../../src/oncall/vocabulary";
 import type { OnCallHeartbeatTimeoutInputs, OnCallWiringInputs } from "../../src/oncall/wiring/inputs";
-import { pluginJsonData } from "../../src/oncall/wiring/plugin";
+import { pluginJsonData } from "../../src/oncall/pluginJsonData";
 
 export const GRAFANA_PASSWORD = "Gr4fana-Admin-Passw0rd";
 export const IN_CLUSTER_ENGINE = "http://oncall-engine.oncall.svc.cluster.local:8080";
-export const IN_CLUSTER_GRAFANA = "http://grafana.grafana.svc.cluster.local";
+export const GRAFANA_PUBLIC_URL = "http://grafana.oncall-lab.localhost:3000";
 export const PLUGIN = `/api/plugins/${ONCALL_PLUGIN_ID}`;
 export const USERS = "/api/v1/users/";
 export const STATUS = `${PLUGIN}/resources/plugin/status`;
@@ -73,8 +73,10 @@ interface FakeHeartbeat {
 }
 
 export class FakeLab {
-    grafanaUrl = "";
-    oncallUrl = "";
+    /** The fake Grafana's address, as the laptop's grafanaLocalApiUrl. */
+    grafanaLocalApiUrl = "";
+    /** The fake engine's address, as the laptop's oncallPublicUrl. */
+    oncallPublicUrl = "";
     readonly requests: RecordedRequest[] = [];
     pluginSettings: { enabled: boolean; pinned: boolean; jsonData: Record<string, unknown> } = { enabled: false, pinned: false, jsonData: {} };
     /** The plugin installed: Grafana holds the engine's token (secureJsonData.onCallApiToken) and the engine accepts it. */
@@ -105,8 +107,8 @@ export class FakeLab {
     private readonly servers: Server[] = [];
 
     async start(): Promise<void> {
-        this.grafanaUrl = await this.listen("grafana", (req, body) => this.grafana(req, body));
-        this.oncallUrl = await this.listen("oncall", (req) => this.oncall(req));
+        this.grafanaLocalApiUrl = await this.listen("grafana", (req, body) => this.grafana(req, body));
+        this.oncallPublicUrl = await this.listen("oncall", (req) => this.oncall(req));
     }
 
     async stop(): Promise<void> {
@@ -118,12 +120,12 @@ export class FakeLab {
 
     inputs(overrides: Partial<OnCallWiringInputs> = {}): OnCallWiringInputs {
         return {
-            grafanaUrl: this.grafanaUrl,
+            grafanaLocalApiUrl: this.grafanaLocalApiUrl,
             grafanaUser: "admin",
             grafanaPassword: GRAFANA_PASSWORD,
-            onCallApiUrl: IN_CLUSTER_ENGINE,
-            grafanaInClusterUrl: IN_CLUSTER_GRAFANA,
-            oncallUrl: this.oncallUrl,
+            oncallInClusterUrl: IN_CLUSTER_ENGINE,
+            grafanaPublicUrl: GRAFANA_PUBLIC_URL,
+            oncallPublicUrl: this.oncallPublicUrl,
             clusterId: "cluster-1",
             userLogins: [],
             readyTimeoutSeconds: 10,
@@ -134,7 +136,7 @@ export class FakeLab {
 
     heartbeatInputs(overrides: Partial<OnCallHeartbeatTimeoutInputs> = {}): OnCallHeartbeatTimeoutInputs {
         return {
-            grafanaUrl: this.grafanaUrl,
+            grafanaLocalApiUrl: this.grafanaLocalApiUrl,
             grafanaUser: "admin",
             grafanaPassword: GRAFANA_PASSWORD,
             integrationId: "CINTEGRATION1",
@@ -147,7 +149,7 @@ export class FakeLab {
 
     /** The plugin connected and the engine's users copied, as after an earlier run. */
     connectedAlready(): void {
-        this.pluginSettings = { enabled: true, pinned: true, jsonData: { ...pluginJsonData({ onCallApiUrl: IN_CLUSTER_ENGINE, grafanaInClusterUrl: IN_CLUSTER_GRAFANA }) } };
+        this.pluginSettings = { enabled: true, pinned: true, jsonData: { ...pluginJsonData({ oncallInClusterUrl: IN_CLUSTER_ENGINE, grafanaPublicUrl: GRAFANA_PUBLIC_URL }) } };
         this.connected = true;
         this.installFailuresLeft = 0;
         this.syncUsers();
@@ -221,7 +223,7 @@ export class FakeLab {
         if (req.headers.authorization !== expected) {
             return [401, { message: "invalid username or password" }];
         }
-        const url = new URL(req.url!, this.grafanaUrl);
+        const url = new URL(req.url!, this.grafanaLocalApiUrl);
         const route = `${req.method} ${url.pathname}`;
         if (route === "GET /api/user") {
             return [200, { login: "admin" }];
@@ -341,7 +343,7 @@ export class FakeLab {
         if (this.rejectsEveryToken) {
             return [403, { detail: "You do not have permission to perform this action." }];
         }
-        const url = new URL(req.url!, this.oncallUrl);
+        const url = new URL(req.url!, this.oncallPublicUrl);
         if (req.method === "GET" && url.pathname === `${USERS}current/`) {
             return [200, { id: this.oncallUsers.get("admin")?.id ?? "UADMIN", username: "admin", role: "admin" }];
         }

@@ -3,6 +3,7 @@ import { HEARTBEAT_TIMEOUT_SECONDS } from "../vocabulary";
 import { call, giveUp, HttpReply, READ_REQUEST_TIMEOUT_MS, rejected, retryLater, retryStep, succeeded } from "./http";
 import { diffInputs, InputChanges, OnCallHeartbeatTimeoutInputs, OnCallHeartbeatTimeoutOutputs } from "./inputs";
 import { grafanaCredentials, grafanaOrEngineRejection, pluginApiUrl } from "./plugin";
+import { currentKeys } from "./stateKeys";
 
 /*
  * An integration's heartbeat timeout, which neither OnCall's public API nor the Pulumi provider sets. Upstream
@@ -15,7 +16,7 @@ import { grafanaCredentials, grafanaOrEngineRejection, pluginApiUrl } from "./pl
 
 /** Another integration or cluster is another heartbeat. */
 const HEARTBEAT_INPUT_CHANGES = {
-    grafanaUrl: "replace",
+    grafanaLocalApiUrl: "replace",
     grafanaUser: "update",
     grafanaPassword: "update",
     integrationId: "replace",
@@ -100,7 +101,7 @@ export const oncallHeartbeatTimeoutProvider: pulumi.dynamic.ResourceProvider<OnC
     },
 
     async diff(_id, olds, news) {
-        const { changed, replaces } = diffInputs<OnCallHeartbeatTimeoutInputs>(HEARTBEAT_INPUT_CHANGES, olds, news);
+        const { changed, replaces } = diffInputs<OnCallHeartbeatTimeoutInputs>(HEARTBEAT_INPUT_CHANGES, currentKeys(olds), news);
         return { changes: changed.length > 0, replaces };
     },
 
@@ -108,7 +109,7 @@ export const oncallHeartbeatTimeoutProvider: pulumi.dynamic.ResourceProvider<OnC
         if (props === undefined) {
             throw new Error("An OnCall heartbeat timeout cannot be imported: reading it needs the state Pulumi saved");
         }
-        const heartbeat = heartbeatFromReply(await listHeartbeats(props, READ_REQUEST_TIMEOUT_MS), props.integrationId);
+        const heartbeat = heartbeatFromReply(await listHeartbeats(currentKeys(props), READ_REQUEST_TIMEOUT_MS), props.integrationId);
         if (heartbeat === undefined) {
             return { id, props };
         }

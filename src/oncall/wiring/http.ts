@@ -1,6 +1,8 @@
 // HTTP for the dynamic providers: one call, what its answer means, and a retried step whose error message
 // names the request and answer without passwords or tokens. Pulumi serializes the providers with what they use
-// of this module (captured by value), so it may only use globals (fetch, Buffer, AbortSignal, timers).
+// of this module and of what it imports (captured by value), so they may only use globals (fetch, Buffer,
+// AbortSignal, timers).
+import { basicAuthorization } from "../../shared/basicAuth";
 
 const REQUEST_TIMEOUT_MS = 15_000;
 /** Refresh only looks: a lab that does not answer at once counts as unreachable and its state is kept. */
@@ -35,8 +37,7 @@ export async function call(method: string, url: string, credentials: Credentials
         // OnCall's public API takes the bare token and rejects a "Bearer" scheme.
         headers.Authorization = credentials.oncallApiToken;
     } else {
-        const basic = Buffer.from(`${credentials.grafanaUser}:${credentials.grafanaPassword}`).toString("base64");
-        headers.Authorization = `Basic ${basic}`;
+        headers.Authorization = basicAuthorization(credentials.grafanaUser, credentials.grafanaPassword);
     }
     if (options.payload !== undefined) {
         headers["Content-Type"] = "application/json";

@@ -1,19 +1,16 @@
-// The dynamic providers' inputs and outputs. Their keys are in users' state: never rename them.
+// The dynamic providers' inputs and outputs. Their keys are in users' state: a renamed key goes in stateKeys.ts.
 
 export interface OnCallWiringInputs {
-    /** Grafana's API as reachable from where Pulumi runs, e.g. http://127.0.0.1:3000 (the component's grafanaLocalApiUrl). */
-    grafanaUrl: string;
+    /** Grafana's API as reachable from where Pulumi runs, e.g. http://127.0.0.1:3000. */
+    grafanaLocalApiUrl: string;
     grafanaUser: string;
     grafanaPassword: string;
-    /** The OnCall engine as Grafana reaches it (in-cluster); goes in the plugin's jsonData. */
-    onCallApiUrl: string;
-    /**
-     * Grafana as the OnCall engine calls it and people open it (the component's grafanaPublicUrl; the key keeps the name
-     * it had when it was an in-cluster URL); goes in the plugin's jsonData.grafanaUrl.
-     */
-    grafanaInClusterUrl: string;
+    /** The OnCall engine as Grafana reaches it in the cluster; goes in the plugin's jsonData.onCallApiUrl. */
+    oncallInClusterUrl: string;
+    /** Grafana as the OnCall engine calls it and people open it; goes in the plugin's jsonData.grafanaUrl. */
+    grafanaPublicUrl: string;
     /** The OnCall engine as reachable from where Pulumi runs (its public URL), for the public API. */
-    oncallUrl: string;
+    oncallPublicUrl: string;
     /** Identifies the cluster the lab runs in: another cluster is another connection, token and set of users. */
     clusterId: string;
     /** Grafana logins OnCall must know (as pageable users) before this resource is ready. */
@@ -38,8 +35,8 @@ export interface OnCallWiringOutputs extends OnCallWiringInputs {
 }
 
 export interface OnCallHeartbeatTimeoutInputs {
-    /** Grafana's API as reachable from where Pulumi runs (the component's grafanaLocalApiUrl). */
-    grafanaUrl: string;
+    /** Grafana's API as reachable from where Pulumi runs. */
+    grafanaLocalApiUrl: string;
     grafanaUser: string;
     grafanaPassword: string;
     /** The OnCall integration (alert receive channel) whose heartbeat this sets. */

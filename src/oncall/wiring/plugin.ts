@@ -13,22 +13,16 @@
 //   Other failures answer 200 with no body, so the status stays the source of truth.
 // - resources.go + proxy.go: any other resources/<path> is proxied to {onCallApiUrl}/api/internal/v1/<path>
 //   (query kept) as the calling Grafana user.
+import { OnCallPluginJsonData, pluginJsonData } from "../pluginJsonData";
 import { ONCALL_PLUGIN_ID, SELF_HOSTED_IDS } from "../vocabulary";
 import { Attempt, call, Credentials, giveUp, HttpReply, READ_REQUEST_TIMEOUT_MS, rejected, retryLater, retryStep, succeeded } from "./http";
 import { withoutTrailingSlash } from "../../shared/urls";
 import type { OnCallWiringInputs } from "./inputs";
 
 export interface GrafanaLogin {
-    grafanaUrl: string;
+    grafanaLocalApiUrl: string;
     grafanaUser: string;
     grafanaPassword: string;
-}
-
-export type OnCallPluginJsonData = typeof SELF_HOSTED_IDS & { onCallApiUrl: string; grafanaUrl: string };
-
-/** jsonData for a self-hosted OnCall: the engine only accepts its own stack and org ids. */
-export function pluginJsonData(inputs: Pick<OnCallWiringInputs, "onCallApiUrl" | "grafanaInClusterUrl">): OnCallPluginJsonData {
-    return { ...SELF_HOSTED_IDS, onCallApiUrl: inputs.onCallApiUrl, grafanaUrl: inputs.grafanaInClusterUrl };
 }
 
 /** The secureJsonData key under which install stores the engine's token (settings.go). */
@@ -42,9 +36,10 @@ const STATUS_ENTRY_HINTS: Record<string, string> = {
     settings: "the plugin's jsonData is incomplete",
     service_account_token:
         "Grafana rejected the plugin's own token: Grafana needs the externalServiceAccounts feature toggle (values/grafana.yaml)",
-    grafana_url_from_plugin: "the plugin or the engine cannot reach Grafana at jsonData.grafanaUrl (grafanaInClusterUrl)",
+    grafana_url_from_plugin: "the plugin or the engine cannot reach Grafana at jsonData.grafanaUrl, Grafana's public URL, which must also answer " +
+        "inside the cluster (on kind through the CoreDNS rewrite of its host)",
     grafana_url_from_engine: "the engine has not confirmed that it reaches Grafana at jsonData.grafanaUrl",
-    oncall_api_url: "Grafana cannot reach the engine at jsonData.onCallApiUrl (oncallInClusterUrl)",
+    oncall_api_url: "Grafana cannot reach the engine at jsonData.onCallApiUrl, the engine's in-cluster URL",
     oncall_token: "the engine rejected the plugin's token; installing the plugin again replaces it",
 };
 
@@ -53,7 +48,7 @@ export function grafanaCredentials(login: GrafanaLogin): Credentials {
 }
 
 export function pluginApiUrl(login: GrafanaLogin): string {
-    return `${withoutTrailingSlash(login.grafanaUrl)}/api/plugins/${ONCALL_PLUGIN_ID}`;
+    return `${withoutTrailingSlash(login.grafanaLocalApiUrl)}/api/plugins/${ONCALL_PLUGIN_ID}`;
 }
 
 /**
@@ -61,7 +56,7 @@ export function pluginApiUrl(login: GrafanaLogin): string {
  * count) or from the engine (plugin not connected yet): Grafana's own user endpoint tells them apart.
  */
 export async function grafanaOrEngineRejection<T>(login: GrafanaLogin, reply: HttpReply): Promise<Attempt<T>> {
-    const me = await call("GET", `${withoutTrailingSlash(login.grafanaUrl)}/api/user`, grafanaCredentials(login));
+    const me = await call("GET", `${withoutTrailingSlash(login.grafanaLocalApiUrl)}/api/user`, grafanaCredentials(login));
     return rejected(me)
         ? giveUp(me, `Grafana rejected the credentials of user "${login.grafanaUser}"`)
         : retryLater(reply, "the OnCall plugin is not connected yet");

@@ -27,7 +27,7 @@ interface ListedToken {
 }
 
 export function publicApiUrl(inputs: OnCallWiringInputs, path: string): string {
-    return `${withoutTrailingSlash(inputs.oncallUrl)}${PUBLIC_API_PATH}${path}`;
+    return `${withoutTrailingSlash(inputs.oncallPublicUrl)}${PUBLIC_API_PATH}${path}`;
 }
 
 function tokensUrl(inputs: OnCallWiringInputs): string {
@@ -105,7 +105,7 @@ export async function replaceRejectedToken<T>(inputs: OnCallWiringInputs, sessio
         return giveUp(
             reply,
             `OnCall's public API rejected a freshly issued API token: user "${inputs.grafanaUser}" must be an OnCall ` +
-                "admin (Grafana role Admin), and oncallUrl must reach the engine the plugin is connected to",
+                "admin (Grafana role Admin), and oncallPublicUrl must reach the engine the plugin is connected to",
         );
     }
     // The rejected token stays: it is the one the state records until this operation succeeds.

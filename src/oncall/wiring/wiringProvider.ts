@@ -3,6 +3,7 @@ import { API_TOKEN_NAME_MAX } from "../vocabulary";
 import { READ_REQUEST_TIMEOUT_MS, rejected, retryLater, retryStep, succeeded, unreachable } from "./http";
 import { diffInputs, InputChanges, OnCallWiringInputs, OnCallWiringOutputs } from "./inputs";
 import { connectPlugin, observePluginConnected } from "./plugin";
+import { currentKeys } from "./stateKeys";
 import { ensureUsableToken, issueApiToken, probeApiToken, revokeApiToken, TokenSession } from "./tokens";
 import { observeUserIds, waitForUsers } from "./users";
 
@@ -15,12 +16,12 @@ import { observeUserIds, waitForUsers } from "./users";
 
 /** Another cluster, Grafana or engine is another lab; a token cannot be renamed. */
 const WIRING_INPUT_CHANGES = {
-    grafanaUrl: "replace",
+    grafanaLocalApiUrl: "replace",
     grafanaUser: "update",
     grafanaPassword: "update",
-    onCallApiUrl: "update",
-    grafanaInClusterUrl: "update",
-    oncallUrl: "replace",
+    oncallInClusterUrl: "update",
+    grafanaPublicUrl: "update",
+    oncallPublicUrl: "replace",
     clusterId: "replace",
     userLogins: "update",
     readyTimeoutSeconds: "update",
@@ -96,7 +97,7 @@ export const oncallWiringProvider: pulumi.dynamic.ResourceProvider<OnCallWiringI
     },
 
     async diff(_id, olds, news) {
-        const { changed, replaces } = diffInputs<OnCallWiringInputs>(WIRING_INPUT_CHANGES, olds, news);
+        const { changed, replaces } = diffInputs<OnCallWiringInputs>(WIRING_INPUT_CHANGES, currentKeys(olds), news);
         const userIds = olds.userIds ?? {};
         const personMissing =
             Array.isArray(news.userLogins) && news.userLogins.some((login) => !Object.prototype.hasOwnProperty.call(userIds, login));
@@ -108,14 +109,16 @@ export const oncallWiringProvider: pulumi.dynamic.ResourceProvider<OnCallWiringI
         if (props === undefined) {
             throw new Error("OnCall wiring cannot be imported: reading it needs the state Pulumi saved when creating it");
         }
+        const state = currentKeys(props);
         // The plugin's status endpoint is never called here: it would start a user sync.
         const [pluginConnected, probe] = await Promise.all([
-            observePluginConnected(props),
-            probeApiToken(props, props.apiToken, READ_REQUEST_TIMEOUT_MS),
+            observePluginConnected(state),
+            probeApiToken(state, state.apiToken, READ_REQUEST_TIMEOUT_MS),
         ]);
-        const userIds = succeeded(probe) ? await observeUserIds(props, props.apiToken) : undefined;
+        const userIds = succeeded(probe) ? await observeUserIds(state, state.apiToken) : undefined;
         return {
             id,
+            // Under the keys it came with: refresh keeps the provider code that wrote them (the state's __provider).
             props: {
                 ...props,
                 // What could not be observed stays as it was.
@@ -126,7 +129,8 @@ export const oncallWiringProvider: pulumi.dynamic.ResourceProvider<OnCallWiringI
         };
     },
 
-    async delete(_id, props) {
+    async delete(_id, saved) {
+        const props = currentKeys(saved);
         const secrets = () => [props.grafanaPassword, props.apiToken];
         await retryStep("revoking the OnCall API token", props.readyTimeoutSeconds, secrets, async () => {
             const probe = await probeApiToken(props, props.apiToken);

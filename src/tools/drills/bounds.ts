@@ -2,7 +2,7 @@
 // and the team file (values/oncall-team.yaml). The e2e's waits (e2e/scenarios.ts labWaits) and the drills'
 // timeline bounds come from these same pieces.
 import { type AlertingSettings, defaultAlertingSettings, durationSeconds } from "../../monitoring/alerting";
-import { loadTeamFile, type Team } from "../../team/team";
+import { loadRoster, type Roster } from "../../roster/roster";
 
 export const durationMs = (duration: string) => durationSeconds(duration) * 1000;
 
@@ -18,8 +18,8 @@ export const heartbeatCheckMs = 120_000;
 export const oncallStepMs = 60_000;
 
 /** The escalation chain's first wait: when the chain's next step is due after the alert group opened. */
-export function firstEscalationWaitMs(team: Team = loadTeamFile()): number {
-    const wait = team.escalation.steps.find((step) => step.type === "wait");
+export function firstEscalationWaitMs(roster: Roster = loadRoster()): number {
+    const wait = roster.escalation.steps.find((step) => step.type === "wait");
     return wait && wait.type === "wait" ? wait.durationSeconds * 1000 : 0;
 }
 
@@ -37,9 +37,9 @@ export function resolveMs(lookBackMs: number, settings: AlertingSettings = defau
  * Who the chain's step after its first wait pages by e-mail, from the team file: the persons of a notify_persons
  * step; undefined when that step is another kind (the rotation's person again, a repeat), which any e-mail then counts.
  */
-export function nextStepRecipients(team: Team = loadTeamFile()): string[] | undefined {
-    const steps = team.escalation.steps;
+export function nextStepRecipients(roster: Roster = loadRoster()): string[] | undefined {
+    const steps = roster.escalation.steps;
     const next = steps[steps.findIndex((step) => step.type === "wait") + 1];
     if (!next || next.type !== "notify_persons") return undefined;
-    return team.people.filter((person) => next.logins.includes(person.login)).map((person) => person.email.toLowerCase());
+    return roster.people.filter((person) => next.logins.includes(person.login)).map((person) => person.email.toLowerCase());
 }

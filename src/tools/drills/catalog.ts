@@ -1,7 +1,7 @@
 // The drills: what each breaks, what should page, and the stages of its page with their bounds (bounds.ts).
 import { type AlertingSettings, defaultAlertingSettings } from "../../monitoring/alerting";
 import { namespaces, releaseNames } from "../../shared/topology";
-import { loadTeamFile, type Team } from "../../team/team";
+import { loadRoster, type Roster } from "../../roster/roster";
 import { alertmanagerName } from "../smoke/settings";
 import { alertPathMs, durationMs, firstEscalationWaitMs, heartbeatMissingMs, nextStepRecipients, oncallStepMs, resolveMs } from "./bounds";
 import { alertmanagerStopped, crashLoopingPod, disappearingTarget, type Fault, type Kubectl } from "./faults";
@@ -60,9 +60,9 @@ const crashLoopEffectMs = 60_000;
 /** A scaled-down pod gets the kubelet's grace period (30 s) before its port closes. */
 const targetEffectMs = 30_000;
 
-export function drills(settings: AlertingSettings = defaultAlertingSettings, team: Team = loadTeamFile()): Drill[] {
+export function drills(settings: AlertingSettings = defaultAlertingSettings, roster: Roster = loadRoster()): Drill[] {
     const targetDown = ruleStages(durationMs(settings.targetDownFor), targetEffectMs, durationMs(settings.scrapeInterval), settings, "30 s for the pod to stop");
-    const wait = firstEscalationWaitMs(team);
+    const wait = firstEscalationWaitMs(roster);
     const opened = targetDown.find((stage) => stage.key === "opened")!.boundMs!;
     const escalated: StageSpec = {
         key: "escalated",
@@ -114,13 +114,13 @@ export function drills(settings: AlertingSettings = defaultAlertingSettings, tea
         {
             name: "escalation",
             breaks: `the target-down fault, and nobody acknowledges: the chain's next step pages the next person`,
-            pages: `TargetDown to the person on call, then after the chain's wait (${wait / 60_000} min) the next step of "${team.escalation.name}"`,
+            pages: `TargetDown to the person on call, then after the chain's wait (${wait / 60_000} min) the next step of "${roster.escalation.name}"`,
             alertName: "TargetDown",
             stopsAlertmanager: false,
             fault: (kubectl, name) => disappearingTarget(kubectl, drillNamespace, name),
             stages: [...targetDown.slice(0, 6), escalated, ...targetDown.slice(6)],
             escalationWaitMs: wait,
-            escalationRecipients: nextStepRecipients(team),
+            escalationRecipients: nextStepRecipients(roster),
             ackAfter: "escalated",
         },
     ];

@@ -24,7 +24,8 @@ import { ONCALL_PLUGIN_ID } from "../../oncall/vocabulary";
 import { isRecord } from "../../shared/records";
 import { withTrailingSlash } from "../../shared/urls";
 import { createdSince } from "../e2e/oncallApi";
-import { basicAuthorization, getJson, getText, postJson } from "../shared/http";
+import { basicAuthorization } from "../../shared/basicAuth";
+import { getJson, getText, postJson } from "../shared/http";
 import { AlertGroupsClient } from "../shared/oncallAlertGroups";
 
 export interface DrillUrls {

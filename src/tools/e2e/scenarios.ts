@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { defaultAlertingSettings as alerting } from "../../monitoring/alerting";
 import { namespaces, releaseNames } from "../../shared/topology";
 import { isRecord } from "../../shared/records";
-import { loadTeamFile } from "../../team/team";
+import { loadRoster } from "../../roster/roster";
 import { repoRoot, seconds } from "../shared/cli";
 import { acceptsConnections } from "../shared/processes";
 import { alertmanagerStopped, crashLoopingPod, type Kubectl } from "../drills/faults";
@@ -123,13 +123,13 @@ async function personActs(context: E2eContext): Promise<string> {
     const outputs = await context.lab.outputs();
     const labApi = new LabApi(outputs, context.clock, context.waits.pollMs);
     const passwords = isRecord(outputs.teamPasswords) ? outputs.teamPasswords : {};
-    const team = loadTeamFile();
+    const roster = loadRoster();
     let acted = "";
     let failure: unknown;
     const detail = await smokePasses(context, async (report) => {
         try {
             const recipients = (report.emailTo ?? []).map((address) => address.toLowerCase());
-            const person = team.people.find((candidate) => recipients.includes(candidate.email.toLowerCase()));
+            const person = roster.people.find((candidate) => recipients.includes(candidate.email.toLowerCase()));
             if (!person || typeof passwords[person.login] !== "string") throw new Error(`the e-mail went to ${report.emailTo?.join(", ")}, no one of values/oncall-team.yaml with a password`);
             await context.acknowledge({
                 link: report.alertGroupLink ?? "",

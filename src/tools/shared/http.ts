@@ -24,10 +24,6 @@ function withTimeout(signal?: AbortSignal): AbortSignal {
     return signal ? AbortSignal.any([signal, timeout]) : timeout;
 }
 
-/** An Authorization header's value for HTTP Basic auth (Grafana's admin, for the tools that ask Grafana). */
-export const basicAuthorization = (user: string, password: string): string =>
-    `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-
 /** A GET whose answer must be 2xx: a 4xx other than 429 is permanent (no retry helps), anything else may pass. */
 async function getOk(url: URL | string, headers: Record<string, string>, signal?: AbortSignal): Promise<Response> {
     const href = url.toString();

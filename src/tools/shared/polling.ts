@@ -1,4 +1,5 @@
-// The one polling loop the tools share: smoke, e2e, bench:alert and the alert-path tests.
+// The polling loop of smoke, e2e, bench:alert and the alert-path tests. (A drill's `until` in drills/run.ts keeps
+// its own: it observes a timeline each round and fails with the step that came late.)
 // Time comes from a clock that tests replace, so nothing in a test waits for real.
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { describeError } from "./http";

@@ -62,7 +62,7 @@ export interface NpmPin extends PinBase {
 }
 export type Pin = ChartPin | ImagePin | PluginPin | DownloadPin | NpmPin;
 
-export type { Finding, Verdict } from "./findings";
+export type { Finding } from "./findings";
 export interface CheckResult extends Finding {
     pin: Pin;
     /** The URL the answer came from. */

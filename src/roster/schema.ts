@@ -158,23 +158,23 @@ const escalationShape = {
     steps: list(typed(stepOptions, ESCALATION_STEP_TYPES), "must list at least one step").describe("The escalation chain's steps, in order."),
 };
 
-const teamShape = {
+const rosterShape = {
     people: list(mapping(personShape, knownKeys(personShape)), "must list at least one person"),
     rotation: mapping(rotationShape, knownKeys(rotationShape)),
     escalation: mapping(escalationShape, knownKeys(escalationShape)),
 };
-export const teamFileSchema = mapping(teamShape, knownKeys(teamShape), "is empty").meta({
+export const rosterFileSchema = mapping(rosterShape, knownKeys(rosterShape), "is empty").meta({
     title: "oncall-lab on-call team",
     description: "values/oncall-team.yaml: people, their rotation and the escalation chain (Grafana OnCall OSS 1.16.9 types).",
 });
 
 /** The team file as written (durations as text). */
-export type TeamFile = z.infer<typeof teamFileSchema>;
+export type RosterFile = z.infer<typeof rosterFileSchema>;
 
 /**
  * values/oncall-team.schema.json as `npm run schema:team` writes it: for editors, in draft-07, the draft
  * yaml-language-server checks with. Checks that need code (a wait OnCall offers, known time zones) are not in it.
  */
-export function teamJsonSchemaText(): string {
-    return `${JSON.stringify(z.toJSONSchema(teamFileSchema, { target: "draft-07", io: "input" }), null, 2)}\n`;
+export function rosterJsonSchemaText(): string {
+    return `${JSON.stringify(z.toJSONSchema(rosterFileSchema, { target: "draft-07", io: "input" }), null, 2)}\n`;
 }

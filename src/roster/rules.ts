@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { cut, echo } from "../shared/echo";
 import { isRecord } from "../shared/records";
-import { TeamFile } from "./schema";
+import { RosterFile } from "./schema";
 import { isTimeZone, localTimeToInstant } from "./time";
 
 export type Path = (string | number)[];
@@ -17,14 +17,14 @@ export interface Problem {
 export type Readable<T> = T extends readonly (infer E)[] ? Array<Readable<E> | undefined>
     : T extends object ? { [K in keyof T]?: Readable<T[K]> }
     : T;
-export type ReadableTeam = Readable<TeamFile>;
+export type ReadableRoster = Readable<RosterFile>;
 
 export interface RuleContext {
     now: Date;
     /** Every login written in people, valid or not (so a bad login is reported once), by its lowercase form. */
     logins: ReadonlyMap<string, string>;
 }
-type Rule = (team: ReadableTeam, context: RuleContext) => Problem[];
+type Rule = (roster: ReadableRoster, context: RuleContext) => Problem[];
 
 /** The option of a typed union that a value's type selects. */
 export function optionFor(union: z.ZodDiscriminatedUnion, value: unknown): z.ZodObject | undefined {
@@ -55,9 +55,9 @@ const allReadable = <T>(items: readonly (T | undefined)[] | undefined): items is
 
 /** Grafana compares logins and e-mails case-insensitively. */
 function unique(field: "login" | "email", what: string): Rule {
-    return (team) => {
+    return (roster) => {
         const first = new Map<string, number>();
-        return each(team.people).flatMap(([person, i]) => {
+        return each(roster.people).flatMap(([person, i]) => {
             const value = person[field];
             if (value === undefined) return [];
             const seen = first.get(value.toLowerCase());
@@ -67,7 +67,7 @@ function unique(field: "login" | "email", what: string): Rule {
     };
 }
 
-const notifyBetweenWaits: Rule = (team) => each(team.people).flatMap(([person, i]) => {
+const notifyBetweenWaits: Rule = (roster) => each(roster.people).flatMap(([person, i]) => {
     const rules = person.notificationRules;
     if (!allReadable(rules)) return [];
     const path = (j: number): Path => ["people", i, "notificationRules", j];
@@ -94,28 +94,28 @@ const startedStart: Rule = ({ rotation }, { now }) => {
 };
 
 /** The problem of a login that names nobody in people, if it does (people that is not a list was reported). */
-function unknownLogin(team: ReadableTeam, login: string, path: Path, { logins }: RuleContext): Problem[] {
-    if (team.people === undefined || logins.has(login.toLowerCase())) return [];
+function unknownLogin(roster: ReadableRoster, login: string, path: Path, { logins }: RuleContext): Problem[] {
+    if (roster.people === undefined || logins.has(login.toLowerCase())) return [];
     return [{ path, message: `${echo(login)} is not in people (known: ${[...logins.values()].map(cut).join(", ") || "none"})` }];
 }
 
 /** Logins of a list that must each name a person of people, once. */
-function listedOnce(team: ReadableTeam, logins: readonly (string | undefined)[] | undefined, at: Path, context: RuleContext): Problem[] {
+function listedOnce(roster: ReadableRoster, logins: readonly (string | undefined)[] | undefined, at: Path, context: RuleContext): Problem[] {
     const listed = new Set<string>();
     return each(logins).flatMap(([login, j]) => {
         const path = [...at, j];
         const known = context.logins.get(login.toLowerCase());
-        if (known === undefined) return unknownLogin(team, login, path, context);
+        if (known === undefined) return unknownLogin(roster, login, path, context);
         if (listed.has(known)) return [{ path, message: `${echo(known)} is listed twice` }];
         listed.add(known);
         return [];
     });
 }
 
-const rotationPeopleExist: Rule = (team, context) => listedOnce(team, team.rotation?.people, ["rotation", "people"], context);
+const rotationPeopleExist: Rule = (roster, context) => listedOnce(roster, roster.rotation?.people, ["rotation", "people"], context);
 
-const notifiedPersonsExist: Rule = (team, context) => each(team.escalation?.steps).flatMap(([step, i]) =>
-    step.type === "notify_persons" ? listedOnce(team, step.persons, ["escalation", "steps", i, "persons"], context) : []);
+const notifiedPersonsExist: Rule = (roster, context) => each(roster.escalation?.steps).flatMap(([step, i]) =>
+    step.type === "notify_persons" ? listedOnce(roster, step.persons, ["escalation", "steps", i, "persons"], context) : []);
 
 /** OnCall restarts the chain from its first step, at most 5 times, then carries on after this step. */
 const waitBeforeRepeat: Rule = ({ escalation }) => each(escalation?.steps).flatMap(([step, i]) =>
@@ -127,7 +127,7 @@ const NOTIFY_STEP_TYPES: readonly (string | undefined)[] = ["notify_on_call_from
 const chainNotifies: Rule = ({ escalation }) => !allReadable(escalation?.steps) || escalation.steps.some((step) => NOTIFY_STEP_TYPES.includes(step.type)) ? []
     : [{ path: ["escalation", "steps"], message: `must notify someone: add a ${NOTIFY_STEP_TYPES.join(" or ")} step` }];
 
-export const TEAM_RULES: readonly Rule[] = [
+export const ROSTER_RULES: readonly Rule[] = [
     unique("login", "login"), unique("email", "e-mail"), notifyBetweenWaits, knownTimeZone, startedStart,
     rotationPeopleExist, notifiedPersonsExist, waitBeforeRepeat, chainNotifies,
 ];

@@ -1,4 +1,4 @@
-// The on-call team as data (values/oncall-team.yaml): people, one rotation and the escalation chain for paging
+// The roster: the team file (values/oncall-team.yaml) as data, i.e. people, one rotation and the escalation chain for paging
 // alerts, validated before any resource is declared: its shape by the zod schema (schema.ts), what needs several
 // values by the rules (rules.ts). Every problem is collected and reported at once, each named by its path in the
 // file, in the file's order. Pure: the program turns the result into Grafana users and OnCall objects.
@@ -10,12 +10,12 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { durationSeconds } from "../shared/duration";
 import { ProblemsError } from "../shared/problems";
-import { optionFor, Path, Problem, readable, TEAM_RULES } from "./rules";
-import { shiftFromSeconds, TeamFile, teamFileSchema } from "./schema";
+import { optionFor, Path, Problem, readable, ROSTER_RULES } from "./rules";
+import { shiftFromSeconds, RosterFile, rosterFileSchema } from "./schema";
 
-type PersonFile = TeamFile["people"][number];
+type PersonFile = RosterFile["people"][number];
 type RuleFile = PersonFile["notificationRules"][number];
-type StepFile = TeamFile["escalation"]["steps"][number];
+type StepFile = RosterFile["escalation"]["steps"][number];
 
 /** A person's rule as OnCall takes it: durations in seconds, and whether it belongs to the "important" list. */
 export type NotificationRule =
@@ -24,7 +24,7 @@ export type NotificationRule =
 
 export type Person = Omit<PersonFile, "notificationRules"> & { notificationRules: NotificationRule[] };
 
-export type Rotation = Omit<TeamFile["rotation"], "shift"> & {
+export type Rotation = Omit<RosterFile["rotation"], "shift"> & {
     /** The first handoff: local "YYYY-MM-DDTHH:MM:SS" in timeZone, not in the future. */
     start: string;
     frequency: "hourly" | "daily" | "weekly";
@@ -40,50 +40,50 @@ export type EscalationStep =
     | { type: "wait"; durationSeconds: number }
     | { type: "notify_persons"; logins: string[] };
 
-export interface Team {
+export interface Roster {
     people: Person[];
     rotation: Rotation;
     escalation: { name: string; steps: EscalationStep[] };
 }
 
 /** Refused like the config (ConfigError): every problem at once, the message alone without a stack trace. */
-export class TeamError extends ProblemsError {
+export class RosterError extends ProblemsError {
     constructor(problems: string[], source = "on-call team") {
         super(source, problems);
-        this.name = "TeamError";
+        this.name = "RosterError";
     }
 }
 
-export const DEFAULT_TEAM_FILE = path.join(__dirname, "..", "..", "values", "oncall-team.yaml");
+export const DEFAULT_ROSTER_FILE = path.join(__dirname, "..", "..", "values", "oncall-team.yaml");
 /** The team file's JSON schema, generated from schema.ts (`npm run schema:team`). */
-export const TEAM_SCHEMA_FILE = path.join(__dirname, "..", "..", "values", "oncall-team.schema.json");
+export const ROSTER_SCHEMA_FILE = path.join(__dirname, "..", "..", "values", "oncall-team.schema.json");
 
 /** Reads and validates a team file (YAML); problems, including YAML syntax errors, name the file. */
-export function loadTeamFile(file: string = DEFAULT_TEAM_FILE, now: Date = new Date()): Team {
+export function loadRoster(file: string = DEFAULT_ROSTER_FILE, now: Date = new Date()): Roster {
     const source = `on-call team file ${path.relative(process.cwd(), file) || file}`;
     let bytes: Buffer;
     try {
         bytes = fs.readFileSync(file);
     } catch (err) {
-        throw new TeamError([`cannot read the file: ${(err as Error).message}`], source);
+        throw new RosterError([`cannot read the file: ${(err as Error).message}`], source);
     }
     const text = utf8Text(bytes);
-    if (text === undefined) throw new TeamError(["is not UTF-8 text (UTF-16, as some Windows editors save, is not read): save it as UTF-8"], source);
+    if (text === undefined) throw new RosterError(["is not UTF-8 text (UTF-16, as some Windows editors save, is not read): save it as UTF-8"], source);
     // parseDocument keeps going after an error, so every syntax error (duplicate keys included) is reported; the
     // library cuts the line it quotes.
     const doc = parseDocument(text);
-    if (doc.errors.length > 0) throw new TeamError(doc.errors.map((e) => e.message), source);
+    if (doc.errors.length > 0) throw new RosterError(doc.errors.map((e) => e.message), source);
     let raw: unknown;
     try {
         raw = doc.toJS();
     } catch {
         // The yaml library refuses to expand aliases more than 100 times (maxAliasCount): an alias bomb.
-        throw new TeamError(["expands its YAML aliases too often (an alias bomb): refused"], source);
+        throw new RosterError(["expands its YAML aliases too often (an alias bomb): refused"], source);
     }
     try {
-        return validateTeam(raw, now);
+        return validateRoster(raw, now);
     } catch (err) {
-        if (err instanceof TeamError) throw new TeamError(err.problems, source);
+        if (err instanceof RosterError) throw new RosterError(err.problems, source);
         throw err;
     }
 }
@@ -112,21 +112,21 @@ export function notificationRulesFor(person: Person, telegramEnabled: boolean): 
 
 // --- validation ---------------------------------------------------------------------------------------------
 
-/** Validates a parsed team file; throws one TeamError listing every problem. `now` is when the rotation must have started. */
-export function validateTeam(raw: unknown, now: Date = new Date()): Team {
-    const parsed = teamFileSchema.safeParse(raw);
+/** Validates a parsed team file; throws one RosterError listing every problem. `now` is when the rotation must have started. */
+export function validateRoster(raw: unknown, now: Date = new Date()): Roster {
+    const parsed = rosterFileSchema.safeParse(raw);
     const logins = loginsWritten(raw);
     const problems = parsed.success ? [] : problemsOfIssues(parsed.error.issues);
     // A file that is not even a mapping has nothing for the rules to read.
-    if (!parsed.success && problems.some((problem) => problem.path.length === 0)) throw new TeamError(problems.map(format));
-    const team = readable(teamFileSchema, raw) ?? {};
-    problems.push(...TEAM_RULES.flatMap((rule) => rule(team, { now, logins })));
-    if (!parsed.success || problems.length > 0) throw new TeamError(inFileOrder(problems, raw).map(format));
-    return teamOf(parsed.data, logins);
+    if (!parsed.success && problems.some((problem) => problem.path.length === 0)) throw new RosterError(problems.map(format));
+    const roster = readable(rosterFileSchema, raw) ?? {};
+    problems.push(...ROSTER_RULES.flatMap((rule) => rule(roster, { now, logins })));
+    if (!parsed.success || problems.length > 0) throw new RosterError(inFileOrder(problems, raw).map(format));
+    return rosterOf(parsed.data, logins);
 }
 
 /** The file's values as OnCall takes them: durations in seconds, the shift as a recurrence, logins as declared. */
-function teamOf(file: TeamFile, logins: ReadonlyMap<string, string>): Team {
+function rosterOf(file: RosterFile, logins: ReadonlyMap<string, string>): Roster {
     const declared = (login: string) => logins.get(login.toLowerCase()) ?? login;
     return {
         people: file.people.map((person) => ({
@@ -176,7 +176,7 @@ function problemsOfIssues(issues: readonly z.core.$ZodIssue[]): Problem[] {
 
 /** Where each step of a path is in its mapping or list: keys in the schema's order (the file's), unknown keys after. */
 function positions(path: Path, raw: unknown): number[] {
-    let schema: z.ZodType | undefined = teamFileSchema;
+    let schema: z.ZodType | undefined = rosterFileSchema;
     let node = raw;
     return path.map((step) => {
         if (schema instanceof z.ZodDiscriminatedUnion) schema = optionFor(schema, node);
