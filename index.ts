@@ -13,7 +13,7 @@ import { NetworkPolicies } from "./components/NetworkPolicies";
 import { labNetworkPolicies } from "./src/security/networkPolicies";
 import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } from "./src/config/config";
 import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
-import { loadRoster } from "./src/roster/roster";
+import { loadRoster } from "./src/team/roster";
 import { MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts } from "./src/shared/topology";
 import { deploymentTarget } from "./components/targets/select";
 import { localMailboxSmtp } from "./src/mail/smtp";

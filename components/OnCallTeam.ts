@@ -9,7 +9,7 @@ import {
     scheduleArgs,
     UserIds,
 } from "../src/oncall/objects";
-import { Roster } from "../src/roster/roster";
+import { Roster } from "../src/team/roster";
 
 export interface OnCallTeamArgs {
     /** The team file's people, rotation and escalation chain. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
-import { Person } from "../src/roster/roster";
+import { Person } from "../src/team/roster";
 
 export interface TeamUsersArgs {
     /** The roster's people (the team file's). */

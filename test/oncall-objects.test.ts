@@ -10,7 +10,7 @@ import {
     scheduleArgs,
     userIdOf,
 } from "../src/oncall/objects";
-import { DEFAULT_ROSTER_FILE, Person, Rotation, Roster, validateRoster } from "../src/roster/roster";
+import { DEFAULT_ROSTER_FILE, Person, Rotation, Roster, validateRoster } from "../src/team/roster";
 
 const person = (login: string, notificationRules: Person["notificationRules"]): Person => ({
     login, name: login.toUpperCase(), email: `${login}@oncall-lab.test`, notificationRules,

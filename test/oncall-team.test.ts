@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OnCallTeam } from "../components/OnCallTeam";
 import { TeamUsers } from "../components/TeamUsers";
-import { Roster } from "../src/roster/roster";
+import { Roster } from "../src/team/roster";
 import { isSecretValue, reveal } from "./support/program";
 
 interface Recorded {

@@ -3,14 +3,14 @@ import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { z } from "zod";
-import { rosterJsonSchemaText } from "../src/roster/schema";
-import { DEFAULT_ROSTER_FILE, ROSTER_SCHEMA_FILE } from "../src/roster/roster";
+import { rosterJsonSchemaText } from "../src/team/schema";
+import { DEFAULT_ROSTER_FILE, ROSTER_SCHEMA_FILE } from "../src/team/roster";
 
 const committed = fs.readFileSync(ROSTER_SCHEMA_FILE, "utf8");
 const shipped = () => parse(fs.readFileSync(DEFAULT_ROSTER_FILE, "utf8"));
 
 describe("the team file's JSON schema", () => {
-    it("is the one the zod schema generates (run `npm run schema:team` after changing src/roster/schema.ts)", () => {
+    it("is the one the zod schema generates (run `npm run schema:team` after changing src/team/schema.ts)", () => {
         expect(committed).toBe(rosterJsonSchemaText());
     });
 

@@ -3,8 +3,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { DEFAULT_ROSTER_FILE, loadRoster, notificationRulesFor, Person, RosterError, validateRoster } from "../src/roster/roster";
-import { localTimeToInstant } from "../src/roster/time";
+import { DEFAULT_ROSTER_FILE, loadRoster, notificationRulesFor, Person, RosterError, validateRoster } from "../src/team/roster";
+import { localTimeToInstant } from "../src/team/time";
 
 const NOW = new Date("2026-03-15T12:00:00Z");
 

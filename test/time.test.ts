@@ -1,9 +1,9 @@
-// Local times around daylight-saving changes (src/roster/time.ts): a rotation's start is wall-clock time in its zone.
+// Local times around daylight-saving changes (src/team/time.ts): a rotation's start is wall-clock time in its zone.
 // Europe/Berlin in 2025: 02:00-03:00 on 30 March does not exist (CET +1 to CEST +2 at 01:00 UTC); 02:00-03:00 on
 // 26 October happens twice (CEST +2 to CET +1 at 01:00 UTC).
 import { describe, expect, it } from "vitest";
-import { validateRoster } from "../src/roster/roster";
-import { localTimeToInstant } from "../src/roster/time";
+import { validateRoster } from "../src/team/roster";
+import { localTimeToInstant } from "../src/team/time";
 
 const instant = (local: string, timeZone = "Europe/Berlin") => {
     const result = localTimeToInstant(local, timeZone);

@@ -2,7 +2,7 @@
 // generic in the id type: the component passes Outputs (ids of resources and of OnCall users that exist only
 // once the wiring has run), the tests pass strings. They take a Roster that validateRoster returned: OnCall OSS 1.16.9's
 // limits (engine/apps/public_api/serializers, the provider's internal/resources/oncall) are checked there, once.
-import { EscalationStep, notificationRulesFor, Person, Rotation, Roster } from "../roster/roster";
+import { EscalationStep, notificationRulesFor, Person, Rotation, Roster } from "../team/roster";
 
 /** OnCall user id per login. */
 export type UserIds<Id> = Readonly<Record<string, Id>>;

@@ -2,7 +2,7 @@
 // and the team file (values/oncall-team.yaml). The e2e's waits (e2e/scenarios.ts labWaits) and the drills'
 // timeline bounds come from these same pieces.
 import { type AlertingSettings, defaultAlertingSettings, durationSeconds } from "../../monitoring/alerting";
-import { loadRoster, type Roster } from "../../roster/roster";
+import { loadRoster, type Roster } from "../../team/roster";
 
 export const durationMs = (duration: string) => durationSeconds(duration) * 1000;
 

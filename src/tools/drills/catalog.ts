@@ -1,7 +1,7 @@
 // The drills: what each breaks, what should page, and the stages of its page with their bounds (bounds.ts).
 import { type AlertingSettings, defaultAlertingSettings } from "../../monitoring/alerting";
 import { namespaces, releaseNames } from "../../shared/topology";
-import { loadRoster, type Roster } from "../../roster/roster";
+import { loadRoster, type Roster } from "../../team/roster";
 import { alertmanagerName } from "../smoke/settings";
 import { alertPathMs, durationMs, firstEscalationWaitMs, heartbeatMissingMs, nextStepRecipients, oncallStepMs, resolveMs } from "./bounds";
 import { alertmanagerStopped, crashLoopingPod, disappearingTarget, type Fault, type Kubectl } from "./faults";

@@ -5,7 +5,7 @@ import { resolve } from "node:path";
 import { defaultAlertingSettings as alerting } from "../../monitoring/alerting";
 import { namespaces, releaseNames } from "../../shared/topology";
 import { isRecord } from "../../shared/records";
-import { loadRoster } from "../../roster/roster";
+import { loadRoster } from "../../team/roster";
 import { repoRoot, seconds } from "../shared/cli";
 import { acceptsConnections } from "../shared/processes";
 import { alertmanagerStopped, crashLoopingPod, type Kubectl } from "../drills/faults";
