@@ -75,23 +75,23 @@ export class OnCallTeam extends pulumi.ComponentResource {
         const schedule = new grafana.oncall.Schedule(`${name}-schedule`, scheduleArgs(team.rotation, shift.id), childOpts);
 
         // Chain and integration names are unique in OnCall: a replacement must delete the old one first.
-        const chain = new grafana.oncall.EscalationChain(`${name}-escalation-chain`, escalationChainArgs(team), {
-            ...childOpts, deleteBeforeReplace: true,
-        });
+        const chain = new grafana.oncall.EscalationChain(`${name}-escalation-chain`, escalationChainArgs(team), pulumi.mergeOptions(childOpts, {
+            deleteBeforeReplace: true,
+        }));
         escalationStepArgs(team, { escalationChainId: chain.id, scheduleId: schedule.id, userIds }).forEach(step => {
             new grafana.oncall.Escalation(`${name}-step-${step.position}`, step, childOpts);
         });
 
-        const integration = new grafana.oncall.Integration(`${name}-integration`, integrationArgs(args.integrationName, chain.id), {
-            ...childOpts, deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
-        });
+        const integration = new grafana.oncall.Integration(`${name}-integration`, integrationArgs(args.integrationName, chain.id), pulumi.mergeOptions(childOpts, {
+            deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
+        }));
 
         // OnCall counts heartbeats against their integration's rate limit (src/oncall/rateLimits.ts): on an integration
         // of their own a storm of pages cannot starve them. It runs the same chain, so a dead pipeline pages too.
         const heartbeatIntegration = new grafana.oncall.Integration(`${name}-heartbeat-integration`,
-            integrationArgs(`${args.integrationName} heartbeat`, chain.id), {
-                ...childOpts, deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
-            });
+            integrationArgs(`${args.integrationName} heartbeat`, chain.id), pulumi.mergeOptions(childOpts, {
+                deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
+            }));
 
         this.integrationId = integration.id;
         // additionalSecretOutputs hides it in state; wrapping keeps it secret wherever the output flows.
