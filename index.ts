@@ -16,6 +16,7 @@ import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } f
 import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
 import { loadTeamFile } from "./src/team/team";
 import { MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts } from "./src/shared/topology";
+import { onBehalfOf } from "./src/shared/resourceError";
 import { existingTarget } from "./src/target/existing";
 import { kindTarget } from "./src/target/kind";
 import { localMailboxSmtp } from "./src/mail/smtp";
@@ -155,8 +156,8 @@ const vmStack = new VictoriaMetricsStack("victoria-metrics", {
     alerting: lab.alerting,
     grafanaPublicUrl,
     // OnCall builds the link on its host-reachable URL; Alertmanager reaches the engine inside the cluster.
-    alertmanagerWebhookUrl: pulumi.secret(onCallTeam.integrationLink.apply(link => inClusterWebhookUrl(link, oncallInClusterUrl))),
-    heartbeatWebhookUrl: pulumi.secret(onCallTeam.heartbeatIntegrationLink.apply(link => inClusterWebhookUrl(link, oncallInClusterUrl))),
+    alertmanagerWebhookUrl: pulumi.secret(onCallTeam.integrationLink.apply(link => onBehalfOf(onCallTeam, () => inClusterWebhookUrl(link, oncallInClusterUrl)))),
+    heartbeatWebhookUrl: pulumi.secret(onCallTeam.heartbeatIntegrationLink.apply(link => onBehalfOf(onCallTeam, () => inClusterWebhookUrl(link, oncallInClusterUrl)))),
     oncallMetrics: {
         namespace: namespaces.oncall,
         engineHost: new URL(oncallInClusterUrl).host,

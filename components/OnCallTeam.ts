@@ -10,6 +10,7 @@ import {
     UserIds,
 } from "../src/oncall/objects";
 import { Team } from "../src/team/team";
+import { onBehalfOf } from "../src/shared/resourceError";
 
 export interface OnCallTeamArgs {
     team: Team;
@@ -58,11 +59,11 @@ export class OnCallTeam extends pulumi.ComponentResource {
         const known = pulumi.output(args.userIds);
         const userIds: UserIds<pulumi.Output<string>> = Object.fromEntries(team.people.map(person => [
             person.login,
-            known.apply(ids => {
+            known.apply(ids => onBehalfOf(this, () => {
                 const id = ids[person.login];
                 if (!id) throw new Error(`OnCall has no user "${person.login}" (has: ${Object.keys(ids).join(", ")})`);
                 return id;
-            }),
+            })),
         ]));
 
         for (const person of team.people) {
