@@ -15,6 +15,7 @@ import { CONFIG_NAMESPACE, RawConfig, SECRET_KEYS, SecretKey, validateConfig } f
 import { inClusterWebhookUrl } from "./src/oncall/wiring/webhook";
 import { loadRoster } from "./src/team/roster";
 import { MAILPIT_NAME, MAILPIT_SMTP_SERVICE, mailpitPorts, namespaces, nodePorts } from "./src/shared/topology";
+import { onBehalfOf } from "./src/shared/resourceError";
 import { deploymentTarget } from "./components/targets/select";
 import { localMailboxSmtp } from "./src/mail/smtp";
 import { DASHBOARD_UID } from "./src/monitoring/dashboard";
@@ -134,8 +135,8 @@ const vmStack = new VictoriaMetricsStack("victoria-metrics", {
     alerting: lab.alerting,
     grafanaPublicUrl,
     // OnCall builds the link on its host-reachable URL; Alertmanager reaches the engine inside the cluster.
-    alertmanagerWebhookUrl: pulumi.secret(onCallTeam.integrationLink.apply(link => inClusterWebhookUrl(link, oncallInClusterUrl))),
-    heartbeatWebhookUrl: pulumi.secret(onCallTeam.heartbeatIntegrationLink.apply(link => inClusterWebhookUrl(link, oncallInClusterUrl))),
+    alertmanagerWebhookUrl: pulumi.secret(onCallTeam.integrationLink.apply(link => onBehalfOf(onCallTeam, () => inClusterWebhookUrl(link, oncallInClusterUrl)))),
+    heartbeatWebhookUrl: pulumi.secret(onCallTeam.heartbeatIntegrationLink.apply(link => onBehalfOf(onCallTeam, () => inClusterWebhookUrl(link, oncallInClusterUrl)))),
     oncallMetrics: {
         namespace: namespaces.oncall,
         engineHost: new URL(oncallInClusterUrl).host,

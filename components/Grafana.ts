@@ -87,7 +87,7 @@ export class Grafana extends pulumi.ComponentResource {
             namespace: namespace.metadata.name,
             values,
             timeout: 900,
-        }, tls ? { ...childOpts, dependsOn: [tls] } : childOpts);
+        }, tls ? pulumi.mergeOptions(childOpts, { dependsOn: [tls] }) : childOpts);
 
         this.adminUser = pulumi.output(adminUser);
         this.adminPassword = pulumi.secret(adminPassword.result);

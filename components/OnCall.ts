@@ -109,8 +109,8 @@ export class OnCall extends pulumi.ComponentResource {
             postrender: args.cluster && celeryBeatApart(args.cluster.celeryReplicas) ? CELERY_BEAT_POSTRENDER : undefined,
             // Postgres, Redis and the migrate job come up one after another.
             timeout: 1200,
-        }, { ...childOpts, dependsOn: [exporterSecret, ...credentials.dependencies, ...(cluster?.dependencies ?? [])], ignoreChanges: [...FIRST_INSTALL_ONLY_VALUES] });
-        if (args.cluster) this.ingress(name, args.cluster.ingress, namespace, { ...childOpts, dependsOn: [this.release] });
+        }, pulumi.mergeOptions(childOpts, { dependsOn: [exporterSecret, ...credentials.dependencies, ...(cluster?.dependencies ?? [])], ignoreChanges: [...FIRST_INSTALL_ONLY_VALUES] }));
+        if (args.cluster) this.ingress(name, args.cluster.ingress, namespace, pulumi.mergeOptions(childOpts, { dependsOn: [this.release] }));
 
         this.publicUrl = pulumi.output(args.publicUrl);
         this.exporterSecretName = exporterSecret.metadata.name;

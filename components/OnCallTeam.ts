@@ -10,6 +10,7 @@ import {
     UserIds,
 } from "../src/oncall/objects";
 import { Roster } from "../src/team/roster";
+import { onBehalfOf } from "../src/shared/resourceError";
 
 export interface OnCallTeamArgs {
     /** The team file's people, rotation and escalation chain. */
@@ -59,11 +60,11 @@ export class OnCallTeam extends pulumi.ComponentResource {
         const known = pulumi.output(args.userIds);
         const userIds: UserIds<pulumi.Output<string>> = Object.fromEntries(roster.people.map(person => [
             person.login,
-            known.apply(ids => {
+            known.apply(ids => onBehalfOf(this, () => {
                 const id = ids[person.login];
                 if (!id) throw new Error(`OnCall has no user "${person.login}" (has: ${Object.keys(ids).join(", ")})`);
                 return id;
-            }),
+            })),
         ]));
 
         for (const person of roster.people) {
@@ -76,23 +77,23 @@ export class OnCallTeam extends pulumi.ComponentResource {
         const schedule = new grafana.oncall.Schedule(`${name}-schedule`, scheduleArgs(roster.rotation, shift.id), childOpts);
 
         // Chain and integration names are unique in OnCall: a replacement must delete the old one first.
-        const chain = new grafana.oncall.EscalationChain(`${name}-escalation-chain`, escalationChainArgs(roster), {
-            ...childOpts, deleteBeforeReplace: true,
-        });
+        const chain = new grafana.oncall.EscalationChain(`${name}-escalation-chain`, escalationChainArgs(roster), pulumi.mergeOptions(childOpts, {
+            deleteBeforeReplace: true,
+        }));
         escalationStepArgs(roster, { escalationChainId: chain.id, scheduleId: schedule.id, userIds }).forEach(step => {
             new grafana.oncall.Escalation(`${name}-step-${step.position}`, step, childOpts);
         });
 
-        const integration = new grafana.oncall.Integration(`${name}-integration`, integrationArgs(args.integrationName, chain.id), {
-            ...childOpts, deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
-        });
+        const integration = new grafana.oncall.Integration(`${name}-integration`, integrationArgs(args.integrationName, chain.id), pulumi.mergeOptions(childOpts, {
+            deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
+        }));
 
         // OnCall counts heartbeats against their integration's rate limit (src/oncall/rateLimits.ts): on an integration
         // of their own a storm of pages cannot starve them. It runs the same chain, so a dead pipeline pages too.
         const heartbeatIntegration = new grafana.oncall.Integration(`${name}-heartbeat-integration`,
-            integrationArgs(`${args.integrationName} heartbeat`, chain.id), {
-                ...childOpts, deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
-            });
+            integrationArgs(`${args.integrationName} heartbeat`, chain.id), pulumi.mergeOptions(childOpts, {
+                deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
+            }));
 
         this.integrationId = integration.id;
         // additionalSecretOutputs hides it in state; wrapping keeps it secret wherever the output flows.

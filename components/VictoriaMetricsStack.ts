@@ -88,7 +88,7 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
             kind: "VMRule",
             metadata: { name: "oncall-lab-rules", namespace: namespace.metadata.name },
             spec: { groups: buildAlertRuleGroups(args.alerting) },
-        }, { ...childOpts, dependsOn: [release] });
+        }, pulumi.mergeOptions(childOpts, { dependsOn: [release] }));
 
         // In OnCall's namespace: the operator reads bearerTokenSecret from the scrape object's own namespace, so
         // the token lives in one secret, the one the engine reads too.
@@ -103,12 +103,12 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
             kind: "VMScrapeConfig",
             metadata: scrape.metadata,
             spec: scrape.spec,
-        }, { ...childOpts, dependsOn: [release] });
+        }, pulumi.mergeOptions(childOpts, { dependsOn: [release] }));
 
         // Grafana's sidecars load the labelled datasource and dashboard ConfigMaps from this namespace (values/grafana.yaml):
         // they may read this namespace's ConfigMaps, and nothing else in the cluster (src/grafana/rbac.ts).
-        new k8s.rbac.v1.Role(`${name}-grafana-sidecar-role`, grafanaSidecarRole(args.namespace), { ...childOpts, dependsOn: [namespace] });
-        new k8s.rbac.v1.RoleBinding(`${name}-grafana-sidecar-binding`, grafanaSidecarRoleBinding(args.namespace), { ...childOpts, dependsOn: [namespace] });
+        new k8s.rbac.v1.Role(`${name}-grafana-sidecar-role`, grafanaSidecarRole(args.namespace), pulumi.mergeOptions(childOpts, { dependsOn: [namespace] }));
+        new k8s.rbac.v1.RoleBinding(`${name}-grafana-sidecar-binding`, grafanaSidecarRoleBinding(args.namespace), pulumi.mergeOptions(childOpts, { dependsOn: [namespace] }));
 
         // Grafana's dashboard sidecar loads labelled ConfigMaps from this namespace (values/grafana.yaml).
         new k8s.core.v1.ConfigMap(`${name}-dashboard`, {

@@ -40,8 +40,8 @@ describe("what CI runs", () => {
 
     it("engines and the README's Prerequisites name the same Node.js versions and Pulumi CLI", () => {
         const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
-        expect(pkg.engines.node).toBe(">=22.12");
-        expect(readme).toContain("| Node.js | 24 (LTS, recommended), or 22 (22.12 or later) |");
+        expect(pkg.engines.node).toBe(">=22.13");
+        expect(readme).toContain("| Node.js | 24 (LTS, recommended), or 22 (22.13 or later) |");
         const [major, minor] = pkg.dependencies["@pulumi/pulumi"].split(".");
         expect(readme).toContain(`| [Pulumi CLI](https://www.pulumi.com/docs/iac/download-install/) | ${major}.${minor} or later |`);
         const labScript = fs.readFileSync(path.join(root, "scripts", "lab.sh"), "utf8");

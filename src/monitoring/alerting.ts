@@ -99,7 +99,7 @@ function checkDuration(setting: keyof AlertingSettings, value: string, zero: "al
     try {
         seconds = durationSeconds(value);
     } catch (error) {
-        throw new Error(`alerting setting ${setting}: ${(error as Error).message}`);
+        throw new Error(`alerting setting ${setting}: ${(error as Error).message}`, { cause: error });
     }
     if (seconds === 0 && zero === "rejected") {
         throw new Error(`alerting setting ${setting} must be longer than zero, got "${value}"`);

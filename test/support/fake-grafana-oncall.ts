@@ -195,7 +195,15 @@ export class FakeLab {
     }
 
     private async listen(server: RecordedRequest["server"], handle: (req: IncomingMessage, body: unknown) => Reply): Promise<string> {
-        const http = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+        // node:http ignores the handler's promise: a throw in it (a body that is not JSON) would be an unhandled
+        // rejection that ends the test process, so it answers 500 instead.
+        const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+            serve(req, res).catch((error: unknown) => {
+                res.writeHead(500, { "Content-Type": "text/plain" });
+                res.end(error instanceof Error ? error.message : String(error));
+            });
+        });
+        const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
             let text = "";
             for await (const chunk of req) {
                 text += chunk;
@@ -212,7 +220,7 @@ export class FakeLab {
             const [status, reply] = handle(req, body);
             res.writeHead(status, { "Content-Type": typeof reply === "string" ? "text/plain" : "application/json" });
             res.end(reply === undefined ? "" : typeof reply === "string" ? reply : JSON.stringify(reply));
-        });
+        };
         this.servers.push(http);
         await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
         return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;

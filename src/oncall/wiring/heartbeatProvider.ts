@@ -132,9 +132,8 @@ export class OnCallHeartbeatTimeoutResource extends pulumi.dynamic.Resource {
     declare public readonly timeoutSeconds: pulumi.Output<number>;
 
     constructor(name: string, args: OnCallHeartbeatTimeoutResourceArgs, opts?: pulumi.CustomResourceOptions) {
-        super(oncallHeartbeatTimeoutProvider, name, { ...args, heartbeatId: undefined }, {
-            ...opts,
+        super(oncallHeartbeatTimeoutProvider, name, { ...args, heartbeatId: undefined }, pulumi.mergeOptions(opts, {
             additionalSecretOutputs: ["grafanaPassword"],
-        });
+        }));
     }
 }

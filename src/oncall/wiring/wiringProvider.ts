@@ -159,7 +159,7 @@ export class OnCallWiringResource extends pulumi.dynamic.Resource {
             oncallWiringProvider,
             name,
             { ...args, pluginConnected: undefined, apiToken: undefined, apiTokenId: undefined, apiTokenValid: undefined, userIds: undefined },
-            { ...opts, additionalSecretOutputs: ["apiToken", "grafanaPassword"] },
+            pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiToken", "grafanaPassword"] }),
         );
     }
 }

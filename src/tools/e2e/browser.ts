@@ -61,7 +61,9 @@ export async function acknowledgeInBrowser(args: AcknowledgeArgs): Promise<{ bef
         // What the person would have seen when it went wrong.
         const failed = join(args.screenshotsDir, "acknowledge-failed.png");
         const saved = await page.screenshot({ path: failed, fullPage: true }).then(() => true, () => false);
-        throw new Error(`${error instanceof Error ? error.message : String(error)}${saved ? ` (screenshot: ${failed})` : ""}`);
+        throw new Error(`${error instanceof Error ? error.message : String(error)}${saved ? ` (screenshot: ${failed})` : ""}`, {
+            cause: error,
+        });
     } finally {
         await browser.close();
     }

@@ -38,9 +38,9 @@ export function parseOptions<K extends string>(
     } catch (error) {
         const code = (error as { code?: string }).code;
         const arg = /'([^']+)'/.exec((error as Error).message)?.[1] ?? "";
-        if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new Error(`${arg.split(" ")[0]} needs a value`);
+        if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new Error(`${arg.split(" ")[0]} needs a value`, { cause: error });
         const shown = code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" ? arg : arg.split(" ")[0];
-        throw new Error(`unknown argument "${shown}"\n${usage}`);
+        throw new Error(`unknown argument "${shown}"\n${usage}`, { cause: error });
     }
     if (values.help) return "help";
     const parsed: Parsed<K> = {};
@@ -79,6 +79,7 @@ export async function readStackOutputs(env: NodeJS.ProcessEnv = process.env): Pr
         const stderr = (error as { stderr?: string }).stderr?.trim();
         throw new Error(
             `could not read the stack outputs with scripts/lab.sh stack output (is the lab up? npm run up): ${stderr || (error as Error).message}`,
+            { cause: error },
         );
     }
 }
