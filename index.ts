@@ -7,8 +7,8 @@ import { Mailpit } from "./components/Mailpit";
 import { OnCall } from "./components/OnCall";
 import { OnCallHeartbeat } from "./components/OnCallHeartbeat";
 import { OnCallTeam } from "./components/OnCallTeam";
-import { OnCallWiring } from "./components/OnCallWiring";
-import { TeamUsers } from "./components/TeamUsers";
+import { ONCALL_WIRING_NAME, OnCallWiring } from "./components/OnCallWiring";
+import { TEAM_USERS_NAME, TeamUsers } from "./components/TeamUsers";
 import { VictoriaMetricsStack } from "./components/VictoriaMetricsStack";
 import { NetworkPolicies } from "./components/NetworkPolicies";
 import { labNetworkPolicies } from "./src/security/networkPolicies";
@@ -106,7 +106,7 @@ const oncall = new OnCall("oncall", {
 }, inCluster);
 
 // The people of the team file, as Grafana users (OnCall learns its users from Grafana).
-const teamUsers = new TeamUsers("team-users", {
+const teamUsers = new TeamUsers(TEAM_USERS_NAME, {
     people: team.people,
     grafanaUrl: grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
@@ -114,7 +114,7 @@ const teamUsers = new TeamUsers("team-users", {
 }, { dependsOn: [grafana], ...target.inRelease(grafana.release) });
 
 // Runs on this machine against the published ports once Grafana and OnCall are up.
-const wiring = new OnCallWiring("oncall-wiring", {
+const wiring = new OnCallWiring(ONCALL_WIRING_NAME, {
     grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,

@@ -9,6 +9,11 @@ export interface KindClusterArgs {
     portMappings: pulumi.Input<PortMapping[]>;
 }
 
+/** The name the kind target gives the lab's cluster (scripts/lab.ts finds its resource in the state by it). */
+export const KIND_CLUSTER_NAME = "kind";
+/** The name of the cluster's own resource (the kind cluster in Docker) under a KindCluster called `name`. */
+export const kindClusterResourceName = (name: string) => `${name}-cluster`;
+
 /** A local Kind cluster and the kubeconfig to reach it. */
 export class KindCluster extends pulumi.ComponentResource {
     /** The cluster itself; resources inside it use it for `deletedWith`. */
@@ -26,7 +31,7 @@ export class KindCluster extends pulumi.ComponentResource {
     constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:KindCluster", name, args, opts);
 
-        this.cluster = new KindClusterResource(`${name}-cluster`, args, { parent: this });
+        this.cluster = new KindClusterResource(kindClusterResourceName(name), args, { parent: this });
         // additionalSecretOutputs already hides it in state; wrapping keeps it secret wherever the output flows.
         this.kubeconfig = pulumi.secret(this.cluster.kubeconfig);
         this.contextName = this.cluster.contextName;

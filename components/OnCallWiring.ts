@@ -25,6 +25,11 @@ export interface OnCallWiringArgs {
     apiTokenName?: pulumi.Input<string>;
 }
 
+/** The name index.ts gives the lab's wiring (scripts/lab.ts refreshes its connection by it). */
+export const ONCALL_WIRING_NAME = "oncall-wiring";
+/** The name of the connection (the dynamic resource) under an OnCallWiring called `name`. */
+export const wiringConnectionName = (name: string) => `${name}-connection`;
+
 /** Connects Grafana's OnCall plugin to the engine and provides the OnCall API token and user ids that on-call as code needs. */
 export class OnCallWiring extends pulumi.ComponentResource {
     /** The connection itself, for dependsOn and replaceWith. */
@@ -37,7 +42,7 @@ export class OnCallWiring extends pulumi.ComponentResource {
     constructor(name: string, args: OnCallWiringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCallWiring", name, args, opts);
 
-        this.connection = new OnCallWiringResource(`${name}-connection`, {
+        this.connection = new OnCallWiringResource(wiringConnectionName(name), {
             // The provider's input keys are in users' state and keep their old names.
             grafanaUrl: args.grafanaLocalApiUrl,
             grafanaUser: args.grafanaUser,

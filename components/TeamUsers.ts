@@ -12,6 +12,11 @@ export interface TeamUsersArgs {
     grafanaPassword: pulumi.Input<string>;
 }
 
+/** The name index.ts gives the team's Grafana users (scripts/lab.ts refreshes them by it). */
+export const TEAM_USERS_NAME = "team-users";
+/** The name of the Grafana user `login` under a TeamUsers called `name`. */
+export const teamUserName = (name: string, login: string) => `${name}-${login}`;
+
 /**
  * One Grafana user per person, each with a generated password. The users land in the main org with Grafana's
  * `users.auto_assign_org_role`, which must be Editor: OnCall pages Editors and Admins only.
@@ -40,7 +45,7 @@ export class TeamUsers extends pulumi.ComponentResource {
                 special: false,
             }, { parent: this }).result;
             // POST /api/admin/users without an org: Grafana adds the user to the auto-assign org (the main org).
-            return new grafana.oss.User(`${name}-${person.login}`, {
+            return new grafana.oss.User(teamUserName(name, person.login), {
                 login: person.login,
                 name: person.name,
                 email: person.email,

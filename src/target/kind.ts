@@ -2,13 +2,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterDns } from "../../components/ClusterDns";
-import { KindCluster } from "../../components/KindCluster";
+import { KIND_CLUSTER_NAME, KindCluster } from "../../components/KindCluster";
 import { LabConfig } from "../config/config";
 import { grafanaPublicHost, grafanaServiceHost, labUrls, nodePorts } from "../shared/topology";
 import { DeploymentTarget } from "./target";
 
 export function kindTarget(lab: LabConfig): DeploymentTarget {
-    const kind = new KindCluster("kind", {
+    const kind = new KindCluster(KIND_CLUSTER_NAME, {
         clusterName: lab.clusterName,
         nodeImage: lab.kindNodeImage,
         // The mailbox port is mapped even when a real SMTP server is used: changing the mappings replaces the cluster.

@@ -1,4 +1,4 @@
-// The e2e's own lab and the commands it runs against it: scripts/lab.sh (pulumi) with the e2e's
+// The e2e's own lab and the commands it runs against it: the lab program (scripts/lab.ts: pulumi) with the e2e's
 // state folder and stack, kubectl on the e2e cluster's context, kind and docker. A scenario's commands
 // append their output to a log in the diagnostics folder (pulumi.log holds every pulumi run); the
 // stack outputs, which hold secrets, are never logged.
@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_NAMESPACE } from "../../config/config";
 import { isRecord } from "../../shared/records";
-import { repoRoot, type StackOutputs } from "../shared/cli";
+import { labProgram, repoRoot, type StackOutputs } from "../shared/cli";
 import type { E2eOptions } from "./options";
 import { secretOutputValues } from "./redact";
 
@@ -103,7 +103,7 @@ export class E2eLab {
     /**
      * Runs a command in the repository with the e2e's environment; the output goes to the log as it
      * comes. Each command is the head of its own process group, so a timeout stops what it started too
-     * (lab.sh's pulumi and its plugins).
+     * (the lab program's pulumi and its plugins).
      */
     run(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
         const shown = `${command} ${args.join(" ")}`;
@@ -151,7 +151,7 @@ export class E2eLab {
     }
 
     pulumi(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
-        return this.run("bash", [join(repoRoot, "scripts/lab.sh"), ...args], { log: "pulumi.log", ...options });
+        return this.run(...labProgram(args), { log: "pulumi.log", ...options });
     }
 
     configSet(key: string, value: string): Promise<CommandResult> {
@@ -164,7 +164,7 @@ export class E2eLab {
 
     /** The stack outputs with their secrets: never logged (the diagnostics folder is uploaded). */
     async outputs(options: Pick<CommandOptions, "afterStop"> = {}): Promise<StackOutputs> {
-        const { stdout } = await this.run("bash", [join(repoRoot, "scripts/lab.sh"), "stack", "output", "--json", "--show-secrets"], options).catch((error: Error) => {
+        const { stdout } = await this.run(...labProgram(["stack", "output", "--json", "--show-secrets"]), options).catch((error: Error) => {
             throw new Error(`could not read the stack outputs (is the lab up?): ${error.message}`);
         });
         const outputs: unknown = JSON.parse(stdout);
