@@ -1,10 +1,11 @@
 // The lab program behind npm run up / preview / destroy / pulumi (scripts/lab.ts, src/tools/lab/main.ts): what it
 // checks before `up`, the tools it needs. Its stack, passphrase and settings file: test/lab-script-settings.test.ts.
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { targetMatches } from "../src/tools/lab/resources";
-import { CLUSTER_URN, docker, lab, machine, project, stackState, stubDir } from "./support/lab-run";
+import { CLUSTER_URN, docker, lab, machine, originalPath, project, repo, stackState, stubDir, work } from "./support/lab-run";
 
 describe("the lab program: looking at the lab before up", () => {
     it("refreshes the kind cluster, the OnCall wiring and the team's Grafana users before updating a stack that has resources", async () => {
@@ -251,4 +252,20 @@ describe("the lab program: a targeted replace", () => {
         expect((await lab(["up", "--yes", "--target", urn])).calls.at(-1)).toBe(`pulumi up --yes --target ${urn} --stack dev`);
         expect((await lab(["preview", "--target-replace", urn])).calls.at(-1)).toBe(`pulumi preview --target-replace ${urn} --stack dev`);
     });
+});
+
+describe("npm run pulumi (the npm script, ts-node and scripts/lab.ts for real)", () => {
+    it("names the missing pulumi CLI, before changing anything", () => {
+        const npm = spawnSync("/bin/sh", ["-c", "command -v npm"], { encoding: "utf8", env: { ...process.env, PATH: originalPath } }).stdout.trim();
+        const stateDir = path.join(work, "state");
+        // Node and npm, and no pulumi: a real one elsewhere on PATH is never reached.
+        const result = spawnSync(npm, ["run", "--silent", "pulumi", "--", "preview"], {
+            cwd: repo,
+            encoding: "utf8",
+            env: { PATH: `${path.dirname(process.execPath)}:${path.dirname(npm)}:/usr/bin:/bin`, HOME: work, ONCALL_LAB_STATE_DIR: stateDir },
+        });
+        expect(result.stderr).toContain("oncall-lab: pulumi is not installed: see https://www.pulumi.com/docs/iac/download-install/ (3.276 or later)");
+        expect(result.status).toBe(1);
+        expect(fs.existsSync(stateDir)).toBe(false);
+    }, 60_000);
 });
