@@ -48,6 +48,8 @@ async function labStandIn(handle: (request: IncomingMessage, url: URL) => unknow
 /** Runs `npm run e2e -- --only <only> --keep` in-process; ports are not checked by these scenarios. */
 async function runOnly(only: string, context: E2eDeps["context"], outputs?: Record<string, unknown>, extraEnv: Record<string, string> = {}) {
     stubs = makeE2eStubs();
+    // --only without scenario 1 runs on the lab an earlier run kept.
+    stubs.keptLab();
     // The preflight looks for a browser when scenario 3 runs: any file stands in (the browser step is replaced).
     const env: Record<string, string> = { ...stubs.env, CHROMIUM_PATH: process.execPath, ...extraEnv };
     if (outputs) {
