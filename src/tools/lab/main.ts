@@ -83,6 +83,7 @@ async function labCommand(args: string[], deps: LabDeps): Promise<number> {
     stripSalt();
     try {
         const stack = await deps.openStack(stackName, env);
+        // Select, else create (not createOrSelectStack): a stack made now cannot read secure values already in the file.
         let created = false;
         if (!(await stack.select())) {
             await stack.create();
