@@ -152,6 +152,16 @@ describe("the lab program: the tracked settings file and its salt", () => {
         expect(settings().encryptionsalt).toBeUndefined();
     });
 
+    it("knows the stack's own salt when the file quotes it", async () => {
+        await lab(["up", "--yes"]);
+        await lab(["config", "set", "--secret", "oncall-lab:smtpPassword", "pw"]);
+        fs.appendFileSync(configFile(), `encryptionsalt: "${stackState().salt}"\n`);
+        const { status, stdout } = await lab(["up", "--yes"]);
+        expect(status).toBe(0);
+        expect(stdout).not.toContain("removed");
+        expect(settings().config["oncall-lab:smtpPassword"]).toHaveProperty("secure");
+    });
+
     describe("never fails on a salt left from a lost passphrase", () => {
         /** A settings file as another machine's pulumi left it: its salt and a secret encrypted with it. */
         const fromAnotherMachine = async () => {

@@ -27,6 +27,7 @@ case "$1 $2" in
   "state delete") exit \${STATE_DELETE_CODE:-0} ;;
 esac
 [ "$1" != preview ] || exit 3
+[ "$1" != destroy ] || { echo started > "${work}/destroying"; exec sleep 30; }
 exit 0
 `, { mode: 0o755 });
     savedPath = process.env.PATH;
@@ -81,4 +82,14 @@ describe("the lab's stack on the Automation API", () => {
             "preview --stack dev | file:///lab/state /lab/passphrase",
         ]);
     });
+
+    it("passes SIGTERM on to the user's command, and stops listening once it ended", async () => {
+        const stack = await automationStack(work, "dev", { ...env, PATH: process.env.PATH });
+        const listening = [process.listenerCount("SIGTERM"), process.listenerCount("SIGINT")];
+        const running = stack.run(["destroy", "--yes"]);
+        while (!fs.existsSync(path.join(work, "destroying"))) await new Promise((tick) => setTimeout(tick, 20));
+        process.emit("SIGTERM");
+        expect(await running).toBe(1);
+        expect([process.listenerCount("SIGTERM"), process.listenerCount("SIGINT")]).toEqual(listening);
+    }, 20_000);
 });

@@ -26,12 +26,20 @@ export interface LabStack {
     run(args: string[]): Promise<number>;
 }
 
-/** Runs pulumi on the terminal (its prompts and progress display), resolving with its exit code. */
+/**
+ * Runs pulumi on the terminal (its prompts and progress display), resolving with its exit code. Until it ends, this
+ * process outlives a Ctrl-C (which reaches pulumi from the terminal: pulumi then stops cleanly, and the caller still
+ * takes the salt out of the settings file) and passes SIGTERM and SIGHUP on.
+ */
 function onTerminal(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<number> {
     return new Promise((resolve, reject) => {
         const child = spawn(command, args, { cwd, env, stdio: "inherit" });
-        child.once("error", reject);
-        child.once("close", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+        const ignore = () => undefined;
+        const forward = (signal: NodeJS.Signals) => child.kill(signal);
+        process.on("SIGINT", ignore).on("SIGTERM", forward).on("SIGHUP", forward);
+        const done = () => process.off("SIGINT", ignore).off("SIGTERM", forward).off("SIGHUP", forward);
+        child.once("error", (error) => (done(), reject(error)));
+        child.once("close", (code, signal) => (done(), resolve(code ?? (signal ? 1 : 0))));
     });
 }
 
