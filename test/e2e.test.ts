@@ -188,7 +188,7 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
     it("after a failure: the rest not run, diagnostics collected, the lab destroyed and no kind cluster left", async () => {
         const { code, stdout, calls, dirs, summary } = await runScript(["--only", "1-2"], { E2E_UP_CODE: "1" });
         expect(code).toBe(1);
-        expect(stdout).toMatch(/^1\. check:versions, then up from nothing\s+FAILED\s+\d+\s+\d+\s+.*scripts\/lab\.ts up --yes --skip-preview exited 1: error: kind create cluster failed$/m);
+        expect(stdout).toMatch(/^1\. check:versions, then up from nothing\s+FAILED\s+\d+\s+\d+\s+scripts\/lab\.ts up --yes --skip-preview exited 1: error: kind create cluster failed$/m);
         expect(stdout).toMatch(/^2\. smoke: alert group, e-mail, link, resolve\s+not run\s+-\s+\d+$/m);
         expect(stdout).toContain(`FAILED at scenario 1; diagnostics in ${dirs.diagnostics}; the lab was destroyed`);
         const files = fs.readdirSync(dirs.diagnostics).sort();

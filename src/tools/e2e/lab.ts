@@ -26,9 +26,14 @@ export interface CommandOptions {
     timeoutMs?: number;
     /** Runs even after `stopCommands` (diagnostics and cleanup). */
     afterStop?: boolean;
+    /** The command as the log, the progress and errors name it; default: its command line. */
+    shown?: string;
 }
 
 export const minutes = (count: number) => count * 60_000;
+
+/** How a run of the lab program (behind npm run pulumi) is named: not by the node and ts-node paths that start it. */
+export const labShown = (args: string[]) => `scripts/lab.ts ${args.join(" ")}`;
 
 /**
  * Every command the e2e runs has a bound, so a scenario cannot hang on one. `up` is bounded by the
@@ -106,7 +111,7 @@ export class E2eLab {
      * (the lab program's pulumi and its plugins).
      */
     run(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
-        const shown = `${command} ${args.join(" ")}`;
+        const shown = options.shown ?? `${command} ${args.join(" ")}`;
         if (this.stopped !== undefined && !options.afterStop) return Promise.reject(new Error(`${shown} not started: ${this.stopped}`));
         mkdirSync(this.options.diagnosticsDir, { recursive: true });
         const logFile = options.log === undefined ? undefined : join(this.options.diagnosticsDir, options.log);
@@ -151,7 +156,7 @@ export class E2eLab {
     }
 
     pulumi(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
-        return this.run(...labProgram(args), { log: "pulumi.log", ...options });
+        return this.run(...labProgram(args), { log: "pulumi.log", shown: labShown(args), ...options });
     }
 
     configSet(key: string, value: string): Promise<CommandResult> {
@@ -164,7 +169,8 @@ export class E2eLab {
 
     /** The stack outputs with their secrets: never logged (the diagnostics folder is uploaded). */
     async outputs(options: Pick<CommandOptions, "afterStop"> = {}): Promise<StackOutputs> {
-        const { stdout } = await this.run(...labProgram(["stack", "output", "--json", "--show-secrets"]), options).catch((error: Error) => {
+        const outputArgs = ["stack", "output", "--json", "--show-secrets"];
+        const { stdout } = await this.run(...labProgram(outputArgs), { shown: labShown(outputArgs), ...options }).catch((error: Error) => {
             throw new Error(`could not read the stack outputs (is the lab up?): ${error.message}`);
         });
         const outputs: unknown = JSON.parse(stdout);

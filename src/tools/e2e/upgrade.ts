@@ -11,7 +11,7 @@ import { isRecord } from "../../shared/records";
 import { withTrailingSlash } from "../../shared/urls";
 import { labProgram, repoRoot, type StackOutputs } from "../shared/cli";
 import { basicAuthorization, getJson } from "../shared/http";
-import { type CommandOptions, type CommandResult, E2eLab } from "./lab";
+import { type CommandOptions, type CommandResult, E2eLab, labShown } from "./lab";
 import { LabApi } from "./oncallApi";
 import { type E2eContext, smokePasses, upFromNothing } from "./scenarios";
 
@@ -88,8 +88,8 @@ class BaseLab extends E2eLab {
 
     override pulumi(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
         const labScript = join(this.root, "scripts/lab.sh");
-        const program = existsSync(labScript) ? (["bash", [labScript, ...args]] as const) : labProgram(args, this.root);
-        return this.run(program[0], [...program[1]], { log: "pulumi.log", ...options });
+        if (existsSync(labScript)) return this.run("bash", [labScript, ...args], { log: "pulumi.log", ...options });
+        return this.run(...labProgram(args, this.root), { log: "pulumi.log", shown: `base ${labShown(args)}`, ...options });
     }
 }
 
