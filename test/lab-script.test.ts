@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { targetMatches } from "../src/tools/lab/resources";
+import { KIND_CLUSTER_TARGET, TEAM_USERS_TARGET, targetMatches, WIRING_TARGET } from "../src/tools/lab/resources";
 import { CLUSTER_URN, docker, lab, machine, originalPath, project, repo, stackState, stubDir, work } from "./support/lab-run";
 
 describe("the lab program: looking at the lab before up", () => {
@@ -117,6 +117,20 @@ describe("the lab program: looking at the lab before up", () => {
         const { status, calls } = await lab(["up", "--yes"]);
         expect(status).toBe(0);
         expect(calls).toEqual(["pulumi stack select dev", "pulumi stack export --stack dev", "pulumi up --yes --stack dev"]);
+    });
+});
+
+describe("the lab program's targets, by the names the components and index.ts give", () => {
+    const users = ["team-users-alice", "team-users-bob"];
+    const expected: Record<string, [string, string[]][]> = {
+        "kind-graph": [[KIND_CLUSTER_TARGET, ["kind-cluster"]], [WIRING_TARGET, ["oncall-wiring-connection"]], [TEAM_USERS_TARGET, users]],
+        "existing-graph": [[KIND_CLUSTER_TARGET, []], [WIRING_TARGET, ["oncall-wiring-connection"]], [TEAM_USERS_TARGET, users]],
+    };
+    it.each(Object.keys(expected))("match exactly the resources they name in the program's graph (test/fixtures/%s.json)", (fixture) => {
+        const graph = JSON.parse(fs.readFileSync(path.join(repo, "test", "fixtures", `${fixture}.json`), "utf8")) as { urn: string }[];
+        for (const [target, names] of expected[fixture]) {
+            expect(graph.filter(({ urn }) => targetMatches(target, urn)).map(({ urn }) => urn.split("::").at(-1)), target).toEqual(names);
+        }
     });
 });
 
