@@ -17,7 +17,7 @@ import { redacted, redactFolder, redactSecrets, secretOutputValues } from "../sr
 import { formatBudget, type Row, runScenarios } from "../src/tools/e2e/runner";
 import { scenarios } from "../src/tools/e2e/scenarios";
 import { freePort } from "../src/tools/shared/processes";
-import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
+import { type E2eStubs, makeE2eStubs } from "./support/stubs/e2e";
 
 const root = path.join(__dirname, "..");
 const ids = scenarios.map((scenario) => scenario.id);

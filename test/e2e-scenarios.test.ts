@@ -18,7 +18,7 @@ import { type E2eWaits, scenarios } from "../src/tools/e2e/scenarios";
 import { realClock } from "../src/tools/shared/polling";
 import type { SmokeReport } from "../src/tools/smoke/smoke";
 import { FakeClock, startDrillStandIns } from "./support/drill-standins";
-import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
+import { type E2eStubs, makeE2eStubs } from "./support/stubs/e2e";
 import { startStandIns } from "./support/smoke-standins";
 
 const waits: E2eWaits = { pollMs: 5, crashLoopMs: 2_000, resolveMs: 2_000, heartbeatMs: 2_000, rolloutMs: 10_000, nextEscalationMs: 50, acknowledgeMs: 300 };

@@ -10,7 +10,7 @@ import { runE2e } from "../src/tools/e2e/main";
 import type { E2eWaits } from "../src/tools/e2e/scenarios";
 import { allowedBy, judgePreview, previewSteps } from "../src/tools/e2e/upgrade";
 import type { SmokeReport } from "../src/tools/smoke/smoke";
-import { makeE2eStubs } from "./support/e2e-stubs";
+import { makeE2eStubs } from "./support/stubs/e2e";
 
 const urn = (type: string, name: string) => `urn:pulumi:e2e::oncall-lab::oncall-lab:index:Grafana$${type}::${name}`;
 const release = urn("kubernetes:helm.sh/v3:Release", "grafana-release");

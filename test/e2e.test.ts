@@ -11,7 +11,7 @@ import { formatRows, markdownRows, type Row, runScenarios, type Scenario } from 
 import { labWaits, scenarios } from "../src/tools/e2e/scenarios";
 import type { Clock } from "../src/tools/shared/polling";
 import { freePort } from "../src/tools/shared/processes";
-import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
+import { type E2eStubs, makeE2eStubs } from "./support/stubs/e2e";
 
 const ids = scenarios.map((scenario) => scenario.id);
 

@@ -1,4 +1,4 @@
-// Stand-ins for `npm run e2e` (test/e2e*.test.ts): kind and docker are the shared stubs of test/support/stubs over one
+// Stand-ins for `npm run e2e` (test/e2e*.test.ts): kind and docker are the shared stubs beside this file over one
 // fake Docker (in the bin folder, their $STUB_DIR); pulumi, kubectl and npm are the e2e's own, answering the few things
 // the e2e reads. Each records its arguments in the calls log. pulumi: `up` makes the kind cluster the stack's
 // clusterName names in the fake Docker (deleting the one it made before, as a replace does) and `destroy` deletes it;
@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { FakeDocker, installStubs } from "./stubs";
+import { FakeDocker, installStubs } from ".";
 
 const stubs: Record<string, string> = {
     pulumi: `case "$1 $2" in
@@ -31,7 +31,7 @@ fi
 if [ "$1" = destroy ] && [ -f "$made" ]; then STUB_LOG=/dev/null kind delete cluster --name "$(cat "$made")" 2>/dev/null; rm "$made"; fi
 exit 0`,
     kubectl: `case "$*" in
-  *port-forward*) exec "${process.execPath}" "${path.join(__dirname, "smoke-kubectl.cjs")}" "$@" ;;
+  *port-forward*) exec "${process.execPath}" "${path.join(__dirname, "..", "smoke-kubectl.cjs")}" "$@" ;;
   *"get pods -A -o json"*) echo '{"items":[{"metadata":{"namespace":"oncall","name":"oncall-engine-x"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"False"}]}},{"metadata":{"namespace":"oncall","name":"oncall-migrate-abc-1"},"status":{"phase":"Succeeded"}}]}' ;;
   *"get jobs"*) echo "job.batch/oncall-migrate-abc" ;;
   *"logs -n oncall deployment/oncall-engine"*) echo "POST /integrations/v1/alertmanager/Zx9SecretTok/ 200 integration_token=Zx9SecretTok" ;;
