@@ -9,10 +9,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { emptyPassphraseProblem, targetedReplaceProblem } from "./refusals";
 import { hasWiring, KIND_CLUSTER_TARGET, stackCluster, stateSalt, TEAM_USERS_TARGET, WIRING_TARGET } from "./resources";
-import { fileSalt, secretSettingsProblem, secureKeys, settingKeys, settingsTarget, withoutSalt } from "./settings";
+import { fileSalt, readStackSettings, secretSettingsProblem, secureKeys, settingKeys, settingsTarget, withoutSalt } from "./settings";
 import type { LabStack } from "./stack";
-import { checkTools, type Exec, KUBECTL_NOTE } from "./tools";
 import { prepareStateDir, type StateDirNotes } from "./stateDir";
+import { checkTools, type Exec, KUBECTL_NOTE } from "./tools";
 
 export interface LabOutput {
     log(line: string): void;
@@ -32,12 +32,9 @@ export interface LabDeps {
     out: LabOutput;
 }
 
-/** A refusal: said as it is, with the exit code 1. */
-export class LabRefusal extends Error {}
-
 const readText = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined);
 
-/** Runs the command; resolves with the exit code. */
+/** Runs the command; resolves with its exit code (1 after a refusal or an error, said as it is). */
 export async function runLab(args: string[], deps: LabDeps): Promise<number> {
     try {
         return await labCommand(args, deps);
@@ -48,41 +45,29 @@ export async function runLab(args: string[], deps: LabDeps): Promise<number> {
 }
 
 async function labCommand(args: string[], deps: LabDeps): Promise<number> {
-    const { root, out } = deps;
-    if (args.length === 0) throw new LabRefusal("usage: npm run pulumi -- <pulumi command> [flags...]");
+    if (args.length === 0) throw new Error("usage: npm run pulumi -- <pulumi command> [flags...]");
     const refused = emptyPassphraseProblem(deps.env) ?? targetedReplaceProblem(args);
-    if (refused) throw new LabRefusal(refused);
+    if (refused) throw new Error(refused);
+    const settings = readStackSettings(deps.root, deps.env);
+    const target = settingsTarget(settings.text);
+    if (!(await toolsAllow(args[0], target, deps))) return 1;
+    const settingsProblem = secretSettingsProblem(settings.text, settings.name, args);
+    if (settingsProblem) throw new Error(settingsProblem);
 
-    const stackName = deps.env.PULUMI_STACK || "dev";
-    const settingsName = `Pulumi.${stackName}.yaml`;
-    const settingsFile = path.join(root, settingsName);
-    const target = settingsTarget(readText(settingsFile));
-
-    // Everything this command needs, checked before anything is changed, and reported all at once.
-    const tools = await checkTools(deps.exec, args[0], target);
-    for (const problem of tools.unknown) out.error(`oncall-lab: note: ${problem}`);
-    if (tools.missing.length > 0) {
-        for (const problem of tools.missing) out.error(`oncall-lab: ${problem}`);
-        return 1;
-    }
-    if (args[0] === "up" && !deps.onPath("kubectl")) out.error(`oncall-lab: note: ${KUBECTL_NOTE}`);
-    const settingsProblem = secretSettingsProblem(readText(settingsFile), settingsName, args);
-    if (settingsProblem) throw new LabRefusal(settingsProblem);
-
-    const notes: StateDirNotes = { log: (line) => out.log(`oncall-lab: ${line}`) };
-    const { stateDir, env } = prepareStateDir(root, deps.env, notes);
-    moveOldSettings(path.join(stateDir, settingsName), settingsFile, settingsName, notes);
+    const notes: StateDirNotes = { log: (line) => deps.out.log(`oncall-lab: ${line}`) };
+    const { stateDir, env } = prepareStateDir(deps.root, deps.env, notes);
+    moveOldSettings(path.join(stateDir, settings.name), settings.file, settings.name, notes);
 
     // A salt in the file is this stack's own (left by an interrupted run, or by pulumi run directly) or another
     // passphrase's (a fresh clone of a commit that carried one, a deleted .pulumi, another machine).
-    const straySalt = fileSalt(readText(settingsFile));
+    const straySalt = fileSalt(readText(settings.file));
     const stripSalt = () => {
-        const stripped = withoutSalt(readText(settingsFile));
-        if (stripped !== undefined) fs.writeFileSync(settingsFile, stripped);
+        const stripped = withoutSalt(readText(settings.file));
+        if (stripped !== undefined) fs.writeFileSync(settings.file, stripped);
     };
     stripSalt();
     try {
-        const stack = await deps.openStack(stackName, env);
+        const stack = await deps.openStack(settings.stack, env);
         // Select, else create (not createOrSelectStack): a stack made now cannot read secure values already in the file.
         let created = false;
         if (!(await stack.select())) {
@@ -90,7 +75,7 @@ async function labCommand(args: string[], deps: LabDeps): Promise<number> {
             stripSalt();
             created = true;
         }
-        await forgetStaleSecrets(stack, { created, straySalt, settingsFile, settingsName, out });
+        await forgetStaleSecrets(stack, { created, straySalt, settingsFile: settings.file, settingsName: settings.name, out: deps.out });
         if (args[0] === "up" && !created) await lookAtTheLab(stack, target, deps);
         return await stack.run(args);
     } finally {
@@ -98,11 +83,21 @@ async function labCommand(args: string[], deps: LabDeps): Promise<number> {
     }
 }
 
+/** Everything the command needs, checked before anything is changed, and reported all at once. */
+async function toolsAllow(command: string, target: "kind" | "existing", deps: LabDeps): Promise<boolean> {
+    const tools = await checkTools(deps.exec, command, target);
+    for (const problem of tools.unknown) deps.out.error(`oncall-lab: note: ${problem}`);
+    for (const problem of tools.missing) deps.out.error(`oncall-lab: ${problem}`);
+    if (tools.missing.length > 0) return false;
+    if (command === "up" && !deps.onPath("kubectl")) deps.out.error(`oncall-lab: note: ${KUBECTL_NOTE}`);
+    return true;
+}
+
 /** Earlier versions kept the settings file in the state directory. */
 function moveOldSettings(oldFile: string, settingsFile: string, settingsName: string, notes: StateDirNotes): void {
     if (!fs.existsSync(oldFile)) return;
     if (settingKeys(readText(settingsFile)).length > 0) {
-        throw new LabRefusal(`both ${settingsName} and ${oldFile} hold settings: merge them into ${settingsName}, delete ${oldFile}, and retry`);
+        throw new Error(`both ${settingsName} and ${oldFile} hold settings: merge them into ${settingsName}, delete ${oldFile}, and retry`);
     }
     fs.renameSync(oldFile, settingsFile);
     notes.log(`moved the stack settings from ${oldFile} to ${settingsName}`);
@@ -146,7 +141,7 @@ async function lookAtTheLab(stack: LabStack, target: "kind" | "existing", deps: 
         // Not the stack's cluster: its Grafana and OnCall are empty, and the old releases' kubeconfig is dead.
         // (A state from before the cluster had an id has none: the refresh records it.)
         await stack.forget(cluster.urn);
-        throw new LabRefusal(
+        throw new Error(
             `kind cluster "${cluster.name}" was deleted and created again outside this stack (its node container is not the one the stack made), so the stack forgot what lived in the old one. The lab needs a cluster of its own: delete this one with \`kind delete cluster --name ${cluster.name}\`, then run npm run up again`,
         );
     } else {

@@ -26,11 +26,12 @@ export function settingKeys(text: string | undefined): string[] {
     return Object.keys(configOf(text));
 }
 
-/** The settings file of the stack PULUMI_STACK (dev by default) in the project dir root; undefined when missing. */
-export function readStackSettings(root: string, env: NodeJS.ProcessEnv): { name: string; text: string | undefined } {
-    const name = `Pulumi.${env.PULUMI_STACK || "dev"}.yaml`;
+/** The stack PULUMI_STACK (dev by default) and its settings file in the project dir root (text undefined: none). */
+export function readStackSettings(root: string, env: NodeJS.ProcessEnv): { stack: string; name: string; file: string; text: string | undefined } {
+    const stack = env.PULUMI_STACK || "dev";
+    const name = `Pulumi.${stack}.yaml`;
     const file = join(root, name);
-    return { name, text: existsSync(file) ? readFileSync(file, "utf8") : undefined };
+    return { stack, name, file, text: existsSync(file) ? readFileSync(file, "utf8") : undefined };
 }
 
 /** The config keys holding an encrypted value. */
