@@ -8,6 +8,7 @@ import { OnCallHeartbeat } from "./components/OnCallHeartbeat";
 import { OnCallTeam } from "./components/OnCallTeam";
 import { OnCallWiring } from "./components/OnCallWiring";
 import { TeamUsers } from "./components/TeamUsers";
+import { ONCALL_WIRING_NAME, TEAM_USERS_NAME } from "./src/shared/resourceNames";
 import { VictoriaMetricsStack } from "./components/VictoriaMetricsStack";
 import { NetworkPolicies } from "./components/NetworkPolicies";
 import { labNetworkPolicies } from "./src/security/networkPolicies";
@@ -86,7 +87,7 @@ const oncall = new OnCall("oncall", {
 }, inCluster);
 
 // The roster's people as Grafana users (OnCall learns its users from Grafana).
-const teamUsers = new TeamUsers("team-users", {
+const teamUsers = new TeamUsers(TEAM_USERS_NAME, {
     people: roster.people,
     grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
@@ -94,7 +95,7 @@ const teamUsers = new TeamUsers("team-users", {
 }, { dependsOn: [grafana], ...target.inGrafanaRelease(grafana.release) });
 
 // Runs on this machine against the published ports once Grafana and OnCall are up.
-const wiring = new OnCallWiring("oncall-wiring", {
+const wiring = new OnCallWiring(ONCALL_WIRING_NAME, {
     grafanaLocalApiUrl,
     grafanaUser: grafana.adminUser,
     grafanaPassword: grafana.adminPassword,

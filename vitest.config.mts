@@ -11,7 +11,7 @@ export default defineConfig({
         // vitest's default (cores - 1 = one file at a time) leaves both cores idle most of the run.
         maxWorkers: 4,
         // Under load (9 agents on 2 cores, load average 17-33) a file's beforeAll(runProgram) took 8-10 s and a test
-        // running lab.sh seven times 35-40 s, against vitest's 10 s hook default: bounds several times the slowest
+        // running the (since replaced) lab.sh seven times 35-40 s, against vitest's 10 s hook default: bounds several times the slowest
         // seen, so only a hang fails on time.
         testTimeout: 60_000,
         hookTimeout: 60_000,

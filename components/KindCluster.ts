@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KindClusterResource, PortMapping } from "../src/kind/provider";
+import { kindClusterResourceName } from "../src/shared/resourceNames";
 
 export interface KindClusterArgs {
     clusterName: pulumi.Input<string>;
@@ -26,7 +27,7 @@ export class KindCluster extends pulumi.ComponentResource {
     constructor(name: string, args: KindClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:KindCluster", name, args, opts);
 
-        this.cluster = new KindClusterResource(`${name}-cluster`, args, { parent: this });
+        this.cluster = new KindClusterResource(kindClusterResourceName(name), args, { parent: this });
         // additionalSecretOutputs already hides it in state; wrapping keeps it secret wherever the output flows.
         this.kubeconfig = pulumi.secret(this.cluster.kubeconfig);
         this.contextName = this.cluster.contextName;

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { OnCallWiringResource } from "../src/oncall/wiring/wiringProvider";
+import { wiringConnectionName } from "../src/shared/resourceNames";
 
 export interface OnCallWiringArgs {
     /** Where Pulumi, on the laptop, calls Grafana's API, e.g. http://127.0.0.1:3000. */
@@ -37,7 +38,7 @@ export class OnCallWiring extends pulumi.ComponentResource {
     constructor(name: string, args: OnCallWiringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCallWiring", name, args, opts);
 
-        this.connection = new OnCallWiringResource(`${name}-connection`, {
+        this.connection = new OnCallWiringResource(wiringConnectionName(name), {
             grafanaLocalApiUrl: args.grafanaLocalApiUrl,
             grafanaUser: args.grafanaUser,
             grafanaPassword: args.grafanaPassword,

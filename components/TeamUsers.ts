@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
 import { Person } from "../src/team/roster";
+import { teamUserName } from "../src/shared/resourceNames";
 
 export interface TeamUsersArgs {
     /** The roster's people (the team file's). */
@@ -41,7 +42,7 @@ export class TeamUsers extends pulumi.ComponentResource {
                 special: false,
             }, { parent: this }).result;
             // POST /api/admin/users without an org: Grafana adds the user to the auto-assign org (the main org).
-            return new grafana.oss.User(`${name}-${person.login}`, {
+            return new grafana.oss.User(teamUserName(name, person.login), {
                 login: person.login,
                 name: person.name,
                 email: person.email,

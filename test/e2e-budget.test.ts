@@ -17,7 +17,7 @@ import { redacted, redactFolder, redactSecrets, secretOutputValues } from "../sr
 import { formatBudget, type Row, runScenarios } from "../src/tools/e2e/runner";
 import { scenarios } from "../src/tools/e2e/scenarios";
 import { freePort } from "../src/tools/shared/processes";
-import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
+import { type E2eStubs, makeE2eStubs } from "./support/stubs/e2e";
 
 const root = path.join(__dirname, "..");
 const ids = scenarios.map((scenario) => scenario.id);
@@ -182,7 +182,7 @@ describe("on CI", () => {
     });
 
     it("--only 3b runs 1, 3b and 9 in that order; the summary has the budget column, the headline figures and the host's peaks", async () => {
-        const run = await ciRun(["--only", "3b"], { E2E_NODES: "" });
+        const run = await ciRun(["--only", "3b"], {});
         expect(await run.exited, run.output().stderr).toBe(0);
         const { stdout, stderr } = run.output();
         expect(stdout.match(/^(1|3b|9)\. /gm)).toEqual(["1. ", "3b. ", "9. "]);
@@ -200,7 +200,7 @@ describe("on CI", () => {
     it("SIGTERM during a stuck up: the up is stopped, diagnostics collected and redacted, the lab kept, exit 1", async () => {
         const upPid = path.join(os.tmpdir(), `oncall-lab-e2e-up-${process.pid}`);
         // kind export logs hangs too: the collection is cut short after a signal, and what it wrote is redacted.
-        const run = await ciRun(["--only", "1"], { E2E_UP_HANG: upPid, E2E_KIND_EXPORT_HANG: "1" });
+        const run = await ciRun(["--only", "1"], { E2E_UP_HANG: upPid, KIND_STUB_EXPORT_HANG: "1" });
         try {
             for (let i = 0; i < 300 && !fs.existsSync(upPid); i++) await new Promise((done) => setTimeout(done, 100));
             const sleeper = Number(fs.readFileSync(upPid, "utf8"));

@@ -18,7 +18,7 @@ import { type E2eWaits, scenarios } from "../src/tools/e2e/scenarios";
 import { realClock } from "../src/tools/shared/polling";
 import type { SmokeReport } from "../src/tools/smoke/smoke";
 import { FakeClock, startDrillStandIns } from "./support/drill-standins";
-import { type E2eStubs, makeE2eStubs } from "./support/e2e-stubs";
+import { type E2eStubs, makeE2eStubs } from "./support/stubs/e2e";
 import { startStandIns } from "./support/smoke-standins";
 
 const waits: E2eWaits = { pollMs: 5, crashLoopMs: 2_000, resolveMs: 2_000, heartbeatMs: 2_000, rolloutMs: 10_000, nextEscalationMs: 50, acknowledgeMs: 300 };
@@ -48,6 +48,8 @@ async function labStandIn(handle: (request: IncomingMessage, url: URL) => unknow
 /** Runs `npm run e2e -- --only <only> --keep` in-process; ports are not checked by these scenarios. */
 async function runOnly(only: string, context: E2eDeps["context"], outputs?: Record<string, unknown>, extraEnv: Record<string, string> = {}) {
     stubs = makeE2eStubs();
+    // --only without scenario 1 runs on the lab an earlier run kept.
+    stubs.keptLab();
     // The preflight looks for a browser when scenario 3 runs: any file stands in (the browser step is replaced).
     const env: Record<string, string> = { ...stubs.env, CHROMIUM_PATH: process.execPath, ...extraEnv };
     if (outputs) {

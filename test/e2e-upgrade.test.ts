@@ -10,15 +10,15 @@ import { runE2e } from "../src/tools/e2e/main";
 import type { E2eWaits } from "../src/tools/e2e/scenarios";
 import { allowedBy, judgePreview, previewSteps } from "../src/tools/e2e/upgrade";
 import type { SmokeReport } from "../src/tools/smoke/smoke";
-import { makeE2eStubs } from "./support/e2e-stubs";
+import { makeE2eStubs } from "./support/stubs/e2e";
 
 const urn = (type: string, name: string) => `urn:pulumi:e2e::oncall-lab::oncall-lab:index:Grafana$${type}::${name}`;
 const release = urn("kubernetes:helm.sh/v3:Release", "grafana-release");
 const user = urn("grafana:oss/user:User", "team-users-bob");
-const preview = (steps: object[]) => `oncall-lab: a line of lab.sh\n${JSON.stringify({ steps, changeSummary: {} }, null, 2)}\n`;
+const preview = (steps: object[]) => `oncall-lab: a line of the lab program\n${JSON.stringify({ steps, changeSummary: {} }, null, 2)}\n`;
 
 describe("the head's preview over the base's state", () => {
-    it("reads the steps after what lab.sh printed, and flags replacements and deletions once per resource", () => {
+    it("reads the steps after what the lab program printed, and flags replacements and deletions once per resource", () => {
         const steps = previewSteps(preview([
             { op: "same", urn: user },
             { op: "update", urn: urn("kubernetes:core/v1:Namespace", "ns") },
@@ -83,7 +83,7 @@ case "$1 $2" in
   "preview --diff") echo "~ kubernetes:helm.sh/v3:Release grafana-release [diff: ~chart]" ;;
 esac
 `, { mode: 0o755 });
-    // The base copy's npm ci is the stub's: the copy then uses this repository's node_modules (its lab.sh reads YAML).
+    // The base copy's npm ci is the stub's: the copy then uses this repository's node_modules (its lab program needs them).
     fs.writeFileSync(path.join(overrides, "npm"), `#!/bin/bash
 "${stubs.bin}/npm" "$@" || exit $?
 if [ "$1" = --prefix ] && [ "$3" = ci ]; then ln -sfn "${path.join(__dirname, "..", "node_modules")}" "$2/node_modules"; fi

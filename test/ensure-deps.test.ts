@@ -1,4 +1,4 @@
-// scripts/ensure-deps.cjs (npm's pretest, and scripts/lab.sh) on a copy of the project, with a stub npm.
+// scripts/ensure-deps.cjs (npm's pretest and every other pre<script>) on a copy of the project, with a stub npm.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -118,8 +118,8 @@ describe("scripts/ensure-deps.cjs", () => {
 
 describe("every npm script on a fresh clone (no node_modules)", () => {
     const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")).scripts;
-    // Those behind scripts/lab.sh install dependencies themselves (test/lab-script*.test.ts); the rest need npm's pre<script>.
-    const needingDeps = Object.keys(scripts).filter(name => !/^(pre|post)/.test(name) && !scripts[name].startsWith("bash scripts/lab.sh"));
+    // Every script but the hooks themselves (pre<script>, post<script>) needs them, scripts/lab.ts's up and preview too.
+    const needingDeps = Object.keys(scripts).filter(name => !/^(pre|post)./.test(name) || !(name.replace(/^(pre|post)/, "") in scripts));
     const realNpm = spawnSync("/bin/sh", ["-c", "command -v npm"], { encoding: "utf8" }).stdout.trim();
     // The programs the scripts start (ts-node, tsc, vitest...): `npm ci` puts them in node_modules/.bin.
     const programs = [...new Set(Object.values(scripts).flatMap(command => command.split("&&").map(part => part.trim().split(" ")[0])))]
@@ -136,7 +136,7 @@ ${bins.join("\n")}
     });
 
     it("lists the scripts that need the dependencies", () => {
-        expect(needingDeps).toEqual(expect.arrayContaining(["smoke", "check:versions", "e2e", "typecheck", "test"]));
+        expect(needingDeps).toEqual(expect.arrayContaining(["smoke", "check:versions", "e2e", "typecheck", "test", "up", "preview", "destroy", "pulumi"]));
     });
 
     it.each(needingDeps)("npm run %s installs them first", (name) => {

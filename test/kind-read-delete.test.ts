@@ -7,7 +7,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { KindClusterOutputs, kindClusterProvider } from "../src/kind/provider";
-import { inputs, kindStubsPerTest } from "./support/kind-stubs";
+import { inputs, kindStubsPerTest } from "./support/stubs";
 
 describe("kindClusterProvider", () => {
     const stubs = kindStubsPerTest();

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { KindClusterOutputs, kindClusterProvider, kindConfigYaml } from "../src/kind/provider";
-import { inputs, kindStubsPerTest } from "./support/kind-stubs";
+import { inputs, kindStubsPerTest } from "./support/stubs";
 
 describe("kindConfigYaml", () => {
     const config = parse(kindConfigYaml(inputs));

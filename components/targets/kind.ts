@@ -3,12 +3,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterDns } from "../ClusterDns";
 import { KindCluster } from "../KindCluster";
+import { KIND_CLUSTER_NAME } from "../../src/shared/resourceNames";
 import { LabConfig } from "../../src/config/config";
 import { grafanaPublicHost, grafanaServiceHost, labUrls, nodePorts } from "../../src/shared/topology";
 import { DeploymentTarget } from "./target";
 
 export function kindTarget(lab: LabConfig): DeploymentTarget {
-    const kind = new KindCluster("kind", {
+    const kind = new KindCluster(KIND_CLUSTER_NAME, {
         clusterName: lab.clusterName,
         nodeImage: lab.kindNodeImage,
         // The mailbox port is mapped even when a real SMTP server is used: changing the mappings replaces the cluster.

@@ -176,6 +176,15 @@ async function controlPlaneNode(clusterName: string, nodes: string[]): Promise<{
     return { name, id, running: running === "true" };
 }
 
+/**
+ * The cluster's control-plane node container as Docker has it, running or stopped; undefined when the cluster is gone.
+ * scripts/lab.ts compares its id with the one the stack recorded, with the provider's own query.
+ */
+export async function findControlPlaneNode(clusterName: string): Promise<{ name: string; id: string; running: boolean } | undefined> {
+    const nodes = await existingNodes(clusterName, await checkTools(), (message) => `${message}: start Docker and retry.`);
+    return nodes.length === 0 ? undefined : controlPlaneNode(clusterName, nodes);
+}
+
 function getKubeconfig(clusterName: string): Promise<string> {
     return runOrThrow("kind", ["get", "kubeconfig", "--name", clusterName], queryTimeoutMs());
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { durationSeconds } from "../../shared/duration";
 import { namespaces, releaseNames } from "../../shared/topology";
+import { readStackSettings, settingsTarget } from "../lab/settings";
 import { type OptionSpec, optionLines, parseOptions, readStackOutputs, repoRoot, type StackOutputs } from "../shared/cli";
 import { type Clock, realClock } from "../shared/polling";
 import { startPortForward } from "../shared/processes";
@@ -68,9 +69,9 @@ export function drillUrls(outputs: StackOutputs, reached: { vmalertUrl: string; 
     };
 }
 
-async function stackTarget(): Promise<string> {
-    const { stdout } = await promisify(execFile)("bash", [join(repoRoot, "scripts/lab.sh"), "config", "get", "oncall-lab:target"], { cwd: repoRoot }).catch(() => ({ stdout: "" }));
-    return stdout.trim() || "kind";
+/** The target the stack's settings file names, as the lab program reads it. */
+function stackTarget(): string {
+    return settingsTarget(readStackSettings(repoRoot, process.env).text);
 }
 
 const kubectlOn = (context: string): Kubectl => async (args) =>

@@ -73,7 +73,7 @@ export async function collectDiagnostics(lab: E2eLab, clusterNames: string[]): P
     await Promise.all([
         ...fixedDiagnostics.map(([file, args]) => save(file, args)),
         ...hostDiagnostics.map(async ([file, command, args]) => write(file, `${command} ${args.join(" ")}`, await lab.run(command, args, collecting).catch(failed))),
-        // Through lab.sh: the plugins this stack's state folder has.
+        // Through the lab program: the plugins this stack's state folder has.
         lab.pulumi(["plugin", "ls"], collecting).catch(failed).then((result) => write("pulumi-plugins.txt", "pulumi plugin ls", result)),
         ...clusterNames.map((name) =>
             lab.run("kind", ["export", "logs", join(folder, `kind-logs-${name}`), "--name", name], { ...collecting, log: "kind.log" }).catch(failed),

@@ -1,4 +1,4 @@
-// The e2e's own lab and the commands it runs against it: scripts/lab.sh (pulumi) with the e2e's
+// The e2e's own lab and the commands it runs against it: the lab program (scripts/lab.ts: pulumi) with the e2e's
 // state folder and stack, kubectl on the e2e cluster's context, kind and docker. A scenario's commands
 // append their output to a log in the diagnostics folder (pulumi.log holds every pulumi run); the
 // stack outputs, which hold secrets, are never logged.
@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_NAMESPACE } from "../../config/config";
 import { isRecord } from "../../shared/records";
-import { repoRoot, type StackOutputs } from "../shared/cli";
+import { labProgram, repoRoot, type StackOutputs } from "../shared/cli";
 import type { E2eOptions } from "./options";
 import { secretOutputValues } from "./redact";
 
@@ -26,9 +26,14 @@ export interface CommandOptions {
     timeoutMs?: number;
     /** Runs even after `stopCommands` (diagnostics and cleanup). */
     afterStop?: boolean;
+    /** The command as the log, the progress and errors name it; default: its command line. */
+    shown?: string;
 }
 
 export const minutes = (count: number) => count * 60_000;
+
+/** How a run of the lab program (behind npm run pulumi) is named: not by the node and ts-node paths that start it. */
+export const labShown = (args: string[]) => `scripts/lab.ts ${args.join(" ")}`;
 
 /**
  * Every command the e2e runs has a bound, so a scenario cannot hang on one. `up` is bounded by the
@@ -103,10 +108,10 @@ export class E2eLab {
     /**
      * Runs a command in the repository with the e2e's environment; the output goes to the log as it
      * comes. Each command is the head of its own process group, so a timeout stops what it started too
-     * (lab.sh's pulumi and its plugins).
+     * (the lab program's pulumi and its plugins).
      */
     run(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
-        const shown = `${command} ${args.join(" ")}`;
+        const shown = options.shown ?? `${command} ${args.join(" ")}`;
         if (this.stopped !== undefined && !options.afterStop) return Promise.reject(new Error(`${shown} not started: ${this.stopped}`));
         mkdirSync(this.options.diagnosticsDir, { recursive: true });
         const logFile = options.log === undefined ? undefined : join(this.options.diagnosticsDir, options.log);
@@ -151,7 +156,7 @@ export class E2eLab {
     }
 
     pulumi(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
-        return this.run("bash", [join(repoRoot, "scripts/lab.sh"), ...args], { log: "pulumi.log", ...options });
+        return this.run(...labProgram(args), { log: "pulumi.log", shown: labShown(args), ...options });
     }
 
     configSet(key: string, value: string): Promise<CommandResult> {
@@ -164,7 +169,8 @@ export class E2eLab {
 
     /** The stack outputs with their secrets: never logged (the diagnostics folder is uploaded). */
     async outputs(options: Pick<CommandOptions, "afterStop"> = {}): Promise<StackOutputs> {
-        const { stdout } = await this.run("bash", [join(repoRoot, "scripts/lab.sh"), "stack", "output", "--json", "--show-secrets"], options).catch((error: Error) => {
+        const outputArgs = ["stack", "output", "--json", "--show-secrets"];
+        const { stdout } = await this.run(...labProgram(outputArgs), { shown: labShown(outputArgs), ...options }).catch((error: Error) => {
             throw new Error(`could not read the stack outputs (is the lab up?): ${error.message}`);
         });
         const outputs: unknown = JSON.parse(stdout);

@@ -105,7 +105,7 @@ export async function upFromNothing(context: E2eContext): Promise<string> {
         if (await acceptsConnections(port)) throw new Error(`port ${port} (${key}) is taken on 127.0.0.1: pass another with --${key.replace("HostPort", "")}-port`);
     }
     // A fresh stack: what an earlier run left is removed, but only from a folder that holds a lab's state.
-    // (scripts/lab.sh keeps the stack's settings next to Pulumi.yaml, not here.)
+    // (The lab program keeps the stack's settings next to Pulumi.yaml, not here.)
     if (existsSync(options.stateDir) && readdirSync(options.stateDir).some((entry) => !["state", "passphrase"].includes(entry))) {
         throw new Error(`${options.stateDir} holds more than a lab's state (state/, passphrase): pass another --state-dir`);
     }

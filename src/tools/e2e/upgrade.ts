@@ -9,10 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isRecord } from "../../shared/records";
 import { withTrailingSlash } from "../../shared/urls";
-import { repoRoot, type StackOutputs } from "../shared/cli";
+import { labProgram, repoRoot, type StackOutputs } from "../shared/cli";
 import { basicAuthorization } from "../../shared/basicAuth";
 import { getJson } from "../shared/http";
-import { type CommandOptions, type CommandResult, E2eLab } from "./lab";
+import { type CommandOptions, type CommandResult, E2eLab, labShown } from "./lab";
 import { LabApi } from "./oncallApi";
 import { type E2eContext, smokePasses, upFromNothing } from "./scenarios";
 
@@ -30,7 +30,7 @@ export interface PreviewJudgement {
     counts: Record<string, number>;
 }
 
-/** The JSON `pulumi preview --json` prints (lab.sh may print lines of its own before it). */
+/** The JSON `pulumi preview --json` prints (the lab program may print lines of its own before it). */
 export function previewSteps(stdout: string): PlanStep[] {
     const start = stdout.search(/^\{/m);
     if (start < 0) throw new Error("pulumi preview --json printed no JSON");
@@ -78,14 +78,19 @@ export function parseAllowances(value: string | undefined): string[] {
     return (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
 }
 
-/** The lab as the base commit's copy runs it: its own scripts/lab.sh, the same state folder and stack. */
+/**
+ * The lab as the base commit's copy runs it: its own lab program (scripts/lab.ts, or scripts/lab.sh in the commits
+ * before it), the same state folder and stack.
+ */
 class BaseLab extends E2eLab {
     constructor(from: E2eLab, readonly root: string) {
         super(from.options, from.env);
     }
 
     override pulumi(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
-        return this.run("bash", [join(this.root, "scripts/lab.sh"), ...args], { log: "pulumi.log", ...options });
+        const labScript = join(this.root, "scripts/lab.sh");
+        if (existsSync(labScript)) return this.run("bash", [labScript, ...args], { log: "pulumi.log", ...options });
+        return this.run(...labProgram(args, this.root), { log: "pulumi.log", shown: `base ${labShown(args)}`, ...options });
     }
 }
 

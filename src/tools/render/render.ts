@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import YAML from "yaml";
 import { configDefaults } from "../../config/config";
-import { type OptionSpec, optionLines, parseOptions, repoRoot } from "../shared/cli";
+import { type OptionSpec, optionLines, parseOptions, repoRoot, tsNodeProgram } from "../shared/cli";
 import { crdValidators, type K8sObject, validateObjects } from "./schemas";
 import { renderTargets } from "./targets";
 import { readChartRefs, unreadValues } from "./valuesRead";
@@ -50,9 +50,8 @@ export function manifestObjects(text: string): K8sObject[] {
 }
 
 async function labReleases(target: string, env: NodeJS.ProcessEnv): Promise<LabRelease[]> {
-    const tsNode = join(repoRoot, "node_modules/ts-node/dist/bin.js");
     const compilerOptions = JSON.stringify({ module: "commonjs", moduleResolution: "node10", ignoreDeprecations: "6.0" });
-    const { stdout } = await run(process.execPath, [tsNode, "--transpile-only", "scripts/lab-releases.ts", target], {
+    const { stdout } = await run(...tsNodeProgram(repoRoot, "scripts/lab-releases.ts", [target]), {
         cwd: repoRoot,
         env: { ...env, TS_NODE_COMPILER_OPTIONS: compilerOptions },
         maxBuffer: 64 * 1024 * 1024,

@@ -1,11 +1,19 @@
 // What the npm run scripts share: options from flags (node:util parseArgs) over environment
-// variables over stack outputs, reading the stack outputs through scripts/lab.sh, and tables.
+// variables over stack outputs, reading the stack outputs through the lab program (scripts/lab.ts), and tables.
 import { execFile } from "node:child_process";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { promisify, parseArgs } from "node:util";
 import { isRecord } from "../../shared/records";
 
 export const repoRoot = resolve(__dirname, "..", "..", "..");
+
+/** A TypeScript program of the project in root under its ts-node, as the npm scripts run it: [command, args]. */
+export function tsNodeProgram(root: string, script: string, args: string[]): [string, string[]] {
+    return [process.execPath, [join(root, "node_modules/ts-node/dist/bin.js"), "--transpile-only", join(root, script), ...args]];
+}
+
+/** The lab program behind `npm run pulumi --` (scripts/lab.ts): the lab's backend, passphrase and stack. */
+export const labProgram = (args: string[], root = repoRoot) => tsNodeProgram(root, "scripts/lab.ts", args);
 
 export interface OptionSpec {
     flag: string;
@@ -64,21 +72,21 @@ export function optionLines(specs: Record<string, OptionSpec>): string[] {
 
 export type StackOutputs = Record<string, unknown>;
 
-/** `npm run pulumi -- stack output --json --show-secrets`: scripts/lab.sh picks the state folder and stack. */
+/** `npm run pulumi -- stack output --json --show-secrets`: the lab program picks the state folder and stack. */
 export async function readStackOutputs(env: NodeJS.ProcessEnv = process.env): Promise<StackOutputs> {
     try {
-        const { stdout } = await promisify(execFile)(
-            "bash",
-            [resolve(repoRoot, "scripts/lab.sh"), "stack", "output", "--json", "--show-secrets"],
-            { cwd: repoRoot, env, maxBuffer: 16 * 1024 * 1024 },
-        );
+        const { stdout } = await promisify(execFile)(...labProgram(["stack", "output", "--json", "--show-secrets"]), {
+            cwd: repoRoot,
+            env,
+            maxBuffer: 16 * 1024 * 1024,
+        });
         const outputs: unknown = JSON.parse(stdout);
         if (!isRecord(outputs)) throw new Error("the stack outputs are not a JSON object");
         return outputs;
     } catch (error) {
         const stderr = (error as { stderr?: string }).stderr?.trim();
         throw new Error(
-            `could not read the stack outputs with scripts/lab.sh stack output (is the lab up? npm run up): ${stderr || (error as Error).message}`,
+            `could not read the stack outputs with npm run pulumi -- stack output (is the lab up? npm run up): ${stderr || (error as Error).message}`,
             { cause: error },
         );
     }
