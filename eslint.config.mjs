@@ -2,6 +2,7 @@
 // rule here (eslint-config-prettier switches off any that would fight it).
 import js from "@eslint/js";
 import pulumi from "@pulumi/eslint-plugin";
+import stylistic from "@stylistic/eslint-plugin";
 import prettier from "eslint-config-prettier";
 import tseslint from "typescript-eslint";
 
@@ -35,7 +36,10 @@ export default tseslint.config(
             "@typescript-eslint/await-thenable": "error",
             // `import type` for what only the type checker needs: the emitted require()s are the real dependencies
             // (what a dynamic provider's serialized closure and the import-circle test see).
-            "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports", disallowTypeAnnotations: false }],
+            "@typescript-eslint/consistent-type-imports": [
+                "error",
+                { fixStyle: "inline-type-imports", disallowTypeAnnotations: false },
+            ],
             // An Output in a plain template literal becomes the text "Calling [toString] on an [Output<T>]...".
             "@pulumi/no-output-in-template-literal": "error",
             "@pulumi/no-output-instance-in-template-literal": "error",
@@ -71,4 +75,25 @@ export default tseslint.config(
         rules: { "@typescript-eslint/no-require-imports": "off" },
     },
     prettier,
+    // Prettier wraps code at 120 columns but leaves comments and strings alone: comments may run to 140, and a message
+    // stays on one line, so that what a user sees can be found with grep. After eslint-config-prettier, which turns
+    // max-len off (its README: a special rule, to be enabled after it).
+    {
+        files: ["**/*.ts", "**/*.mts", "**/*.cjs", "**/*.mjs"],
+        plugins: { "@stylistic": stylistic },
+        rules: {
+            "@stylistic/max-len": [
+                "error",
+                {
+                    code: 120,
+                    comments: 140,
+                    tabWidth: 4,
+                    ignoreStrings: true,
+                    ignoreTemplateLiterals: true,
+                    ignoreRegExpLiterals: true,
+                    ignoreUrls: true,
+                },
+            ],
+        },
+    },
 );

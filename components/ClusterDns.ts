@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { COREDNS_CONFIGMAP, kubeadmCorefile, NameRewrite } from "../src/kind/coredns";
+import { COREDNS_CONFIGMAP, kubeadmCorefile, type NameRewrite } from "../src/kind/coredns";
 
 export interface ClusterDnsArgs {
     /** Names that pods resolve to another name's records (e.g. Grafana's public name to its Service). */
@@ -15,20 +15,24 @@ export class ClusterDns extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterDnsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:ClusterDns", name, args, opts);
 
-        this.corefile = new k8s.core.v1.ConfigMapPatch(`${name}-corefile`, {
-            metadata: {
-                name: COREDNS_CONFIGMAP.name,
-                namespace: COREDNS_CONFIGMAP.namespace,
-                // kubeadm's field manager owns the Corefile: a server-side patch of that field must force.
-                annotations: { "pulumi.com/patchForce": "true" },
+        this.corefile = new k8s.core.v1.ConfigMapPatch(
+            `${name}-corefile`,
+            {
+                metadata: {
+                    name: COREDNS_CONFIGMAP.name,
+                    namespace: COREDNS_CONFIGMAP.namespace,
+                    // kubeadm's field manager owns the Corefile: a server-side patch of that field must force.
+                    annotations: { "pulumi.com/patchForce": "true" },
+                },
+                data: { [COREDNS_CONFIGMAP.key]: kubeadmCorefile(args.rewrites) },
             },
-            data: { [COREDNS_CONFIGMAP.key]: kubeadmCorefile(args.rewrites) },
-        }, {
-            parent: this,
-            deletedWith: opts?.deletedWith,
-            // Deleting the patch would give up the forced field and could leave CoreDNS without a Corefile.
-            retainOnDelete: true,
-        });
+            {
+                parent: this,
+                deletedWith: opts?.deletedWith,
+                // Deleting the patch would give up the forced field and could leave CoreDNS without a Corefile.
+                retainOnDelete: true,
+            },
+        );
 
         this.registerOutputs({});
     }

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { chartRepositories } from "../src/shared/charts";
 import { releaseNames } from "../src/shared/topology";
-import { grafanaValues, GrafanaValuesInput, oncallPluginProvisioning } from "../src/grafana/values";
+import { grafanaValues, type GrafanaValuesInput, oncallPluginProvisioning } from "../src/grafana/values";
 import { tlsCopy } from "../src/shared/tls";
 import { podSecurityLabels } from "../src/security/workloads";
 
@@ -43,55 +43,89 @@ export class Grafana extends pulumi.ComponentResource {
         super("oncall-lab:index:Grafana", name, args, opts);
         const childOpts = { parent: this, deletedWith: opts?.deletedWith };
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
-        }, childOpts);
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
+            },
+            childOpts,
+        );
         this.namespace = namespace;
 
-        const adminPassword = new random.RandomPassword(`${name}-admin-password`, {
-            length: 24,
-            special: false,
-        }, { parent: this });
-
-        const pluginProvisioning = new k8s.core.v1.ConfigMap(`${name}-oncall-app-provisioning`, {
-            metadata: { name: "grafana-oncall-app-provisioning", namespace: namespace.metadata.name },
-            data: {
-                "grafana-oncall-app.yaml": pulumi.all([args.oncallInClusterUrl, args.publicUrl])
-                    .apply(([oncallInClusterUrl, grafanaPublicUrl]) => stringify(oncallPluginProvisioning({ oncallInClusterUrl, grafanaPublicUrl }))),
+        const adminPassword = new random.RandomPassword(
+            `${name}-admin-password`,
+            {
+                length: 24,
+                special: false,
             },
-        }, childOpts);
+            { parent: this },
+        );
+
+        const pluginProvisioning = new k8s.core.v1.ConfigMap(
+            `${name}-oncall-app-provisioning`,
+            {
+                metadata: { name: "grafana-oncall-app-provisioning", namespace: namespace.metadata.name },
+                data: {
+                    "grafana-oncall-app.yaml": pulumi
+                        .all([args.oncallInClusterUrl, args.publicUrl])
+                        .apply(([oncallInClusterUrl, grafanaPublicUrl]) =>
+                            stringify(oncallPluginProvisioning({ oncallInClusterUrl, grafanaPublicUrl })),
+                        ),
+                },
+            },
+            childOpts,
+        );
 
         const adminUser = "admin";
-        const values = pulumi.secret(pulumi.all([
-            args.imageTag, adminPassword.result, args.publicUrl, args.oncallPluginVersion, args.oncallPluginUrl, pluginProvisioning.metadata.name,
-        ]).apply(([imageTag, password, rootUrl, pluginVersion, pluginUrl, configMap]) => grafanaValues({
-            imageTag,
-            adminUser,
-            adminPassword: password,
-            nodePort: args.nodePort,
-            servicePort: args.servicePort,
-            rootUrl,
-            pluginVersion,
-            pluginUrl,
-            pluginProvisioningConfigMap: configMap,
-            sidecarNamespaces: args.sidecarNamespaces,
-            cluster: args.cluster,
-        })));
+        const values = pulumi.secret(
+            pulumi
+                .all([
+                    args.imageTag,
+                    adminPassword.result,
+                    args.publicUrl,
+                    args.oncallPluginVersion,
+                    args.oncallPluginUrl,
+                    pluginProvisioning.metadata.name,
+                ])
+                .apply(([imageTag, password, rootUrl, pluginVersion, pluginUrl, configMap]) =>
+                    grafanaValues({
+                        imageTag,
+                        adminUser,
+                        adminPassword: password,
+                        nodePort: args.nodePort,
+                        servicePort: args.servicePort,
+                        rootUrl,
+                        pluginVersion,
+                        pluginUrl,
+                        pluginProvisioningConfigMap: configMap,
+                        sidecarNamespaces: args.sidecarNamespaces,
+                        cluster: args.cluster,
+                    }),
+                ),
+        );
         const tls = args.tlsSource && tlsCopy(`${name}-tls`, args.tlsSource, namespace, childOpts);
 
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
-            name: releaseNames.grafana,
-            chart: "grafana",
-            version: args.chartVersion,
-            repositoryOpts: { repo: chartRepositories.grafana },
-            namespace: namespace.metadata.name,
-            values,
-            timeout: 900,
-        }, tls ? pulumi.mergeOptions(childOpts, { dependsOn: [tls] }) : childOpts);
+        this.release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: releaseNames.grafana,
+                chart: "grafana",
+                version: args.chartVersion,
+                repositoryOpts: { repo: chartRepositories.grafana },
+                namespace: namespace.metadata.name,
+                values,
+                timeout: 900,
+            },
+            tls ? pulumi.mergeOptions(childOpts, { dependsOn: [tls] }) : childOpts,
+        );
 
         this.adminUser = pulumi.output(adminUser);
         this.adminPassword = pulumi.secret(adminPassword.result);
         this.publicUrl = pulumi.output(args.publicUrl);
-        this.registerOutputs({ adminUser: this.adminUser, adminPassword: this.adminPassword, publicUrl: this.publicUrl });
+        this.registerOutputs({
+            adminUser: this.adminUser,
+            adminPassword: this.adminPassword,
+            publicUrl: this.publicUrl,
+        });
     }
 }

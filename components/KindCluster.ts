@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { KindClusterResource, PortMapping } from "../src/kind/provider";
+import { KindClusterResource, type PortMapping } from "../src/kind/provider";
 import { kindClusterResourceName } from "../src/shared/resourceNames";
 
 export interface KindClusterArgs {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LabNetworkPolicy } from "../src/security/networkPolicies";
+import { type LabNetworkPolicy } from "../src/security/networkPolicies";
 
 export interface NetworkPoliciesArgs {
     /** From src/security/networkPolicies.ts: a default deny per lab namespace and the allow-lists of the lab's paths. */
@@ -16,10 +16,14 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         for (const policy of args.policies) {
             const namespace = args.namespaces[policy.namespace];
             if (!namespace) throw new Error(`no namespace ${policy.namespace} for the NetworkPolicy ${policy.name}`);
-            new k8s.networking.v1.NetworkPolicy(`${name}-${policy.namespace}-${policy.name}`, {
-                metadata: { name: `oncall-lab-${policy.name}`, namespace },
-                spec: policy.spec,
-            }, { parent: this, deletedWith: opts?.deletedWith });
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-${policy.namespace}-${policy.name}`,
+                {
+                    metadata: { name: `oncall-lab-${policy.name}`, namespace },
+                    spec: policy.spec,
+                },
+                { parent: this, deletedWith: opts?.deletedWith },
+            );
         }
         this.registerOutputs({});
     }

@@ -1,18 +1,25 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SmtpSettings } from "../src/config/config";
-import { ExternalPostgres } from "../src/config/target";
+import { type SmtpSettings } from "../src/config/config";
+import { type ExternalPostgres } from "../src/config/target";
 import { chartRepositories } from "../src/shared/charts";
 import { ONCALL_ENGINE_PORT, releaseNames } from "../src/shared/topology";
-import { IngressSettings, ingressAnnotations, ingressTls } from "../src/shared/ingress";
+import { type IngressSettings, ingressAnnotations, ingressTls } from "../src/shared/ingress";
 import { tlsCopy } from "../src/shared/tls";
 import { PUBLIC_API_PATH } from "../src/oncall/vocabulary";
 import { podSecurityLabels } from "../src/security/workloads";
 import { FIRST_INSTALL_ONLY_VALUES, MIRAGE_CIPHER_IV_LENGTH } from "../src/oncall/workloads";
 import {
-    CELERY_BEAT_POSTRENDER, celeryBeatApart, EXTERNAL_POSTGRES_PASSWORD_KEY, ONCALL_APP_SECRET_KEYS, ONCALL_CREDENTIAL_KEYS, ONCALL_EXPORTER_SECRET, ONCALL_SMTP_SECRET,
-    OnCallClusterValuesInput, oncallValues,
+    CELERY_BEAT_POSTRENDER,
+    celeryBeatApart,
+    EXTERNAL_POSTGRES_PASSWORD_KEY,
+    ONCALL_APP_SECRET_KEYS,
+    ONCALL_CREDENTIAL_KEYS,
+    ONCALL_EXPORTER_SECRET,
+    ONCALL_SMTP_SECRET,
+    type OnCallClusterValuesInput,
+    oncallValues,
 } from "../src/oncall/values";
 
 export interface OnCallArgs {
@@ -56,61 +63,101 @@ export class OnCall extends pulumi.ComponentResource {
         super("oncall-lab:index:OnCall", name, args, opts);
         const childOpts = { parent: this, deletedWith: opts?.deletedWith };
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
-        }, childOpts);
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
+            },
+            childOpts,
+        );
         this.namespace = namespace;
 
         const password = (suffix: string, length: number) =>
             new random.RandomPassword(`${name}-${suffix}`, { length, special: false }, { parent: this }).result;
         // Django's SECRET_KEY and the mirage key encrypt tokens in the database: generated once, kept in state.
-        const appSecret = new k8s.core.v1.Secret(`${name}-app-secret`, {
-            metadata: { name: "oncall-app-secret", namespace: namespace.metadata.name },
-            stringData: {
-                [ONCALL_APP_SECRET_KEYS.secretKey]: pulumi.secret(password("secret-key", 50)),
-                [ONCALL_APP_SECRET_KEYS.mirageSecretKey]: pulumi.secret(password("mirage-secret-key", 50)),
+        const appSecret = new k8s.core.v1.Secret(
+            `${name}-app-secret`,
+            {
+                metadata: { name: "oncall-app-secret", namespace: namespace.metadata.name },
+                stringData: {
+                    [ONCALL_APP_SECRET_KEYS.secretKey]: pulumi.secret(password("secret-key", 50)),
+                    [ONCALL_APP_SECRET_KEYS.mirageSecretKey]: pulumi.secret(password("mirage-secret-key", 50)),
+                },
             },
-        }, childOpts);
+            childOpts,
+        );
         // The chart points the engine's PROMETHEUS_EXPORTER_SECRET at this secret (optional): it must exist before
         // the engine starts, or /metrics/ would answer without a token.
-        const exporterSecret = new k8s.core.v1.Secret(`${name}-exporter-secret`, {
-            metadata: { name: ONCALL_EXPORTER_SECRET.name, namespace: namespace.metadata.name },
-            stringData: { [ONCALL_EXPORTER_SECRET.key]: pulumi.secret(password("exporter-token", 40)) },
-        }, childOpts);
+        const exporterSecret = new k8s.core.v1.Secret(
+            `${name}-exporter-secret`,
+            {
+                metadata: { name: ONCALL_EXPORTER_SECRET.name, namespace: namespace.metadata.name },
+                stringData: { [ONCALL_EXPORTER_SECRET.key]: pulumi.secret(password("exporter-token", 40)) },
+            },
+            childOpts,
+        );
         const cluster = args.cluster && this.clusterResources(name, args.cluster, namespace, childOpts);
         const credentials = this.credentials(name, args, namespace, password, childOpts);
         // Taken by a first install only (FIRST_INSTALL_ONLY_VALUES): it must never change under a running lab's data.
-        const mirageCipherIv = new random.RandomString(`${name}-mirage-cipher-iv`, { length: MIRAGE_CIPHER_IV_LENGTH, special: false }, { parent: this }).result;
+        const mirageCipherIv = new random.RandomString(
+            `${name}-mirage-cipher-iv`,
+            { length: MIRAGE_CIPHER_IV_LENGTH, special: false },
+            { parent: this },
+        ).result;
 
         const publicHost = pulumi.output(args.publicUrl).apply((url) => new URL(url).host);
         // Every credential is in a secret the chart reads: the values hold names and keys only.
-        const values = pulumi.all([publicHost, args.grafanaPublicUrl, appSecret.metadata.name, credentials.secret.metadata.name, mirageCipherIv, args.imageTag])
-            .apply(([publicHost, grafanaPublicUrl, appSecretName, credentialsSecretName, mirageCipherIv, imageTag]) => oncallValues({
+        const values = pulumi
+            .all([
                 publicHost,
-                grafanaPublicUrl,
-                nodePort: args.nodePort,
-                imageTag,
-                appSecretName,
-                credentialsSecretName,
+                args.grafanaPublicUrl,
+                appSecret.metadata.name,
+                credentials.secret.metadata.name,
                 mirageCipherIv,
-                telegram: args.telegramBotToken !== undefined,
-                smtp: args.smtp,
-                cluster: cluster?.values,
-            }));
+                args.imageTag,
+            ])
+            .apply(([publicHost, grafanaPublicUrl, appSecretName, credentialsSecretName, mirageCipherIv, imageTag]) =>
+                oncallValues({
+                    publicHost,
+                    grafanaPublicUrl,
+                    nodePort: args.nodePort,
+                    imageTag,
+                    appSecretName,
+                    credentialsSecretName,
+                    mirageCipherIv,
+                    telegram: args.telegramBotToken !== undefined,
+                    smtp: args.smtp,
+                    cluster: cluster?.values,
+                }),
+            );
 
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
-            name: releaseNames.oncall,
-            chart: "oncall",
-            version: args.chartVersion,
-            repositoryOpts: { repo: chartRepositories.oncall },
-            namespace: namespace.metadata.name,
-            values,
-            // Exactly one celery beat whatever the replica count.
-            postrender: args.cluster && celeryBeatApart(args.cluster.celeryReplicas) ? CELERY_BEAT_POSTRENDER : undefined,
-            // Postgres, Redis and the migrate job come up one after another.
-            timeout: 1200,
-        }, pulumi.mergeOptions(childOpts, { dependsOn: [exporterSecret, ...credentials.dependencies, ...(cluster?.dependencies ?? [])], ignoreChanges: [...FIRST_INSTALL_ONLY_VALUES] }));
-        if (args.cluster) this.ingress(name, args.cluster.ingress, namespace, pulumi.mergeOptions(childOpts, { dependsOn: [this.release] }));
+        this.release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: releaseNames.oncall,
+                chart: "oncall",
+                version: args.chartVersion,
+                repositoryOpts: { repo: chartRepositories.oncall },
+                namespace: namespace.metadata.name,
+                values,
+                // Exactly one celery beat whatever the replica count.
+                postrender:
+                    args.cluster && celeryBeatApart(args.cluster.celeryReplicas) ? CELERY_BEAT_POSTRENDER : undefined,
+                // Postgres, Redis and the migrate job come up one after another.
+                timeout: 1200,
+            },
+            pulumi.mergeOptions(childOpts, {
+                dependsOn: [exporterSecret, ...credentials.dependencies, ...(cluster?.dependencies ?? [])],
+                ignoreChanges: [...FIRST_INSTALL_ONLY_VALUES],
+            }),
+        );
+        if (args.cluster)
+            this.ingress(
+                name,
+                args.cluster.ingress,
+                namespace,
+                pulumi.mergeOptions(childOpts, { dependsOn: [this.release] }),
+            );
 
         this.publicUrl = pulumi.output(args.publicUrl);
         this.exporterSecretName = exporterSecret.metadata.name;
@@ -122,37 +169,63 @@ export class OnCall extends pulumi.ComponentResource {
      * SMTP password where the chart's env looks for it (ONCALL_SMTP_SECRET).
      */
     private credentials(
-        name: string, args: OnCallArgs, namespace: k8s.core.v1.Namespace, password: (suffix: string, length: number) => pulumi.Output<string>,
+        name: string,
+        args: OnCallArgs,
+        namespace: k8s.core.v1.Namespace,
+        password: (suffix: string, length: number) => pulumi.Output<string>,
         opts: pulumi.CustomResourceOptions,
     ) {
-        const secret = new k8s.core.v1.Secret(`${name}-credentials`, {
-            metadata: { name: `${releaseNames.oncall}-credentials`, namespace: namespace.metadata.name },
-            stringData: {
-                [ONCALL_CREDENTIAL_KEYS.postgres]: pulumi.secret(password("postgres-password", 32)),
-                [ONCALL_CREDENTIAL_KEYS.redis]: pulumi.secret(password("redis-password", 32)),
-                ...(args.telegramBotToken !== undefined ? { [ONCALL_CREDENTIAL_KEYS.telegram]: pulumi.secret(args.telegramBotToken) } : {}),
+        const secret = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            {
+                metadata: { name: `${releaseNames.oncall}-credentials`, namespace: namespace.metadata.name },
+                stringData: {
+                    [ONCALL_CREDENTIAL_KEYS.postgres]: pulumi.secret(password("postgres-password", 32)),
+                    [ONCALL_CREDENTIAL_KEYS.redis]: pulumi.secret(password("redis-password", 32)),
+                    ...(args.telegramBotToken !== undefined
+                        ? { [ONCALL_CREDENTIAL_KEYS.telegram]: pulumi.secret(args.telegramBotToken) }
+                        : {}),
+                },
             },
-        }, opts);
+            opts,
+        );
         const dependencies: pulumi.Resource[] = [secret];
         if (args.smtpPassword !== undefined) {
-            dependencies.push(new k8s.core.v1.Secret(`${name}-smtp-password`, {
-                metadata: { name: ONCALL_SMTP_SECRET.name, namespace: namespace.metadata.name },
-                stringData: { [ONCALL_SMTP_SECRET.key]: pulumi.secret(args.smtpPassword) },
-            }, opts));
+            dependencies.push(
+                new k8s.core.v1.Secret(
+                    `${name}-smtp-password`,
+                    {
+                        metadata: { name: ONCALL_SMTP_SECRET.name, namespace: namespace.metadata.name },
+                        stringData: { [ONCALL_SMTP_SECRET.key]: pulumi.secret(args.smtpPassword) },
+                    },
+                    opts,
+                ),
+            );
         }
         return { secret, dependencies };
     }
 
     /** What the release needs first on the existing target: the certificate's copy and the external Postgres password. */
-    private clusterResources(name: string, cluster: OnCallClusterArgs, namespace: k8s.core.v1.Namespace, opts: pulumi.CustomResourceOptions) {
+    private clusterResources(
+        name: string,
+        cluster: OnCallClusterArgs,
+        namespace: k8s.core.v1.Namespace,
+        opts: pulumi.CustomResourceOptions,
+    ) {
         const dependencies: pulumi.Resource[] = [];
         if (cluster.tlsSource) dependencies.push(tlsCopy(`${name}-tls`, cluster.tlsSource, namespace, opts));
         const { externalPostgres, ingress, tlsSource, ...rest } = cluster;
         if (externalPostgres) {
-            dependencies.push(new k8s.core.v1.Secret(`${name}-postgres-external`, {
-                metadata: { name: EXTERNAL_POSTGRES_SECRET, namespace: namespace.metadata.name },
-                stringData: { [EXTERNAL_POSTGRES_PASSWORD_KEY]: pulumi.secret(externalPostgres.password) },
-            }, opts));
+            dependencies.push(
+                new k8s.core.v1.Secret(
+                    `${name}-postgres-external`,
+                    {
+                        metadata: { name: EXTERNAL_POSTGRES_SECRET, namespace: namespace.metadata.name },
+                        stringData: { [EXTERNAL_POSTGRES_PASSWORD_KEY]: pulumi.secret(externalPostgres.password) },
+                    },
+                    opts,
+                ),
+            );
         }
         const values: OnCallClusterValuesInput = {
             ...rest,
@@ -177,23 +250,45 @@ export class OnCall extends pulumi.ComponentResource {
      * /api/internal/v1/plugin/v2/install has no authentication and hands OnCall to whoever posts to it, /telegram/ takes
      * forged updates, and /integrations/v1/ has no sender outside (Alertmanager posts to the in-cluster Service).
      */
-    private ingress(name: string, ingress: IngressSettings, namespace: k8s.core.v1.Namespace, opts: pulumi.CustomResourceOptions) {
-        new k8s.networking.v1.Ingress(`${name}-ingress`, {
-            metadata: { name: releaseNames.oncall, namespace: namespace.metadata.name, annotations: ingressAnnotations(ingress) },
-            spec: {
-                ...(ingress.className ? { ingressClassName: ingress.className } : {}),
-                tls: ingressTls(ingress),
-                rules: [{
-                    host: ingress.host,
-                    http: {
-                        paths: [{
-                            path: PUBLIC_API_PATH,
-                            pathType: "Prefix",
-                            backend: { service: { name: `${releaseNames.oncall}-engine`, port: { number: ONCALL_ENGINE_PORT } } },
-                        }],
-                    },
-                }],
+    private ingress(
+        name: string,
+        ingress: IngressSettings,
+        namespace: k8s.core.v1.Namespace,
+        opts: pulumi.CustomResourceOptions,
+    ) {
+        new k8s.networking.v1.Ingress(
+            `${name}-ingress`,
+            {
+                metadata: {
+                    name: releaseNames.oncall,
+                    namespace: namespace.metadata.name,
+                    annotations: ingressAnnotations(ingress),
+                },
+                spec: {
+                    ...(ingress.className ? { ingressClassName: ingress.className } : {}),
+                    tls: ingressTls(ingress),
+                    rules: [
+                        {
+                            host: ingress.host,
+                            http: {
+                                paths: [
+                                    {
+                                        path: PUBLIC_API_PATH,
+                                        pathType: "Prefix",
+                                        backend: {
+                                            service: {
+                                                name: `${releaseNames.oncall}-engine`,
+                                                port: { number: ONCALL_ENGINE_PORT },
+                                            },
+                                        },
+                                    },
+                                ],
+                            },
+                        },
+                    ],
+                },
             },
-        }, opts);
+            opts,
+        );
     }
 }

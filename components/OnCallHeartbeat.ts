@@ -25,15 +25,19 @@ export class OnCallHeartbeat extends pulumi.ComponentResource {
     constructor(name: string, args: OnCallHeartbeatArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCallHeartbeat", name, args, opts);
 
-        this.timeout = new OnCallHeartbeatTimeoutResource(`${name}-timeout`, {
-            grafanaLocalApiUrl: args.grafanaLocalApiUrl,
-            grafanaUser: args.grafanaUser,
-            grafanaPassword: args.grafanaPassword,
-            integrationId: args.integrationId,
-            timeoutSeconds: args.timeoutSeconds,
-            clusterId: args.clusterId,
-            readyTimeoutSeconds: args.readyTimeoutSeconds ?? 120,
-        }, { parent: this, deletedWith: opts?.deletedWith, dependsOn: opts?.dependsOn });
+        this.timeout = new OnCallHeartbeatTimeoutResource(
+            `${name}-timeout`,
+            {
+                grafanaLocalApiUrl: args.grafanaLocalApiUrl,
+                grafanaUser: args.grafanaUser,
+                grafanaPassword: args.grafanaPassword,
+                integrationId: args.integrationId,
+                timeoutSeconds: args.timeoutSeconds,
+                clusterId: args.clusterId,
+                readyTimeoutSeconds: args.readyTimeoutSeconds ?? 120,
+            },
+            { parent: this, deletedWith: opts?.deletedWith, dependsOn: opts?.dependsOn },
+        );
         this.heartbeatId = this.timeout.heartbeatId;
 
         this.registerOutputs({ heartbeatId: this.heartbeatId });

@@ -7,9 +7,9 @@ import {
     notificationRuleArgs,
     rotationShiftArgs,
     scheduleArgs,
-    UserIds,
+    type UserIds,
 } from "../src/oncall/objects";
-import { Roster } from "../src/team/roster";
+import { type Roster } from "../src/team/roster";
 import { onBehalfOf } from "../src/shared/resourceError";
 
 export interface OnCallTeamArgs {
@@ -48,24 +48,41 @@ export class OnCallTeam extends pulumi.ComponentResource {
         const { roster } = args;
 
         // The provider holds no remote state: only the OnCall objects follow the cluster and the wiring.
-        const provider = new grafana.Provider(`${name}-provider`, {
-            oncallUrl: args.oncallPublicUrl,
-            oncallAccessToken: pulumi.secret(args.oncallApiToken),
-        }, { parent: this });
+        const provider = new grafana.Provider(
+            `${name}-provider`,
+            {
+                oncallUrl: args.oncallPublicUrl,
+                oncallAccessToken: pulumi.secret(args.oncallApiToken),
+            },
+            { parent: this },
+        );
         // dependsOn too: with an external Postgres the objects must be deleted before OnCall's release (dependents first).
-        const childOpts = { parent: this, provider, deletedWith: opts?.deletedWith, replaceWith: opts?.replaceWith, dependsOn: opts?.dependsOn };
+        const childOpts = {
+            parent: this,
+            provider,
+            deletedWith: opts?.deletedWith,
+            replaceWith: opts?.replaceWith,
+            dependsOn: opts?.dependsOn,
+        };
 
         // Every person's id comes out of args.userIds, so nothing that names a person is sent before the wiring
         // has found them all in OnCall.
         const known = pulumi.output(args.userIds);
-        const userIds: UserIds<pulumi.Output<string>> = Object.fromEntries(roster.people.map(person => [
-            person.login,
-            known.apply(ids => onBehalfOf(this, () => {
-                const id = ids[person.login];
-                if (!id) throw new Error(`OnCall has no user "${person.login}" (has: ${Object.keys(ids).join(", ")})`);
-                return id;
-            })),
-        ]));
+        const userIds: UserIds<pulumi.Output<string>> = Object.fromEntries(
+            roster.people.map((person) => [
+                person.login,
+                known.apply((ids) =>
+                    onBehalfOf(this, () => {
+                        const id = ids[person.login];
+                        if (!id)
+                            throw new Error(
+                                `OnCall has no user "${person.login}" (has: ${Object.keys(ids).join(", ")})`,
+                            );
+                        return id;
+                    }),
+                ),
+            ]),
+        );
 
         for (const person of roster.people) {
             notificationRuleArgs(person, args.telegramEnabled, userIds[person.login]).forEach((rule, index) => {
@@ -73,27 +90,50 @@ export class OnCallTeam extends pulumi.ComponentResource {
             });
         }
 
-        const shift = new grafana.oncall.OnCallShift(`${name}-shift`, rotationShiftArgs(roster.rotation, userIds), childOpts);
-        const schedule = new grafana.oncall.Schedule(`${name}-schedule`, scheduleArgs(roster.rotation, shift.id), childOpts);
+        const shift = new grafana.oncall.OnCallShift(
+            `${name}-shift`,
+            rotationShiftArgs(roster.rotation, userIds),
+            childOpts,
+        );
+        const schedule = new grafana.oncall.Schedule(
+            `${name}-schedule`,
+            scheduleArgs(roster.rotation, shift.id),
+            childOpts,
+        );
 
         // Chain and integration names are unique in OnCall: a replacement must delete the old one first.
-        const chain = new grafana.oncall.EscalationChain(`${name}-escalation-chain`, escalationChainArgs(roster), pulumi.mergeOptions(childOpts, {
-            deleteBeforeReplace: true,
-        }));
-        escalationStepArgs(roster, { escalationChainId: chain.id, scheduleId: schedule.id, userIds }).forEach(step => {
-            new grafana.oncall.Escalation(`${name}-step-${step.position}`, step, childOpts);
-        });
+        const chain = new grafana.oncall.EscalationChain(
+            `${name}-escalation-chain`,
+            escalationChainArgs(roster),
+            pulumi.mergeOptions(childOpts, {
+                deleteBeforeReplace: true,
+            }),
+        );
+        escalationStepArgs(roster, { escalationChainId: chain.id, scheduleId: schedule.id, userIds }).forEach(
+            (step) => {
+                new grafana.oncall.Escalation(`${name}-step-${step.position}`, step, childOpts);
+            },
+        );
 
-        const integration = new grafana.oncall.Integration(`${name}-integration`, integrationArgs(args.integrationName, chain.id), pulumi.mergeOptions(childOpts, {
-            deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
-        }));
+        const integration = new grafana.oncall.Integration(
+            `${name}-integration`,
+            integrationArgs(args.integrationName, chain.id),
+            pulumi.mergeOptions(childOpts, {
+                deleteBeforeReplace: true,
+                additionalSecretOutputs: ["link"],
+            }),
+        );
 
         // OnCall counts heartbeats against their integration's rate limit (src/oncall/rateLimits.ts): on an integration
         // of their own a storm of pages cannot starve them. It runs the same chain, so a dead pipeline pages too.
-        const heartbeatIntegration = new grafana.oncall.Integration(`${name}-heartbeat-integration`,
-            integrationArgs(`${args.integrationName} heartbeat`, chain.id), pulumi.mergeOptions(childOpts, {
-                deleteBeforeReplace: true, additionalSecretOutputs: ["link"],
-            }));
+        const heartbeatIntegration = new grafana.oncall.Integration(
+            `${name}-heartbeat-integration`,
+            integrationArgs(`${args.integrationName} heartbeat`, chain.id),
+            pulumi.mergeOptions(childOpts, {
+                deleteBeforeReplace: true,
+                additionalSecretOutputs: ["link"],
+            }),
+        );
 
         this.integrationId = integration.id;
         // additionalSecretOutputs hides it in state; wrapping keeps it secret wherever the output flows.

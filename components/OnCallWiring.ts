@@ -38,19 +38,23 @@ export class OnCallWiring extends pulumi.ComponentResource {
     constructor(name: string, args: OnCallWiringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCallWiring", name, args, opts);
 
-        this.connection = new OnCallWiringResource(wiringConnectionName(name), {
-            grafanaLocalApiUrl: args.grafanaLocalApiUrl,
-            grafanaUser: args.grafanaUser,
-            grafanaPassword: args.grafanaPassword,
-            oncallInClusterUrl: args.oncallInClusterUrl,
-            grafanaPublicUrl: args.grafanaPublicUrl,
-            oncallPublicUrl: args.oncallPublicUrl,
-            clusterId: args.clusterId,
-            userLogins: args.userLogins,
-            readyTimeoutSeconds: args.readyTimeoutSeconds,
-            // Not the old wiring's "pulumi <integration name>", whose delete revokes tokens by that name.
-            apiTokenName: args.apiTokenName ?? "pulumi oncall-lab",
-        }, { parent: this, deletedWith: opts?.deletedWith });
+        this.connection = new OnCallWiringResource(
+            wiringConnectionName(name),
+            {
+                grafanaLocalApiUrl: args.grafanaLocalApiUrl,
+                grafanaUser: args.grafanaUser,
+                grafanaPassword: args.grafanaPassword,
+                oncallInClusterUrl: args.oncallInClusterUrl,
+                grafanaPublicUrl: args.grafanaPublicUrl,
+                oncallPublicUrl: args.oncallPublicUrl,
+                clusterId: args.clusterId,
+                userLogins: args.userLogins,
+                readyTimeoutSeconds: args.readyTimeoutSeconds,
+                // Not the old wiring's "pulumi <integration name>", whose delete revokes tokens by that name.
+                apiTokenName: args.apiTokenName ?? "pulumi oncall-lab",
+            },
+            { parent: this, deletedWith: opts?.deletedWith },
+        );
 
         // additionalSecretOutputs hides the token in state; wrapping keeps it secret wherever the output flows.
         this.apiToken = pulumi.secret(this.connection.apiToken);

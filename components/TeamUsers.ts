@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
-import { Person } from "../src/team/roster";
+import { type Person } from "../src/team/roster";
 import { teamUserName } from "../src/shared/resourceNames";
 
 export interface TeamUsersArgs {
@@ -29,28 +29,42 @@ export class TeamUsers extends pulumi.ComponentResource {
     constructor(name: string, args: TeamUsersArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:TeamUsers", name, args, opts);
 
-        const provider = new grafana.Provider(`${name}-provider`, {
-            url: args.grafanaLocalApiUrl,
-            auth: pulumi.secret(pulumi.interpolate`${args.grafanaUser}:${args.grafanaPassword}`),
-        }, { parent: this });
+        const provider = new grafana.Provider(
+            `${name}-provider`,
+            {
+                url: args.grafanaLocalApiUrl,
+                auth: pulumi.secret(pulumi.interpolate`${args.grafanaUser}:${args.grafanaPassword}`),
+            },
+            { parent: this },
+        );
         const userOpts = { parent: this, provider, deletedWith: opts?.deletedWith, replaceWith: opts?.replaceWith };
 
         const passwords: Record<string, pulumi.Output<string>> = {};
-        this.users = args.people.map(person => {
-            passwords[person.login] = new random.RandomPassword(`${name}-${person.login}-password`, {
-                length: 24,
-                special: false,
-            }, { parent: this }).result;
+        this.users = args.people.map((person) => {
+            passwords[person.login] = new random.RandomPassword(
+                `${name}-${person.login}-password`,
+                {
+                    length: 24,
+                    special: false,
+                },
+                { parent: this },
+            ).result;
             // POST /api/admin/users without an org: Grafana adds the user to the auto-assign org (the main org).
-            return new grafana.oss.User(teamUserName(name, person.login), {
-                login: person.login,
-                name: person.name,
-                email: person.email,
-                password: passwords[person.login],
-            }, userOpts);
+            return new grafana.oss.User(
+                teamUserName(name, person.login),
+                {
+                    login: person.login,
+                    name: person.name,
+                    email: person.email,
+                    password: passwords[person.login],
+                },
+                userOpts,
+            );
         });
 
-        this.logins = pulumi.all(this.users.map(user => user.id)).apply(() => args.people.map(person => person.login));
+        this.logins = pulumi
+            .all(this.users.map((user) => user.id))
+            .apply(() => args.people.map((person) => person.login));
         this.passwords = pulumi.secret(pulumi.all(passwords));
         this.registerOutputs({ logins: this.logins, passwords: this.passwords });
     }

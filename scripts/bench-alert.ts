@@ -48,8 +48,13 @@ async function measure(): Promise<void> {
     await webhookReceiver.start();
     const pagingUrl = webhookReceiver.url(path);
     // The heartbeat on an integration of its own, as the lab wires it.
-    const heartbeatIntegrationUrl = webhookReceiver.url(`/integrations/v1/alertmanager/${randomBytes(8).toString("hex")}/`);
-    const startedPath = await startAlertPath(settings, { pagingUrl, heartbeatUrl: heartbeatUrl(heartbeatIntegrationUrl) });
+    const heartbeatIntegrationUrl = webhookReceiver.url(
+        `/integrations/v1/alertmanager/${randomBytes(8).toString("hex")}/`,
+    );
+    const startedPath = await startAlertPath(settings, {
+        pagingUrl,
+        heartbeatUrl: heartbeatUrl(heartbeatIntegrationUrl),
+    });
     alertPath = startedPath;
 
     // The first scrape happens at once with the target healthy; every later one fails.

@@ -4,12 +4,20 @@
 import { hostname, cpus } from "node:os";
 import { installCommand, missingBinaries } from "../src/tools/bench/alertPath";
 import { runStorm } from "../src/tools/bench/storm";
-import { distinctStorm, labStormConfig, oneNamespaceStorm, outageStorm, spreadStorm, tableRow } from "../src/tools/bench/stormScenarios";
+import {
+    distinctStorm,
+    labStormConfig,
+    oneNamespaceStorm,
+    outageStorm,
+    spreadStorm,
+    tableRow,
+} from "../src/tools/bench/stormScenarios";
 
 function scaleArgument(): number {
     const index = process.argv.indexOf("--scale");
     const scale = index === -1 ? 10 : Number(process.argv[index + 1]);
-    if (!Number.isInteger(scale) || scale < 1) throw new Error(`--scale takes a whole number of 1 or more, got "${process.argv[index + 1]}"`);
+    if (!Number.isInteger(scale) || scale < 1)
+        throw new Error(`--scale takes a whole number of 1 or more, got "${process.argv[index + 1]}"`);
     return scale;
 }
 
@@ -32,7 +40,9 @@ async function main(): Promise<void> {
         rows.push(tableRow(result));
     }
     const time = scale === 1 ? "real time" : `time scaled ${scale}x`;
-    console.log(`${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? "CPU"} (${hostname()}), ${time}:\n`);
+    console.log(
+        `${new Date().toISOString().slice(0, 10)}, ${cpus().length} × ${cpus()[0]?.model ?? "CPU"} (${hostname()}), ${time}:\n`,
+    );
     console.log("| storm | what OnCall got | what went wrong |");
     console.log("|---|---|---|");
     for (const row of rows) console.log(row);

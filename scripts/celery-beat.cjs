@@ -25,11 +25,14 @@ function setBeat(deployment, enabled) {
 
 /** The manifests with one beat Deployment beside the chart's celery workers. */
 function withOneBeat(manifests) {
-    const objects = parseAllDocuments(manifests).map((document) => document.toJS()).filter((object) => object != null);
+    const objects = parseAllDocuments(manifests)
+        .map((document) => document.toJS())
+        .filter((object) => object != null);
     const celery = objects.find((object) => object.kind === "Deployment" && object.metadata?.name === CELERY);
     if (celery === undefined) throw new Error(`celery-beat: no Deployment ${CELERY} in the rendered oncall chart`);
     const beatOn = celery.spec.template.spec.containers.some((container) =>
-        (container.env ?? []).some((variable) => variable.name === BEAT_ENV && variable.value === "True"));
+        (container.env ?? []).some((variable) => variable.name === BEAT_ENV && variable.value === "True"),
+    );
     if (beatOn) throw new Error(`celery-beat: ${CELERY} runs a beat itself (set celery.worker_beat_enabled "False")`);
     const beat = structuredClone(celery);
     beat.metadata.name = `${CELERY}-beat`;

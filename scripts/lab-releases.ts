@@ -8,7 +8,9 @@ import { renderTargets } from "../src/tools/render/targets";
 import { reveal, runProgram } from "../test/support/program";
 
 // Node's internal resolver (not in @types/node).
-const loader = Module as unknown as { _resolveFilename: (this: unknown, request: string, ...rest: unknown[]) => string };
+const loader = Module as unknown as {
+    _resolveFilename: (this: unknown, request: string, ...rest: unknown[]) => string;
+};
 const resolve = loader._resolveFilename;
 loader._resolveFilename = function (request: string, ...rest: unknown[]) {
     return resolve.call(this, request.endsWith("/index.js") ? request.replace(/\.js$/, ".ts") : request, ...rest);
@@ -28,10 +30,20 @@ async function main(target: string): Promise<void> {
     const config = renderTargets[target];
     if (!config) throw new Error(`no render target ${target}: ${Object.keys(renderTargets).join(", ")}`);
     const run = await runProgram({ config });
-    const releases = [...run.resources.values()].filter((resource) => resource.type === "kubernetes:helm.sh/v3:Release").map((resource) => {
-        const inputs = reveal(resource.inputs) as ReleaseInputs;
-        return { resource: resource.name, name: inputs.name, chart: inputs.chart, version: inputs.version, repo: inputs.repositoryOpts?.repo, namespace: inputs.namespace, values: inputs.values ?? {} };
-    });
+    const releases = [...run.resources.values()]
+        .filter((resource) => resource.type === "kubernetes:helm.sh/v3:Release")
+        .map((resource) => {
+            const inputs = reveal(resource.inputs) as ReleaseInputs;
+            return {
+                resource: resource.name,
+                name: inputs.name,
+                chart: inputs.chart,
+                version: inputs.version,
+                repo: inputs.repositoryOpts?.repo,
+                namespace: inputs.namespace,
+                values: inputs.values ?? {},
+            };
+        });
     process.stdout.write(`${JSON.stringify(releases)}\n`);
 }
 

@@ -15,6 +15,13 @@ runLab(process.argv.slice(2), {
     openStack: (name, env) => automationStack(root, name, env),
     clusterNode: findControlPlaneNode,
     out: { log: (line) => console.log(line), error: (line) => console.error(line) },
-}).then((code) => {
-    process.exitCode = code;
-});
+}).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    // What runLab does not turn into a message of its own (a pulumi that cannot start, a state it cannot read).
+    (error: unknown) => {
+        console.error(`oncall-lab: ${error instanceof Error ? error.message : String(error)}`);
+        process.exitCode = 1;
+    },
+);

@@ -5,7 +5,10 @@ import * as path from "node:path";
 import { withProjectConfig, withReadmeTables } from "../src/config/schemaText";
 
 const root = path.join(__dirname, "..");
-for (const [file, render] of [["Pulumi.yaml", withProjectConfig], ["README.md", withReadmeTables]] as const) {
+for (const [file, render] of [
+    ["Pulumi.yaml", withProjectConfig],
+    ["README.md", withReadmeTables],
+] as const) {
     const full = path.join(root, file);
     fs.writeFileSync(full, render(fs.readFileSync(full, "utf8")));
     console.log(`wrote ${file}`);

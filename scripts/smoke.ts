@@ -5,7 +5,13 @@ import { randomBytes } from "node:crypto";
 import { readStackOutputs } from "../src/tools/shared/cli";
 import { type PortForward, startPortForward } from "../src/tools/shared/processes";
 import { formatReport, newRunId, runSmoke } from "../src/tools/smoke/smoke";
-import { alertmanagerTarget, buildSmokeSettings, needsStackOutputs, parseSmokeInputs, smokeUsage } from "../src/tools/smoke/settings";
+import {
+    alertmanagerTarget,
+    buildSmokeSettings,
+    needsStackOutputs,
+    parseSmokeInputs,
+    smokeUsage,
+} from "../src/tools/smoke/settings";
 
 function log(line: string): void {
     console.error(`smoke: ${line}`);
@@ -27,7 +33,8 @@ async function main(argv: string[]): Promise<number> {
             interrupt.abort();
             return;
         }
-        if (forward?.child.pid !== undefined && forward.child.exitCode === null) process.kill(forward.child.pid, "SIGTERM");
+        if (forward?.child.pid !== undefined && forward.child.exitCode === null)
+            process.kill(forward.child.pid, "SIGTERM");
         process.exit(1);
     };
     process.on("SIGINT", onSignal);
@@ -36,7 +43,10 @@ async function main(argv: string[]): Promise<number> {
     try {
         let alertmanagerUrl = settings.alertmanagerUrl;
         if (alertmanagerUrl === undefined) {
-            forward = await startPortForward(alertmanagerTarget(settings.kubectlContext ?? ""), { signal: interrupt.signal, log });
+            forward = await startPortForward(alertmanagerTarget(settings.kubectlContext ?? ""), {
+                signal: interrupt.signal,
+                log,
+            });
             alertmanagerUrl = forward.url;
         }
         const runId = newRunId(new Date(), randomBytes(3).toString("hex"));

@@ -3,8 +3,25 @@
 // of its own, so that vitest runs this slow case beside test/alert-path.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { heartbeatUrl } from "../src/monitoring/alerting";
-import { type AlertPath, alertmanagerCounter, freePort, type SimulatedTarget, simulateScrapes, startAlertPath, waitFor, WebhookReceiver } from "./support/alert-path";
-import { deliveryTimeoutMs, fastSettings, integrationPath, missing, scrapeIntervalMs, suiteTitle, targetDownWebhook } from "./support/alert-path-fixtures";
+import {
+    type AlertPath,
+    alertmanagerCounter,
+    freePort,
+    type SimulatedTarget,
+    simulateScrapes,
+    startAlertPath,
+    waitFor,
+    WebhookReceiver,
+} from "./support/alert-path";
+import {
+    deliveryTimeoutMs,
+    fastSettings,
+    integrationPath,
+    missing,
+    scrapeIntervalMs,
+    suiteTitle,
+    targetDownWebhook,
+} from "./support/alert-path-fixtures";
 
 describe.skipIf(missing.length > 0)(suiteTitle, () => {
     describe("when the receiver is down as the alert fires", () => {
@@ -34,40 +51,36 @@ describe.skipIf(missing.length > 0)(suiteTitle, () => {
             await heartbeat?.stop();
         }, 30_000);
 
-        it(
-            "delivers the alert once the receiver comes back",
-            async () => {
-                scrapes = simulateScrapes(alertPath.victoriaMetricsUrl, target, scrapeIntervalMs);
-                scrapes.setHealthy(false);
+        it("delivers the alert once the receiver comes back", async () => {
+            scrapes = simulateScrapes(alertPath.victoriaMetricsUrl, target, scrapeIntervalMs);
+            scrapes.setHealthy(false);
 
-                // A whole notification, retries included, has to fail: the next group flush must redo it.
-                const failedNotifications = (): Promise<number> =>
-                    alertmanagerCounter(alertPath.alertmanagerUrl, "alertmanager_notifications_failed_total", {
-                        integration: "webhook",
-                    });
-                await waitFor(
-                    "Alertmanager to give up one notification to the absent receiver",
-                    async () => ((await failedNotifications()) > 0 ? true : undefined),
-                    deliveryTimeoutMs,
-                );
-
-                const receiverBackAt = Date.now();
-                await receiver.start();
-                const firing = await waitFor(
-                    "the TargetDown webhook after the receiver came back",
-                    () => targetDownWebhook(receiver, "firing", target.instance),
-                    deliveryTimeoutMs,
-                );
-                expect(firing.path).toBe(path);
-                expect(firing.payload.alerts[0].labels).toMatchObject({
-                    alertname: "TargetDown",
-                    severity: fastSettings.severity,
-                    ...target,
+            // A whole notification, retries included, has to fail: the next group flush must redo it.
+            const failedNotifications = (): Promise<number> =>
+                alertmanagerCounter(alertPath.alertmanagerUrl, "alertmanager_notifications_failed_total", {
+                    integration: "webhook",
                 });
-                // The very alert that fired into the outage, not a later one.
-                expect(Date.parse(firing.payload.alerts[0].startsAt)).toBeLessThan(receiverBackAt);
-            },
-            60_000,
-        );
+            await waitFor(
+                "Alertmanager to give up one notification to the absent receiver",
+                async () => ((await failedNotifications()) > 0 ? true : undefined),
+                deliveryTimeoutMs,
+            );
+
+            const receiverBackAt = Date.now();
+            await receiver.start();
+            const firing = await waitFor(
+                "the TargetDown webhook after the receiver came back",
+                () => targetDownWebhook(receiver, "firing", target.instance),
+                deliveryTimeoutMs,
+            );
+            expect(firing.path).toBe(path);
+            expect(firing.payload.alerts[0].labels).toMatchObject({
+                alertname: "TargetDown",
+                severity: fastSettings.severity,
+                ...target,
+            });
+            // The very alert that fired into the outage, not a later one.
+            expect(Date.parse(firing.payload.alerts[0].startsAt)).toBeLessThan(receiverBackAt);
+        }, 60_000);
     });
 });

@@ -29,7 +29,9 @@ describe.skipIf(missing.length > 0)(`${suiteTitle}: alert storms`, () => {
         // One OnCall window (5 min) at most, not half an hour.
         expect.soft(result.lastPage!).toBeLessThanOrEqual(300);
         expect.soft(result.hidden).toBe(0);
-        expect.soft(result.pings.longestGap, "longest heartbeat gap (lab seconds)").toBeLessThanOrEqual(defaultAlertingSettings.heartbeatTimeoutSeconds);
+        expect
+            .soft(result.pings.longestGap, "longest heartbeat gap (lab seconds)")
+            .toBeLessThanOrEqual(defaultAlertingSettings.heartbeatTimeoutSeconds);
         expect.soft(result.pings.refused).toBe(0);
         // Every group closes soon after its last alert: within a few group intervals.
         expect.soft(result.worstResolveLag!).toBeLessThanOrEqual(4 * groupInterval);

@@ -28,7 +28,13 @@ interface RouteShape {
     group_wait: string;
     group_interval: string;
     repeat_interval: string;
-    routes: { receiver: string; matchers: string[]; group_wait?: string; group_interval?: string; repeat_interval?: string }[];
+    routes: {
+        receiver: string;
+        matchers: string[];
+        group_wait?: string;
+        group_interval?: string;
+        repeat_interval?: string;
+    }[];
 }
 
 interface ReceiverShape {
@@ -105,7 +111,9 @@ describe("buildAlertRuleGroups", () => {
         expect(rules.get("NodeUnderPressure")?.expr).toBe(
             'kube_node_status_condition{condition=~"DiskPressure|MemoryPressure|PIDPressure",status="true"} == 1',
         );
-        expect(rules.get("NodeDiskSpaceLow")?.expr).toMatch(/node_filesystem_avail_bytes.*node_filesystem_size_bytes.* < 7\.5$/);
+        expect(rules.get("NodeDiskSpaceLow")?.expr).toMatch(
+            /node_filesystem_avail_bytes.*node_filesystem_size_bytes.* < 7\.5$/,
+        );
     });
 
     it("labels every paging rule with the configured severity, and the Watchdog with none", () => {
@@ -158,7 +166,9 @@ describe("buildAlertmanagerConfig", () => {
         const { route, receivers } = alertmanagerConfig({ ...defaultAlertingSettings, severity: "none" });
         expect(route.routes[0].matchers).toEqual(['alertname="Watchdog"']);
         expect(receiverFor(route, { alertname: "Watchdog", severity: "none" })).toBe(heartbeatReceiver);
-        expect(receiverFor(route, { alertname: "InfoInhibitor", severity: "none", namespace: "shop" })).toBe(nullReceiver);
+        expect(receiverFor(route, { alertname: "InfoInhibitor", severity: "none", namespace: "shop" })).toBe(
+            nullReceiver,
+        );
         expect(receivers.find((receiver) => receiver.name === heartbeatReceiver)?.webhook_configs).toEqual([
             { url: urls.heartbeatUrl, send_resolved: false },
         ]);
@@ -174,9 +184,21 @@ describe("buildAlertmanagerConfig", () => {
 
     it("inhibits milder alerts of the same kind and info alerts under InfoInhibitor, as kube-prometheus does", () => {
         expect(alertmanagerConfig().inhibitRules).toEqual([
-            { source_matchers: ['severity="critical"'], target_matchers: ['severity=~"warning|info"'], equal: ["namespace", "alertname"] },
-            { source_matchers: ['severity="warning"'], target_matchers: ['severity="info"'], equal: ["namespace", "alertname"] },
-            { source_matchers: ['alertname="InfoInhibitor"'], target_matchers: ['severity="info"'], equal: ["namespace"] },
+            {
+                source_matchers: ['severity="critical"'],
+                target_matchers: ['severity=~"warning|info"'],
+                equal: ["namespace", "alertname"],
+            },
+            {
+                source_matchers: ['severity="warning"'],
+                target_matchers: ['severity="info"'],
+                equal: ["namespace", "alertname"],
+            },
+            {
+                source_matchers: ['alertname="InfoInhibitor"'],
+                target_matchers: ['severity="info"'],
+                equal: ["namespace"],
+            },
         ]);
     });
 
@@ -228,7 +250,12 @@ describe("buildAlertmanagerConfig", () => {
 
     it("derives the heartbeat URL from the integration URL", () => {
         expect(heartbeatUrl(webhookUrl)).toBe(`${webhookUrl}heartbeat/`);
-        expect(() => buildAlertmanagerConfig({ pagingUrl: webhookUrl, heartbeatUrl: heartbeatUrl(heartbeatIntegrationUrl) }, defaultAlertingSettings)).not.toThrow();
+        expect(() =>
+            buildAlertmanagerConfig(
+                { pagingUrl: webhookUrl, heartbeatUrl: heartbeatUrl(heartbeatIntegrationUrl) },
+                defaultAlertingSettings,
+            ),
+        ).not.toThrow();
     });
 });
 
@@ -245,14 +272,26 @@ describe("validateAlertingSettings", () => {
         [{ scrapeInterval: "15 seconds" }, /scrapeInterval: "15 seconds" is not a Prometheus duration/],
         [{ evaluationInterval: "0s" }, /evaluationInterval must be longer than zero/],
         [{ targetDownFor: "1minute" }, /targetDownFor: .*not a Prometheus duration/],
-        [{ groupInterval: "10m", repeatInterval: "5m" }, /repeatInterval \("5m"\) must be at least groupInterval \("10m"\)/],
-        [{ heartbeatTimeoutSeconds: 240 }, /heartbeatTimeoutSeconds must be one of OnCall's 60, 120, .*, 86400, got 240/],
+        [
+            { groupInterval: "10m", repeatInterval: "5m" },
+            /repeatInterval \("5m"\) must be at least groupInterval \("10m"\)/,
+        ],
+        [
+            { heartbeatTimeoutSeconds: 240 },
+            /heartbeatTimeoutSeconds must be one of OnCall's 60, 120, .*, 86400, got 240/,
+        ],
         [{ heartbeatTimeoutSeconds: 0 }, /heartbeatTimeoutSeconds must be one of/],
         [{ heartbeatInterval: "0s" }, /heartbeatInterval must be longer than zero/],
         [{ heartbeatInterval: "1500ms" }, /heartbeatInterval must be whole seconds/],
         [{ heartbeatInterval: "every minute" }, /heartbeatInterval: .*not a Prometheus duration/],
-        [{ heartbeatInterval: "2m31s" }, /heartbeatInterval \("2m31s"\) must be at most half of heartbeatTimeoutSeconds \(300\)/],
-        [{ heartbeatTimeoutSeconds: 60, heartbeatInterval: "1m" }, /must be at most half of heartbeatTimeoutSeconds \(60\)/],
+        [
+            { heartbeatInterval: "2m31s" },
+            /heartbeatInterval \("2m31s"\) must be at most half of heartbeatTimeoutSeconds \(300\)/,
+        ],
+        [
+            { heartbeatTimeoutSeconds: 60, heartbeatInterval: "1m" },
+            /must be at most half of heartbeatTimeoutSeconds \(60\)/,
+        ],
     ])("rejects %j", (override, message) => {
         const settings = { ...defaultAlertingSettings, ...override };
         // Only here: validateConfig runs it once, and the builders take what passed it.
@@ -261,7 +300,11 @@ describe("validateAlertingSettings", () => {
 
     it("accepts a heartbeat interval of exactly half the timeout", () => {
         expect(() =>
-            validateAlertingSettings({ ...defaultAlertingSettings, heartbeatTimeoutSeconds: 60, heartbeatInterval: "30s" }),
+            validateAlertingSettings({
+                ...defaultAlertingSettings,
+                heartbeatTimeoutSeconds: 60,
+                heartbeatInterval: "30s",
+            }),
         ).not.toThrow();
     });
 

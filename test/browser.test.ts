@@ -37,14 +37,18 @@ async function startGrafana(password: string): Promise<Stand> {
         request.on("data", (chunk: Buffer) => (body += chunk.toString()));
         request.on("end", () => {
             const url = new URL(request.url ?? "/", "http://x");
-            const loggedIn = session !== undefined && (request.headers.cookie ?? "").includes(`grafana_session=${session}`);
+            const loggedIn =
+                session !== undefined && (request.headers.cookie ?? "").includes(`grafana_session=${session}`);
             const html = (status: number, text: string, headers: Record<string, string> = {}) =>
                 response.writeHead(status, { "content-type": "text/html", ...headers }).end(text);
             if (url.pathname === "/login" && request.method === "POST") {
                 const form = new URLSearchParams(body);
                 if (form.get("password") !== password) return html(401, loginPage);
                 session = `s-${form.get("user")}`;
-                return html(302, "", { location: "/a/grafana-oncall-app/alert-groups/I1", "set-cookie": `grafana_session=${session}; Path=/` });
+                return html(302, "", {
+                    location: "/a/grafana-oncall-app/alert-groups/I1",
+                    "set-cookie": `grafana_session=${session}; Path=/`,
+                });
             }
             if (url.pathname === "/login") return html(200, loginPage);
             if (!loggedIn) return html(302, "", { location: "/login" });
@@ -52,7 +56,8 @@ async function startGrafana(password: string): Promise<Stand> {
                 stand.acknowledgedBy = session;
                 return html(302, "", { location: "/a/grafana-oncall-app/alert-groups/I1" });
             }
-            if (url.pathname === "/a/grafana-oncall-app/alert-groups/I1") return html(200, groupPage(stand.acknowledgedBy !== undefined));
+            if (url.pathname === "/a/grafana-oncall-app/alert-groups/I1")
+                return html(200, groupPage(stand.acknowledgedBy !== undefined));
             return html(404, "not found");
         });
     });
@@ -80,29 +85,49 @@ describe("the person on call in a browser", () => {
         ]);
     });
 
-    it.skipIf(!chromium)("opens the e-mail's link, logs in, presses Acknowledge, and screenshots before and after", async () => {
-        stand = await startGrafana("alice-secret");
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oncall-lab-browser-"));
-        dirs.push(dir);
-        const link = `http://grafana.oncall-lab.localhost:${stand.port}/a/grafana-oncall-app/alert-groups/I1`;
-        const shots = await acknowledgeInBrowser({ link, login: "alice", password: "alice-secret", screenshotsDir: dir, timeoutMs: 15_000 });
+    it.skipIf(!chromium)(
+        "opens the e-mail's link, logs in, presses Acknowledge, and screenshots before and after",
+        async () => {
+            stand = await startGrafana("alice-secret");
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oncall-lab-browser-"));
+            dirs.push(dir);
+            const link = `http://grafana.oncall-lab.localhost:${stand.port}/a/grafana-oncall-app/alert-groups/I1`;
+            const shots = await acknowledgeInBrowser({
+                link,
+                login: "alice",
+                password: "alice-secret",
+                screenshotsDir: dir,
+                timeoutMs: 15_000,
+            });
 
-        expect(stand.acknowledgedBy).toBe("s-alice");
-        // Every request reached 127.0.0.1 with the link's own Host.
-        expect(new Set(stand.hosts)).toEqual(new Set([`grafana.oncall-lab.localhost:${stand.port}`]));
-        for (const shot of [shots.before, shots.after]) expect(fs.statSync(shot).size).toBeGreaterThan(1000);
-    }, 60_000);
+            expect(stand.acknowledgedBy).toBe("s-alice");
+            // Every request reached 127.0.0.1 with the link's own Host.
+            expect(new Set(stand.hosts)).toEqual(new Set([`grafana.oncall-lab.localhost:${stand.port}`]));
+            for (const shot of [shots.before, shots.after]) expect(fs.statSync(shot).size).toBeGreaterThan(1000);
+        },
+        60_000,
+    );
 
-    it.skipIf(!chromium)("fails, saying what it waited for, when the password is wrong", async () => {
-        stand = await startGrafana("alice-secret");
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oncall-lab-browser-"));
-        dirs.push(dir);
-        const link = `http://grafana.oncall-lab.localhost:${stand.port}/a/grafana-oncall-app/alert-groups/I1`;
-        await expect(acknowledgeInBrowser({ link, login: "alice", password: "wrong", screenshotsDir: dir, timeoutMs: 2_000 })).rejects.toThrow(
-            /Acknowledge.*\(screenshot: .*acknowledge-failed\.png\)/s,
-        );
-        expect(stand.acknowledgedBy).toBeUndefined();
-        // What the person saw when it went wrong is kept.
-        expect(fs.existsSync(path.join(dir, "acknowledge-failed.png"))).toBe(true);
-    }, 60_000);
+    it.skipIf(!chromium)(
+        "fails, saying what it waited for, when the password is wrong",
+        async () => {
+            stand = await startGrafana("alice-secret");
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "oncall-lab-browser-"));
+            dirs.push(dir);
+            const link = `http://grafana.oncall-lab.localhost:${stand.port}/a/grafana-oncall-app/alert-groups/I1`;
+            await expect(
+                acknowledgeInBrowser({
+                    link,
+                    login: "alice",
+                    password: "wrong",
+                    screenshotsDir: dir,
+                    timeoutMs: 2_000,
+                }),
+            ).rejects.toThrow(/Acknowledge.*\(screenshot: .*acknowledge-failed\.png\)/s);
+            expect(stand.acknowledgedBy).toBeUndefined();
+            // What the person saw when it went wrong is kept.
+            expect(fs.existsSync(path.join(dir, "acknowledge-failed.png"))).toBe(true);
+        },
+        60_000,
+    );
 });

@@ -12,25 +12,47 @@ const service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: oncall-engine
 
 function postRender(manifests: string) {
     const result = spawnSync(CELERY_BEAT_POSTRENDER, [], { input: manifests, encoding: "utf8" });
-    return { ...result, objects: parseAllDocuments(result.stdout).map((document) => document.toJS()).filter(Boolean) };
+    return {
+        ...result,
+        objects: parseAllDocuments(result.stdout)
+            .map((document) => document.toJS())
+            .filter(Boolean),
+    };
 }
 
 const beatOf = (deployment: any) =>
-    deployment.spec.template.spec.containers[0].env.find((variable: any) => variable.name === "CELERY_WORKER_BEAT_ENABLED")?.value;
+    deployment.spec.template.spec.containers[0].env.find(
+        (variable: any) => variable.name === "CELERY_WORKER_BEAT_ENABLED",
+    )?.value;
 
 describe("one celery beat", () => {
     const input = {
-        publicHost: "oncall.example.com", grafanaPublicUrl: "https://grafana.example.com", nodePort: 30808, imageTag: "v1.16.9",
-        appSecretName: "s", credentialsSecretName: "c", telegram: false, mirageCipherIv: "0123456789abcdef",
+        publicHost: "oncall.example.com",
+        grafanaPublicUrl: "https://grafana.example.com",
+        nodePort: 30808,
+        imageTag: "v1.16.9",
+        appSecretName: "s",
+        credentialsSecretName: "c",
+        telegram: false,
+        mirageCipherIv: "0123456789abcdef",
     };
     const cluster = (celeryReplicas: number) => ({
-        tls: true, engineReplicas: 2, celeryReplicas, postgresVolume: { size: "20Gi" }, redisVolume: { size: "8Gi" },
+        tls: true,
+        engineReplicas: 2,
+        celeryReplicas,
+        postgresVolume: { size: "20Gi" },
+        redisVolume: { size: "8Gi" },
     });
 
     it("runs the chart's workers without the beat, one fewer, when celery has more than one replica", () => {
-        expect((oncallValues({ ...input, cluster: cluster(3) }) as any).celery).toMatchObject({ replicaCount: 2, worker_beat_enabled: "False" });
+        expect((oncallValues({ ...input, cluster: cluster(3) }) as any).celery).toMatchObject({
+            replicaCount: 2,
+            worker_beat_enabled: "False",
+        });
         // One replica: the chart's own pod runs the beat (its default "True").
-        expect((oncallValues({ ...input, cluster: cluster(1) }) as any).celery).toEqual(expect.not.objectContaining({ worker_beat_enabled: expect.anything() }));
+        expect((oncallValues({ ...input, cluster: cluster(1) }) as any).celery).toEqual(
+            expect.not.objectContaining({ worker_beat_enabled: expect.anything() }),
+        );
     });
 
     it("adds one beat Deployment, a copy of the chart's celery with the beat on, that selects only its own pod", () => {
@@ -52,9 +74,11 @@ describe("one celery beat", () => {
         expect(matches(beat.spec.selector.matchLabels, celery.spec.template.metadata.labels)).toBe(false);
         expect(matches(beat.spec.selector.matchLabels, beat.spec.template.metadata.labels)).toBe(true);
         // Same pod otherwise: image, command, every other variable as the chart renders them.
-        const withoutBeat = (deployment: any) => deployment.spec.template.spec.containers.map((container: any) => ({
-            ...container, env: container.env.filter((variable: any) => variable.name !== "CELERY_WORKER_BEAT_ENABLED"),
-        }));
+        const withoutBeat = (deployment: any) =>
+            deployment.spec.template.spec.containers.map((container: any) => ({
+                ...container,
+                env: container.env.filter((variable: any) => variable.name !== "CELERY_WORKER_BEAT_ENABLED"),
+            }));
         expect(withoutBeat(beat)).toEqual(withoutBeat(celery));
         expect(beat.spec.template.spec.initContainers).toEqual(celery.spec.template.spec.initContainers);
     });
@@ -64,17 +88,25 @@ describe("one celery beat", () => {
         const input = `${service}---\n${rendered.replaceAll(/(DETACHED_INTEGRATIONS_SERVER\s+value: )"False"/g, '$1"no"')}`;
         const { stdout } = postRender(input);
         expect(stdout.startsWith(input.trimEnd())).toBe(true);
-        const beat = parseAllDocuments(stdout, { version: "1.1" }).map((document) => document.toJS()).at(-1);
+        const beat = parseAllDocuments(stdout, { version: "1.1" })
+            .map((document) => document.toJS())
+            .at(-1);
         expect(beat.metadata.name).toBe("oncall-celery-beat");
-        const values = beat.spec.template.spec.containers.flatMap((container: any) => container.env.map((variable: any) => variable.value));
+        const values = beat.spec.template.spec.containers.flatMap((container: any) =>
+            container.env.map((variable: any) => variable.value),
+        );
         expect(values).toContain("no");
         expect(values.filter((value: unknown) => value !== undefined && typeof value !== "string")).toEqual([]);
     });
 
     it("refuses a chart whose celery runs the beat itself, which would make two", () => {
-        const { status, stderr } = postRender(rendered.replace(/(CELERY_WORKER_BEAT_ENABLED\s+value: )"False"/, '$1"True"'));
+        const { status, stderr } = postRender(
+            rendered.replace(/(CELERY_WORKER_BEAT_ENABLED\s+value: )"False"/, '$1"True"'),
+        );
         expect(status).toBe(1);
-        expect(stderr).toContain('celery-beat: oncall-celery runs a beat itself (set celery.worker_beat_enabled "False")');
+        expect(stderr).toContain(
+            'celery-beat: oncall-celery runs a beat itself (set celery.worker_beat_enabled "False")',
+        );
     });
 
     it("is an executable file, as Helm runs a post-renderer", () => {

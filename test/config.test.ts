@@ -17,7 +17,11 @@ describe("validateConfig", () => {
             grafanaHostPort: d.grafanaHostPort,
             oncallHostPort: d.oncallHostPort,
             mailHostPort: d.mailHostPort,
-            chartVersions: { vmStack: d.vmStackChartVersion, grafana: d.grafanaChartVersion, oncall: d.oncallChartVersion },
+            chartVersions: {
+                vmStack: d.vmStackChartVersion,
+                grafana: d.grafanaChartVersion,
+                oncall: d.oncallChartVersion,
+            },
             grafanaImageTag: d.grafanaImageTag,
             oncallImageTag: d.oncallImageTag,
             oncallPluginVersion: d.oncallPluginVersion,
@@ -32,7 +36,13 @@ describe("validateConfig", () => {
         expect(validateConfig({}).oncallPluginUrl).toBeUndefined();
         const zip = "https://storage.googleapis.com/grafana-oncall-app/releases/grafana-oncall-app-1.16.9.zip";
         expect(validateConfig({ oncallPluginUrl: zip }).oncallPluginUrl).toBe(zip);
-        for (const bad of ["http://example.com/p.zip", "https://example.com/p.tar.gz", "https://example.com/a,b.zip", "https://example.com/a;b.zip", "https://example.com/p.zip?x=1"]) {
+        for (const bad of [
+            "http://example.com/p.zip",
+            "https://example.com/p.tar.gz",
+            "https://example.com/a,b.zip",
+            "https://example.com/a;b.zip",
+            "https://example.com/p.zip?x=1",
+        ]) {
             expect(problemsOf({ oncallPluginUrl: bad }), bad).toEqual([
                 `oncall-lab:oncallPluginUrl must be an https URL of a plugin .zip, such as ${zip} (got "${bad}")`,
             ]);
@@ -40,34 +50,52 @@ describe("validateConfig", () => {
     });
 
     it("reads overrides as their types", () => {
-        const lab = validateConfig({
-            clusterName: "my-lab-2",
-            grafanaHostPort: "13000",
-            oncallHostPort: "18080",
-            targetDownFor: "2m",
-            diskFreePercent: "15",
-            smtpHost: "smtp.example.com",
-            smtpFromEmail: "oncall@example.com",
-            smtpPort: "2525",
-            smtpTls: "false",
-        }, new Set(["telegramBotToken", "smtpPassword"]));
+        const lab = validateConfig(
+            {
+                clusterName: "my-lab-2",
+                grafanaHostPort: "13000",
+                oncallHostPort: "18080",
+                targetDownFor: "2m",
+                diskFreePercent: "15",
+                smtpHost: "smtp.example.com",
+                smtpFromEmail: "oncall@example.com",
+                smtpPort: "2525",
+                smtpTls: "false",
+            },
+            new Set(["telegramBotToken", "smtpPassword"]),
+        );
         expect(lab.grafanaHostPort).toBe(13000);
         expect(lab.alerting.targetDownFor).toBe("2m");
         expect(lab.alerting.diskFreePercent).toBe(15);
         expect(lab.telegramEnabled).toBe(true);
-        expect(lab.smtp).toEqual({ host: "smtp.example.com", port: 2525, username: undefined, fromEmail: "oncall@example.com", tls: false, ssl: false });
+        expect(lab.smtp).toEqual({
+            host: "smtp.example.com",
+            port: 2525,
+            username: undefined,
+            fromEmail: "oncall@example.com",
+            tls: false,
+            ssl: false,
+        });
     });
 
     it.each([
         ["clusterName", "My_Lab", "oncall-lab:clusterName must be a DNS-1123 label"],
         ["clusterName", "-lab", "oncall-lab:clusterName must be a DNS-1123 label"],
         ["clusterName", "a".repeat(51), "oncall-lab:clusterName must be at most 50 characters"],
-        ["kindNodeImage", "kindest/node:v1.37.0@sha256:nothex", "oncall-lab:kindNodeImage must be an image reference pinned by digest"],
-        ["kindNodeImage", "kindest/node:v1.37.0", "oncall-lab:kindNodeImage must be an image reference pinned by digest"],
+        [
+            "kindNodeImage",
+            "kindest/node:v1.37.0@sha256:nothex",
+            "oncall-lab:kindNodeImage must be an image reference pinned by digest",
+        ],
+        [
+            "kindNodeImage",
+            "kindest/node:v1.37.0",
+            "oncall-lab:kindNodeImage must be an image reference pinned by digest",
+        ],
         ["oncallImageTag", "v1.16.9 ", "oncall-lab:oncallImageTag must be an image tag of grafana/oncall"],
         ["mailpitImage", "axllent/mailpit:", "oncall-lab:mailpitImage must be an image reference"],
         ["mailHostPort", "25", "oncall-lab:mailHostPort must be an integer from 1024 to 65535"],
-        ["grafanaHostPort", "80", "oncall-lab:grafanaHostPort must be an integer from 1024 to 65535 (got \"80\")"],
+        ["grafanaHostPort", "80", 'oncall-lab:grafanaHostPort must be an integer from 1024 to 65535 (got "80")'],
         ["grafanaHostPort", "70000", "oncall-lab:grafanaHostPort must be an integer from 1024 to 65535"],
         ["oncallHostPort", "80.5", "oncall-lab:oncallHostPort must be an integer from 1024 to 65535"],
         ["oncallHostPort", "http", "oncall-lab:oncallHostPort must be an integer from 1024 to 65535"],
@@ -101,8 +129,12 @@ describe("validateConfig", () => {
             'oncall-lab:grafanaHostPort must be an integer from 1024 to 65535 (got "70000")',
             'oncall-lab:oncallHostPort must be an integer from 1024 to 65535 (got "70000")',
         ]);
-        expect(problemsOf({ smtpPort: "70000" })).toEqual(['oncall-lab:smtpPort must be an integer from 1 to 65535 (got "70000")']);
-        expect(problemsOf({ target: "eks", storageClass: "fast" })).toEqual(['oncall-lab:target must be kind or existing (got "eks")']);
+        expect(problemsOf({ smtpPort: "70000" })).toEqual([
+            'oncall-lab:smtpPort must be an integer from 1 to 65535 (got "70000")',
+        ]);
+        expect(problemsOf({ target: "eks", storageClass: "fast" })).toEqual([
+            'oncall-lab:target must be kind or existing (got "eks")',
+        ]);
     });
 
     it("refuses what a mail server or an image pull would refuse later, quoting the value cut short", () => {
@@ -116,29 +148,46 @@ describe("validateConfig", () => {
         expect(problemsOf({ ...server, smtpUsername: "mailer\nRCPT TO:<x@example.com>" })).toEqual([
             'oncall-lab:smtpUsername must be a user name without line breaks or other control characters (got "mailer\\nRCPT TO:<x@example.com>")',
         ]);
-        expect(validateConfig({ ...server, smtpUsername: "mailer@example.com" }).smtp?.username).toBe("mailer@example.com");
+        expect(validateConfig({ ...server, smtpUsername: "mailer@example.com" }).smtp?.username).toBe(
+            "mailer@example.com",
+        );
         expect(problemsOf({ mailpitImage: "axllent/mailpit" })).toEqual([
             'oncall-lab:mailpitImage must be an image reference with a tag or digest, such as axllent/mailpit:v1.30.5 (got "axllent/mailpit")',
         ]);
-        expect(validateConfig({ mailpitImage: `axllent/mailpit@sha256:${"a".repeat(64)}` }).mailpitImage).toContain("@sha256:");
+        expect(validateConfig({ mailpitImage: `axllent/mailpit@sha256:${"a".repeat(64)}` }).mailpitImage).toContain(
+            "@sha256:",
+        );
         const [long] = problemsOf({ ...server, smtpHost: "x".repeat(1_000_000) });
-        expect(long).toBe(`oncall-lab:smtpHost must be a host name such as smtp.example.com (got "${"x".repeat(59)}… (1000002 characters))`);
+        expect(long).toBe(
+            `oncall-lab:smtpHost must be a host name such as smtp.example.com (got "${"x".repeat(59)}… (1000002 characters))`,
+        );
     });
 
     it("requires smtpHost for the other SMTP settings, and a sender with a host", () => {
-        expect(problemsOf({ smtpUsername: "me" })[0]).toContain("oncall-lab:smtpUsername is set but oncall-lab:smtpHost is not");
-        expect(problemsOf({}, new Set(["smtpPassword"]))[0]).toContain("oncall-lab:smtpPassword is set but oncall-lab:smtpHost is not");
+        expect(problemsOf({ smtpUsername: "me" })[0]).toContain(
+            "oncall-lab:smtpUsername is set but oncall-lab:smtpHost is not",
+        );
+        expect(problemsOf({}, new Set(["smtpPassword"]))[0]).toContain(
+            "oncall-lab:smtpPassword is set but oncall-lab:smtpHost is not",
+        );
         expect(problemsOf({ smtpHost: "smtp.example.com" })).toEqual([
             "oncall-lab:smtpFromEmail is required when oncall-lab:smtpHost is set",
         ]);
-        expect(problemsOf({ smtpHost: "smtp.example.com", smtpFromEmail: "nobody" })[0]).toContain("must be an e-mail address");
+        expect(problemsOf({ smtpHost: "smtp.example.com", smtpFromEmail: "nobody" })[0]).toContain(
+            "must be an e-mail address",
+        );
     });
 
     it("reads durations with the lab's one grammar and names every bad one by its key", () => {
-        expect(validateConfig({ targetDownFor: "1h30m", crashLoopFor: "0" }).alerting).toMatchObject({ targetDownFor: "1h30m", crashLoopFor: "0" });
+        expect(validateConfig({ targetDownFor: "1h30m", crashLoopFor: "0" }).alerting).toMatchObject({
+            targetDownFor: "1h30m",
+            crashLoopFor: "0",
+        });
         // Units out of order passed the old pattern and were refused later, under another name, one at a time.
         expect(problemsOf({ targetDownFor: "1s1m", crashLoopFor: "1.5m" })).toEqual([
-            expect.stringMatching(/^oncall-lab:targetDownFor must be a duration such as 30s, 5m or 1h30m \(.*largest first.*got "1s1m"\)$/),
+            expect.stringMatching(
+                /^oncall-lab:targetDownFor must be a duration such as 30s, 5m or 1h30m \(.*largest first.*got "1s1m"\)$/,
+            ),
             expect.stringMatching(/^oncall-lab:crashLoopFor must be a duration .*got "1.5m"\)$/),
         ]);
     });
@@ -153,7 +202,11 @@ describe("validateConfig", () => {
 
     it("offers implicit TLS (port 465) with smtpSsl, and refuses it together with STARTTLS or 465 without it", () => {
         const server = { smtpHost: "smtp.example.com", smtpFromEmail: "oncall@example.com" };
-        expect(validateConfig({ ...server, smtpPort: "465", smtpSsl: "true", smtpTls: "false" }).smtp).toMatchObject({ port: 465, tls: false, ssl: true });
+        expect(validateConfig({ ...server, smtpPort: "465", smtpSsl: "true", smtpTls: "false" }).smtp).toMatchObject({
+            port: 465,
+            tls: false,
+            ssl: true,
+        });
         expect(problemsOf({ ...server, smtpSsl: "true" })).toEqual([
             "oncall-lab:smtpTls and oncall-lab:smtpSsl are both true: set smtpTls false for implicit TLS",
         ]);

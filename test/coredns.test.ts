@@ -15,13 +15,17 @@ describe("kubeadmCorefile", () => {
     });
 
     it("rewrites Grafana's public name to its Service, and the answer back to the name asked for", () => {
-        expect(lines).toContain("rewrite name exact grafana.oncall-lab.localhost grafana.grafana.svc.cluster.local answer auto");
+        expect(lines).toContain(
+            "rewrite name exact grafana.oncall-lab.localhost grafana.grafana.svc.cluster.local answer auto",
+        );
         // In the server block, once: a second `.:53` block would not get the kubernetes plugin.
         expect(corefile.match(/^\.:53 \{$/gm)).toHaveLength(1);
     });
 
     it("rejects a name that would break the Corefile", () => {
-        expect(() => kubeadmCorefile([{ ...rewrite, from: "grafana.oncall lab.localhost" }])).toThrow("not a lowercase DNS name");
+        expect(() => kubeadmCorefile([{ ...rewrite, from: "grafana.oncall lab.localhost" }])).toThrow(
+            "not a lowercase DNS name",
+        );
         expect(() => kubeadmCorefile([{ ...rewrite, to: "Grafana}" }])).toThrow("not a lowercase DNS name");
     });
 });

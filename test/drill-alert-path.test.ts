@@ -28,20 +28,39 @@ describe.skipIf(missing.length > 0)(`${suiteTitle}: the target-down drill`, () =
         await receiver.start();
         stops.push(() => receiver.stop());
         const path = integrationPath();
-        const alertPath: AlertPath = await startAlertPath(settings, { pagingUrl: receiver.url(path), heartbeatUrl: receiver.url(`${integrationPath()}heartbeat/`) }, {
-            scrapeComponents: true,
-            scrapeTargets: { [job]: `127.0.0.1:${targetPort}` },
-        });
+        const alertPath: AlertPath = await startAlertPath(
+            settings,
+            { pagingUrl: receiver.url(path), heartbeatUrl: receiver.url(`${integrationPath()}heartbeat/`) },
+            {
+                scrapeComponents: true,
+                scrapeTargets: { [job]: `127.0.0.1:${targetPort}` },
+            },
+        );
         stops.push(() => alertPath.stop());
-        await waitFor("the heartbeat's one ping", () => receiver.received.find((call) => call.path.endsWith("heartbeat/")), 30_000, 200);
+        await waitFor(
+            "the heartbeat's one ping",
+            () => receiver.received.find((call) => call.path.endsWith("heartbeat/")),
+            30_000,
+            200,
+        );
         const scraped = async () => {
-            const answer = await fetch(`${alertPath.victoriaMetricsUrl}/api/v1/query?query=${encodeURIComponent(`up{job="${job}"} == 1`)}`);
+            const answer = await fetch(
+                `${alertPath.victoriaMetricsUrl}/api/v1/query?query=${encodeURIComponent(`up{job="${job}"} == 1`)}`,
+            );
             return ((await answer.json()) as { data: { result: unknown[] } }).data.result.length > 0 ? true : undefined;
         };
         await waitFor("a first healthy scrape of the target", scraped, 30_000, 200);
 
         const drill = drills(settings).find((candidate) => candidate.name === "target-down")!;
-        const lab = new DrillLab({ vmalertUrl: alertPath.vmalertUrl, alertmanagerUrl: alertPath.alertmanagerUrl, oncallUrl: "http://127.0.0.1:9/", oncallApiToken: "-", grafanaUrl: "http://127.0.0.1:9/", grafanaAdminUser: "-", grafanaAdminPassword: "-" });
+        const lab = new DrillLab({
+            vmalertUrl: alertPath.vmalertUrl,
+            alertmanagerUrl: alertPath.alertmanagerUrl,
+            oncallUrl: "http://127.0.0.1:9/",
+            oncallApiToken: "-",
+            grafanaUrl: "http://127.0.0.1:9/",
+            grafanaAdminUser: "-",
+            grafanaAdminPassword: "-",
+        });
         const baseline = await lab.notificationsSent();
         // The fault: the target goes away; its address stays in the scrape config, so every scrape fails (up == 0).
         target.closeAllConnections();
@@ -49,20 +68,38 @@ describe.skipIf(missing.length > 0)(`${suiteTitle}: the target-down drill`, () =
         const lines: string[] = [];
         const timeline = new Timeline(drill.stages, Date.now(), (line) => lines.push(line));
         timeline.record("injected", timeline.faultAtMs, `127.0.0.1:${targetPort} closed`);
-        const webhook = () => receiver.received.find((call) => call.path === path && call.payload.alerts.some((alert) => alert.labels.alertname === "TargetDown" && alert.labels.job === job));
-        await waitFor("the TargetDown webhook", async () => {
-            const rule = await lab.ruleState("TargetDown", job);
-            if (rule && !timeline.seen("pending")) timeline.record("pending", rule.activeAtMs ?? Date.now(), "TargetDown pending");
-            if (rule?.state === "firing" && !timeline.seen("firing")) timeline.record("firing", Date.now(), "TargetDown firing");
-            if (timeline.seen("firing") && !timeline.seen("sent") && (await lab.notificationsSent()) > baseline) timeline.record("sent", Date.now(), "webhook");
-            const call = webhook();
-            if (call && timeline.seen("sent") && !timeline.seen("opened")) timeline.record("opened", call.receivedAt, "the receiver took the page");
-            timeline.checkLate(Date.now());
-            return timeline.seen("opened");
-        }, 60_000, 200);
+        const webhook = () =>
+            receiver.received.find(
+                (call) =>
+                    call.path === path &&
+                    call.payload.alerts.some(
+                        (alert) => alert.labels.alertname === "TargetDown" && alert.labels.job === job,
+                    ),
+            );
+        await waitFor(
+            "the TargetDown webhook",
+            async () => {
+                const rule = await lab.ruleState("TargetDown", job);
+                if (rule && !timeline.seen("pending"))
+                    timeline.record("pending", rule.activeAtMs ?? Date.now(), "TargetDown pending");
+                if (rule?.state === "firing" && !timeline.seen("firing"))
+                    timeline.record("firing", Date.now(), "TargetDown firing");
+                if (timeline.seen("firing") && !timeline.seen("sent") && (await lab.notificationsSent()) > baseline)
+                    timeline.record("sent", Date.now(), "webhook");
+                const call = webhook();
+                if (call && timeline.seen("sent") && !timeline.seen("opened"))
+                    timeline.record("opened", call.receivedAt, "the receiver took the page");
+                timeline.checkLate(Date.now());
+                return timeline.seen("opened");
+            },
+            60_000,
+            200,
+        );
 
         const at = (key: "pending" | "firing" | "sent" | "opened") => timeline.seen(key)!.afterMs;
-        console.log(`target-down through Debian's vmalert and Alertmanager (scrape and evaluation 1 s, for 2 s, group_wait 1 s):\n${lines.join("\n")}`);
+        console.log(
+            `target-down through Debian's vmalert and Alertmanager (scrape and evaluation 1 s, for 2 s, group_wait 1 s):\n${lines.join("\n")}`,
+        );
         expect(timeline.events.map((event) => event.key)).toEqual(["injected", "pending", "firing", "sent", "opened"]);
         expect(timeline.lateStages).toEqual([]);
         expect(timeline.events.filter((event) => event.late)).toEqual([]);

@@ -29,7 +29,9 @@ describe("e2e options", () => {
         expect(selectScenarios("3b", ids)).toEqual(["3b"]);
         expect(selectScenarios("3-4", ids)).toEqual(["3", "3b", "4"]);
         expect(selectScenarios("9,1,2", ids)).toEqual(["1", "2", "9"]);
-        expect(() => selectScenarios("10", ids)).toThrow('--only: "10" is not a scenario or range of 0, 1, 2, 3, 3b, 4, 5, 5b, 6, 7, 8, 9');
+        expect(() => selectScenarios("10", ids)).toThrow(
+            '--only: "10" is not a scenario or range of 0, 1, 2, 3, 3b, 4, 5, 5b, 6, 7, 8, 9',
+        );
         expect(() => selectScenarios("5-2", ids)).toThrow('"5-2" is not a scenario');
     });
 
@@ -37,11 +39,28 @@ describe("e2e options", () => {
         const options = parseE2eOptions([], {}, ids);
         if (options === "help") throw new Error("unexpected help");
         expect(options.stateDir).toMatch(/\.pulumi-e2e$/);
-        expect(options).toMatchObject({ stack: "e2e", clusterName: "oncall-lab-e2e", keep: false, list: false, only: undefined });
+        expect(options).toMatchObject({
+            stack: "e2e",
+            clusterName: "oncall-lab-e2e",
+            keep: false,
+            list: false,
+            only: undefined,
+        });
         expect(options.hostPorts).toEqual({ grafanaHostPort: 13000, oncallHostPort: 18080, mailHostPort: 18025 });
-        const given = parseE2eOptions(["--only", "2-3", "--keep", "--grafana-port", "23000"], { E2E_CLUSTER_NAME: "mine" }, ids);
-        expect(given).toMatchObject({ only: ["2", "3"], keep: true, clusterName: "mine", hostPorts: { grafanaHostPort: 23000 } });
-        expect(() => parseE2eOptions(["--mail-port", "80"], {}, ids)).toThrow("--mail-port must be a port from 1024 to 65535");
+        const given = parseE2eOptions(
+            ["--only", "2-3", "--keep", "--grafana-port", "23000"],
+            { E2E_CLUSTER_NAME: "mine" },
+            ids,
+        );
+        expect(given).toMatchObject({
+            only: ["2", "3"],
+            keep: true,
+            clusterName: "mine",
+            hostPorts: { grafanaHostPort: 23000 },
+        });
+        expect(() => parseE2eOptions(["--mail-port", "80"], {}, ids)).toThrow(
+            "--mail-port must be a port from 1024 to 65535",
+        );
         expect(() => parseE2eOptions(["--bogus"], {}, ids)).toThrow('unknown argument "--bogus"');
     });
 
@@ -112,7 +131,13 @@ describe("the runner", () => {
             clock,
         });
         expect(ran).toEqual(["1", "2"]);
-        expect(order).toEqual(["row 1. scenario 1 ok", "row 2. scenario 2 FAILED", "stop: scenario 2 failed", "diagnostics", "cleanup"]);
+        expect(order).toEqual([
+            "row 1. scenario 1 ok",
+            "row 2. scenario 2 FAILED",
+            "stop: scenario 2 failed",
+            "diagnostics",
+            "cleanup",
+        ]);
         expect(outcome).toMatchObject({ failed: "2", diagnostics: "/tmp/diag" });
         expect(outcome.rows.map((row) => [row.result, row.detail])).toEqual([
             ["ok", "detail 1"],
@@ -129,7 +154,14 @@ describe("diagnostics", () => {
             metadata: { namespace, name },
             status: { phase, conditions: ready === undefined ? [] : [{ type: "Ready", status: ready }] },
         });
-        const list = { items: [pod("oncall", "engine", "Running", "True"), pod("oncall", "celery", "Running", "False"), pod("oncall", "migrate", "Succeeded"), pod("grafana", "g", "Pending")] };
+        const list = {
+            items: [
+                pod("oncall", "engine", "Running", "True"),
+                pod("oncall", "celery", "Running", "False"),
+                pod("oncall", "migrate", "Succeeded"),
+                pod("grafana", "g", "Pending"),
+            ],
+        };
         expect(podsNotReady(list)).toEqual(["oncall/celery", "grafana/g"]);
     });
 });
@@ -149,9 +181,19 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
         const child = spawn(
             process.execPath,
             [
-                path.join(root, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "scripts/e2e.ts",
-                "--diagnostics", dirs.diagnostics, "--state-dir", dirs.state,
-                "--grafana-port", String(ports[0]), "--oncall-port", String(ports[1]), "--mail-port", String(ports[2]),
+                path.join(root, "node_modules/ts-node/dist/bin.js"),
+                "--transpile-only",
+                "scripts/e2e.ts",
+                "--diagnostics",
+                dirs.diagnostics,
+                "--state-dir",
+                dirs.state,
+                "--grafana-port",
+                String(ports[0]),
+                "--oncall-port",
+                String(ports[1]),
+                "--mail-port",
+                String(ports[2]),
                 ...args,
             ],
             { cwd: root, env: { ...stubs.env, GITHUB_STEP_SUMMARY: path.join(stubs.work, "summary.md"), ...env } },
@@ -161,13 +203,23 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
         child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
         const code = await new Promise<number | null>((done) => child.once("exit", done));
-        return { code, stdout, stderr, dirs, calls: stubs.calls(), summary: () => fs.readFileSync(path.join(stubs!.work, "summary.md"), "utf8") };
+        return {
+            code,
+            stdout,
+            stderr,
+            dirs,
+            calls: stubs.calls(),
+            summary: () => fs.readFileSync(path.join(stubs!.work, "summary.md"), "utf8"),
+        };
     }
 
     it("--list prints the scenarios and runs nothing", async () => {
         const { code, stdout, calls } = await runScript(["--list"]);
         expect(code).toBe(0);
-        expect(stdout.split("\n").slice(0, 2)).toEqual(["0. upgrade: base commit, then head over the same state", "1. check:versions, then up from nothing"]);
+        expect(stdout.split("\n").slice(0, 2)).toEqual([
+            "0. upgrade: base commit, then head over the same state",
+            "1. check:versions, then up from nothing",
+        ]);
         expect(stdout).toContain("3b. a second up changes nothing");
         expect(calls).toEqual([]);
     }, 60_000);
@@ -181,24 +233,41 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
         expect(calls).toContain(`pulumi config set oncall-lab:clusterName oncall-lab-e2e ${stackFlags}`);
         expect(calls.some((call) => /^pulumi config set oncall-lab:grafanaHostPort \d+ /.test(call))).toBe(true);
         expect(calls.at(-1)).toBe(`pulumi up --yes --skip-preview ${stackFlags}`);
-        expect(stdout).toMatch(/^1\. check:versions, then up from nothing\s+ok\s+\d+\s+\d+\s+versions ok; up took \d+\.\d s$/m);
+        expect(stdout).toMatch(
+            /^1\. check:versions, then up from nothing\s+ok\s+\d+\s+\d+\s+versions ok; up took \d+\.\d s$/m,
+        );
         expect(stdout).toContain("OK: 1 scenarios passed");
     }, 60_000);
 
     it("after a failure: the rest not run, diagnostics collected, the lab destroyed and no kind cluster left", async () => {
         const { code, stdout, calls, dirs, summary } = await runScript(["--only", "1-2"], { E2E_UP_CODE: "1" });
         expect(code).toBe(1);
-        expect(stdout).toMatch(/^1\. check:versions, then up from nothing\s+FAILED\s+\d+\s+\d+\s+scripts\/lab\.ts up --yes --skip-preview exited 1: error: kind create cluster failed$/m);
+        expect(stdout).toMatch(
+            /^1\. check:versions, then up from nothing\s+FAILED\s+\d+\s+\d+\s+scripts\/lab\.ts up --yes --skip-preview exited 1: error: kind create cluster failed$/m,
+        );
         expect(stdout).toMatch(/^2\. smoke: alert group, e-mail, link, resolve\s+not run\s+-\s+\d+$/m);
         expect(stdout).toContain(`FAILED at scenario 1; diagnostics in ${dirs.diagnostics}; the lab was destroyed`);
         const files = fs.readdirSync(dirs.diagnostics).sort();
-        expect(files).toEqual(expect.arrayContaining([
-            "pods.txt", "events.txt", "logs-oncall-engine.txt", "logs-oncall-celery.txt", "logs-grafana.txt", "logs-vmalertmanager.txt",
-            "describe-oncall-oncall-engine-x.txt", "logs-job.batch-oncall-migrate-abc.txt", "pulumi.log",
-        ]));
+        expect(files).toEqual(
+            expect.arrayContaining([
+                "pods.txt",
+                "events.txt",
+                "logs-oncall-engine.txt",
+                "logs-oncall-celery.txt",
+                "logs-grafana.txt",
+                "logs-vmalertmanager.txt",
+                "describe-oncall-oncall-engine-x.txt",
+                "logs-job.batch-oncall-migrate-abc.txt",
+                "pulumi.log",
+            ]),
+        );
         expect(files).not.toContain("describe-oncall-oncall-migrate-abc-1.txt");
-        expect(fs.readFileSync(path.join(dirs.diagnostics, "pods.txt"), "utf8")).toContain("kubectl --context kind-oncall-lab-e2e get pods -A -o wide");
-        expect(fs.readFileSync(path.join(dirs.diagnostics, "pulumi.log"), "utf8")).toContain("error: kind create cluster failed");
+        expect(fs.readFileSync(path.join(dirs.diagnostics, "pods.txt"), "utf8")).toContain(
+            "kubectl --context kind-oncall-lab-e2e get pods -A -o wide",
+        );
+        expect(fs.readFileSync(path.join(dirs.diagnostics, "pulumi.log"), "utf8")).toContain(
+            "error: kind create cluster failed",
+        );
         const upAt = calls.findIndex((call) => call.startsWith("pulumi up"));
         const destroyAt = calls.findIndex((call) => call.startsWith("pulumi destroy --yes"));
         expect(destroyAt).toBeGreaterThan(upAt);
@@ -219,6 +288,8 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
         stubs.docker.createCluster("oncall-lab-e2e");
         const { code, stdout } = await runScript(["--only", "9"]);
         expect(code).toBe(1);
-        expect(stdout).toMatch(/9\. destroy leaves nothing\s+FAILED\s+\d+\s+\d+\s+destroy left kind cluster oncall-lab-e2e, container oncall-lab-e2e-control-plane$/m);
+        expect(stdout).toMatch(
+            /9\. destroy leaves nothing\s+FAILED\s+\d+\s+\d+\s+destroy left kind cluster oncall-lab-e2e, container oncall-lab-e2e-control-plane$/m,
+        );
     }, 60_000);
 });

@@ -49,7 +49,10 @@ beforeEach(() => {
     log = path.join(work, "calls.log");
     fs.mkdirSync(path.join(project, "scripts"), { recursive: true });
     fs.mkdirSync(stubs);
-    fs.copyFileSync(path.join(__dirname, "..", "scripts", "ensure-deps.cjs"), path.join(project, "scripts", "ensure-deps.cjs"));
+    fs.copyFileSync(
+        path.join(__dirname, "..", "scripts", "ensure-deps.cjs"),
+        path.join(project, "scripts", "ensure-deps.cjs"),
+    );
     fs.writeFileSync(lockFile(), "{}");
     writeNpmStub();
 });
@@ -117,26 +120,52 @@ describe("scripts/ensure-deps.cjs", () => {
 });
 
 describe("every npm script on a fresh clone (no node_modules)", () => {
-    const scripts: Record<string, string> = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")).scripts;
+    const scripts: Record<string, string> = JSON.parse(
+        fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8"),
+    ).scripts;
     // Every script but the hooks themselves (pre<script>, post<script>) needs them, scripts/lab.ts's up and preview too.
-    const needingDeps = Object.keys(scripts).filter(name => !/^(pre|post)./.test(name) || !(name.replace(/^(pre|post)/, "") in scripts));
+    const needingDeps = Object.keys(scripts).filter(
+        (name) => !/^(pre|post)./.test(name) || !(name.replace(/^(pre|post)/, "") in scripts),
+    );
     const realNpm = spawnSync("/bin/sh", ["-c", "command -v npm"], { encoding: "utf8" }).stdout.trim();
     // The programs the scripts start (ts-node, tsc, vitest...): `npm ci` puts them in node_modules/.bin.
-    const programs = [...new Set(Object.values(scripts).flatMap(command => command.split("&&").map(part => part.trim().split(" ")[0])))]
-        .filter(program => !["node", "bash"].includes(program));
+    const programs = [
+        ...new Set(
+            Object.values(scripts).flatMap((command) => command.split("&&").map((part) => part.trim().split(" ")[0])),
+        ),
+    ].filter((program) => !["node", "bash"].includes(program));
 
     beforeEach(() => {
         fs.copyFileSync(path.join(__dirname, "..", "package.json"), path.join(project, "package.json"));
-        const bins = programs.map(program => `printf '#!/bin/sh\\necho "${program} ran"\\n' > node_modules/.bin/${program} && chmod +x node_modules/.bin/${program}`);
-        fs.writeFileSync(path.join(stubs, "npm"), `#!/bin/bash
+        const bins = programs.map(
+            (program) =>
+                `printf '#!/bin/sh\\necho "${program} ran"\\n' > node_modules/.bin/${program} && chmod +x node_modules/.bin/${program}`,
+        );
+        fs.writeFileSync(
+            path.join(stubs, "npm"),
+            `#!/bin/bash
 printf '%s\\n' "npm $* in $PWD" >> '${log}'
 mkdir -p node_modules/.bin && printf '{}' > node_modules/.package-lock.json
 ${bins.join("\n")}
-`, { mode: 0o755 });
+`,
+            { mode: 0o755 },
+        );
     });
 
     it("lists the scripts that need the dependencies", () => {
-        expect(needingDeps).toEqual(expect.arrayContaining(["smoke", "check:versions", "e2e", "typecheck", "test", "up", "preview", "destroy", "pulumi"]));
+        expect(needingDeps).toEqual(
+            expect.arrayContaining([
+                "smoke",
+                "check:versions",
+                "e2e",
+                "typecheck",
+                "test",
+                "up",
+                "preview",
+                "destroy",
+                "pulumi",
+            ]),
+        );
     });
 
     it.each(needingDeps)("npm run %s installs them first", (name) => {

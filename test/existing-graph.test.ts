@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderTargets } from "../src/tools/render/targets";
 import { recordedGraph, resourceGraph } from "./support/graph";
-import { ProgramRun, runProgram } from "./support/program";
+import { type ProgramRun, runProgram } from "./support/program";
 
 const FIXTURE = path.join(__dirname, "fixtures", "existing-graph.json");
 let run: ProgramRun;

@@ -18,7 +18,9 @@ function importsOf(file: string): string[] {
     const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)].map((match) => match[1]);
     return specs.flatMap((spec) => {
         const target = path.normalize(path.join(path.dirname(file), spec.replace(/\.js$/, "")));
-        return [`${target}.ts`, path.join(target, "index.ts")].filter((candidate) => fs.existsSync(path.join(root, candidate))).slice(0, 1);
+        return [`${target}.ts`, path.join(target, "index.ts")]
+            .filter((candidate) => fs.existsSync(path.join(root, candidate)))
+            .slice(0, 1);
     });
 }
 
@@ -43,8 +45,12 @@ function circles(files: string[]): string[] {
 describe("import circles", () => {
     it("config.ts and target.ts, versionCheck.ts and downloadCheck.ts no longer import each other; no new circle", () => {
         const found = circles(["index.ts", ...sources("components"), ...sources("src"), ...sources("scripts")]);
-        expect(found.filter((circle) => /config\/(config|target)\.ts.*config\/(config|target)\.ts/.test(circle))).toEqual([]);
-        expect(found.filter((circle) => /(versionCheck|downloadCheck)\.ts.*(versionCheck|downloadCheck)\.ts/.test(circle))).toEqual([]);
+        expect(
+            found.filter((circle) => /config\/(config|target)\.ts.*config\/(config|target)\.ts/.test(circle)),
+        ).toEqual([]);
+        expect(
+            found.filter((circle) => /(versionCheck|downloadCheck)\.ts.*(versionCheck|downloadCheck)\.ts/.test(circle)),
+        ).toEqual([]);
         expect(found).toEqual([
             // The upgrade scenario reuses up and smoke of the scenarios it is one of.
             "src/tools/e2e/scenarios.ts -> src/tools/e2e/upgrade.ts",
@@ -62,7 +68,11 @@ const layerOf = (file: string) => LAYERS.reduce((found, layer, at) => (file.star
 describe("layers", () => {
     it("no module under src/ imports components/ or index.ts, and no component imports components/targets/", () => {
         const files = [...sources("src"), ...sources("components")];
-        const upward = files.flatMap((file) => importsOf(file).filter((target) => layerOf(target) > layerOf(file)).map((target) => `${file} -> ${target}`));
+        const upward = files.flatMap((file) =>
+            importsOf(file)
+                .filter((target) => layerOf(target) > layerOf(file))
+                .map((target) => `${file} -> ${target}`),
+        );
         expect(upward).toEqual([]);
     });
 });

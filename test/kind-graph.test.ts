@@ -5,7 +5,7 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { recordedGraph, resourceGraph } from "./support/graph";
-import { CLUSTER_ID, ProgramRun, reveal, runProgram } from "./support/program";
+import { CLUSTER_ID, type ProgramRun, reveal, runProgram } from "./support/program";
 
 const FIXTURE = path.join(__dirname, "fixtures", "kind-graph.json");
 let run: ProgramRun;
@@ -24,10 +24,12 @@ describe("the kind target's resource graph", () => {
 describe("the kind target's exposure", () => {
     it("has no Ingress (NodePorts on 127.0.0.1 instead) and no existing-cluster read", () => {
         const all = [...run.resources.values()];
-        expect(all.filter(r => r.type.includes("Ingress"))).toEqual([]);
+        expect(all.filter((r) => r.type.includes("Ingress"))).toEqual([]);
         expect(run.resources.has("cluster-identity")).toBe(false);
         for (const release of ["grafana-release", "oncall-release"]) {
-            expect((reveal(run.resources.get(release)!.inputs.values) as any).ingress?.enabled ?? false, release).toBe(false);
+            expect((reveal(run.resources.get(release)!.inputs.values) as any).ingress?.enabled ?? false, release).toBe(
+                false,
+            );
         }
         expect((reveal(run.resources.get("victoria-metrics-release")!.inputs.values) as any).vmcluster).toBeUndefined();
     });

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { KindClusterOutputs, kindClusterProvider } from "../src/kind/provider";
+import { type KindClusterOutputs, kindClusterProvider } from "../src/kind/provider";
 import { inputs, kindStubsPerTest } from "./support/stubs";
 
 describe("kindClusterProvider", () => {
@@ -60,7 +60,9 @@ describe("kindClusterProvider", () => {
             await expect(kindClusterProvider.read!("oncall-lab", outs)).rejects.toThrow(
                 /^kind cluster "oncall-lab" still exists \(Docker has its node container oncall-lab-control-plane\), but kind was not found on PATH: install kind/,
             );
-            expect(stubs.calls()).toContain("docker ps -a --filter label=io.x-k8s.kind.cluster=oncall-lab --format {{.Names}}");
+            expect(stubs.calls()).toContain(
+                "docker ps -a --filter label=io.x-k8s.kind.cluster=oncall-lab --format {{.Names}}",
+            );
         });
 
         it("reports the cluster as gone when kind is missing and Docker has no node container of it", async () => {
@@ -117,12 +119,16 @@ describe("kindClusterProvider", () => {
             // 15 s unless set: the test waits one second instead.
             process.env.ONCALL_LAB_QUERY_TIMEOUT_MS = "1000";
             stubs.docker.setDaemon("hung");
-            expect(spawnSync("mkfifo", [path.join(stubs.stubDir, "never")], { env: { PATH: stubs.originalPath } }).status).toBe(0);
+            expect(
+                spawnSync("mkfifo", [path.join(stubs.stubDir, "never")], { env: { PATH: stubs.originalPath } }).status,
+            ).toBe(0);
 
             const started = Date.now();
-            await expect(kindClusterProvider.read!("oncall-lab", outs)).rejects.toThrow(
-                /^`docker info --format \{\{\.ServerVersion\}\}` did not finish within 1 s: Docker is not responding/,
-            ).finally(() => delete process.env.ONCALL_LAB_QUERY_TIMEOUT_MS);
+            await expect(kindClusterProvider.read!("oncall-lab", outs))
+                .rejects.toThrow(
+                    /^`docker info --format \{\{\.ServerVersion\}\}` did not finish within 1 s: Docker is not responding/,
+                )
+                .finally(() => delete process.env.ONCALL_LAB_QUERY_TIMEOUT_MS);
             expect(Date.now() - started).toBeLessThan(5_000);
         });
     });
@@ -152,7 +158,9 @@ describe("kindClusterProvider", () => {
             const { outs } = await kindClusterProvider.create(inputs);
             fs.rmSync(path.join(stubs.stubDir, "kind"));
 
-            await expect(kindClusterProvider.delete!("oncall-lab", outs!)).rejects.toThrow(/^kind cluster "oncall-lab" still exists .*install kind/);
+            await expect(kindClusterProvider.delete!("oncall-lab", outs!)).rejects.toThrow(
+                /^kind cluster "oncall-lab" still exists .*install kind/,
+            );
             expect(stubs.clustersInState()).toEqual(["oncall-lab"]);
         });
 
@@ -179,7 +187,9 @@ describe("kindClusterProvider", () => {
 
             const deletion = kindClusterProvider.delete!("oncall-lab", outs!);
 
-            await expect(deletion).rejects.toThrow(/^docker is not running .*, so kind cluster "oncall-lab" cannot be deleted\./);
+            await expect(deletion).rejects.toThrow(
+                /^docker is not running .*, so kind cluster "oncall-lab" cannot be deleted\./,
+            );
             await expect(deletion).rejects.toThrow(/Start Docker and run `npm run destroy` again\./);
             await expect(deletion).rejects.toThrow(/no longer exists.*`npm run pulumi -- state delete`/);
             expect(stubs.kindCalls().some((call) => call.startsWith("kind delete"))).toBe(false);

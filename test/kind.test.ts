@@ -5,7 +5,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { KindClusterOutputs, kindClusterProvider, kindConfigYaml } from "../src/kind/provider";
+import { type KindClusterOutputs, kindClusterProvider, kindConfigYaml } from "../src/kind/provider";
 import { inputs, kindStubsPerTest } from "./support/stubs";
 
 describe("kindConfigYaml", () => {
@@ -53,7 +53,9 @@ describe("kindClusterProvider", () => {
         it("takes the cluster ID from the control-plane node's container", async () => {
             await kindClusterProvider.create(inputs);
 
-            const afterCreate = stubs.calls().slice(stubs.calls().findIndex((call) => call.startsWith("kind create cluster")) + 1);
+            const afterCreate = stubs
+                .calls()
+                .slice(stubs.calls().findIndex((call) => call.startsWith("kind create cluster")) + 1);
             expect(afterCreate.slice(0, 2)).toEqual([
                 "docker ps -a --filter label=io.x-k8s.kind.cluster=oncall-lab --format {{.Names}}",
                 "docker inspect --format {{.Id}} {{.State.Running}} oncall-lab-control-plane",
@@ -86,7 +88,9 @@ describe("kindClusterProvider", () => {
         it("explains that kind is missing from PATH", async () => {
             fs.rmSync(path.join(stubs.stubDir, "kind"));
 
-            await expect(kindClusterProvider.create(inputs)).rejects.toThrow(/^kind was not found on PATH: install kind/);
+            await expect(kindClusterProvider.create(inputs)).rejects.toThrow(
+                /^kind was not found on PATH: install kind/,
+            );
         });
 
         it("explains that docker is not running before calling kind create", async () => {
@@ -131,7 +135,6 @@ describe("kindClusterProvider", () => {
             expect(stubs.calls()).toEqual([]);
         });
     });
-
 });
 describe("KindCluster component", () => {
     const registered: pulumi.runtime.MockResourceArgs[] = [];
@@ -143,7 +146,11 @@ describe("KindCluster component", () => {
                 newResource: (args) => {
                     registered.push(args);
                     const outputs = args.type.includes("dynamic")
-                        ? { kubeconfig: "apiVersion: v1", contextName: `kind-${args.inputs.clusterName}`, clusterId: "container-id" }
+                        ? {
+                              kubeconfig: "apiVersion: v1",
+                              contextName: `kind-${args.inputs.clusterName}`,
+                              clusterId: "container-id",
+                          }
                         : {};
                     return { id: `${args.name}-id`, state: { ...args.inputs, ...outputs } };
                 },

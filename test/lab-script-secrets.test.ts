@@ -8,27 +8,36 @@ import { parse } from "yaml";
 import { SECRET_KEYS } from "../src/config/config";
 import { configFile, lab, repo, settings } from "./support/lab-run";
 
-const plain = (key: string, value: string) => fs.writeFileSync(configFile(), `config:\n  oncall-lab:${key}: ${value}\n`);
+const plain = (key: string, value: string) =>
+    fs.writeFileSync(configFile(), `config:\n  oncall-lab:${key}: ${value}\n`);
 
 describe("the lab program and secret settings", () => {
     it("knows the secret keys from the config schema, the ones the program reads with getSecret", () => {
         // Not declared in Pulumi.yaml: without a default the CLI would demand them of every stack.
-        const project = parse(fs.readFileSync(path.join(repo, "Pulumi.yaml"), "utf8")).config as Record<string, unknown>;
+        const project = parse(fs.readFileSync(path.join(repo, "Pulumi.yaml"), "utf8")).config as Record<
+            string,
+            unknown
+        >;
         for (const key of SECRET_KEYS) expect(project[key], key).toBeUndefined();
     });
 
     const refused = async (key: string, command: string[]) => {
         const { status, stderr, calls } = await lab(command);
         expect(status, command.join(" ")).toBe(1);
-        expect(stderr).toContain(`oncall-lab: oncall-lab:${key} is in plain text in Pulumi.dev.yaml, a tracked file: set it again with npm run pulumi -- config set --secret oncall-lab:${key} <value>`);
+        expect(stderr).toContain(
+            `oncall-lab: oncall-lab:${key} is in plain text in Pulumi.dev.yaml, a tracked file: set it again with npm run pulumi -- config set --secret oncall-lab:${key} <value>`,
+        );
         expect(stderr).not.toContain("hunter2");
         expect(calls).toEqual([]);
     };
 
-    it.each(SECRET_KEYS)("refuses %s in plain text in Pulumi.dev.yaml before running pulumi, and says how to fix it", async (key) => {
-        plain(key, "hunter2");
-        await refused(key, ["preview"]);
-    });
+    it.each(SECRET_KEYS)(
+        "refuses %s in plain text in Pulumi.dev.yaml before running pulumi, and says how to fix it",
+        async (key) => {
+            plain(key, "hunter2");
+            await refused(key, ["preview"]);
+        },
+    );
 
     it("refuses up and destroy the same way", async () => {
         plain("smtpPassword", "hunter2");
@@ -46,7 +55,9 @@ describe("the lab program and secret settings", () => {
         ]) {
             const { status, stderr, calls } = await lab(args);
             expect(status, args.join(" ")).toBe(1);
-            expect(stderr).toMatch(/oncall-lab: oncall-lab:\w+ is a secret: set it with --secret \(npm run pulumi -- config set --secret oncall-lab:\w+ <value>\)/);
+            expect(stderr).toMatch(
+                /oncall-lab: oncall-lab:\w+ is a secret: set it with --secret \(npm run pulumi -- config set --secret oncall-lab:\w+ <value>\)/,
+            );
             expect(calls).toEqual([]);
         }
         expect(JSON.stringify(settings())).not.toContain("hunter2");
@@ -72,6 +83,8 @@ describe(".gitignore", () => {
     it("ignores kubeconfig.yaml, which the README writes the lab's kubeconfig into", () => {
         const ignored = fs.readFileSync(path.join(repo, ".gitignore"), "utf8").split("\n");
         expect(ignored).toContain("kubeconfig.yaml");
-        expect(fs.readFileSync(path.join(repo, "README.md"), "utf8")).toContain("stack output kubeconfig --show-secrets > kubeconfig.yaml");
+        expect(fs.readFileSync(path.join(repo, "README.md"), "utf8")).toContain(
+            "stack output kubeconfig --show-secrets > kubeconfig.yaml",
+        );
     });
 });

@@ -5,7 +5,20 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { configFile, lab, type LabRun, originalPath, project, pulumi, repo, settings, snapshot, stackState, stateDir, work } from "./support/lab-run";
+import {
+    configFile,
+    lab,
+    type LabRun,
+    originalPath,
+    project,
+    pulumi,
+    repo,
+    settings,
+    snapshot,
+    stackState,
+    stateDir,
+    work,
+} from "./support/lab-run";
 
 describe("the lab program: the stack, its passphrase and its state", () => {
     it("creates the stack with a local backend and a generated passphrase, no Pulumi Cloud login", async () => {
@@ -58,7 +71,11 @@ describe("the lab program: the stack, its passphrase and its state", () => {
 
     it("uses the caller's backend and passphrase when set, and PULUMI_STACK", async () => {
         const elsewhere = `file://${work}/elsewhere`;
-        const { status, lines } = await lab(["preview"], { PULUMI_BACKEND_URL: elsewhere, PULUMI_CONFIG_PASSPHRASE: "x", PULUMI_STACK: "ci" });
+        const { status, lines } = await lab(["preview"], {
+            PULUMI_BACKEND_URL: elsewhere,
+            PULUMI_CONFIG_PASSPHRASE: "x",
+            PULUMI_STACK: "ci",
+        });
         expect(status).toBe(0);
         expect(lines.at(-1)).toMatch(new RegExp(`^pulumi preview --stack ci \\| backend=${elsewhere} passfile= `));
         expect(fs.existsSync(path.join(stateDir(), "passphrase"))).toBe(false);
@@ -67,7 +84,9 @@ describe("the lab program: the stack, its passphrase and its state", () => {
 
     it("finds a passphrase file given relative to the project", async () => {
         fs.writeFileSync(path.join(project, "my-passphrase"), "from a file");
-        const { status, stderr, lines } = await lab(["up", "--yes"], { PULUMI_CONFIG_PASSPHRASE_FILE: "my-passphrase" });
+        const { status, stderr, lines } = await lab(["up", "--yes"], {
+            PULUMI_CONFIG_PASSPHRASE_FILE: "my-passphrase",
+        });
         expect(stderr).toBe("");
         expect(status).toBe(0);
         expect(lines.at(-1)).toContain("passfile=my-passphrase ");
@@ -93,7 +112,10 @@ describe("the lab program: the tracked settings file and its salt", () => {
         const tracked = parse(fs.readFileSync(path.join(repo, "Pulumi.dev.yaml"), "utf8"));
         expect(tracked).toEqual({ config: {} });
         // The kind and docker stubs are all the PATH there is during these tests: git from where it was before.
-        const ignored = spawnSync("git", ["check-ignore", "-q", "Pulumi.dev.yaml"], { cwd: repo, env: { ...process.env, PATH: originalPath } });
+        const ignored = spawnSync("git", ["check-ignore", "-q", "Pulumi.dev.yaml"], {
+            cwd: repo,
+            env: { ...process.env, PATH: originalPath },
+        });
         expect(ignored.status).toBe(1);
     });
 
@@ -133,7 +155,10 @@ describe("the lab program: the tracked settings file and its salt", () => {
 
     it("is where a plain `pulumi config set` writes too", async () => {
         await lab(["up", "--yes"]);
-        const env = { PULUMI_BACKEND_URL: `file://${stateDir()}/state`, PULUMI_CONFIG_PASSPHRASE_FILE: path.join(stateDir(), "passphrase") };
+        const env = {
+            PULUMI_BACKEND_URL: `file://${stateDir()}/state`,
+            PULUMI_CONFIG_PASSPHRASE_FILE: path.join(stateDir(), "passphrase"),
+        };
         expect(await pulumi(env).run(["config", "set", "oncall-lab:grafanaHostPort", "3001"])).toBe(0);
         expect(settings().config["oncall-lab:grafanaHostPort"]).toBe("3001");
     });
@@ -165,7 +190,10 @@ describe("the lab program: the tracked settings file and its salt", () => {
     describe("never fails on a salt left from a lost passphrase", () => {
         /** A settings file as another machine's pulumi left it: its salt and a secret encrypted with it. */
         const fromAnotherMachine = async () => {
-            const other = pulumi({ PULUMI_BACKEND_URL: `file://${work}/other-machine`, PULUMI_CONFIG_PASSPHRASE: "another passphrase" });
+            const other = pulumi({
+                PULUMI_BACKEND_URL: `file://${work}/other-machine`,
+                PULUMI_CONFIG_PASSPHRASE: "another passphrase",
+            });
             await other.create();
             expect(await other.run(["config", "set", "oncall-lab:clusterName", "lab2"])).toBe(0);
             expect(await other.run(["config", "set", "--secret", "oncall-lab:telegramBotToken", "123:abc"])).toBe(0);
@@ -218,7 +246,10 @@ describe("the lab program: the tracked settings file and its salt", () => {
         expect(stderr).toBe("");
         expect(status).toBe(0);
         expect(stdout).toContain(`moved the stack settings from ${stateDir()}/Pulumi.dev.yaml to Pulumi.dev.yaml`);
-        expect(settings().config).toMatchObject({ "oncall-lab:clusterName": "lab2", "oncall-lab:smtpPassword": { secure: expect.any(String) } });
+        expect(settings().config).toMatchObject({
+            "oncall-lab:clusterName": "lab2",
+            "oncall-lab:smtpPassword": { secure: expect.any(String) },
+        });
         expect(settings().encryptionsalt).toBeUndefined();
         expect(fs.existsSync(path.join(stateDir(), "Pulumi.dev.yaml"))).toBe(false);
     });
@@ -229,13 +260,16 @@ describe("the lab program: the tracked settings file and its salt", () => {
         fs.writeFileSync(path.join(stateDir(), "Pulumi.dev.yaml"), "config:\n  oncall-lab:clusterName: lab3\n");
         const { status, stderr, calls } = await lab(["up", "--yes"]);
         expect(status).toBe(1);
-        expect(stderr).toContain(`oncall-lab: both Pulumi.dev.yaml and ${stateDir()}/Pulumi.dev.yaml hold settings: merge them into Pulumi.dev.yaml`);
+        expect(stderr).toContain(
+            `oncall-lab: both Pulumi.dev.yaml and ${stateDir()}/Pulumi.dev.yaml hold settings: merge them into Pulumi.dev.yaml`,
+        );
         expect(calls).toEqual([]);
     });
 });
 
 describe("the fake pulumi", () => {
-    const run = (passphrase: string) => pulumi({ PULUMI_BACKEND_URL: `file://${work}/state`, PULUMI_CONFIG_PASSPHRASE: passphrase });
+    const run = (passphrase: string) =>
+        pulumi({ PULUMI_BACKEND_URL: `file://${work}/state`, PULUMI_CONFIG_PASSPHRASE: passphrase });
 
     // What made the lab fail before: a salt in the settings file outlived the passphrase in .pulumi.
     it("refuses a config file whose salt belongs to another passphrase, as pulumi does", async () => {
@@ -251,7 +285,11 @@ describe("the fake pulumi", () => {
         const salt = settings().encryptionsalt;
         fs.copyFileSync(path.join(repo, "Pulumi.dev.yaml"), configFile());
 
-        const withFallback = pulumi({ PULUMI_BACKEND_URL: `file://${work}/state`, PULUMI_CONFIG_PASSPHRASE: "first", PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "true" });
+        const withFallback = pulumi({
+            PULUMI_BACKEND_URL: `file://${work}/state`,
+            PULUMI_CONFIG_PASSPHRASE: "first",
+            PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "true",
+        });
         expect(await withFallback.run(["preview"])).toBe(0);
         expect(settings().encryptionsalt).toBe(salt);
     });

@@ -5,7 +5,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { KIND_CLUSTER_TARGET, TEAM_USERS_TARGET, targetMatches, WIRING_TARGET } from "../src/tools/lab/resources";
-import { CLUSTER_URN, docker, lab, machine, originalPath, project, repo, stackState, stubDir, work } from "./support/lab-run";
+import {
+    CLUSTER_URN,
+    docker,
+    lab,
+    machine,
+    originalPath,
+    project,
+    repo,
+    stackState,
+    stubDir,
+    work,
+} from "./support/lab-run";
 
 describe("the lab program: looking at the lab before up", () => {
     it("refreshes the kind cluster, the OnCall wiring and the team's Grafana users before updating a stack that has resources", async () => {
@@ -20,18 +31,39 @@ describe("the lab program: looking at the lab before up", () => {
             "pulumi up --stack dev",
         ]);
 
-        const targets = calls.filter((call) => call.startsWith("pulumi refresh")).flatMap((call) => [...call.matchAll(/--target (\S+)/g)].map((m) => m[1]));
+        const targets = calls
+            .filter((call) => call.startsWith("pulumi refresh"))
+            .flatMap((call) => [...call.matchAll(/--target (\S+)/g)].map((m) => m[1]));
         const refreshed = (urn: string) => targets.some((target) => targetMatches(target, urn));
         const urn = (type: string, name: string) => `urn:pulumi:dev::oncall-lab::${type}::${name}`;
-        expect(refreshed(urn("oncall-lab:index:KindCluster$pulumi-nodejs:dynamic:KindCluster", "kind-cluster"))).toBe(true);
-        expect(refreshed(urn("oncall-lab:index:KindCluster$pulumi-nodejs:dynamic:Resource", "kind-cluster"))).toBe(true);
-        expect(refreshed(urn("oncall-lab:index:OnCallWiring$pulumi-nodejs:dynamic:Resource", "oncall-wiring-connection"))).toBe(true);
+        expect(refreshed(urn("oncall-lab:index:KindCluster$pulumi-nodejs:dynamic:KindCluster", "kind-cluster"))).toBe(
+            true,
+        );
+        expect(refreshed(urn("oncall-lab:index:KindCluster$pulumi-nodejs:dynamic:Resource", "kind-cluster"))).toBe(
+            true,
+        );
+        expect(
+            refreshed(urn("oncall-lab:index:OnCallWiring$pulumi-nodejs:dynamic:Resource", "oncall-wiring-connection")),
+        ).toBe(true);
         // components/TeamUsers.ts names each user `${name}-${login}` under the component "team-users".
         expect(refreshed(urn("oncall-lab:index:TeamUsers$grafana:oss/user:User", "team-users-alice"))).toBe(true);
         expect(refreshed(urn("oncall-lab:index:TeamUsers$grafana:oss/user:User", "team-users-bob"))).toBe(true);
-        expect(refreshed(urn("oncall-lab:index:TeamUsers$random:index/randomPassword:RandomPassword", "team-users-alice-password"))).toBe(false);
-        expect(refreshed(urn("oncall-lab:index:TeamUsers$pulumi:providers:grafana", "team-users-provider"))).toBe(false);
-        expect(refreshed(urn("oncall-lab:index:OnCallTeam$grafana:onCall/integration:Integration", "oncall-team-integration"))).toBe(false);
+        expect(
+            refreshed(
+                urn(
+                    "oncall-lab:index:TeamUsers$random:index/randomPassword:RandomPassword",
+                    "team-users-alice-password",
+                ),
+            ),
+        ).toBe(false);
+        expect(refreshed(urn("oncall-lab:index:TeamUsers$pulumi:providers:grafana", "team-users-provider"))).toBe(
+            false,
+        );
+        expect(
+            refreshed(
+                urn("oncall-lab:index:OnCallTeam$grafana:onCall/integration:Integration", "oncall-team-integration"),
+            ),
+        ).toBe(false);
         expect(refreshed(urn("pulumi:providers:kubernetes", "kubernetes"))).toBe(false);
         expect(refreshed(urn("oncall-lab:index:KindCluster", "kind"))).toBe(false);
     });
@@ -40,7 +72,9 @@ describe("the lab program: looking at the lab before up", () => {
         await lab(["up", "--yes"]);
         const { status, calls, stderr } = await lab(["up", "--yes"], {}, { refreshFails: "grafana:oss/user" });
         expect(status).toBe(0);
-        expect(stderr).toContain("oncall-lab: could not check the team's Grafana users (see above); updating without that");
+        expect(stderr).toContain(
+            "oncall-lab: could not check the team's Grafana users (see above); updating without that",
+        );
         expect(calls.at(-1)).toBe("pulumi up --yes --stack dev");
     });
 
@@ -58,7 +92,10 @@ describe("the lab program: looking at the lab before up", () => {
         const { status, calls, stdout } = await lab(["up", "--yes"]);
         expect(status).toBe(0);
         expect(stdout).toContain('kind cluster "oncall-lab" no longer exists');
-        expect(calls.slice(2)).toEqual([`pulumi state delete --target-dependents --stack dev ${CLUSTER_URN}`, "pulumi up --yes --stack dev"]);
+        expect(calls.slice(2)).toEqual([
+            `pulumi state delete --target-dependents --stack dev ${CLUSTER_URN}`,
+            "pulumi up --yes --stack dev",
+        ]);
         expect(stackState().resources[0].outputs!.clusterId).toBe(docker().containerId("oncall-lab"));
     });
 
@@ -73,7 +110,9 @@ describe("the lab program: looking at the lab before up", () => {
 
         expect(status).toBe(1);
         expect(stderr).toContain('kind cluster "oncall-lab" was deleted and created again outside this stack');
-        expect(stderr).toContain("delete this one with `kind delete cluster --name oncall-lab`, then run npm run up again");
+        expect(stderr).toContain(
+            "delete this one with `kind delete cluster --name oncall-lab`, then run npm run up again",
+        );
         expect(calls.slice(2)).toEqual([`pulumi state delete --target-dependents --stack dev ${CLUSTER_URN}`]);
         expect(stackState().resources).toEqual([]);
 
@@ -104,7 +143,10 @@ describe("the lab program: looking at the lab before up", () => {
 
     it("stops, forgetting nothing, when Docker cannot list the cluster's containers", async () => {
         await lab(["up", "--yes"]);
-        fs.writeFileSync(path.join(stubDir(), "docker"), `#!/bin/bash\n[ "$1" = info ] && { echo 2; exit 0; }\necho "permission denied" >&2; exit 1\n`);
+        fs.writeFileSync(
+            path.join(stubDir(), "docker"),
+            `#!/bin/bash\n[ "$1" = info ] && { echo 2; exit 0; }\necho "permission denied" >&2; exit 1\n`,
+        );
         const { status, calls, stderr } = await lab(["up", "--yes"]);
         expect(status).not.toBe(0);
         expect(stderr).toContain("permission denied");
@@ -116,27 +158,50 @@ describe("the lab program: looking at the lab before up", () => {
         await lab(["destroy", "--yes"]);
         const { status, calls } = await lab(["up", "--yes"]);
         expect(status).toBe(0);
-        expect(calls).toEqual(["pulumi stack select dev", "pulumi stack export --stack dev", "pulumi up --yes --stack dev"]);
+        expect(calls).toEqual([
+            "pulumi stack select dev",
+            "pulumi stack export --stack dev",
+            "pulumi up --yes --stack dev",
+        ]);
     });
 });
 
 describe("the lab program's targets, by the names the components and index.ts give", () => {
     const users = ["team-users-alice", "team-users-bob"];
     const expected: Record<string, [string, string[]][]> = {
-        "kind-graph": [[KIND_CLUSTER_TARGET, ["kind-cluster"]], [WIRING_TARGET, ["oncall-wiring-connection"]], [TEAM_USERS_TARGET, users]],
-        "existing-graph": [[KIND_CLUSTER_TARGET, []], [WIRING_TARGET, ["oncall-wiring-connection"]], [TEAM_USERS_TARGET, users]],
+        "kind-graph": [
+            [KIND_CLUSTER_TARGET, ["kind-cluster"]],
+            [WIRING_TARGET, ["oncall-wiring-connection"]],
+            [TEAM_USERS_TARGET, users],
+        ],
+        "existing-graph": [
+            [KIND_CLUSTER_TARGET, []],
+            [WIRING_TARGET, ["oncall-wiring-connection"]],
+            [TEAM_USERS_TARGET, users],
+        ],
     };
-    it.each(Object.keys(expected))("match exactly the resources they name in the program's graph (test/fixtures/%s.json)", (fixture) => {
-        const graph = JSON.parse(fs.readFileSync(path.join(repo, "test", "fixtures", `${fixture}.json`), "utf8")) as { urn: string }[];
-        for (const [target, names] of expected[fixture]) {
-            expect(graph.filter(({ urn }) => targetMatches(target, urn)).map(({ urn }) => urn.split("::").at(-1)), target).toEqual(names);
-        }
-    });
+    it.each(Object.keys(expected))(
+        "match exactly the resources they name in the program's graph (test/fixtures/%s.json)",
+        (fixture) => {
+            const graph = JSON.parse(
+                fs.readFileSync(path.join(repo, "test", "fixtures", `${fixture}.json`), "utf8"),
+            ) as { urn: string }[];
+            for (const [target, names] of expected[fixture]) {
+                expect(
+                    graph.filter(({ urn }) => targetMatches(target, urn)).map(({ urn }) => urn.split("::").at(-1)),
+                    target,
+                ).toEqual(names);
+            }
+        },
+    );
 });
 
 describe("the lab program on an existing cluster (oncall-lab:target existing)", () => {
     const onExistingCluster = () =>
-        fs.writeFileSync(path.join(project, "Pulumi.dev.yaml"), "config:\n  oncall-lab:target: existing\n  oncall-lab:kubeContext: team\n");
+        fs.writeFileSync(
+            path.join(project, "Pulumi.dev.yaml"),
+            "config:\n  oncall-lab:target: existing\n  oncall-lab:kubeContext: team\n",
+        );
 
     it("runs up without docker or kind, and then refreshes only the OnCall wiring and the team's Grafana users", async () => {
         onExistingCluster();
@@ -160,7 +225,11 @@ describe("the lab program on an existing cluster (oncall-lab:target existing)", 
         await lab(["destroy", "--yes"]);
         const { status, calls } = await lab(["up", "--yes"]);
         expect(status).toBe(0);
-        expect(calls).toEqual(["pulumi stack select dev", "pulumi stack export --stack dev", "pulumi up --yes --stack dev"]);
+        expect(calls).toEqual([
+            "pulumi stack select dev",
+            "pulumi stack export --stack dev",
+            "pulumi up --yes --stack dev",
+        ]);
     });
 });
 
@@ -208,7 +277,9 @@ describe("the lab program: tools", () => {
         machine.cgroupVersion = "1";
         const { status, stderr, checks, calls } = await lab(["up"]);
         expect(status).toBe(1);
-        expect(stderr).toContain("oncall-lab: Docker runs with cgroup version 1, and the lab's Kubernetes refuses to start on cgroup v1");
+        expect(stderr).toContain(
+            "oncall-lab: Docker runs with cgroup version 1, and the lab's Kubernetes refuses to start on cgroup v1",
+        );
         expect(checks).toContain("docker info --format {{.CgroupVersion}}");
         expect(calls).toEqual([]);
     });
@@ -224,9 +295,15 @@ describe("the lab program: tools", () => {
         Object.assign(machine, { pulumiVersion: "", kindVersion: "", cgroupVersion: "" });
         const { status, stderr, calls } = await lab(["up", "--yes"]);
         expect(status).toBe(0);
-        expect(stderr).toContain("oncall-lab: note: pulumi did not say its version (pulumi version): the lab needs 3.276 or later");
-        expect(stderr).toContain("oncall-lab: note: docker info did not say its cgroup version: the lab needs cgroup v2");
-        expect(stderr).toContain("oncall-lab: note: kind did not say its version (kind version): the lab needs v0.33.0 or later");
+        expect(stderr).toContain(
+            "oncall-lab: note: pulumi did not say its version (pulumi version): the lab needs 3.276 or later",
+        );
+        expect(stderr).toContain(
+            "oncall-lab: note: docker info did not say its cgroup version: the lab needs cgroup v2",
+        );
+        expect(stderr).toContain(
+            "oncall-lab: note: kind did not say its version (kind version): the lab needs v0.33.0 or later",
+        );
         expect(calls.at(-1)).toBe("pulumi up --yes --stack dev");
     });
 
@@ -234,7 +311,9 @@ describe("the lab program: tools", () => {
         machine.kubectl = false;
         const { status, stderr } = await lab(["up", "--yes"]);
         expect(status).toBe(0);
-        expect(stderr).toContain("oncall-lab: note: kubectl is not installed; the lab does not need it, but npm run smoke, npm run e2e");
+        expect(stderr).toContain(
+            "oncall-lab: note: kubectl is not installed; the lab does not need it, but npm run smoke, npm run e2e",
+        );
     });
 
     it("says Docker is not running", async () => {
@@ -256,29 +335,46 @@ describe("the lab program: a targeted replace", () => {
     ])("refuses up %j, naming the command that works", async (flags) => {
         const { status, stderr, calls, checks } = await lab(["up", ...flags]);
         expect(status).toBe(1);
-        expect(stderr).toContain("a targeted replace (--target with --replace, or --target-replace) would create the lab's OnCall objects from their old inputs");
+        expect(stderr).toContain(
+            "a targeted replace (--target with --replace, or --target-replace) would create the lab's OnCall objects from their old inputs",
+        );
         expect(stderr).toContain("npm run up -- --replace '<urn>'");
         expect([...checks, ...calls]).toEqual([]);
     });
 
     it("passes an untargeted replace, a plain targeted up and a targeted preview on to pulumi", async () => {
-        expect((await lab(["up", "--yes", "--replace", urn])).calls.at(-1)).toBe(`pulumi up --yes --replace ${urn} --stack dev`);
-        expect((await lab(["up", "--yes", "--target", urn])).calls.at(-1)).toBe(`pulumi up --yes --target ${urn} --stack dev`);
-        expect((await lab(["preview", "--target-replace", urn])).calls.at(-1)).toBe(`pulumi preview --target-replace ${urn} --stack dev`);
+        expect((await lab(["up", "--yes", "--replace", urn])).calls.at(-1)).toBe(
+            `pulumi up --yes --replace ${urn} --stack dev`,
+        );
+        expect((await lab(["up", "--yes", "--target", urn])).calls.at(-1)).toBe(
+            `pulumi up --yes --target ${urn} --stack dev`,
+        );
+        expect((await lab(["preview", "--target-replace", urn])).calls.at(-1)).toBe(
+            `pulumi preview --target-replace ${urn} --stack dev`,
+        );
     });
 });
 
 describe("npm run pulumi (the npm script, ts-node and scripts/lab.ts for real)", () => {
     it("names the missing pulumi CLI, before changing anything", () => {
-        const npm = spawnSync("/bin/sh", ["-c", "command -v npm"], { encoding: "utf8", env: { ...process.env, PATH: originalPath } }).stdout.trim();
+        const npm = spawnSync("/bin/sh", ["-c", "command -v npm"], {
+            encoding: "utf8",
+            env: { ...process.env, PATH: originalPath },
+        }).stdout.trim();
         const stateDir = path.join(work, "state");
         // Node and npm, and no pulumi: a real one elsewhere on PATH is never reached.
         const result = spawnSync(npm, ["run", "--silent", "pulumi", "--", "preview"], {
             cwd: repo,
             encoding: "utf8",
-            env: { PATH: `${path.dirname(process.execPath)}:${path.dirname(npm)}:/usr/bin:/bin`, HOME: work, ONCALL_LAB_STATE_DIR: stateDir },
+            env: {
+                PATH: `${path.dirname(process.execPath)}:${path.dirname(npm)}:/usr/bin:/bin`,
+                HOME: work,
+                ONCALL_LAB_STATE_DIR: stateDir,
+            },
         });
-        expect(result.stderr).toContain("oncall-lab: pulumi is not installed: see https://www.pulumi.com/docs/iac/download-install/ (3.276 or later)");
+        expect(result.stderr).toContain(
+            "oncall-lab: pulumi is not installed: see https://www.pulumi.com/docs/iac/download-install/ (3.276 or later)",
+        );
         expect(result.status).toBe(1);
         expect(fs.existsSync(stateDir)).toBe(false);
     }, 60_000);

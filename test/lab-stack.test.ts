@@ -17,7 +17,9 @@ beforeEach(() => {
     fs.mkdirSync(bin);
     fs.writeFileSync(path.join(work, "Pulumi.yaml"), "name: oncall-lab\nruntime: nodejs\n");
     // Records "<args> | <backend> <passphrase file>"; answers what the Automation API parses.
-    fs.writeFileSync(path.join(bin, "pulumi"), `#!/bin/bash
+    fs.writeFileSync(
+        path.join(bin, "pulumi"),
+        `#!/bin/bash
 echo "$* | $PULUMI_BACKEND_URL $PULUMI_CONFIG_PASSPHRASE_FILE" >> "${log}"
 case "$1 $2" in
   "version ") echo v3.276.0 ;;
@@ -29,7 +31,9 @@ esac
 [ "$1" != preview ] || exit 3
 [ "$1" != destroy ] || { echo started > "${work}/destroying"; exec sleep 30; }
 exit 0
-`, { mode: 0o755 });
+`,
+        { mode: 0o755 },
+    );
     savedPath = process.env.PATH;
     process.env.PATH = `${bin}:${process.env.PATH}`;
 });
@@ -40,14 +44,22 @@ afterEach(() => {
 });
 
 const env = { PATH: "", PULUMI_BACKEND_URL: "file:///lab/state", PULUMI_CONFIG_PASSPHRASE_FILE: "/lab/passphrase" };
-const calls = () => fs.readFileSync(log, "utf8").trim().split("\n").filter((line) => !line.startsWith("version "));
+const calls = () =>
+    fs
+        .readFileSync(log, "utf8")
+        .trim()
+        .split("\n")
+        .filter((line) => !line.startsWith("version "));
 
 describe("the lab's stack on the Automation API", () => {
     it("selects, creates, exports, removes a setting, refreshes by target and forgets, each as the CLI command it is", async () => {
         const stack = await automationStack(work, "dev", { ...env, PATH: process.env.PATH });
         expect(await stack.select()).toBe(true);
         await stack.create();
-        expect(await stack.exportDeployment()).toEqual({ secrets_providers: { type: "passphrase", state: { salt: "v1:salt" } }, resources: [{ urn: "u1", id: "i1" }] });
+        expect(await stack.exportDeployment()).toEqual({
+            secrets_providers: { type: "passphrase", state: { salt: "v1:salt" } },
+            resources: [{ urn: "u1", id: "i1" }],
+        });
         await stack.removeConfig("oncall-lab:smtpPassword");
         await stack.refresh(["**a", "**b"]);
         await stack.forget("urn:x");

@@ -2,15 +2,25 @@
 // pods and ports the pinned charts really render, and the paths they open or keep shut.
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { labFlows, labNetworkPolicies, LabNetworkPolicy, labPods, NetworkPolicyInput } from "../src/security/networkPolicies";
+import {
+    labFlows,
+    labNetworkPolicies,
+    type LabNetworkPolicy,
+    labPods,
+    type NetworkPolicyInput,
+} from "../src/security/networkPolicies";
 import { DRILL_TARGET_PORT, DRILLS_NAMESPACE, namespaces } from "../src/shared/topology";
-import { allowed, Endpoint, renderedPods } from "./support/network-policies";
+import { allowed, type Endpoint, renderedPods } from "./support/network-policies";
 
 const kindNamespaces: string[] = Object.values(namespaces);
 const existingNamespaces: string[] = [namespaces.monitoring, namespaces.grafana, namespaces.oncall];
 const kindInput: NetworkPolicyInput = { mailbox: true, vmCluster: false };
 const existingInput: NetworkPolicyInput = {
-    mailbox: false, vmCluster: true, smtpPort: 587, externalPostgresPort: 6432, grafanaThroughIngress: { tls: true },
+    mailbox: false,
+    vmCluster: true,
+    smtpPort: 587,
+    externalPostgresPort: 6432,
+    grafanaThroughIngress: { tls: true },
 };
 const targets = [
     { target: "kind" as const, labNamespaces: kindNamespaces, input: kindInput },
@@ -19,7 +29,7 @@ const targets = [
 
 /** A rendered pod of the target, by its workload's name. */
 function pod(target: "kind" | "existing", workload: string): Endpoint {
-    const found = renderedPods(target).find(p => p.workload === workload);
+    const found = renderedPods(target).find((p) => p.workload === workload);
     if (!found) throw new Error(`no rendered ${workload} for ${target}`);
     return { namespace: found.namespace, labels: found.labels };
 }
@@ -31,14 +41,14 @@ describe.each(targets)("NetworkPolicies on $target", ({ target, labNamespaces, i
 
     it("deny every ingress and egress by default in each lab namespace", () => {
         for (const namespace of labNamespaces) {
-            const deny = policies.find(p => p.namespace === namespace && p.name === "default-deny");
+            const deny = policies.find((p) => p.namespace === namespace && p.name === "default-deny");
             expect(deny?.spec, namespace).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
         }
-        expect(new Set(policies.map(p => p.namespace))).toEqual(new Set(labNamespaces));
+        expect(new Set(policies.map((p) => p.namespace))).toEqual(new Set(labNamespaces));
     });
 
     it("have one name per namespace that fits a Kubernetes name with the lab's prefix", () => {
-        const keys = policies.map(p => `${p.namespace}/${p.name}`);
+        const keys = policies.map((p) => `${p.namespace}/${p.name}`);
         expect(new Set(keys).size).toBe(keys.length);
         for (const p of policies) expect(`oncall-lab-${p.name}`).toMatch(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
     });
@@ -46,15 +56,18 @@ describe.each(targets)("NetworkPolicies on $target", ({ target, labNamespaces, i
     it("select pods the charts render, and open ports those pods listen on", () => {
         const rendered = renderedPods(target);
         for (const flow of labFlows(input)) {
-            const name = [flow.from, flow.to].map(end => (end === "outside" ? end : end.name)).join(" -> ");
+            const name = [flow.from, flow.to].map((end) => (end === "outside" ? end : end.name)).join(" -> ");
             for (const end of [flow.from, flow.to]) {
                 if (end === "outside" || !labNamespaces.includes(end.namespace)) continue;
-                const selected = rendered.filter(p => p.namespace === end.namespace
-                    && Object.entries(end.labels).every(([key, value]) => p.labels[key] === value));
+                const selected = rendered.filter(
+                    (p) =>
+                        p.namespace === end.namespace &&
+                        Object.entries(end.labels).every(([key, value]) => p.labels[key] === value),
+                );
                 expect(selected.length, `${name}: pods of ${JSON.stringify(end)}`).toBeGreaterThan(0);
                 // Every selected long-running pod listens there (the migrate Job carries the engine's labels, no port).
                 if (end === flow.to) {
-                    for (const p of selected.filter(p => !p.workload.startsWith("Job/"))) {
+                    for (const p of selected.filter((p) => !p.workload.startsWith("Job/"))) {
                         for (const { port } of flow.ports) expect(p.ports, `${name}: ${p.workload}`).toContain(port);
                     }
                 }
@@ -64,19 +77,42 @@ describe.each(targets)("NetworkPolicies on $target", ({ target, labNamespaces, i
 
     it("keep a team's pods away from Alertmanager, VictoriaMetrics, Postgres, Redis and the operator's metrics", () => {
         const shut: [string, number][] = [
-            ["operator/vmalertmanager-vmks", 9093], ["operator/vmagent-vmks", 8429], ["operator/vmalert-vmks", 8080],
-            ["StatefulSet/oncall-postgresql", 5432], ["StatefulSet/oncall-redis-master", 6379],
-            ["Deployment/vmks-victoria-metrics-operator", 8080], ["Deployment/vmks-kube-state-metrics", 8080],
-            ...(target === "kind" ? [["operator/vmsingle-vmks", 8428], ["Deployment/mailpit", 1025]] as [string, number][]
-                : [["operator/vmselect-vmks", 8481], ["operator/vminsert-vmks", 8480], ["operator/vmstorage-vmks", 8482]] as [string, number][]),
+            ["operator/vmalertmanager-vmks", 9093],
+            ["operator/vmagent-vmks", 8429],
+            ["operator/vmalert-vmks", 8080],
+            ["StatefulSet/oncall-postgresql", 5432],
+            ["StatefulSet/oncall-redis-master", 6379],
+            ["Deployment/vmks-victoria-metrics-operator", 8080],
+            ["Deployment/vmks-kube-state-metrics", 8080],
+            ...(target === "kind"
+                ? ([
+                      ["operator/vmsingle-vmks", 8428],
+                      ["Deployment/mailpit", 1025],
+                  ] as [string, number][])
+                : ([
+                      ["operator/vmselect-vmks", 8481],
+                      ["operator/vminsert-vmks", 8480],
+                      ["operator/vmstorage-vmks", 8482],
+                  ] as [string, number][])),
         ];
         for (const [workload, port] of shut) {
             expect(allowed(policies, teamPod, pod(target, workload), port), `team -> ${workload}:${port}`).toBe(false);
-            expect(allowed(policies, "outside", pod(target, workload), port), `outside -> ${workload}:${port}`).toBe(false);
+            expect(allowed(policies, "outside", pod(target, workload), port), `outside -> ${workload}:${port}`).toBe(
+                false,
+            );
         }
         // Nor do the lab's pods reach what they do not use.
-        expect(allowed(policies, pod(target, "Deployment/grafana"), pod(target, "StatefulSet/oncall-postgresql"), 5432)).toBe(false);
-        expect(allowed(policies, pod(target, "Deployment/oncall-engine"), pod(target, "operator/vmalertmanager-vmks"), 9093)).toBe(false);
+        expect(
+            allowed(policies, pod(target, "Deployment/grafana"), pod(target, "StatefulSet/oncall-postgresql"), 5432),
+        ).toBe(false);
+        expect(
+            allowed(
+                policies,
+                pod(target, "Deployment/oncall-engine"),
+                pod(target, "operator/vmalertmanager-vmks"),
+                9093,
+            ),
+        ).toBe(false);
         expect(allowed(policies, pod(target, "StatefulSet/oncall-postgresql"), teamPod, 80)).toBe(false);
         expect(allowed(policies, pod(target, "Deployment/grafana"), teamPod, 5432)).toBe(false);
     });
@@ -102,7 +138,11 @@ describe.each(targets)("NetworkPolicies on $target", ({ target, labNamespaces, i
             [p("Deployment/grafana"), "outside", 443],
             [p("Deployment/oncall-telegram-polling"), "outside", 443],
             // npm run drill's target-down target must answer vmagent until the drill stops it.
-            [p("operator/vmagent-vmks"), { namespace: DRILLS_NAMESPACE, labels: { app: "drill-target" } }, DRILL_TARGET_PORT],
+            [
+                p("operator/vmagent-vmks"),
+                { namespace: DRILLS_NAMESPACE, labels: { app: "drill-target" } },
+                DRILL_TARGET_PORT,
+            ],
         ];
         if (target === "kind") {
             open.push([p("Deployment/grafana"), p("operator/vmsingle-vmks"), 8428]);
@@ -116,15 +156,21 @@ describe.each(targets)("NetworkPolicies on $target", ({ target, labNamespaces, i
             open.push([p("Deployment/oncall-celery"), "outside", 587]);
             open.push([p("Job/oncall-engine-migrate"), "outside", 6432]);
         }
-        for (const [from, to, port] of open) expect(allowed(policies, from, to, port), `${JSON.stringify(from)} -> ${JSON.stringify(to)}:${port}`).toBe(true);
+        for (const [from, to, port] of open)
+            expect(allowed(policies, from, to, port), `${JSON.stringify(from)} -> ${JSON.stringify(to)}:${port}`).toBe(
+                true,
+            );
         for (const namespace of labNamespaces) {
-            expect(allowed(policies, { namespace, labels: {} }, "outside", 53, "UDP"), `DNS from ${namespace}`).toBe(true);
+            expect(allowed(policies, { namespace, labels: {} }, "outside", 53, "UDP"), `DNS from ${namespace}`).toBe(
+                true,
+            );
         }
     });
 });
 
 describe("the rendered policies", () => {
-    const render = (policies: LabNetworkPolicy[]) => stringify(policies.map(p => ({ namespace: p.namespace, name: p.name, spec: p.spec })));
+    const render = (policies: LabNetworkPolicy[]) =>
+        stringify(policies.map((p) => ({ namespace: p.namespace, name: p.name, spec: p.spec })));
 
     it("on kind", () => {
         expect(render(labNetworkPolicies(kindNamespaces, kindInput))).toMatchSnapshot();
@@ -135,7 +181,10 @@ describe("the rendered policies", () => {
     });
 
     it("let the engine reach Grafana's Ingress over http only where the lab runs without TLS", () => {
-        const policies = labNetworkPolicies(existingNamespaces, { ...existingInput, grafanaThroughIngress: { tls: false } });
+        const policies = labNetworkPolicies(existingNamespaces, {
+            ...existingInput,
+            grafanaThroughIngress: { tls: false },
+        });
         const engine = labPods.oncallEngine;
         expect(allowed(policies, engine, "outside", 80)).toBe(true);
         expect(allowed(labNetworkPolicies(existingNamespaces, existingInput), engine, "outside", 80)).toBe(false);

@@ -1,11 +1,23 @@
 // OnCall's integration rate limits (v1.16.9) and the lab's raised ones, as the engine reads them from its env.
 import { describe, expect, it } from "vitest";
 import { oncallValues } from "../src/oncall/values";
-import { customRateLimitsEnv, LAB_ORGANIZATION_PK, LAB_RATE_LIMITS, ONCALL_DEFAULT_RATE_LIMITS, splitRate } from "../src/oncall/rateLimits";
+import {
+    customRateLimitsEnv,
+    LAB_ORGANIZATION_PK,
+    LAB_RATE_LIMITS,
+    ONCALL_DEFAULT_RATE_LIMITS,
+    splitRate,
+} from "../src/oncall/rateLimits";
 
 const input = {
-    publicHost: "oncall.example.com", grafanaPublicUrl: "http://grafana.example.com", nodePort: 30808, imageTag: "v1.16.9",
-    appSecretName: "s", credentialsSecretName: "c", telegram: false, mirageCipherIv: "0123456789abcdef",
+    publicHost: "oncall.example.com",
+    grafanaPublicUrl: "http://grafana.example.com",
+    nodePort: 30808,
+    imageTag: "v1.16.9",
+    appSecretName: "s",
+    credentialsSecretName: "c",
+    telegram: false,
+    mirageCipherIv: "0123456789abcdef",
 };
 
 describe("OnCall's rate limits", () => {

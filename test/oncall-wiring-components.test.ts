@@ -23,8 +23,16 @@ describe("OnCallWiring and OnCallHeartbeat components", () => {
                 newResource: (args) => {
                     registered.push(args);
                     const outputs = args.name.endsWith("-connection")
-                        ? { pluginConnected: true, apiToken: "tok", apiTokenId: 1, apiTokenValid: true, userIds: { alice: "UALICE" } }
-                        : args.name.endsWith("-timeout") ? { heartbeatId: "BHEART" } : {};
+                        ? {
+                              pluginConnected: true,
+                              apiToken: "tok",
+                              apiTokenId: 1,
+                              apiTokenValid: true,
+                              userIds: { alice: "UALICE" },
+                          }
+                        : args.name.endsWith("-timeout")
+                          ? { heartbeatId: "BHEART" }
+                          : {};
                     return { id: `${args.name}-id`, state: { ...args.inputs, ...outputs } };
                 },
                 call: (args) => args.inputs,
@@ -38,17 +46,21 @@ describe("OnCallWiring and OnCallHeartbeat components", () => {
         // Imported only after the mocks are in place, as Pulumi requires.
         const { OnCallWiring } = await import("../components/OnCallWiring.js");
         const cluster = new FakeCluster("cluster");
-        const wiring = new OnCallWiring("wiring", {
-            grafanaLocalApiUrl: "http://127.0.0.1:3000",
-            grafanaUser: "admin",
-            grafanaPassword: pulumi.secret(GRAFANA_PASSWORD),
-            oncallInClusterUrl: IN_CLUSTER_ENGINE,
-            grafanaPublicUrl: GRAFANA_PUBLIC_URL,
-            oncallPublicUrl: "http://127.0.0.1:8080",
-            clusterId: "cluster-1",
-            userLogins: ["alice"],
-            readyTimeoutSeconds: 600,
-        }, { deletedWith: cluster, transformations: [recordOptions] });
+        const wiring = new OnCallWiring(
+            "wiring",
+            {
+                grafanaLocalApiUrl: "http://127.0.0.1:3000",
+                grafanaUser: "admin",
+                grafanaPassword: pulumi.secret(GRAFANA_PASSWORD),
+                oncallInClusterUrl: IN_CLUSTER_ENGINE,
+                grafanaPublicUrl: GRAFANA_PUBLIC_URL,
+                oncallPublicUrl: "http://127.0.0.1:8080",
+                clusterId: "cluster-1",
+                userLogins: ["alice"],
+                readyTimeoutSeconds: 600,
+            },
+            { deletedWith: cluster, transformations: [recordOptions] },
+        );
 
         expect(await valueOf(wiring.connection.urn)).toBe(
             "urn:pulumi:test::oncall-lab::oncall-lab:index:OnCallWiring$pulumi-nodejs:dynamic:Resource::wiring-connection",
@@ -75,14 +87,18 @@ describe("OnCallWiring and OnCallHeartbeat components", () => {
     it("OnCallHeartbeat parents one serialized dynamic resource and passes deletedWith on", async () => {
         const { OnCallHeartbeat } = await import("../components/OnCallHeartbeat.js");
         const cluster = new FakeCluster("cluster-for-heartbeat");
-        const heartbeat = new OnCallHeartbeat("heartbeat", {
-            grafanaLocalApiUrl: "http://127.0.0.1:3000",
-            grafanaUser: "admin",
-            grafanaPassword: pulumi.secret(GRAFANA_PASSWORD),
-            integrationId: "CINTEGRATION1",
-            timeoutSeconds: 300,
-            clusterId: "cluster-1",
-        }, { deletedWith: cluster, transformations: [recordOptions] });
+        const heartbeat = new OnCallHeartbeat(
+            "heartbeat",
+            {
+                grafanaLocalApiUrl: "http://127.0.0.1:3000",
+                grafanaUser: "admin",
+                grafanaPassword: pulumi.secret(GRAFANA_PASSWORD),
+                integrationId: "CINTEGRATION1",
+                timeoutSeconds: 300,
+                clusterId: "cluster-1",
+            },
+            { deletedWith: cluster, transformations: [recordOptions] },
+        );
 
         expect(await valueOf(heartbeat.timeout.urn)).toBe(
             "urn:pulumi:test::oncall-lab::oncall-lab:index:OnCallHeartbeat$pulumi-nodejs:dynamic:Resource::heartbeat-timeout",
@@ -90,7 +106,12 @@ describe("OnCallWiring and OnCallHeartbeat components", () => {
         expect(optionsSeen.get("heartbeat-timeout")?.deletedWith).toBe(cluster);
         const child = registered.find((resource) => resource.name === "heartbeat-timeout");
         expect(child?.inputs.__provider).toContain("exports.handler");
-        expect(child?.inputs).toMatchObject({ grafanaLocalApiUrl: "http://127.0.0.1:3000", integrationId: "CINTEGRATION1", timeoutSeconds: 300, readyTimeoutSeconds: 120 });
+        expect(child?.inputs).toMatchObject({
+            grafanaLocalApiUrl: "http://127.0.0.1:3000",
+            integrationId: "CINTEGRATION1",
+            timeoutSeconds: 300,
+            readyTimeoutSeconds: 120,
+        });
         expect(await valueOf(heartbeat.heartbeatId)).toBe("BHEART");
     });
 });

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { OnCallHeartbeatTimeoutInputs, OnCallHeartbeatTimeoutOutputs } from "../src/oncall/wiring/inputs";
-import { FakeLab, GRAFANA_PASSWORD, PLUGIN } from "./support/fake-grafana-oncall";
+import { type FakeLab, GRAFANA_PASSWORD, PLUGIN } from "./support/fake-grafana-oncall";
 import { closedPortUrl, createHeartbeat, failure, fakeLabPerTest, heartbeatProvider } from "./support/wiring-providers";
 
 describe("oncallHeartbeatTimeoutProvider against a fake Grafana and OnCall", () => {
     let lab: FakeLab;
-    fakeLabPerTest((started) => (lab = started), (started) => started.connectedAlready());
+    fakeLabPerTest(
+        (started) => (lab = started),
+        (started) => started.connectedAlready(),
+    );
 
     it("finds the integration's heartbeat and sets its timeout", async () => {
         lab.addHeartbeat("COTHER");
@@ -20,9 +23,9 @@ describe("oncallHeartbeatTimeoutProvider against a fake Grafana and OnCall", () 
         expect(lab.requestsTo("GET", `${PLUGIN}/resources/heartbeats/`).map((request) => request.path)).toEqual([
             `${PLUGIN}/resources/heartbeats/?alert_receive_channel=CINTEGRATION1`,
         ]);
-        expect(lab.requestsTo("PATCH", `${PLUGIN}/resources/heartbeats/`).map((request) => [request.path, request.body])).toEqual([
-            [`${PLUGIN}/resources/heartbeats/${heartbeat.id}/`, { timeout_seconds: 300 }],
-        ]);
+        expect(
+            lab.requestsTo("PATCH", `${PLUGIN}/resources/heartbeats/`).map((request) => [request.path, request.body]),
+        ).toEqual([[`${PLUGIN}/resources/heartbeats/${heartbeat.id}/`, { timeout_seconds: 300 }]]);
     });
 
     it("read reports a timeout changed behind Pulumi's back without writing, and update sets it again", async () => {
@@ -34,7 +37,10 @@ describe("oncallHeartbeatTimeoutProvider against a fake Grafana and OnCall", () 
 
         expect(props).toEqual({ ...outs, timeoutSeconds: 3600 });
         expect(lab.requestsTo("PATCH", `${PLUGIN}/resources/heartbeats/`)).toHaveLength(1);
-        expect(await heartbeatProvider.diff(id, props!, lab.heartbeatInputs())).toEqual({ changes: true, replaces: [] });
+        expect(await heartbeatProvider.diff(id, props!, lab.heartbeatInputs())).toEqual({
+            changes: true,
+            replaces: [],
+        });
 
         await heartbeatProvider.update(id, props!, lab.heartbeatInputs());
         expect(heartbeat.timeout_seconds).toBe(60);
@@ -94,16 +100,25 @@ describe("oncallHeartbeatTimeoutProvider without a lab", () => {
     it("accepts only OnCall's timeout choices", async () => {
         expect((await heartbeatProvider.check(inputs, { ...inputs, timeoutSeconds: 86400 })).failures).toEqual([]);
         expect((await heartbeatProvider.check(inputs, { ...inputs, timeoutSeconds: 90 })).failures).toEqual([
-            { property: "timeoutSeconds", reason: "must be one of 60, 120, 180, 300, 600, 900, 1800, 3600, 43200, 86400 (OnCall's choices)" },
+            {
+                property: "timeoutSeconds",
+                reason: "must be one of 60, 120, 180, 300, 600, 900, 1800, 3600, 43200, 86400 (OnCall's choices)",
+            },
         ]);
     });
 
     it.each(["integrationId", "clusterId", "grafanaLocalApiUrl"] as const)("replaces when %s changes", async (name) => {
-        expect(await heartbeatProvider.diff("BHEART", olds, { ...inputs, [name]: "changed" })).toEqual({ changes: true, replaces: [name] });
+        expect(await heartbeatProvider.diff("BHEART", olds, { ...inputs, [name]: "changed" })).toEqual({
+            changes: true,
+            replaces: [name],
+        });
     });
 
     it("updates in place when the timeout changes, and sees no change otherwise", async () => {
-        expect(await heartbeatProvider.diff("BHEART", olds, { ...inputs, timeoutSeconds: 60 })).toEqual({ changes: true, replaces: [] });
+        expect(await heartbeatProvider.diff("BHEART", olds, { ...inputs, timeoutSeconds: 60 })).toEqual({
+            changes: true,
+            replaces: [],
+        });
         expect(await heartbeatProvider.diff("BHEART", olds, inputs)).toEqual({ changes: false, replaces: [] });
     });
 

@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import type { OnCallWiringInputs, OnCallWiringOutputs } from "../src/oncall/wiring/inputs";
-import { FakeLab, GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, GRAFANA_PUBLIC_URL, PLUGIN, STATUS, TOKENS } from "./support/fake-grafana-oncall";
+import {
+    FakeLab,
+    GRAFANA_PASSWORD,
+    IN_CLUSTER_ENGINE,
+    GRAFANA_PUBLIC_URL,
+    PLUGIN,
+    STATUS,
+    TOKENS,
+} from "./support/fake-grafana-oncall";
 import { closedPortUrl, createWiring, fakeLabPerTest, wiringProvider } from "./support/wiring-providers";
 
 const provider = wiringProvider;
@@ -42,7 +50,10 @@ describe("oncallWiringProvider.read against a fake Grafana and OnCall", () => {
         const { props } = await provider.read(created.id, created.outs);
 
         expect(props).toEqual({ ...created.outs, pluginConnected: false });
-        expect(await provider.diff(created.id, props!, lab.inputs({ userLogins: ["admin"] }))).toEqual({ changes: true, replaces: [] });
+        expect(await provider.diff(created.id, props!, lab.inputs({ userLogins: ["admin"] }))).toEqual({
+            changes: true,
+            replaces: [],
+        });
 
         const { outs } = await provider.update(created.id, props!, lab.inputs({ userLogins: ["admin"] }));
 
@@ -91,13 +102,16 @@ describe("oncallWiringProvider.read against a fake Grafana and OnCall", () => {
 
         expect(await provider.read(id, outs)).toEqual({ id, props: outs });
     });
-
 });
 
 describe("oncallWiringProvider against a lab that is gone", () => {
     it("read keeps the state as it is and returns in well under a second", async () => {
         const props: OnCallWiringOutputs = {
-            ...new FakeLab().inputs({ grafanaLocalApiUrl: await closedPortUrl(), oncallPublicUrl: await closedPortUrl(), userLogins: ["alice"] }),
+            ...new FakeLab().inputs({
+                grafanaLocalApiUrl: await closedPortUrl(),
+                oncallPublicUrl: await closedPortUrl(),
+                userLogins: ["alice"],
+            }),
             pluginConnected: true,
             apiToken: "a".repeat(64),
             apiTokenId: 1,
@@ -106,13 +120,20 @@ describe("oncallWiringProvider against a lab that is gone", () => {
         };
         const started = Date.now();
 
-        expect(await provider.read("grafana-oncall-app@cluster-1", props)).toEqual({ id: "grafana-oncall-app@cluster-1", props });
+        expect(await provider.read("grafana-oncall-app@cluster-1", props)).toEqual({
+            id: "grafana-oncall-app@cluster-1",
+            props,
+        });
         expect(Date.now() - started).toBeLessThan(500);
     });
 
     it("delete succeeds at once when Grafana and OnCall refuse connections", async () => {
         const props: OnCallWiringOutputs = {
-            ...new FakeLab().inputs({ grafanaLocalApiUrl: await closedPortUrl(), oncallPublicUrl: await closedPortUrl(), readyTimeoutSeconds: 600 }),
+            ...new FakeLab().inputs({
+                grafanaLocalApiUrl: await closedPortUrl(),
+                oncallPublicUrl: await closedPortUrl(),
+                readyTimeoutSeconds: 600,
+            }),
             pluginConnected: true,
             apiToken: "a".repeat(64),
             apiTokenId: 1,
@@ -153,7 +174,10 @@ describe("oncallWiringProvider.diff and check", () => {
     it("makes no network calls and sees no change for the same inputs", async () => {
         const fetchSpy = vi.spyOn(globalThis, "fetch");
 
-        expect(await provider.diff("id", olds, { ...inputs, userLogins: ["alice"] })).toEqual({ changes: false, replaces: [] });
+        expect(await provider.diff("id", olds, { ...inputs, userLogins: ["alice"] })).toEqual({
+            changes: false,
+            replaces: [],
+        });
         expect(fetchSpy).not.toHaveBeenCalled();
     });
 
@@ -164,9 +188,15 @@ describe("oncallWiringProvider.diff and check", () => {
         }
     });
 
-    it.each(["clusterId", "grafanaLocalApiUrl", "oncallPublicUrl", "apiTokenName"] as const)("replaces when %s changes", async (name) => {
-        expect(await provider.diff("id", olds, { ...inputs, [name]: "changed" })).toEqual({ changes: true, replaces: [name] });
-    });
+    it.each(["clusterId", "grafanaLocalApiUrl", "oncallPublicUrl", "apiTokenName"] as const)(
+        "replaces when %s changes",
+        async (name) => {
+            expect(await provider.diff("id", olds, { ...inputs, [name]: "changed" })).toEqual({
+                changes: true,
+                replaces: [name],
+            });
+        },
+    );
 
     it.each([
         ["grafanaPassword", "changed"],
@@ -187,7 +217,11 @@ describe("oncallWiringProvider.diff and check", () => {
     });
 
     it("rejects a token name OnCall cannot store and logins that repeat", async () => {
-        const { failures } = await provider.check(inputs, { ...inputs, apiTokenName: "x".repeat(51), userLogins: ["alice", "Alice"] });
+        const { failures } = await provider.check(inputs, {
+            ...inputs,
+            apiTokenName: "x".repeat(51),
+            userLogins: ["alice", "Alice"],
+        });
 
         expect(failures).toEqual([
             { property: "apiTokenName", reason: expect.stringContaining("1 to 50 characters") },
@@ -197,7 +231,12 @@ describe("oncallWiringProvider.diff and check", () => {
 
     it("accepts values that preview does not know yet", async () => {
         const unknown = pulumi.runtime.unknownValue;
-        const news = { ...inputs, apiTokenName: unknown, clusterId: unknown, userLogins: unknown as unknown as string[] };
+        const news = {
+            ...inputs,
+            apiTokenName: unknown,
+            clusterId: unknown,
+            userLogins: unknown as unknown as string[],
+        };
 
         expect(await provider.check(inputs, news)).toEqual({ inputs: news, failures: [] });
     });

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, it } from "vitest";
 import { oncallHeartbeatTimeoutProvider } from "../src/oncall/wiring/heartbeatProvider";
 import { oncallWiringProvider } from "../src/oncall/wiring/wiringProvider";
-import { FakeLab } from "./support/fake-grafana-oncall";
+import { type FakeLab } from "./support/fake-grafana-oncall";
 import { fakeLabPerTest, loadSerialized } from "./support/wiring-providers";
 
 // Pulumi stores each provider's code in state, serialized with what it uses of the modules it imports (local
@@ -26,7 +26,11 @@ describe("the wiring providers after Pulumi serializes them and Node loads them 
         lab.grafanaUsers.set("alice", "Editor");
         const inputs = lab.inputs({ userLogins: ["alice"] });
         expect((await provider.check(inputs, inputs)).failures).toEqual([]);
-        const unknown = { ...inputs, apiTokenName: pulumi.runtime.unknownValue, userLogins: [pulumi.runtime.unknownValue] };
+        const unknown = {
+            ...inputs,
+            apiTokenName: pulumi.runtime.unknownValue,
+            userLogins: [pulumi.runtime.unknownValue],
+        };
         expect((await provider.check(inputs, unknown)).failures).toEqual([]);
         expect((await provider.check(inputs, { ...inputs, apiTokenName: "" })).failures).toHaveLength(1);
 
@@ -34,7 +38,10 @@ describe("the wiring providers after Pulumi serializes them and Node loads them 
         expect(outs!.userIds).toEqual({ alice: lab.oncallUsers.get("alice")!.id });
         expect(await provider.read(id, outs!)).toEqual({ id, props: outs });
         expect(await provider.diff(id, outs!, inputs)).toEqual({ changes: false, replaces: [] });
-        expect(await provider.diff(id, outs!, { ...inputs, clusterId: "cluster-2" })).toEqual({ changes: true, replaces: ["clusterId"] });
+        expect(await provider.diff(id, outs!, { ...inputs, clusterId: "cluster-2" })).toEqual({
+            changes: true,
+            replaces: ["clusterId"],
+        });
         await provider.delete(id, outs!);
         expect(lab.tokens.size).toBe(0);
     });

@@ -6,16 +6,24 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { oncallHeartbeatTimeoutProvider } from "../src/oncall/wiring/heartbeatProvider";
-import type { OnCallHeartbeatTimeoutInputs, OnCallHeartbeatTimeoutOutputs, OnCallWiringInputs, OnCallWiringOutputs } from "../src/oncall/wiring/inputs";
+import type {
+    OnCallHeartbeatTimeoutInputs,
+    OnCallHeartbeatTimeoutOutputs,
+    OnCallWiringInputs,
+    OnCallWiringOutputs,
+} from "../src/oncall/wiring/inputs";
 import { oncallWiringProvider } from "../src/oncall/wiring/wiringProvider";
-import { FakeLab, TOKENS } from "./support/fake-grafana-oncall";
+import { type FakeLab, TOKENS } from "./support/fake-grafana-oncall";
 import { fakeLabPerTest, heartbeatProvider, loadSerialized, wiringProvider } from "./support/wiring-providers";
 
 interface RecordedResource {
     id: string;
     outputs: Record<string, unknown>;
 }
-const recorded = JSON.parse(readFileSync(join(__dirname, "fixtures", "wiring-state-0.1.0.json"), "utf8")) as Record<string, RecordedResource>;
+const recorded = JSON.parse(readFileSync(join(__dirname, "fixtures", "wiring-state-0.1.0.json"), "utf8")) as Record<
+    string,
+    RecordedResource
+>;
 const wiringState = recorded["oncall-wiring-connection"];
 const heartbeatState = recorded["oncall-heartbeat-timeout"];
 /** The current program's inputs carry its own serialized provider. */
@@ -27,24 +35,49 @@ function labAsRecorded(lab: FakeLab): void {
     lab.grafanaUsers.set("alice", "Editor");
     lab.oncallUsers.set("alice", { id: (wiring.userIds as Record<string, string>).alice, role: "editor" });
     lab.connectedAlready();
-    lab.tokens.set(wiring.apiTokenId as number, { name: wiring.apiTokenName as string, token: wiring.apiToken as string });
+    lab.tokens.set(wiring.apiTokenId as number, {
+        name: wiring.apiTokenName as string,
+        token: wiring.apiToken as string,
+    });
     lab.nextTokenId = (wiring.apiTokenId as number) + 1;
-    lab.heartbeats.set(heartbeatState.id, { id: heartbeatState.id, alert_receive_channel: "CINTEGRATION1", timeout_seconds: 300 });
+    lab.heartbeats.set(heartbeatState.id, {
+        id: heartbeatState.id,
+        alert_receive_channel: "CINTEGRATION1",
+        timeout_seconds: 300,
+    });
 }
 
 /** The recorded outputs, with the laptop's URLs pointing at the fake lab (its ports are drawn per test). */
 function oldWiringState(lab: FakeLab): OnCallWiringOutputs {
-    return { ...wiringState.outputs, grafanaUrl: lab.grafanaLocalApiUrl, oncallUrl: lab.oncallPublicUrl } as unknown as OnCallWiringOutputs;
+    return {
+        ...wiringState.outputs,
+        grafanaUrl: lab.grafanaLocalApiUrl,
+        oncallUrl: lab.oncallPublicUrl,
+    } as unknown as OnCallWiringOutputs;
 }
 
 function oldHeartbeatState(lab: FakeLab): OnCallHeartbeatTimeoutOutputs {
-    return { ...heartbeatState.outputs, grafanaUrl: lab.grafanaLocalApiUrl } as unknown as OnCallHeartbeatTimeoutOutputs;
+    return {
+        ...heartbeatState.outputs,
+        grafanaUrl: lab.grafanaLocalApiUrl,
+    } as unknown as OnCallHeartbeatTimeoutOutputs;
 }
 
 /** What index.ts declares for the same lab now: the same values, the URLs under their current names. */
 function currentWiringInputs(lab: FakeLab): OnCallWiringInputs {
-    const { grafanaUrl, onCallApiUrl, grafanaInClusterUrl, oncallUrl, pluginConnected, apiToken, apiTokenId, apiTokenValid, userIds, __provider, ...same } =
-        wiringState.outputs;
+    const {
+        grafanaUrl,
+        onCallApiUrl,
+        grafanaInClusterUrl,
+        oncallUrl,
+        pluginConnected,
+        apiToken,
+        apiTokenId,
+        apiTokenValid,
+        userIds,
+        __provider,
+        ...same
+    } = wiringState.outputs;
     return {
         ...same,
         grafanaLocalApiUrl: lab.grafanaLocalApiUrl,
@@ -57,13 +90,20 @@ function currentWiringInputs(lab: FakeLab): OnCallWiringInputs {
 
 function currentHeartbeatInputs(lab: FakeLab): OnCallHeartbeatTimeoutInputs {
     const { grafanaUrl, heartbeatId, __provider, ...same } = heartbeatState.outputs;
-    return { ...same, grafanaLocalApiUrl: lab.grafanaLocalApiUrl, __provider: CURRENT_PROVIDER } as unknown as OnCallHeartbeatTimeoutInputs;
+    return {
+        ...same,
+        grafanaLocalApiUrl: lab.grafanaLocalApiUrl,
+        __provider: CURRENT_PROVIDER,
+    } as unknown as OnCallHeartbeatTimeoutInputs;
 }
 
 type Providers = { wiring: typeof wiringProvider; heartbeat: typeof heartbeatProvider };
 const serialized: Array<() => void> = [];
 const asSerialized = async (): Promise<Providers> => {
-    const [wiring, heartbeat] = await Promise.all([loadSerialized(oncallWiringProvider), loadSerialized(oncallHeartbeatTimeoutProvider)]);
+    const [wiring, heartbeat] = await Promise.all([
+        loadSerialized(oncallWiringProvider),
+        loadSerialized(oncallHeartbeatTimeoutProvider),
+    ]);
     serialized.push(wiring.dispose, heartbeat.dispose);
     return { wiring: wiring.provider, heartbeat: heartbeat.provider };
 };
@@ -85,15 +125,26 @@ describe.each([
         const news = currentWiringInputs(lab);
 
         expect(await wiring.diff(wiringState.id, oldWiringState(lab), news)).toEqual({ changes: false, replaces: [] });
-        expect(await wiring.diff(wiringState.id, oldWiringState(lab), { ...news, grafanaPassword: "changed" })).toEqual({ changes: true, replaces: [] });
-        expect(await heartbeat.diff(heartbeatState.id, oldHeartbeatState(lab), currentHeartbeatInputs(lab))).toEqual({ changes: false, replaces: [] });
+        expect(await wiring.diff(wiringState.id, oldWiringState(lab), { ...news, grafanaPassword: "changed" })).toEqual(
+            { changes: true, replaces: [] },
+        );
+        expect(await heartbeat.diff(heartbeatState.id, oldHeartbeatState(lab), currentHeartbeatInputs(lab))).toEqual({
+            changes: false,
+            replaces: [],
+        });
     });
 
     it("read finds the connection working and the heartbeat set, and returns the state as it was", async () => {
         const { wiring, heartbeat } = providers;
 
-        expect(await wiring.read(wiringState.id, oldWiringState(lab))).toEqual({ id: wiringState.id, props: oldWiringState(lab) });
-        expect(await heartbeat.read(heartbeatState.id, oldHeartbeatState(lab))).toEqual({ id: heartbeatState.id, props: oldHeartbeatState(lab) });
+        expect(await wiring.read(wiringState.id, oldWiringState(lab))).toEqual({
+            id: wiringState.id,
+            props: oldWiringState(lab),
+        });
+        expect(await heartbeat.read(heartbeatState.id, oldHeartbeatState(lab))).toEqual({
+            id: heartbeatState.id,
+            props: oldHeartbeatState(lab),
+        });
     });
 
     it("update keeps the connection and the state's token, and writes the current names", async () => {
@@ -111,7 +162,10 @@ describe.each([
             userIds: wiringState.outputs.userIds,
         });
         expect(lab.requestsTo("POST", TOKENS)).toHaveLength(0);
-        await heartbeat.update(heartbeatState.id, oldHeartbeatState(lab), { ...currentHeartbeatInputs(lab), timeoutSeconds: 600 });
+        await heartbeat.update(heartbeatState.id, oldHeartbeatState(lab), {
+            ...currentHeartbeatInputs(lab),
+            timeoutSeconds: 600,
+        });
         expect(lab.heartbeats.get(heartbeatState.id)?.timeout_seconds).toBe(600);
     });
 

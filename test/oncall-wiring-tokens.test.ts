@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_API_TOKENS_PER_USER } from "../src/oncall/vocabulary";
-import { FakeLab, TOKENS } from "./support/fake-grafana-oncall";
+import { type FakeLab, TOKENS } from "./support/fake-grafana-oncall";
 import { createWiring, failure, fakeLabPerTest, wiringProvider } from "./support/wiring-providers";
 
 const provider = wiringProvider;
@@ -10,7 +10,8 @@ describe("the OnCall API token of oncallWiringProvider", () => {
     fakeLabPerTest((started) => (lab = started));
 
     /** Index in the recorded requests of the first request with this method and path prefix. */
-    const firstIndex = (method: string, path: string) => lab.requests.findIndex((request) => request.method === method && request.path.startsWith(path));
+    const firstIndex = (method: string, path: string) =>
+        lab.requests.findIndex((request) => request.method === method && request.path.startsWith(path));
 
     it("stops at once when OnCall's public API rejects a freshly issued token, and revokes it", async () => {
         lab.rejectsEveryToken = true;
@@ -75,7 +76,9 @@ describe("the OnCall API token of oncallWiringProvider", () => {
 
         expect(Date.now() - started).toBeLessThan(2_000);
         expect(error.message).toContain("failed while issuing an OnCall API token");
-        expect(error.message).toContain(`user "admin" already holds ${MAX_API_TOKENS_PER_USER} OnCall API tokens, OnCall's maximum`);
+        expect(error.message).toContain(
+            `user "admin" already holds ${MAX_API_TOKENS_PER_USER} OnCall API tokens, OnCall's maximum`,
+        );
         expect(error.message).toContain(`"someone else's 0"`);
         expect(error.message).toContain("revoke one in OnCall's settings (API tokens), then run again");
         expect(error.message).not.toContain("other-0");
@@ -120,5 +123,4 @@ describe("the OnCall API token of oncallWiringProvider", () => {
         expect([...lab.tokens.values()].map((token) => token.token)).toEqual([current.outs.apiToken]);
         expect(lab.requestsTo("DELETE", TOKENS)).toHaveLength(0);
     });
-
 });

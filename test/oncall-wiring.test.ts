@@ -1,19 +1,30 @@
 import { describe, expect, it } from "vitest";
 import { pluginJsonData } from "../src/oncall/pluginJsonData";
 import { inClusterWebhookUrl } from "../src/oncall/wiring/webhook";
-import { FakeLab, GRAFANA_PASSWORD, IN_CLUSTER_ENGINE, GRAFANA_PUBLIC_URL, INSTALL, PLUGIN, STATUS, USERS } from "./support/fake-grafana-oncall";
+import {
+    type FakeLab,
+    GRAFANA_PASSWORD,
+    IN_CLUSTER_ENGINE,
+    GRAFANA_PUBLIC_URL,
+    INSTALL,
+    PLUGIN,
+    STATUS,
+    USERS,
+} from "./support/fake-grafana-oncall";
 import { createWiring, failure, fakeLabPerTest, wiringProvider } from "./support/wiring-providers";
 
 const provider = wiringProvider;
 
 describe("pluginJsonData", () => {
     it("uses the self-hosted stack and org ids, the engine's in-cluster URL and Grafana's public URL", () => {
-        expect(pluginJsonData({ oncallInClusterUrl: IN_CLUSTER_ENGINE, grafanaPublicUrl: GRAFANA_PUBLIC_URL })).toEqual({
-            stackId: 5,
-            orgId: 100,
-            onCallApiUrl: IN_CLUSTER_ENGINE,
-            grafanaUrl: GRAFANA_PUBLIC_URL,
-        });
+        expect(pluginJsonData({ oncallInClusterUrl: IN_CLUSTER_ENGINE, grafanaPublicUrl: GRAFANA_PUBLIC_URL })).toEqual(
+            {
+                stackId: 5,
+                orgId: 100,
+                onCallApiUrl: IN_CLUSTER_ENGINE,
+                grafanaUrl: GRAFANA_PUBLIC_URL,
+            },
+        );
     });
 });
 
@@ -29,7 +40,9 @@ describe("inClusterWebhookUrl", () => {
 
     it("drops a path prefix of OnCall's public base URL", () => {
         const link = `https://lab.example/oncall/integrations/v1/alertmanager/${token}/`;
-        expect(inClusterWebhookUrl(link, IN_CLUSTER_ENGINE)).toBe(`${IN_CLUSTER_ENGINE}/integrations/v1/alertmanager/${token}/`);
+        expect(inClusterWebhookUrl(link, IN_CLUSTER_ENGINE)).toBe(
+            `${IN_CLUSTER_ENGINE}/integrations/v1/alertmanager/${token}/`,
+        );
     });
 
     it.each([
@@ -60,7 +73,11 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
         const { id, outs } = await createWiring(inputs);
 
         expect(lab.requestsTo("POST", `${PLUGIN}/settings`).map((request) => request.body)).toEqual([
-            { enabled: true, pinned: true, jsonData: { stackId: 5, orgId: 100, onCallApiUrl: IN_CLUSTER_ENGINE, grafanaUrl: GRAFANA_PUBLIC_URL } },
+            {
+                enabled: true,
+                pinned: true,
+                jsonData: { stackId: 5, orgId: 100, onCallApiUrl: IN_CLUSTER_ENGINE, grafanaUrl: GRAFANA_PUBLIC_URL },
+            },
         ]);
         // The first install meets an engine still starting; the step retries until the status is connected.
         expect(lab.requestsTo("POST", INSTALL)).toHaveLength(2);
@@ -83,7 +100,9 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
         const oncallRequests = lab.requests.filter((request) => request.server === "oncall");
         expect(oncallRequests.every((request) => request.authorization === token.token)).toBe(true);
         const lookups = lab.requestsTo("GET", `${USERS}?`);
-        expect(lookups.map((request) => new URL(request.path, lab.oncallPublicUrl).searchParams.get("username"))).toEqual(["alice", "Bob"]);
+        expect(
+            lookups.map((request) => new URL(request.path, lab.oncallPublicUrl).searchParams.get("username")),
+        ).toEqual(["alice", "Bob"]);
         expect(lookups.every((request) => request.userAgent?.includes("terraform-provider-grafana"))).toBe(true);
     });
 
@@ -94,7 +113,10 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
 
         const { outs } = await createWiring(lab.inputs({ userLogins: ["alice", "carol"], readyTimeoutSeconds: 2 }));
 
-        expect(outs.userIds).toEqual({ alice: lab.oncallUsers.get("alice")!.id, carol: lab.oncallUsers.get("carol")!.id });
+        expect(outs.userIds).toEqual({
+            alice: lab.oncallUsers.get("alice")!.id,
+            carol: lab.oncallUsers.get("carol")!.id,
+        });
         expect(lab.requestsTo("POST", `${PLUGIN}/resources/plugin/sync`)).toHaveLength(0);
     });
 
@@ -112,13 +134,19 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
         lab.grafanaUsers.set("alice", "Editor").set("victor", "Viewer");
         const started = Date.now();
 
-        const error = await failure(provider.create(lab.inputs({ userLogins: ["alice", "victor", "nobody"], readyTimeoutSeconds: 1 })));
+        const error = await failure(
+            provider.create(lab.inputs({ userLogins: ["alice", "victor", "nobody"], readyTimeoutSeconds: 1 })),
+        );
 
         expect(Date.now() - started).toBeLessThan(5_000);
-        expect(error.message).toMatch(/^OnCall wiring gave up waiting until OnCall knows every person after 1s; last answer: GET /);
+        expect(error.message).toMatch(
+            /^OnCall wiring gave up waiting until OnCall knows every person after 1s; last answer: GET /,
+        );
         expect(error.message).toContain("not in OnCall: nobody");
         expect(error.message).toContain("not pageable: victor (role viewer)");
-        expect(error.message).toContain("exists there with role Editor or Admin (Viewers are synced but cannot be paged)");
+        expect(error.message).toContain(
+            "exists there with role Editor or Admin (Viewers are synced but cannot be paged)",
+        );
         expect(error.message).not.toContain("alice,");
         // A failed create leaves no state behind, so it must not leave its token behind either.
         expect(lab.tokens.size).toBe(0);
@@ -152,7 +180,6 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
         expect(lab.requestsTo("POST", INSTALL).length).toBeGreaterThan(1);
     });
 
-
     it("stops at once with the engine's reason when the engine refuses the install inside an HTTP 200", async () => {
         lab.installFailuresLeft = 0;
         lab.installRefusal = { code: 1001, message: "Invalid stack or org id for self-hosted organization" };
@@ -161,8 +188,12 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
         const error = await failure(provider.create(lab.inputs({ readyTimeoutSeconds: 5 })));
 
         expect(Date.now() - started).toBeLessThan(2_000);
-        expect(error.message).toContain(`failed while connecting the OnCall plugin: POST ${lab.grafanaLocalApiUrl}${INSTALL} -> HTTP 200`);
-        expect(error.message).toContain("the engine refused the install: Invalid stack or org id for self-hosted organization (code 1001)");
+        expect(error.message).toContain(
+            `failed while connecting the OnCall plugin: POST ${lab.grafanaLocalApiUrl}${INSTALL} -> HTTP 200`,
+        );
+        expect(error.message).toContain(
+            "the engine refused the install: Invalid stack or org id for self-hosted organization (code 1001)",
+        );
         expect(error.message).toContain("stackId 5 and orgId 100");
         expect(error.message).not.toContain(GRAFANA_PASSWORD);
         expect(lab.requestsTo("POST", INSTALL)).toHaveLength(1);
@@ -175,25 +206,42 @@ describe("oncallWiringProvider.create and update against a fake Grafana and OnCa
 
         const error = await failure(provider.create(lab.inputs({ readyTimeoutSeconds: 1 })));
 
-        expect(error.message).toMatch(/^OnCall wiring gave up connecting the OnCall plugin after 1s; last answer: POST /);
-        expect(error.message).toContain("the engine refused the install: Install failed check /status for details (code 1000)");
+        expect(error.message).toMatch(
+            /^OnCall wiring gave up connecting the OnCall plugin after 1s; last answer: POST /,
+        );
+        expect(error.message).toContain(
+            "the engine refused the install: Install failed check /status for details (code 1000)",
+        );
         expect(lab.requestsTo("POST", INSTALL).length).toBeGreaterThan(1);
     });
 
     it.each([
         ["service_account_token", `Grafana ${GRAFANA_PUBLIC_URL}/api/org, status code 401`, "externalServiceAccounts"],
-        ["oncall_api_url", "Error checking OnCall API health. Get \"http://oncall-engine:8080/api/internal/v1/health/\": timeout. Status code: 400", "the engine's in-cluster URL"],
-        ["grafana_url_from_plugin", `Grafana ${GRAFANA_PUBLIC_URL}/api/org, status code 502`, "Grafana's public URL, which must also answer inside the cluster"],
-    ] as const)("names the status entry %s that stays not ok after install, with what to do", async (entry, reason, hint) => {
-        lab.installFailuresLeft = 0;
-        lab.statusFailures[entry] = reason;
+        [
+            "oncall_api_url",
+            'Error checking OnCall API health. Get "http://oncall-engine:8080/api/internal/v1/health/": timeout. Status code: 400',
+            "the engine's in-cluster URL",
+        ],
+        [
+            "grafana_url_from_plugin",
+            `Grafana ${GRAFANA_PUBLIC_URL}/api/org, status code 502`,
+            "Grafana's public URL, which must also answer inside the cluster",
+        ],
+    ] as const)(
+        "names the status entry %s that stays not ok after install, with what to do",
+        async (entry, reason, hint) => {
+            lab.installFailuresLeft = 0;
+            lab.statusFailures[entry] = reason;
 
-        const error = await failure(provider.create(lab.inputs({ readyTimeoutSeconds: 1 })));
+            const error = await failure(provider.create(lab.inputs({ readyTimeoutSeconds: 1 })));
 
-        expect(error.message).toMatch(/^OnCall wiring gave up connecting the OnCall plugin after 1s; last answer: GET /);
-        expect(error.message).toContain(`${STATUS} -> HTTP 200 (not connected: ${entry}: ${reason} (`);
-        expect(error.message).toContain(hint);
-        // Only the failing entry is named.
-        expect(error.message.match(/: [a-z_]+: /g)).toEqual([`: ${entry}: `]);
-    });
+            expect(error.message).toMatch(
+                /^OnCall wiring gave up connecting the OnCall plugin after 1s; last answer: GET /,
+            );
+            expect(error.message).toContain(`${STATUS} -> HTTP 200 (not connected: ${entry}: ${reason} (`);
+            expect(error.message).toContain(hint);
+            // Only the failing entry is named.
+            expect(error.message.match(/: [a-z_]+: /g)).toEqual([`: ${entry}: `]);
+        },
+    );
 });

@@ -31,7 +31,8 @@ describe("bad existing-cluster configuration", () => {
             "oncall-lab:vmReplicationFactor (3) must be at most oncall-lab:vmstorageReplicas (2)",
             "oncall-lab:smtpHost is required when oncall-lab:target is existing",
             "oncall-lab:mailHostPort is set but applies only when oncall-lab:target is kind",
-        ]) expect(message).toContain(problem);
+        ])
+            expect(message).toContain(problem);
         expect(message).not.toContain("oncall-lab:grafanaHostPort");
         expect(created).toEqual([]);
     });

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DASHBOARD_FILE, DASHBOARD_UID } from "../src/monitoring/dashboard";
 import { ONCALL_EXPORTER_SECRET } from "../src/oncall/values";
-import { isSecretValue, ProgramRun, RecordedResource, reveal, runProgram } from "./support/program";
+import { isSecretValue, type ProgramRun, type RecordedResource, reveal, runProgram } from "./support/program";
 
 let run: ProgramRun;
 const get = (name: string): RecordedResource => {
@@ -12,7 +12,8 @@ const get = (name: string): RecordedResource => {
     if (!resource) throw new Error(`no resource named ${name}; have: ${[...run.resources.keys()].join(", ")}`);
     return resource;
 };
-const valueOf = <T>(output: pulumi.Input<T>) => new Promise<T>(resolve => pulumi.output(output).apply(value => resolve(value as T)));
+const valueOf = <T>(output: pulumi.Input<T>) =>
+    new Promise<T>((resolve) => pulumi.output(output).apply((value) => resolve(value as T)));
 // The mocks give every RandomPassword a result of "generated-<name>-xxx…".
 const token = () => "generated-oncall-exporter-token";
 
@@ -27,7 +28,9 @@ describe("OnCall's metrics", () => {
         const inputs = secret.inputs as any;
         expect(reveal(inputs.metadata)).toEqual({ name: ONCALL_EXPORTER_SECRET.name, namespace: "oncall" });
         expect(isSecretValue(inputs.stringData)).toBe(true);
-        expect((reveal(inputs.stringData) as any)[ONCALL_EXPORTER_SECRET.key]).toMatch(/^generated-oncall-exporter-token/);
+        expect((reveal(inputs.stringData) as any)[ONCALL_EXPORTER_SECRET.key]).toMatch(
+            /^generated-oncall-exporter-token/,
+        );
         expect(secret.opts.parent).toBe(get("oncall").resource);
     });
 
@@ -55,8 +58,8 @@ describe("OnCall's metrics", () => {
 
     it("lets the token reach no resource but its Secret", () => {
         const holders = [...run.resources.values()]
-            .filter(resource => JSON.stringify(reveal(resource.inputs)).includes(token()))
-            .map(resource => resource.name);
+            .filter((resource) => JSON.stringify(reveal(resource.inputs)).includes(token()))
+            .map((resource) => resource.name);
         expect(holders).toEqual(["oncall-exporter-secret"]);
     });
 });
@@ -72,8 +75,12 @@ describe("the dashboard", () => {
     });
 
     it("exports dashboardUrl from Grafana's public URL, in plain text", async () => {
-        expect(await valueOf(run.program.dashboardUrl)).toBe(`http://grafana.oncall-lab.localhost:3300/d/${DASHBOARD_UID}`);
-        expect(await valueOf(run.program.dashboardUrl)).toBe(`${await valueOf(run.program.grafanaUrl)}/d/${DASHBOARD_UID}`);
+        expect(await valueOf(run.program.dashboardUrl)).toBe(
+            `http://grafana.oncall-lab.localhost:3300/d/${DASHBOARD_UID}`,
+        );
+        expect(await valueOf(run.program.dashboardUrl)).toBe(
+            `${await valueOf(run.program.grafanaUrl)}/d/${DASHBOARD_UID}`,
+        );
         expect(await pulumi.isSecret(run.program.dashboardUrl)).toBe(false);
     });
 });

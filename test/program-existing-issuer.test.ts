@@ -1,6 +1,6 @@
 // The existing target at its defaults with cert-manager issuing the certificates and OnCall's bundled Postgres.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ProgramRun, reveal, runProgram } from "./support/program";
+import { type ProgramRun, reveal, runProgram } from "./support/program";
 import { EXISTING_CONFIG, lookups } from "./support/existing";
 
 let run: ProgramRun;
@@ -22,14 +22,17 @@ describe("existing cluster with cert-manager and the bundled Postgres", () => {
         expect(oncall.metadata.annotations).toEqual({ "cert-manager.io/cluster-issuer": "letsencrypt" });
         expect(oncall.spec.tls).toEqual([{ hosts: ["oncall.example.com"], secretName: "oncall-lab-tls" }]);
         expect(oncall.spec.ingressClassName).toBeUndefined();
-        expect(["tls-source", "grafana-tls", "oncall-tls"].filter(name => run.resources.has(name))).toEqual([]);
+        expect(["tls-source", "grafana-tls", "oncall-tls"].filter((name) => run.resources.has(name))).toEqual([]);
         expect(values("oncall-release").base_url_protocol).toBe("https");
     });
 
     it("leaves the StorageClass to the cluster's default and sizes the volumes by the defaults", () => {
         expect(values("grafana-release").persistence).toMatchObject({ storageClassName: "", size: "10Gi" });
         const oncall = values("oncall-release");
-        expect(oncall.postgresql).toMatchObject({ enabled: true, primary: { persistence: { storageClass: "", size: "20Gi" } } });
+        expect(oncall.postgresql).toMatchObject({
+            enabled: true,
+            primary: { persistence: { storageClass: "", size: "20Gi" } },
+        });
         expect(oncall.externalPostgresql).toBeUndefined();
         expect(oncall.redis.master.persistence).toEqual({ storageClass: "", size: "8Gi" });
         const claim = values("victoria-metrics-release").vmcluster.spec.vmstorage.storage.volumeClaimTemplate.spec;
@@ -40,17 +43,25 @@ describe("existing cluster with cert-manager and the bundled Postgres", () => {
     it("runs the team-sized defaults: 2 vmstorage/vminsert/vmselect, 3 Alertmanagers, 2 vmalerts, 2 engines and workers", () => {
         const stack = values("victoria-metrics-release");
         expect(stack.vmcluster.spec).toMatchObject({
-            replicationFactor: 2, vmstorage: { replicaCount: 2 }, vminsert: { replicaCount: 2 }, vmselect: { replicaCount: 2 },
+            replicationFactor: 2,
+            vmstorage: { replicaCount: 2 },
+            vminsert: { replicaCount: 2 },
+            vmselect: { replicaCount: 2 },
         });
         expect(stack.alertmanager.spec.replicaCount).toBe(3);
         expect(stack.vmalert.spec.replicaCount).toBe(2);
         // Two celery workers: the chart's one without the beat, and the post-renderer's with it.
-        expect(values("oncall-release")).toMatchObject({ engine: { replicaCount: 2 }, celery: { replicaCount: 1, worker_beat_enabled: "False" } });
+        expect(values("oncall-release")).toMatchObject({
+            engine: { replicaCount: 2 },
+            celery: { replicaCount: 1, worker_beat_enabled: "False" },
+        });
     });
 
     it("lets the OnCall objects go with the release whose bundled database holds them (their API deletes are skipped)", async () => {
         const release = await valueOf(get("oncall-release").resource.urn);
-        const objects = all().filter(r => r.type.startsWith("grafana:onCall/") || r.name === "oncall-heartbeat-timeout");
+        const objects = all().filter(
+            (r) => r.type.startsWith("grafana:onCall/") || r.name === "oncall-heartbeat-timeout",
+        );
         expect(objects.length).toBe(13);
         for (const r of objects) {
             expect(await valueOf(r.opts.deletedWith!.urn), r.name).toBe(release);

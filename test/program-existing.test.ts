@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CELERY_BEAT_POSTRENDER } from "../src/oncall/values";
@@ -11,7 +11,15 @@ import { EXISTING_CONFIG, lookups } from "./support/existing";
 import { publicApiUrl } from "../src/oncall/wiring/tokens";
 import type { OnCallWiringInputs } from "../src/oncall/wiring/inputs";
 import { expectDefaultDenyInEachNamespace } from "./support/network-policies";
-import { isSecretValue, KUBE_SYSTEM_UID, ProgramRun, RecordedResource, reveal, runProgram, TLS_SOURCE_DATA } from "./support/program";
+import {
+    isSecretValue,
+    KUBE_SYSTEM_UID,
+    type ProgramRun,
+    type RecordedResource,
+    reveal,
+    runProgram,
+    TLS_SOURCE_DATA,
+} from "./support/program";
 
 let run: ProgramRun;
 const { get, all, valueOf, values } = lookups(() => run);
@@ -49,10 +57,10 @@ beforeAll(async () => {
 
 describe("resource graph on an existing cluster", () => {
     it("creates no Kind cluster, no CoreDNS patch and no Mailpit, and reads kube-system instead", () => {
-        const types = all().map(r => r.type);
-        expect(types.filter(t => /KindCluster|ClusterDns|Mailpit|ConfigMapPatch/.test(t))).toEqual([]);
+        const types = all().map((r) => r.type);
+        expect(types.filter((t) => /KindCluster|ClusterDns|Mailpit|ConfigMapPatch/.test(t))).toEqual([]);
         expect(run.resources.has("cluster-dns-corefile")).toBe(false);
-        expect(all().filter(r => r.name.startsWith("mailpit"))).toEqual([]);
+        expect(all().filter((r) => r.name.startsWith("mailpit"))).toEqual([]);
         expect(get("cluster-identity").type).toBe("kubernetes:core/v1:Namespace");
     });
 
@@ -60,7 +68,9 @@ describe("resource graph on an existing cluster", () => {
         const inputs = reveal(get("kubernetes").inputs) as any;
         expect(inputs).toMatchObject({ context: "team-prod", kubeconfig: KUBECONFIG });
         expect(inputs.deleteUnreachable).toBeUndefined();
-        for (const r of all().filter(r => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes")) {
+        for (const r of all().filter(
+            (r) => r.type.startsWith("kubernetes:") && r.type !== "pulumi:providers:kubernetes",
+        )) {
             expect(r.provider, r.name).toMatch(/pulumi:providers:kubernetes::kubernetes::/);
         }
     });
@@ -77,7 +87,9 @@ describe("URLs on an existing cluster", () => {
     it("gives every side the Ingress hosts over https, except where Grafana and Alertmanager reach the engine inside", () => {
         const grafana = values("grafana-release");
         const oncall = values("oncall-release");
-        const provisioning = parse((get("grafana-oncall-app-provisioning").inputs.data as Record<string, string>)["grafana-oncall-app.yaml"]);
+        const provisioning = parse(
+            (get("grafana-oncall-app-provisioning").inputs.data as Record<string, string>)["grafana-oncall-app.yaml"],
+        );
         const wiring = reveal(get("oncall-wiring-connection").inputs) as any;
         const grafanaPublic = "https://grafana.example.com";
         const oncallPublic = "https://oncall.example.com";
@@ -89,12 +101,24 @@ describe("URLs on an existing cluster", () => {
             ["OnCall externalGrafana.url (GRAFANA_API_URL)", oncall.externalGrafana.url, grafanaPublic],
             ["stack output grafanaUrl", run.stackOutputs.grafanaUrl as string, grafanaPublic],
             ["wiring: Grafana API from the laptop", wiring.grafanaLocalApiUrl, grafanaPublic],
-            ["team users: Grafana API from the laptop", reveal(get("team-users-provider").inputs.url) as string, grafanaPublic],
-            ["heartbeat: Grafana API from the laptop", reveal(get("oncall-heartbeat-timeout").inputs.grafanaLocalApiUrl) as string, grafanaPublic],
+            [
+                "team users: Grafana API from the laptop",
+                reveal(get("team-users-provider").inputs.url) as string,
+                grafanaPublic,
+            ],
+            [
+                "heartbeat: Grafana API from the laptop",
+                reveal(get("oncall-heartbeat-timeout").inputs.grafanaLocalApiUrl) as string,
+                grafanaPublic,
+            ],
             ["plugin provisioning onCallApiUrl", provisioning.apps[0].jsonData.onCallApiUrl, oncallInCluster],
             ["wiring: plugin jsonData.onCallApiUrl", wiring.oncallInClusterUrl, oncallInCluster],
             ["wiring: OnCall API from the laptop", wiring.oncallPublicUrl, oncallPublic],
-            ["OnCall objects: OnCall API", reveal(get("oncall-team-provider").inputs.oncallUrl) as string, oncallPublic],
+            [
+                "OnCall objects: OnCall API",
+                reveal(get("oncall-team-provider").inputs.oncallUrl) as string,
+                oncallPublic,
+            ],
             ["OnCall BASE_URL", `${oncall.base_url_protocol}://${oncall.base_url}`, oncallPublic],
             ["stack output oncallUrl", run.stackOutputs.oncallUrl as string, oncallPublic],
         ];
@@ -115,7 +139,12 @@ describe("exposure, TLS and storage on an existing cluster", () => {
         const grafana = values("grafana-release");
         expect(grafana.service).toEqual({ type: "ClusterIP", port: 80 });
         expect(grafana.ingress).toEqual({
-            enabled: true, ingressClassName: "nginx", annotations: {}, hosts: ["grafana.example.com"], path: "/", pathType: "Prefix",
+            enabled: true,
+            ingressClassName: "nginx",
+            annotations: {},
+            hosts: ["grafana.example.com"],
+            path: "/",
+            pathType: "Prefix",
             tls: [{ hosts: ["grafana.example.com"], secretName: "oncall-lab-tls" }],
         });
         expect(grafana.persistence).toMatchObject({ enabled: true, storageClassName: "fast-ssd", size: "5Gi" });
@@ -131,16 +160,32 @@ describe("exposure, TLS and storage on an existing cluster", () => {
         expect(ingress.spec).toEqual({
             ingressClassName: "nginx",
             tls: [{ hosts: ["oncall.example.com"], secretName: "oncall-lab-tls" }],
-            rules: [{ host: "oncall.example.com", http: { paths: [{ path: "/api/v1/", pathType: "Prefix", backend: { service: { name: "oncall-engine", port: { number: 8080 } } } }] } }],
+            rules: [
+                {
+                    host: "oncall.example.com",
+                    http: {
+                        paths: [
+                            {
+                                path: "/api/v1/",
+                                pathType: "Prefix",
+                                backend: { service: { name: "oncall-engine", port: { number: 8080 } } },
+                            },
+                        ],
+                    },
+                },
+            ],
         });
         expect(get("oncall-ingress").opts.dependsOn).toEqual([get("oncall-release").resource]);
     });
 
     it("exposes only OnCall's public API on the engine's host: what the program, smoke and e2e call, nothing that takes OnCall over", () => {
-        const paths: string[] = (reveal(get("oncall-ingress").inputs) as any).spec.rules.flatMap((rule: any) => rule.http.paths.map((p: any) => p.path));
+        const paths: string[] = (reveal(get("oncall-ingress").inputs) as any).spec.rules.flatMap((rule: any) =>
+            rule.http.paths.map((p: any) => p.path),
+        );
         // networking.k8s.io/v1 Prefix matching: element by element, a trailing slash ignored.
         const elements = (path: string) => path.split("/").filter(Boolean);
-        const exposed = (url: string) => paths.some(path => elements(path).every((element, i) => elements(new URL(url).pathname)[i] === element));
+        const exposed = (url: string) =>
+            paths.some((path) => elements(path).every((element, i) => elements(new URL(url).pathname)[i] === element));
         const oncall = "https://oncall.example.com";
         const used = [
             publicApiUrl({ oncallPublicUrl: oncall } as OnCallWiringInputs, "users/current/"),
@@ -150,8 +195,16 @@ describe("exposure, TLS and storage on an existing cluster", () => {
         ];
         for (const url of used) expect(exposed(url), url).toBe(true);
         const kept = [
-            "/", "/api/internal/v1/plugin/v2/install", "/api/internal/v1/plugin/self-hosted/install", "/api/internal/v1/users/",
-            "/telegram/", "/integrations/v1/alertmanager/abc/", "/metrics/", "/mobile_app/v1/", "/api/v1internal/", "/health/",
+            "/",
+            "/api/internal/v1/plugin/v2/install",
+            "/api/internal/v1/plugin/self-hosted/install",
+            "/api/internal/v1/users/",
+            "/telegram/",
+            "/integrations/v1/alertmanager/abc/",
+            "/metrics/",
+            "/mobile_app/v1/",
+            "/api/v1internal/",
+            "/health/",
         ];
         for (const path of kept) expect(exposed(`${oncall}${path}`), path).toBe(false);
     });
@@ -162,15 +215,19 @@ describe("exposure, TLS and storage on an existing cluster", () => {
             rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "list", "watch"] }],
         });
         expect(reveal(get("victoria-metrics-grafana-sidecar-binding").inputs)).toMatchObject({
-            roleRef: { kind: "Role", name: "grafana-sidecar" }, subjects: [{ kind: "ServiceAccount", name: "grafana", namespace: "grafana" }],
+            roleRef: { kind: "Role", name: "grafana-sidecar" },
+            subjects: [{ kind: "ServiceAccount", name: "grafana", namespace: "grafana" }],
         });
         expect(values("grafana-release").rbac.create).toBe(false);
-        expect(all().filter(r => /ClusterRole/.test(r.type))).toEqual([]);
+        expect(all().filter((r) => /ClusterRole/.test(r.type))).toEqual([]);
     });
 
     it("copies the team's certificate next to each Ingress as a secret, and only reads the source", () => {
         expect(get("tls-source").type).toBe("kubernetes:core/v1:Secret");
-        for (const [copy, namespace] of [["grafana-tls", "grafana"], ["oncall-tls", "oncall"]]) {
+        for (const [copy, namespace] of [
+            ["grafana-tls", "grafana"],
+            ["oncall-tls", "oncall"],
+        ]) {
             const inputs = get(copy).inputs as any;
             expect(reveal(inputs.metadata)).toEqual({ name: "oncall-lab-tls", namespace });
             expect(inputs.type).toBe("kubernetes.io/tls");
@@ -185,7 +242,8 @@ describe("exposure, TLS and storage on an existing cluster", () => {
         expect(oncall.redis.master.persistence).toEqual({ storageClass: "fast-ssd", size: "4Gi" });
         const stack = values("victoria-metrics-release");
         expect(stack.vmcluster.spec.vmstorage.storage.volumeClaimTemplate.spec).toEqual({
-            storageClassName: "fast-ssd", resources: { requests: { storage: "100Gi" } },
+            storageClassName: "fast-ssd",
+            resources: { requests: { storage: "100Gi" } },
         });
         expect(stack.vmcluster.spec.vmselect.storage.volumeClaimTemplate.spec.storageClassName).toBe("fast-ssd");
     });
@@ -205,10 +263,18 @@ describe("scale on an existing cluster", () => {
                 vmselect: { replicaCount: 2, ...pdb },
             },
         });
-        expect(stack.alertmanager.spec).toMatchObject({ replicaCount: 3, configSecret: "oncall-lab-alertmanager", ...pdb });
+        expect(stack.alertmanager.spec).toMatchObject({
+            replicaCount: 3,
+            configSecret: "oncall-lab-alertmanager",
+            ...pdb,
+        });
         expect(stack.vmalert.spec).toMatchObject({ replicaCount: 2, ...pdb });
-        expect(stack.defaultRules.sources.vmcluster.url).toMatch(/VictoriaMetrics\/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa\/deployment\/docker\/rules\/alerts-cluster\.yml$/);
-        expect(stack.defaultDashboards.sources["victoriametrics-cluster"].url).toMatch(/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa\/dashboards\/victoriametrics-cluster\.json$/);
+        expect(stack.defaultRules.sources.vmcluster.url).toMatch(
+            /VictoriaMetrics\/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa\/deployment\/docker\/rules\/alerts-cluster\.yml$/,
+        );
+        expect(stack.defaultDashboards.sources["victoriametrics-cluster"].url).toMatch(
+            /b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa\/dashboards\/victoriametrics-cluster\.json$/,
+        );
     });
 
     it("scales the OnCall engine and celery and connects OnCall to the external Postgres through a secret", () => {
@@ -219,8 +285,12 @@ describe("scale on an existing cluster", () => {
         expect(get("oncall-release").inputs.postrender).toBe(CELERY_BEAT_POSTRENDER);
         expect(oncall.postgresql.enabled).toBe(false);
         expect(oncall.externalPostgresql).toEqual({
-            host: "pg.db.svc.cluster.local", port: 6432, db_name: "oncall_prod", user: "oncall_app",
-            existingSecret: "oncall-postgresql-external", passwordKey: "password",
+            host: "pg.db.svc.cluster.local",
+            port: 6432,
+            db_name: "oncall_prod",
+            user: "oncall_app",
+            existingSecret: "oncall-postgresql-external",
+            passwordKey: "password",
         });
         expect(JSON.stringify(oncall)).not.toContain("Pg-Secret-Pa55");
         const secret = get("oncall-postgres-external").inputs as any;
@@ -235,7 +305,11 @@ describe("destroy on an existing cluster", () => {
     const urnOf = (r: RecordedResource) => valueOf(r.resource.urn);
 
     it("marks nothing deletedWith the cluster: the lab's releases, namespaces and secrets are really deleted", () => {
-        const inCluster = all().filter(r => /^kubernetes:(core\/v1:(Namespace|Secret|ConfigMap)|helm\.sh\/v3:Release|networking|apiextensions)/.test(r.type));
+        const inCluster = all().filter((r) =>
+            /^kubernetes:(core\/v1:(Namespace|Secret|ConfigMap)|helm\.sh\/v3:Release|networking|apiextensions)/.test(
+                r.type,
+            ),
+        );
         expect(inCluster.length).toBeGreaterThan(10);
         for (const r of inCluster) expect(r.opts.deletedWith, r.name).toBeUndefined();
         // The wiring's delete runs, and revokes its token, before Grafana and OnCall go (it depends on them).
@@ -248,28 +322,36 @@ describe("destroy on an existing cluster", () => {
         expect(values("victoria-metrics-release")["victoria-metrics-operator"]?.crds?.cleanup?.enabled).toBe(true);
         expect(release.inputs.disableHooks ?? false).toBe(false);
         // The lab's own VM objects (rules, OnCall's scrape) depend on the release: the engine deletes them before it.
-        const vmObjects = all().filter(r => r.type.startsWith("kubernetes:operator.victoriametrics.com/"));
-        expect(vmObjects.map(r => r.name).sort()).toEqual(["victoria-metrics-lab-rules", "victoria-metrics-oncall-scrape"]);
+        const vmObjects = all().filter((r) => r.type.startsWith("kubernetes:operator.victoriametrics.com/"));
+        expect(vmObjects.map((r) => r.name).sort()).toEqual([
+            "victoria-metrics-lab-rules",
+            "victoria-metrics-oncall-scrape",
+        ]);
         for (const r of vmObjects) expect(r.opts.dependsOn, r.name).toContain(release.resource);
     });
 
     it("deletes OnCall's objects through its API before the release when their data outlives it (external Postgres)", async () => {
         const release = await urnOf(get("oncall-release"));
-        const objects = all().filter(r => r.type.startsWith("grafana:onCall/"));
+        const objects = all().filter((r) => r.type.startsWith("grafana:onCall/"));
         expect(objects.length).toBe(12);
         for (const r of objects) {
             expect(r.opts.deletedWith, r.name).toBeUndefined();
             expect(r.opts.replaceWith, r.name).toBeUndefined();
-            expect(await Promise.all((r.opts.dependsOn as pulumi.Resource[]).map(d => valueOf(d.urn))), r.name).toContain(release);
+            expect(
+                await Promise.all((r.opts.dependsOn as pulumi.Resource[]).map((d) => valueOf(d.urn))),
+                r.name,
+            ).toContain(release);
         }
     });
 
     it("lets the heartbeat timeout go with the release: its delete changes nothing in OnCall", async () => {
-        expect(await valueOf(get("oncall-heartbeat-timeout").opts.deletedWith!.urn)).toBe(await urnOf(get("oncall-release")));
+        expect(await valueOf(get("oncall-heartbeat-timeout").opts.deletedWith!.urn)).toBe(
+            await urnOf(get("oncall-release")),
+        );
     });
 
     it("keeps Grafana's users deletedWith Grafana's release, whose volume goes with its namespace", async () => {
-        for (const r of all().filter(r => r.type === "grafana:oss/user:User")) {
+        for (const r of all().filter((r) => r.type === "grafana:oss/user:User")) {
             expect(await valueOf(r.opts.deletedWith!.urn), r.name).toBe(await urnOf(get("grafana-release")));
         }
     });
@@ -285,9 +367,22 @@ describe("security on an existing cluster", () => {
 
     it("has the stack read only the lab's rules, scrapes and Alertmanager configs, and aggregate no operator roles", () => {
         const stack = values("victoria-metrics-release");
-        const lab = { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["monitoring", "oncall", "oncall-lab-drills"] }] };
+        const lab = {
+            matchExpressions: [
+                {
+                    key: "kubernetes.io/metadata.name",
+                    operator: "In",
+                    values: ["monitoring", "oncall", "oncall-lab-drills"],
+                },
+            ],
+        };
         expect(stack["victoria-metrics-operator"].rbac).toEqual({ aggregatedClusterRoles: { enabled: false } });
-        expect(stack.vmagent.spec).toMatchObject({ selectAllByDefault: false, serviceScrapeNamespaceSelector: lab, scrapeConfigNamespaceSelector: lab, nodeScrapeNamespaceSelector: lab });
+        expect(stack.vmagent.spec).toMatchObject({
+            selectAllByDefault: false,
+            serviceScrapeNamespaceSelector: lab,
+            scrapeConfigNamespaceSelector: lab,
+            nodeScrapeNamespaceSelector: lab,
+        });
         expect(stack.vmalert.spec).toMatchObject({ selectAllByDefault: false, ruleNamespaceSelector: lab });
         expect(stack.alertmanager.spec).toMatchObject({ selectAllByDefault: false, configNamespaceSelector: lab });
     });

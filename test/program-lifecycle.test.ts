@@ -8,10 +8,17 @@
 // delete is skipped when the resource's deletedWith target is in that run's delete set (sg.deletes), which holds the
 // dependents (the Kubernetes provider, whose clusterIdentifier and kubeconfig turn unknown, every object it manages,
 // the Helm releases) but not the cluster itself (sg.replaces only).
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { oncallWiringProvider } from "../src/oncall/wiring/wiringProvider";
-import { CLUSTER_ID, ONCALL_API_TOKEN, ProgramRun, RecordedResource, reveal, runProgram } from "./support/program";
+import {
+    CLUSTER_ID,
+    ONCALL_API_TOKEN,
+    type ProgramRun,
+    type RecordedResource,
+    reveal,
+    runProgram,
+} from "./support/program";
 
 let run: ProgramRun;
 const get = (name: string): RecordedResource => {
@@ -20,7 +27,7 @@ const get = (name: string): RecordedResource => {
     return resource;
 };
 const all = () => [...run.resources.values()];
-const valueOf = <T>(output: pulumi.Output<T>) => new Promise<T>(resolve => output.apply(resolve));
+const valueOf = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
 const isKubernetesObject = (r: RecordedResource) => r.type.startsWith("kubernetes:");
 const isOnCallObject = (r: RecordedResource) => r.type.startsWith("grafana:onCall/");
 const isGrafanaUser = (r: RecordedResource) => r.type === "grafana:oss/user:User";
@@ -60,13 +67,13 @@ describe("replacing or destroying the cluster", () => {
         // deletedWith: cluster would not skip these; the releases are in that set, and in every destroy.
         const oncallRelease = await urnOf("oncall-release");
         const grafanaRelease = await urnOf("grafana-release");
-        const oncallObjects = all().filter(r => isOnCallObject(r) || r.name === "oncall-heartbeat-timeout");
+        const oncallObjects = all().filter((r) => isOnCallObject(r) || r.name === "oncall-heartbeat-timeout");
         expect(oncallObjects.length).toBe(12 + 1);
         for (const resource of oncallObjects) {
             expect(await deletedWithUrn(resource), resource.name).toBe(oncallRelease);
         }
         const users = all().filter(isGrafanaUser);
-        expect(users.map(r => r.name)).toEqual(["team-users-alice", "team-users-bob"]);
+        expect(users.map((r) => r.name)).toEqual(["team-users-alice", "team-users-bob"]);
         for (const resource of users) {
             expect(await deletedWithUrn(resource), resource.name).toBe(grafanaRelease);
         }
@@ -79,10 +86,13 @@ describe("replacing or destroying the cluster", () => {
         // Their inputs do not all come from the cluster (the chain's name, a user's login): without replaceWith a new
         // cluster would keep them "same" in state while they exist nowhere.
         const cluster = await urnOf("kind-cluster");
-        const replaced = all().filter(r => isOnCallObject(r) || isGrafanaUser(r));
+        const replaced = all().filter((r) => isOnCallObject(r) || isGrafanaUser(r));
         expect(replaced.length).toBe(12 + 2);
         for (const resource of replaced) {
-            expect(await Promise.all((resource.opts.replaceWith ?? []).map(r => valueOf(r.urn))), resource.name).toEqual([cluster]);
+            expect(
+                await Promise.all((resource.opts.replaceWith ?? []).map((r) => valueOf(r.urn))),
+                resource.name,
+            ).toEqual([cluster]);
         }
     });
 
@@ -101,11 +111,16 @@ describe("cluster identity", () => {
     });
 
     it("makes a recreated cluster replace the wiring, so it connects the new Grafana and issues a new token", async () => {
-        const olds = { ...reveal(get("oncall-wiring-connection").inputs) as any, apiToken: ONCALL_API_TOKEN, userIds: { alice: "UALICE", bob: "UBOB" } };
-        const news = { ...reveal(get("oncall-wiring-connection").inputs) as any, clusterId: "0a9b8c7d6e5f" };
+        const olds = {
+            ...(reveal(get("oncall-wiring-connection").inputs) as any),
+            apiToken: ONCALL_API_TOKEN,
+            userIds: { alice: "UALICE", bob: "UBOB" },
+        };
+        const news = { ...(reveal(get("oncall-wiring-connection").inputs) as any), clusterId: "0a9b8c7d6e5f" };
         const diff = await oncallWiringProvider.diff!("id", olds, news);
         expect(diff.replaces).toContain("clusterId");
-        expect(await oncallWiringProvider.diff!("id", olds, reveal(get("oncall-wiring-connection").inputs) as any)).toMatchObject({ changes: false });
+        expect(
+            await oncallWiringProvider.diff!("id", olds, reveal(get("oncall-wiring-connection").inputs) as any),
+        ).toMatchObject({ changes: false });
     });
 });
-

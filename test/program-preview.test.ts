@@ -2,7 +2,7 @@
 // declare every resource without failing (the Kubernetes provider then previews them offline).
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecretValue, ProgramRun, runProgram } from "./support/program";
+import { isSecretValue, type ProgramRun, runProgram } from "./support/program";
 
 let run: ProgramRun;
 beforeAll(async () => {
@@ -20,16 +20,23 @@ describe("preview of a new stack", () => {
     });
 
     it("still declares every component and Kubernetes object", () => {
-        const types = [...run.resources.values()].map(r => r.type);
+        const types = [...run.resources.values()].map((r) => r.type);
         for (const type of [
-            "oncall-lab:index:KindCluster", "oncall-lab:index:Grafana", "oncall-lab:index:OnCall",
-            "oncall-lab:index:OnCallWiring", "oncall-lab:index:VictoriaMetricsStack", "oncall-lab:index:Mailpit",
-            "oncall-lab:index:TeamUsers", "oncall-lab:index:OnCallTeam", "oncall-lab:index:OnCallHeartbeat", "oncall-lab:index:ClusterDns",
+            "oncall-lab:index:KindCluster",
+            "oncall-lab:index:Grafana",
+            "oncall-lab:index:OnCall",
+            "oncall-lab:index:OnCallWiring",
+            "oncall-lab:index:VictoriaMetricsStack",
+            "oncall-lab:index:Mailpit",
+            "oncall-lab:index:TeamUsers",
+            "oncall-lab:index:OnCallTeam",
+            "oncall-lab:index:OnCallHeartbeat",
+            "oncall-lab:index:ClusterDns",
         ]) {
             expect(types).toContain(type);
         }
-        expect(types.filter(type => type.startsWith("kubernetes:"))).toHaveLength(39);
-        expect(types.filter(type => type.startsWith("grafana:onCall/"))).toHaveLength(12);
+        expect(types.filter((type) => type.startsWith("kubernetes:"))).toHaveLength(39);
+        expect(types.filter((type) => type.startsWith("grafana:onCall/"))).toHaveLength(12);
     });
 
     it("keeps the integration URL unknown until the wiring has run", async () => {

@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { lookups } from "./support/existing";
 import { expectDefaultDenyInEachNamespace } from "./support/network-policies";
-import { ProgramRun, reveal, runProgram } from "./support/program";
+import { type ProgramRun, reveal, runProgram } from "./support/program";
 
 let run: ProgramRun;
 const { get, all, values } = lookups(() => run);
@@ -27,18 +27,35 @@ describe("network policies on kind", () => {
 
 describe("workloads on kind", () => {
     it("label each namespace with the Pod Security level its pods meet", () => {
-        const level = (name: string) => (reveal(get(name).inputs.metadata) as any).labels["pod-security.kubernetes.io/enforce"];
-        expect([level("oncall-namespace"), level("mailpit-namespace"), level("grafana-namespace"), level("victoria-metrics-namespace")])
-            .toEqual(["restricted", "restricted", "baseline", "privileged"]);
+        const level = (name: string) =>
+            (reveal(get(name).inputs.metadata) as any).labels["pod-security.kubernetes.io/enforce"];
+        expect([
+            level("oncall-namespace"),
+            level("mailpit-namespace"),
+            level("grafana-namespace"),
+            level("victoria-metrics-namespace"),
+        ]).toEqual(["restricted", "restricted", "baseline", "privileged"]);
     });
 
     it("run OnCall's pods as the image's non-root user, without privilege escalation or capabilities", () => {
         const oncall = values("oncall-release");
-        expect(oncall.podSecurityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } });
+        expect(oncall.podSecurityContext).toMatchObject({
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            seccompProfile: { type: "RuntimeDefault" },
+        });
         for (const context of [oncall.securityContext, oncall.init.securityContext]) {
-            expect(context).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+            expect(context).toEqual({
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ["ALL"] },
+                seccompProfile: { type: "RuntimeDefault" },
+            });
         }
-        expect(oncall.postgresql.primary.containerSecurityContext).toMatchObject({ enabled: true, runAsNonRoot: true, allowPrivilegeEscalation: false });
+        expect(oncall.postgresql.primary.containerSecurityContext).toMatchObject({
+            enabled: true,
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+        });
         expect(oncall.redis.master.podSecurityContext).not.toHaveProperty("runAsGroup");
     });
 
@@ -48,15 +65,28 @@ describe("workloads on kind", () => {
         const stack = values("victoria-metrics-release");
         const all = [
             // telegram-polling runs only with a bot token (test/values.test.ts gives it its resources then).
-            oncall.engine, oncall.celery, oncall.migrate, oncall.init, oncall.postgresql.primary, oncall.redis.master,
-            grafana, grafana.sidecar, grafana.initChownData, stack.syncJob, stack["victoria-metrics-operator"], stack["kube-state-metrics"],
+            oncall.engine,
+            oncall.celery,
+            oncall.migrate,
+            oncall.init,
+            oncall.postgresql.primary,
+            oncall.redis.master,
+            grafana,
+            grafana.sidecar,
+            grafana.initChownData,
+            stack.syncJob,
+            stack["victoria-metrics-operator"],
+            stack["kube-state-metrics"],
             stack["prometheus-node-exporter"],
         ];
         for (const workload of all) expect(Object.keys(workload.resources).sort()).toEqual(["limits", "requests"]);
         const mailpit = (reveal(get("mailpit-deployment").inputs.spec) as any).template.spec;
         expect(Object.keys(mailpit.containers[0].resources).sort()).toEqual(["limits", "requests"]);
         expect(mailpit.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534 });
-        expect(mailpit.containers[0].securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+        expect(mailpit.containers[0].securityContext).toMatchObject({
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+        });
     });
 });
 
@@ -65,7 +95,10 @@ describe("OnCall's database user and cipher IV", () => {
         const oncall = values("oncall-release");
         // The chart reads DATABASE_PASSWORD from adminPasswordKey whenever the password is in a secret: both keys name it.
         expect(oncall.postgresql.auth).toEqual({
-            database: "oncall", username: "oncall", enablePostgresUser: false, existingSecret: "oncall-credentials",
+            database: "oncall",
+            username: "oncall",
+            enablePostgresUser: false,
+            existingSecret: "oncall-credentials",
             secretKeys: { adminPasswordKey: "postgres-password", userPasswordKey: "postgres-password" },
         });
         expect(oncall.oncall.mirageCipherIV).toMatch(/^[A-Za-z0-9]{16}$/);
@@ -75,7 +108,9 @@ describe("OnCall's database user and cipher IV", () => {
 
     it("are taken by a first install only: a running lab keeps its user and IV (the release ignores their changes)", () => {
         expect(get("oncall-release").opts.ignoreChanges).toEqual([
-            "values.oncall.mirageCipherIV", "values.postgresql.auth.username", "values.postgresql.auth.enablePostgresUser",
+            "values.oncall.mirageCipherIV",
+            "values.postgresql.auth.username",
+            "values.postgresql.auth.enablePostgresUser",
         ]);
     });
 });

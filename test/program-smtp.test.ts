@@ -1,6 +1,6 @@
 // With a real SMTP server configured, the lab deploys no mailbox of its own and OnCall sends through that server.
 import { beforeAll, describe, expect, it } from "vitest";
-import { isSecretValue, ProgramRun, reveal, runProgram } from "./support/program";
+import { isSecretValue, type ProgramRun, reveal, runProgram } from "./support/program";
 
 let run: ProgramRun;
 beforeAll(async () => {
@@ -17,14 +17,19 @@ beforeAll(async () => {
 
 describe("with smtpHost set", () => {
     it("deploys no Mailpit and exports no mailbox URL", () => {
-        expect([...run.resources.values()].filter(r => r.type === "oncall-lab:index:Mailpit")).toEqual([]);
+        expect([...run.resources.values()].filter((r) => r.type === "oncall-lab:index:Mailpit")).toEqual([]);
         expect(run.program.mailUrl).toBeUndefined();
     });
 
     it("gives OnCall the configured server, its password in the secret the chart's env reads", () => {
         const release = run.resources.get("oncall-release")!;
         expect((reveal(release.inputs.values) as any).oncall.smtp).toEqual({
-            enabled: true, host: "smtp.example.com", port: 587, username: "mailer", tls: "True", ssl: "False",
+            enabled: true,
+            host: "smtp.example.com",
+            port: 587,
+            username: "mailer",
+            tls: "True",
+            ssl: "False",
             fromEmail: "oncall@example.com",
         });
         const secret = run.resources.get("oncall-smtp-password")!.inputs as any;
@@ -36,10 +41,11 @@ describe("with smtpHost set", () => {
     it("renders no credential of the lab into OnCall's release values, even wrapped as a secret", () => {
         const credentials = ["S3cret-Smtp-Pass", "123456:Telegram-Bot-Tok3n"];
         for (const resource of run.resources.values()) {
-            if (resource.type === "random:index/randomPassword:RandomPassword") credentials.push(`generated-${resource.name}`);
+            if (resource.type === "random:index/randomPassword:RandomPassword")
+                credentials.push(`generated-${resource.name}`);
         }
         const values = JSON.stringify(reveal(run.resources.get("oncall-release")!.inputs.values));
-        expect(credentials.filter(credential => values.includes(credential))).toEqual([]);
+        expect(credentials.filter((credential) => values.includes(credential))).toEqual([]);
         // They are in the lab's credentials secret, which the chart reads by name and key.
         const secret = reveal(run.resources.get("oncall-credentials")!.inputs) as any;
         expect(secret.stringData).toEqual({
@@ -48,6 +54,9 @@ describe("with smtpHost set", () => {
             "telegram-token": "123456:Telegram-Bot-Tok3n",
         });
         expect(isSecretValue((run.resources.get("oncall-credentials")!.inputs as any).stringData)).toBe(true);
-        expect((reveal(run.resources.get("oncall-release")!.inputs.values) as any).oncall.telegram).toEqual({ existingSecret: "oncall-credentials", tokenKey: "telegram-token" });
+        expect((reveal(run.resources.get("oncall-release")!.inputs.values) as any).oncall.telegram).toEqual({
+            existingSecret: "oncall-credentials",
+            tokenKey: "telegram-token",
+        });
     });
 });

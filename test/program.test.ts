@@ -2,8 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
-    FAKE_KUBECONFIG, HEARTBEAT_INTEGRATION_TOKEN, INTEGRATION_LINK, INTEGRATION_TOKEN, isSecretValue, ONCALL_API_TOKEN, oncallUserId, ProgramRun,
-    RecordedResource, reveal, runProgram,
+    FAKE_KUBECONFIG,
+    HEARTBEAT_INTEGRATION_TOKEN,
+    INTEGRATION_LINK,
+    INTEGRATION_TOKEN,
+    isSecretValue,
+    ONCALL_API_TOKEN,
+    oncallUserId,
+    type ProgramRun,
+    type RecordedResource,
+    reveal,
+    runProgram,
 } from "./support/program";
 
 let run: ProgramRun;
@@ -13,7 +22,8 @@ const get = (name: string): RecordedResource => {
     return resource;
 };
 const all = () => [...run.resources.values()];
-const valueOf = <T>(output: pulumi.Input<T>) => new Promise<T>(resolve => pulumi.output(output).apply(value => resolve(value as T)));
+const valueOf = <T>(output: pulumi.Input<T>) =>
+    new Promise<T>((resolve) => pulumi.output(output).apply((value) => resolve(value as T)));
 
 beforeAll(async () => {
     run = await runProgram({ config: { "oncall-lab:grafanaHostPort": "3300", "oncall-lab:oncallHostPort": "8880" } });
@@ -42,13 +52,19 @@ describe("resource graph", () => {
             expect(get(name).type, name).toBe(type);
             expect(get(name).opts.parent, name).toBeUndefined();
         }
-        expect(all().filter(isComponent).map(r => r.name).sort()).toEqual(Object.keys(components).sort());
+        expect(
+            all()
+                .filter(isComponent)
+                .map((r) => r.name)
+                .sort(),
+        ).toEqual(Object.keys(components).sort());
     });
 
     it("names every other resource after its component and parents it there", () => {
         for (const resource of all()) {
-            if (isComponent(resource) || resource.name === "kubernetes" || resource.type === "pulumi:pulumi:Stack") continue;
-            const component = Object.keys(components).find(name => get(name).resource === resource.opts.parent);
+            if (isComponent(resource) || resource.name === "kubernetes" || resource.type === "pulumi:pulumi:Stack")
+                continue;
+            const component = Object.keys(components).find((name) => get(name).resource === resource.opts.parent);
             expect(component, resource.name).toBeDefined();
             expect(resource.name.startsWith(`${component}-`), resource.name).toBe(true);
         }
@@ -71,9 +87,15 @@ describe("resource graph", () => {
             expect(get(release).opts.dependsOn, release).toBeUndefined();
         }
         // Only on its own secrets (exporter token, passwords), which the pods must find at their first start.
-        expect(get("oncall-release").opts.dependsOn).toEqual([get("oncall-exporter-secret").resource, get("oncall-credentials").resource]);
+        expect(get("oncall-release").opts.dependsOn).toEqual([
+            get("oncall-exporter-secret").resource,
+            get("oncall-credentials").resource,
+        ]);
         expect(get("oncall-wiring").opts.dependsOn).toEqual([
-            get("grafana").resource, get("oncall").resource, get("team-users-alice").resource, get("team-users-bob").resource,
+            get("grafana").resource,
+            get("oncall").resource,
+            get("team-users-alice").resource,
+            get("team-users-bob").resource,
             get("cluster-dns").resource,
         ]);
         expect(get("team-users").opts.dependsOn).toEqual([get("grafana").resource]);
@@ -84,15 +106,24 @@ describe("resource graph", () => {
 
     it("pins every chart version and repository, and runs the last OnCall engine on the last published chart", () => {
         expect(get("victoria-metrics-release").inputs).toMatchObject({
-            chart: "victoria-metrics-k8s-stack", version: "0.91.2", name: "vmks", namespace: "monitoring",
+            chart: "victoria-metrics-k8s-stack",
+            version: "0.91.2",
+            name: "vmks",
+            namespace: "monitoring",
             repositoryOpts: { repo: "https://victoriametrics.github.io/helm-charts/" },
         });
         expect(get("grafana-release").inputs).toMatchObject({
-            chart: "grafana", version: "12.11.1", name: "grafana", namespace: "grafana",
+            chart: "grafana",
+            version: "12.11.1",
+            name: "grafana",
+            namespace: "grafana",
             repositoryOpts: { repo: "https://grafana-community.github.io/helm-charts" },
         });
         expect(get("oncall-release").inputs).toMatchObject({
-            chart: "oncall", version: "1.16.5", name: "oncall", namespace: "oncall",
+            chart: "oncall",
+            version: "1.16.5",
+            name: "oncall",
+            namespace: "oncall",
             repositoryOpts: { repo: "https://grafana.github.io/helm-charts" },
         });
         expect((reveal(get("oncall-release").inputs.values) as any).image.tag).toBe("v1.16.9");
@@ -117,7 +148,9 @@ describe("what the state holds", () => {
     it("keeps the kubeconfig, the OnCall token and the integration link out of plaintext state", () => {
         // additionalSecretOutputs is what makes Pulumi encrypt an output in state: outputs are not inputs.
         expect(get("kind-cluster").opts.additionalSecretOutputs).toContain("kubeconfig");
-        expect(get("oncall-wiring-connection").opts.additionalSecretOutputs).toEqual(expect.arrayContaining(["apiToken", "grafanaPassword"]));
+        expect(get("oncall-wiring-connection").opts.additionalSecretOutputs).toEqual(
+            expect.arrayContaining(["apiToken", "grafanaPassword"]),
+        );
         expect(get("oncall-heartbeat-timeout").opts.additionalSecretOutputs).toContain("grafanaPassword");
         expect(get("oncall-team-integration").opts.additionalSecretOutputs).toContain("link");
     });
@@ -129,14 +162,14 @@ describe("what the state holds", () => {
 
     it("passes no credential to any resource in plaintext", () => {
         const credentials = [FAKE_KUBECONFIG, ONCALL_API_TOKEN, INTEGRATION_TOKEN];
-        for (const resource of all().filter(r => r.type === "random:index/randomPassword:RandomPassword")) {
+        for (const resource of all().filter((r) => r.type === "random:index/randomPassword:RandomPassword")) {
             credentials.push(`generated-${resource.name}`);
         }
         const leaks: string[] = [];
         const walk = (value: unknown, where: string): void => {
             if (isSecretValue(value)) return;
             if (typeof value === "string") {
-                if (credentials.some(secret => value.includes(secret))) leaks.push(where);
+                if (credentials.some((secret) => value.includes(secret))) leaks.push(where);
             } else if (Array.isArray(value)) {
                 value.forEach((item, i) => walk(item, `${where}[${i}]`));
             } else if (typeof value === "object" && value !== null) {
@@ -152,7 +185,13 @@ describe("what the state holds", () => {
     });
 
     it("exports credentials, the kubeconfig and the integration URL as secrets only", async () => {
-        for (const name of ["grafanaAdminPassword", "kubeconfig", "integrationUrl", "oncallApiToken", "teamPasswords"]) {
+        for (const name of [
+            "grafanaAdminPassword",
+            "kubeconfig",
+            "integrationUrl",
+            "oncallApiToken",
+            "teamPasswords",
+        ]) {
             expect(await pulumi.isSecret(run.program[name]), name).toBe(true);
         }
         for (const name of ["grafanaUrl", "oncallUrl", "mailUrl", "kubectlContext", "grafanaAdminUser"]) {
@@ -162,8 +201,13 @@ describe("what the state holds", () => {
 
     it("generates long random credentials without special characters", () => {
         const lengths: Record<string, number> = {
-            "grafana-admin-password": 24, "oncall-secret-key": 50, "oncall-mirage-secret-key": 50,
-            "oncall-postgres-password": 32, "oncall-redis-password": 32, "team-users-alice-password": 24, "team-users-bob-password": 24,
+            "grafana-admin-password": 24,
+            "oncall-secret-key": 50,
+            "oncall-mirage-secret-key": 50,
+            "oncall-postgres-password": 32,
+            "oncall-redis-password": 32,
+            "team-users-alice-password": 24,
+            "team-users-bob-password": 24,
         };
         for (const [name, length] of Object.entries(lengths)) {
             expect(get(name).inputs, name).toMatchObject({ length, special: false });
@@ -175,12 +219,22 @@ describe("what the state holds", () => {
         expect(grafana.adminPassword).toMatch(/^generated-grafana-admin-password/);
         const oncall = reveal(get("oncall-release").inputs.values) as any;
         const appSecret = reveal(get("oncall-app-secret").inputs) as any;
-        expect(oncall.oncall.secrets).toEqual({ existingSecret: appSecret.metadata.name, secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" });
+        expect(oncall.oncall.secrets).toEqual({
+            existingSecret: appSecret.metadata.name,
+            secretKey: "SECRET_KEY",
+            mirageSecretKey: "MIRAGE_SECRET_KEY",
+        });
         expect(appSecret.stringData.SECRET_KEY).toMatch(/^generated-oncall-secret-key/);
         expect(appSecret.stringData.MIRAGE_SECRET_KEY).toMatch(/^generated-oncall-mirage-secret-key/);
         const credentials = reveal(get("oncall-credentials").inputs) as any;
-        expect(oncall.postgresql.auth).toMatchObject({ existingSecret: credentials.metadata.name, secretKeys: { adminPasswordKey: "postgres-password" } });
-        expect(oncall.redis.auth).toEqual({ existingSecret: credentials.metadata.name, existingSecretPasswordKey: "redis-password" });
+        expect(oncall.postgresql.auth).toMatchObject({
+            existingSecret: credentials.metadata.name,
+            secretKeys: { adminPasswordKey: "postgres-password" },
+        });
+        expect(oncall.redis.auth).toEqual({
+            existingSecret: credentials.metadata.name,
+            existingSecretPasswordKey: "redis-password",
+        });
         expect(credentials.stringData["postgres-password"]).toMatch(/^generated-oncall-postgres-password/);
         expect(credentials.stringData["redis-password"]).toMatch(/^generated-oncall-redis-password/);
     });
@@ -191,40 +245,65 @@ describe("on-call as code", () => {
         expect(get("team-users-alice").inputs).toMatchObject({ login: "alice", email: "alice@oncall-lab.test" });
         expect(get("team-users-bob").inputs).toMatchObject({ login: "bob", email: "bob@oncall-lab.test" });
         expect(reveal(get("team-users-alice").inputs.password)).toMatch(/^generated-team-users-alice-password/);
-        expect(Object.keys(reveal(await valueOf(run.program.teamPasswords as pulumi.Output<Record<string, string>>)) as object)).toEqual(["alice", "bob"]);
-        expect(await valueOf(run.program.oncallTeamEmails as pulumi.Output<string[]>)).toEqual(["alice@oncall-lab.test", "bob@oncall-lab.test"]);
+        expect(
+            Object.keys(
+                reveal(await valueOf(run.program.teamPasswords as pulumi.Output<Record<string, string>>)) as object,
+            ),
+        ).toEqual(["alice", "bob"]);
+        expect(await valueOf(run.program.oncallTeamEmails as pulumi.Output<string[]>)).toEqual([
+            "alice@oncall-lab.test",
+            "bob@oncall-lab.test",
+        ]);
     });
 
     it("waits for OnCall to know every person before anything references them", () => {
         expect(reveal(get("oncall-wiring-connection").inputs.userLogins)).toEqual(["alice", "bob"]);
         const personIds = [oncallUserId("alice"), oncallUserId("bob")];
-        const referencing = all().filter(r => isOnCallObject(r) && personIds.some(id => JSON.stringify(reveal(r.inputs)).includes(id)));
+        const referencing = all().filter(
+            (r) => isOnCallObject(r) && personIds.some((id) => JSON.stringify(reveal(r.inputs)).includes(id)),
+        );
         // The rules, the shift and the steps that name people: every id came out of the wiring.
-        expect(referencing.map(r => r.name).sort()).toEqual([
-            "oncall-team-alice-rule-0", "oncall-team-bob-rule-0", "oncall-team-shift", "oncall-team-step-2",
+        expect(referencing.map((r) => r.name).sort()).toEqual([
+            "oncall-team-alice-rule-0",
+            "oncall-team-bob-rule-0",
+            "oncall-team-shift",
+            "oncall-team-step-2",
         ]);
         expect(get("oncall-team-shift").inputs.rollingUsers).toEqual([[oncallUserId("alice")], [oncallUserId("bob")]]);
     });
 
     it("routes the integration's alerts to the team's escalation chain", () => {
         expect(get("oncall-team-integration").inputs).toMatchObject({
-            type: "alertmanager", name: "VictoriaMetrics Alertmanager", defaultRoute: { escalationChainId: "oncall-team-escalation-chain-id" },
+            type: "alertmanager",
+            name: "VictoriaMetrics Alertmanager",
+            defaultRoute: { escalationChainId: "oncall-team-escalation-chain-id" },
         });
-        const steps = all().filter(r => r.type === "grafana:onCall/escalation:Escalation");
-        for (const step of steps) expect(step.inputs.escalationChainId, step.name).toBe("oncall-team-escalation-chain-id");
-        expect(steps.map(step => step.inputs.type)).toEqual([
-            "notify_on_call_from_schedule", "wait", "notify_persons", "wait", "repeat_escalation",
+        const steps = all().filter((r) => r.type === "grafana:onCall/escalation:Escalation");
+        for (const step of steps)
+            expect(step.inputs.escalationChainId, step.name).toBe("oncall-team-escalation-chain-id");
+        expect(steps.map((step) => step.inputs.type)).toEqual([
+            "notify_on_call_from_schedule",
+            "wait",
+            "notify_persons",
+            "wait",
+            "repeat_escalation",
         ]);
         expect(get("oncall-team-step-0").inputs.notifyOnCallFromSchedule).toBe("oncall-team-schedule-id");
     });
 
     it("talks to OnCall with the token the wiring issued, on the engine's host port", () => {
-        expect(reveal(get("oncall-team-provider").inputs)).toMatchObject({ oncallUrl: "http://127.0.0.1:8880", oncallAccessToken: ONCALL_API_TOKEN });
+        expect(reveal(get("oncall-team-provider").inputs)).toMatchObject({
+            oncallUrl: "http://127.0.0.1:8880",
+            oncallAccessToken: ONCALL_API_TOKEN,
+        });
         expect(reveal(get("team-users-provider").inputs)).toMatchObject({ url: "http://127.0.0.1:3300" });
     });
 
     it("sets the heartbeat integration's timeout to the lab's value", () => {
-        expect(reveal(get("oncall-heartbeat-timeout").inputs)).toMatchObject({ integrationId: "oncall-team-heartbeat-integration-id", timeoutSeconds: 300 });
+        expect(reveal(get("oncall-heartbeat-timeout").inputs)).toMatchObject({
+            integrationId: "oncall-team-heartbeat-integration-id",
+            timeoutSeconds: 300,
+        });
     });
 });
 
@@ -248,17 +327,23 @@ describe("wiring", () => {
         const alertmanager = parse(secret.stringData["alertmanager.yaml"]);
         const webhooks = alertmanager.receivers.flatMap((r: any) => r.webhook_configs ?? []);
         const engine = "http://oncall-engine.oncall.svc.cluster.local:8080/integrations/v1/alertmanager";
-        expect(webhooks).toEqual(expect.arrayContaining([
-            // Every alert of a group, so none is hidden and a page resolves with its last alert.
-            { url: `${engine}/${INTEGRATION_TOKEN}/`, send_resolved: true, max_alerts: 0 },
-            { url: `${engine}/${HEARTBEAT_INTEGRATION_TOKEN}/heartbeat/`, send_resolved: false },
-        ]));
+        expect(webhooks).toEqual(
+            expect.arrayContaining([
+                // Every alert of a group, so none is hidden and a page resolves with its last alert.
+                { url: `${engine}/${INTEGRATION_TOKEN}/`, send_resolved: true, max_alerts: 0 },
+                { url: `${engine}/${HEARTBEAT_INTEGRATION_TOKEN}/heartbeat/`, send_resolved: false },
+            ]),
+        );
         expect(webhooks).toHaveLength(2);
     });
 
     it("ships the lab's alert rules as a VMRule and uses the same intervals in the stack", () => {
         const rules = reveal(get("victoria-metrics-lab-rules").inputs) as any;
-        expect(rules).toMatchObject({ apiVersion: "operator.victoriametrics.com/v1beta1", kind: "VMRule", metadata: { namespace: "monitoring" } });
+        expect(rules).toMatchObject({
+            apiVersion: "operator.victoriametrics.com/v1beta1",
+            kind: "VMRule",
+            metadata: { namespace: "monitoring" },
+        });
         const alerts = rules.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
         expect(alerts.length).toBeGreaterThanOrEqual(4);
         const vm = reveal(get("victoria-metrics-release").inputs.values) as any;
@@ -271,7 +356,15 @@ describe("wiring", () => {
         const grafana = reveal(get("grafana-release").inputs.values) as any;
         const vm = reveal(get("victoria-metrics-release").inputs.values) as any;
         expect(vm.grafana.forceDeployDatasource).toBe(true);
-        expect(grafana.sidecar.datasources).toMatchObject({ enabled: true, label: "grafana_datasource", searchNamespace: ["monitoring"] });
-        expect(grafana.sidecar.dashboards).toMatchObject({ enabled: true, label: "grafana_dashboard", searchNamespace: ["monitoring"] });
+        expect(grafana.sidecar.datasources).toMatchObject({
+            enabled: true,
+            label: "grafana_datasource",
+            searchNamespace: ["monitoring"],
+        });
+        expect(grafana.sidecar.dashboards).toMatchObject({
+            enabled: true,
+            label: "grafana_dashboard",
+            searchNamespace: ["monitoring"],
+        });
     });
 });

@@ -7,8 +7,15 @@ import { grafanaValues } from "../src/grafana/values";
 import { vmStackValues } from "../src/monitoring/values";
 
 const grafana = grafanaValues({
-    imageTag: "11.6.0", adminUser: "admin", adminPassword: "x", nodePort: 30300, servicePort: 3000, rootUrl: "http://g",
-    pluginVersion: "1.16.9", pluginProvisioningConfigMap: "p", sidecarNamespaces: ["monitoring"],
+    imageTag: "11.6.0",
+    adminUser: "admin",
+    adminPassword: "x",
+    nodePort: 30300,
+    servicePort: 3000,
+    rootUrl: "http://g",
+    pluginVersion: "1.16.9",
+    pluginProvisioningConfigMap: "p",
+    sidecarNamespaces: ["monitoring"],
 }) as any;
 
 describe("Grafana's service account", () => {
@@ -38,14 +45,45 @@ describe("Grafana's service account", () => {
 
 describe("kube-state-metrics", () => {
     it("collects everything of the chart's default list but secrets (each collector is a list/watch right of its ClusterRole)", () => {
-        const collectors = (vmStackValues({ scrapeInterval: "15s", evaluationInterval: "15s", alertmanagerConfigSecret: "a", grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000" }) as any)["kube-state-metrics"].collectors;
+        const collectors = (
+            vmStackValues({
+                scrapeInterval: "15s",
+                evaluationInterval: "15s",
+                alertmanagerConfigSecret: "a",
+                grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000",
+            }) as any
+        )["kube-state-metrics"].collectors;
         // kube-state-metrics chart 7.5.3 values.yaml `collectors`.
         const chartDefault = [
-            "certificatesigningrequests", "configmaps", "cronjobs", "daemonsets", "deployments", "endpointslices", "horizontalpodautoscalers",
-            "ingresses", "jobs", "leases", "limitranges", "mutatingwebhookconfigurations", "namespaces", "networkpolicies", "nodes",
-            "persistentvolumeclaims", "persistentvolumes", "poddisruptionbudgets", "pods", "replicasets", "replicationcontrollers",
-            "resourcequotas", "secrets", "services", "statefulsets", "storageclasses", "validatingwebhookconfigurations", "volumeattachments",
+            "certificatesigningrequests",
+            "configmaps",
+            "cronjobs",
+            "daemonsets",
+            "deployments",
+            "endpointslices",
+            "horizontalpodautoscalers",
+            "ingresses",
+            "jobs",
+            "leases",
+            "limitranges",
+            "mutatingwebhookconfigurations",
+            "namespaces",
+            "networkpolicies",
+            "nodes",
+            "persistentvolumeclaims",
+            "persistentvolumes",
+            "poddisruptionbudgets",
+            "pods",
+            "replicasets",
+            "replicationcontrollers",
+            "resourcequotas",
+            "secrets",
+            "services",
+            "statefulsets",
+            "storageclasses",
+            "validatingwebhookconfigurations",
+            "volumeattachments",
         ];
-        expect(collectors).toEqual(chartDefault.filter(name => name !== "secrets"));
+        expect(collectors).toEqual(chartDefault.filter((name) => name !== "secrets"));
     });
 });

@@ -30,7 +30,8 @@ kind: Widget
 metadata: {name: w, namespace: monitoring}
 spec: {replicas: 1, replicaz: 2}
 `,
-    grafana: "apiVersion: v1\nkind: Service\nmetadata: {name: grafana, namespace: grafana}\nspec:\n  ports: [{port: 80}]\n",
+    grafana:
+        "apiVersion: v1\nkind: Service\nmetadata: {name: grafana, namespace: grafana}\nspec:\n  ports: [{port: 80}]\n",
     oncall: "apiVersion: example.com/v9\nkind: Gadget\nmetadata: {name: g, namespace: oncall}\n",
 };
 
@@ -45,13 +46,17 @@ function setUp(versions: Record<string, string>) {
     const bin = path.join(work, "bin");
     fs.mkdirSync(bin, { recursive: true });
     for (const [name, text] of Object.entries(manifests)) fs.writeFileSync(path.join(work, `${name}.yaml`), text);
-    fs.writeFileSync(path.join(bin, "helm"), `#!/bin/bash
+    fs.writeFileSync(
+        path.join(bin, "helm"),
+        `#!/bin/bash
 echo "helm $*" >> "${work}/helm.log"
 [ "$1" = template ] || exit 3
 values=""; prev=""; for arg in "$@"; do [ "$prev" = --values ] && values="$arg"; prev="$arg"; done
 cp "$values" "${work}/$2.values.json"
 cat "${work}/$2.yaml"
-`, { mode: 0o755 });
+`,
+        { mode: 0o755 },
+    );
     return { charts, env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } };
 }
 
@@ -60,17 +65,30 @@ describe("npm run render, wired", () => {
         const { charts, env } = setUp({ grafana: "12.11.1", oncall: "1.16.5", "victoria-metrics-k8s-stack": "0.91.2" });
         const out = path.join(work, "out");
         const lines: string[] = [];
-        const code = await runRender(["--target", "kind", "--charts", charts, "--out", out], env, (line) => lines.push(line));
+        const code = await runRender(["--target", "kind", "--charts", charts, "--out", out], env, (line) =>
+            lines.push(line),
+        );
         expect(code, lines.join("\n")).toBe(1);
         const calls = fs.readFileSync(path.join(work, "helm.log"), "utf8").trim().split("\n");
-        expect(calls).toContain(`helm template vmks ${charts}/victoria-metrics-k8s-stack --namespace monitoring --values ${calls.find((call) => call.startsWith("helm template vmks"))!.split("--values ")[1].split(" ")[0]} --kube-version v1.37.0 --include-crds`);
+        expect(calls).toContain(
+            `helm template vmks ${charts}/victoria-metrics-k8s-stack --namespace monitoring --values ${
+                calls
+                    .find((call) => call.startsWith("helm template vmks"))!
+                    .split("--values ")[1]
+                    .split(" ")[0]
+            } --kube-version v1.37.0 --include-crds`,
+        );
         expect(JSON.parse(fs.readFileSync(path.join(work, "vmks.values.json"), "utf8")).fullnameOverride).toBe("vmks");
         expect(fs.readFileSync(path.join(out, "kind", "victoria-metrics-release.yaml"), "utf8")).toBe(manifests.vmks);
         const report = lines.join("\n");
-        expect(report).toMatch(/^kind: victoria-metrics-k8s-stack 0\.91\.2 \(vmks in monitoring\): 2 objects, 1 schema problems, \d+ values nothing reads$/m);
+        expect(report).toMatch(
+            /^kind: victoria-metrics-k8s-stack 0\.91\.2 \(vmks in monitoring\): 2 objects, 1 schema problems, \d+ values nothing reads$/m,
+        );
         expect(report).toContain("  schema: Widget monitoring/w: /spec must NOT have additional properties (replicaz)");
         expect(report).toContain("  schema: Gadget oncall/g: no schema for example.com/v9 Gadget");
-        expect(report).toMatch(/^kind: grafana 12\.11\.1 \(grafana in grafana\): 1 objects, 0 schema problems, \d+ values nothing reads$/m);
+        expect(report).toMatch(
+            /^kind: grafana 12\.11\.1 \(grafana in grafana\): 1 objects, 0 schema problems, \d+ values nothing reads$/m,
+        );
         expect(report).toContain("  not read by the chart: fullnameOverride");
         expect(report).not.toContain("not read by the chart: image.tag");
         expect(lines.at(-1)).toBe("FAILED: see above.");
@@ -78,7 +96,17 @@ describe("npm run render, wired", () => {
 
     it("refuses a chart folder at another version than the pinned one", async () => {
         const { charts, env } = setUp({ grafana: "12.0.0" });
-        const release = { resource: "grafana-release", name: "grafana", chart: "grafana", version: "12.11.1", repo: "https://example.com", namespace: "grafana", values: {} };
-        await expect(chartDir(release, charts, work, env)).rejects.toThrow(`${charts}/grafana holds grafana 12.0.0, not the pinned 12.11.1`);
+        const release = {
+            resource: "grafana-release",
+            name: "grafana",
+            chart: "grafana",
+            version: "12.11.1",
+            repo: "https://example.com",
+            namespace: "grafana",
+            values: {},
+        };
+        await expect(chartDir(release, charts, work, env)).rejects.toThrow(
+            `${charts}/grafana holds grafana 12.0.0, not the pinned 12.11.1`,
+        );
     });
 });

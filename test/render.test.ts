@@ -29,18 +29,37 @@ describe("which values a chart reads", () => {
             `{{ include "common.secrets.passwords.manage" (dict "providedValues" (list "global.pg.password" "auth.password") "context" $) }}`,
         ].join("\n");
         expect(templateReferences(text)).toEqual([
-            ["image", "tag"], ["service", "port"], ["fullnameOverride"], ["extra-env", "A"], ["podLabels"], ["global", "pg", "password"], ["auth", "password"],
+            ["image", "tag"],
+            ["service", "port"],
+            ["fullnameOverride"],
+            ["extra-env", "A"],
+            ["podLabels"],
+            ["global", "pg", "password"],
+            ["auth", "password"],
         ]);
-        expect(leafPaths({ a: { b: 1, c: [1, 2], d: {} }, e: "x" })).toEqual([["a", "b"], ["a", "c"], ["a", "d"], ["e"]]);
+        expect(leafPaths({ a: { b: 1, c: [1, 2], d: {} }, e: "x" })).toEqual([
+            ["a", "b"],
+            ["a", "c"],
+            ["a", "d"],
+            ["e"],
+        ]);
     });
 
     it("flags the values nothing reads, and only those: sub-charts by alias, conditions, globals, library helpers, .tgz sub-charts", () => {
         const chart = path.join(work, "app");
-        writeChart(chart, "name: app\nversion: 1.0.0\ndependencies:\n  - name: db\n    alias: database\n    condition: database.enabled\n  - name: common\n  - name: cache\n", {
-            "deployment.yaml": "image: {{ .Values.image.tag }}\nini: {{ toYaml .Values.ini }}\n",
+        writeChart(
+            chart,
+            "name: app\nversion: 1.0.0\ndependencies:\n  - name: db\n    alias: database\n    condition: database.enabled\n  - name: common\n  - name: cache\n",
+            {
+                "deployment.yaml": "image: {{ .Values.image.tag }}\nini: {{ toYaml .Values.ini }}\n",
+            },
+        );
+        writeChart(path.join(chart, "charts", "db"), "name: db\nversion: 2.0.0\n", {
+            "db.yaml": "{{ .Values.auth.password }} {{ .Values.global.storageClass }}",
         });
-        writeChart(path.join(chart, "charts", "db"), "name: db\nversion: 2.0.0\n", { "db.yaml": "{{ .Values.auth.password }} {{ .Values.global.storageClass }}" });
-        writeChart(path.join(chart, "charts", "common"), "name: common\ntype: library\nversion: 3.0.0\n", { "_names.tpl": "{{ .Values.fullnameOverride }}" });
+        writeChart(path.join(chart, "charts", "common"), "name: common\ntype: library\nversion: 3.0.0\n", {
+            "_names.tpl": "{{ .Values.fullnameOverride }}",
+        });
         const cache = path.join(work, "cache");
         writeChart(cache, "name: cache\nversion: 4.0.0\n", { "cache.yaml": "{{ .Values.maxmemory }}" });
         execFileSync("tar", ["-czf", path.join(chart, "charts", "cache-4.0.0.tgz"), "-C", work, "cache"]);
@@ -54,7 +73,13 @@ describe("which values a chart reads", () => {
             global: { storageClass: "fast", imageRegistry: "nobody-reads-it" },
             replicaCount: 2,
         };
-        expect(unreadValues(values, readChartRefs(chart))).toEqual(["image.tagg", "database.auth.passwrd", "cache.maxmemmory", "global.imageRegistry", "replicaCount"]);
+        expect(unreadValues(values, readChartRefs(chart))).toEqual([
+            "image.tagg",
+            "database.auth.passwrd",
+            "cache.maxmemmory",
+            "global.imageRegistry",
+            "replicaCount",
+        ]);
     });
 });
 
@@ -65,23 +90,38 @@ const crd: K8sObject = {
     spec: {
         group: "example.com",
         names: { kind: "Widget" },
-        versions: [{
-            name: "v1",
-            schema: {
-                openAPIV3Schema: {
-                    type: "object",
-                    properties: {
-                        apiVersion: { type: "string" }, kind: { type: "string" }, metadata: { type: "object" },
-                        spec: { type: "object", properties: { replicas: { type: "integer" }, extra: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } },
+        versions: [
+            {
+                name: "v1",
+                schema: {
+                    openAPIV3Schema: {
+                        type: "object",
+                        properties: {
+                            apiVersion: { type: "string" },
+                            kind: { type: "string" },
+                            metadata: { type: "object" },
+                            spec: {
+                                type: "object",
+                                properties: {
+                                    replicas: { type: "integer" },
+                                    extra: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+                                },
+                            },
+                        },
                     },
                 },
             },
-        }],
+        ],
     },
 };
 
 describe("schema validation", () => {
-    const widget = (spec: Record<string, unknown>): K8sObject => ({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace: "lab" }, spec });
+    const widget = (spec: Record<string, unknown>): K8sObject => ({
+        apiVersion: "example.com/v1",
+        kind: "Widget",
+        metadata: { name: "w", namespace: "lab" },
+        spec,
+    });
 
     it("makes a CRD's schema strict where it lists properties and keeps no unknown fields", () => {
         const strict = strictSchema((crd.spec as any).versions[0].schema.openAPIV3Schema) as any;
@@ -93,12 +133,25 @@ describe("schema validation", () => {
     it("checks custom resources against their CRD and built-in kinds against Kubernetes' schema; an object no schema knows fails", async () => {
         const crds = crdValidators([crd]);
         const deployment = (replicas: unknown): K8sObject => ({
-            apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", namespace: "lab" },
-            spec: { replicas, selector: { matchLabels: { a: "b" } }, template: { spec: { containers: [{ name: "c", image: "x" }] } } },
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name: "d", namespace: "lab" },
+            spec: {
+                replicas,
+                selector: { matchLabels: { a: "b" } },
+                template: { spec: { containers: [{ name: "c", image: "x" }] } },
+            },
         });
         const good = [widget({ replicas: 1, extra: { anything: true } }), deployment(1)];
         expect(await validateObjects(good, crds)).toEqual([]);
-        const problems = await validateObjects([widget({ replicas: "1", replicaz: 2 }), deployment("2"), { apiVersion: "example.com/v9", kind: "Gadget", metadata: { name: "g" } }], crds);
+        const problems = await validateObjects(
+            [
+                widget({ replicas: "1", replicaz: 2 }),
+                deployment("2"),
+                { apiVersion: "example.com/v9", kind: "Gadget", metadata: { name: "g" } },
+            ],
+            crds,
+        );
         expect(problems).toEqual([
             "Widget lab/w: /spec must NOT have additional properties (replicaz)",
             "Widget lab/w: /spec/replicas must be integer",
@@ -108,7 +161,11 @@ describe("schema validation", () => {
     });
 
     it("reads every document of a manifest, and the Kubernetes version from the pinned kindest/node", () => {
-        expect(manifestObjects("---\n# Source: x\n---\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\n").map((object) => object.kind)).toEqual(["Service"]);
+        expect(
+            manifestObjects("---\n# Source: x\n---\napiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\n").map(
+                (object) => object.kind,
+            ),
+        ).toEqual(["Service"]);
         expect(pinnedKubeVersion()).toBe("v1.37.0");
     });
 });

@@ -12,15 +12,22 @@ const everything = { tests: "x", missing: () => [], install: "" };
 
 describe("tests that need programs npm does not bring", () => {
     it("says in one line what is skipped and how to install it, locally", () => {
-        const line = skippedLine(nothing, REQUIREMENTS.map(r => r.tests.startsWith("browser") ? { ...r, missing: () => ["chromium"] } : r));
-        expect(line).toBe("skipped tests: alert path (alert-path, alert-path-outage, duration): victoria-metrics, vmalert, " +
-            "prometheus-alertmanager, amtool missing (apt-get install -y victoria-metrics prometheus-alertmanager); " +
-            "browser step (browser): chromium missing (apt-get install -y chromium, or set CHROMIUM_PATH)");
+        const line = skippedLine(
+            nothing,
+            REQUIREMENTS.map((r) => (r.tests.startsWith("browser") ? { ...r, missing: () => ["chromium"] } : r)),
+        );
+        expect(line).toBe(
+            "skipped tests: alert path (alert-path, alert-path-outage, duration): victoria-metrics, vmalert, " +
+                "prometheus-alertmanager, amtool missing (apt-get install -y victoria-metrics prometheus-alertmanager); " +
+                "browser step (browser): chromium missing (apt-get install -y chromium, or set CHROMIUM_PATH)",
+        );
         expect(line).not.toContain("\n");
     });
 
     it.each([["true"], ["1"], ["yes"]])("fails instead under CI=%s", (ci) => {
-        expect(() => skippedLine({ ...nothing, CI: ci })).toThrow(/^CI is set, and tests would be skipped: alert path .*victoria-metrics.* missing \(apt-get install/);
+        expect(() => skippedLine({ ...nothing, CI: ci })).toThrow(
+            /^CI is set, and tests would be skipped: alert path .*victoria-metrics.* missing \(apt-get install/,
+        );
     });
 
     it("says nothing, and does not fail under CI, when nothing is missing", () => {
@@ -33,11 +40,15 @@ describe("tests that need programs npm does not bring", () => {
         // A PATH with node alone: no victoria-metrics, vmalert, Alertmanager or amtool.
         const bin = fs.mkdtempSync(path.join(os.tmpdir(), "requirements-"));
         fs.symlinkSync(process.execPath, path.join(bin, "node"));
-        const result = spawnSync(process.execPath, [path.join(repo, "node_modules", "vitest", "vitest.mjs"), "run", "test/duration.test.ts"], {
-            cwd: repo,
-            encoding: "utf8",
-            env: { ...process.env, PATH: bin, CHROMIUM_PATH: "", CI: "true" },
-        });
+        const result = spawnSync(
+            process.execPath,
+            [path.join(repo, "node_modules", "vitest", "vitest.mjs"), "run", "test/duration.test.ts"],
+            {
+                cwd: repo,
+                encoding: "utf8",
+                env: { ...process.env, PATH: bin, CHROMIUM_PATH: "", CI: "true" },
+            },
+        );
         fs.rmSync(bin, { recursive: true, force: true });
         expect(result.status).not.toBe(0);
         expect(result.stdout + result.stderr).toContain("CI is set, and tests would be skipped");

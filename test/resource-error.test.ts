@@ -22,14 +22,21 @@ describe("onBehalfOf", () => {
             thrown = error;
         }
         expect(pulumi.ResourceError.isInstance(thrown)).toBe(true);
-        expect(thrown).toMatchObject({ message: 'OnCall has no user "bob" (has: alice)', resource, hideStack: true, cause });
+        expect(thrown).toMatchObject({
+            message: 'OnCall has no user "bob" (has: alice)',
+            resource,
+            hideStack: true,
+            cause,
+        });
     });
 
     it("keeps a ResourceError as it is", () => {
         const other = {} as pulumi.Resource;
         const error = new pulumi.ResourceError("already on a resource", other);
-        expect(() => onBehalfOf(resource, () => {
-            throw error;
-        })).toThrow(error);
+        expect(() =>
+            onBehalfOf(resource, () => {
+                throw error;
+            }),
+        ).toThrow(error);
     });
 });

@@ -8,7 +8,10 @@ import { PULUMI_MIN } from "../src/tools/lab/tools";
 
 const root = path.join(__dirname, "..");
 const dir = path.join(root, ".github", "workflows");
-const workflows = fs.readdirSync(dir).filter((file) => /\.ya?ml$/.test(file)).map((file) => ({ file, text: fs.readFileSync(path.join(dir, file), "utf8") }));
+const workflows = fs
+    .readdirSync(dir)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .map((file) => ({ file, text: fs.readFileSync(path.join(dir, file), "utf8") }));
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as {
     engines: { node: string };
     dependencies: Record<string, string>;
@@ -16,7 +19,9 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))
 
 type Step = { uses?: string; with?: Record<string, unknown> };
 const steps = (text: string): Step[] =>
-    Object.values((YAML.parse(text) as { jobs: Record<string, { steps?: Step[] }> }).jobs).flatMap((job) => job.steps ?? []);
+    Object.values((YAML.parse(text) as { jobs: Record<string, { steps?: Step[] }> }).jobs).flatMap(
+        (job) => job.steps ?? [],
+    );
 
 describe("what CI runs", () => {
     it.each(workflows)("$file pins every action to a commit, with the release tag in a comment", ({ text }) => {
@@ -35,7 +40,9 @@ describe("what CI runs", () => {
         const sdk = pkg.dependencies["@pulumi/pulumi"];
         const e2e = YAML.parse(workflows.find((w) => w.file === "e2e.yml")!.text) as { env: Record<string, string> };
         expect(e2e.env.PULUMI_VERSION).toBe(sdk);
-        const pulumiSteps = workflows.flatMap((w) => steps(w.text)).filter((step) => step.uses?.startsWith("pulumi/actions@"));
+        const pulumiSteps = workflows
+            .flatMap((w) => steps(w.text))
+            .filter((step) => step.uses?.startsWith("pulumi/actions@"));
         expect(pulumiSteps.map((step) => step.with?.["pulumi-version"])).toEqual(["${{ env.PULUMI_VERSION }}", sdk]);
     });
 
@@ -44,7 +51,9 @@ describe("what CI runs", () => {
         expect(pkg.engines.node).toBe(">=22.13");
         expect(readme).toContain("| Node.js | 24 (LTS, recommended), or 22 (22.13 or later) |");
         const [major, minor] = pkg.dependencies["@pulumi/pulumi"].split(".");
-        expect(readme).toContain(`| [Pulumi CLI](https://www.pulumi.com/docs/iac/download-install/) | ${major}.${minor} or later |`);
+        expect(readme).toContain(
+            `| [Pulumi CLI](https://www.pulumi.com/docs/iac/download-install/) | ${major}.${minor} or later |`,
+        );
         // The lab program's check of the CLI (npm run up / preview / destroy / pulumi).
         expect(PULUMI_MIN).toBe(`${major}.${minor}`);
     });

@@ -34,7 +34,8 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
             ...options.outputs,
         };
         fs.writeFileSync(path.join(work, "outputs.json"), JSON.stringify(outputs));
-        const script = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+        const script = (name: string, body: string) =>
+            fs.writeFileSync(path.join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
         script(
             "pulumi",
             `echo "pulumi $*" >> "${work}/pulumi.log"\n[ "$1 $2" = "stack output" ] && cat "${work}/outputs.json"\nexit 0`,
@@ -57,16 +58,24 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
             pulumiCalls: () => fs.readFileSync(path.join(work, "pulumi.log"), "utf8").trim().split("\n"),
             kubectl: (): KubectlRecord[] =>
                 fs.existsSync(record)
-                    ? fs.readFileSync(record, "utf8").trim().split("\n").map((line) => JSON.parse(line) as KubectlRecord)
+                    ? fs
+                          .readFileSync(record, "utf8")
+                          .trim()
+                          .split("\n")
+                          .map((line) => JSON.parse(line) as KubectlRecord)
                     : [],
         };
     }
 
     function runScript(env: Record<string, string>) {
-        const child = spawn(process.execPath, [path.join(root, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "scripts/smoke.ts"], {
-            cwd: root,
-            env,
-        });
+        const child = spawn(
+            process.execPath,
+            [path.join(root, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "scripts/smoke.ts"],
+            {
+                cwd: root,
+                env,
+            },
+        );
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -89,7 +98,14 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
     function expectPortForwardStartedAndStopped(records: KubectlRecord[]): void {
         expect(records).toHaveLength(2);
         const [started, stopped] = records;
-        expect(started.args?.slice(0, 6)).toEqual(["--context", "kind-oncall-lab", "-n", "monitoring", "port-forward", "svc/vmalertmanager-vmks"]);
+        expect(started.args?.slice(0, 6)).toEqual([
+            "--context",
+            "kind-oncall-lab",
+            "-n",
+            "monitoring",
+            "port-forward",
+            "svc/vmalertmanager-vmks",
+        ]);
         expect(started.args?.[6]).toMatch(/^\d+:9093$/);
         expect(stopped).toEqual({ stoppedBy: "SIGTERM" });
         expect(isAlive(started.pid ?? 0)).toBe(false);
@@ -100,11 +116,15 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
         const stub = stubs(standIns);
         const { code, stdout, stderr } = await runScript(stub.env).exited;
 
-        expect(stderr).toContain("kubectl --context kind-oncall-lab -n monitoring port-forward svc/vmalertmanager-vmks");
+        expect(stderr).toContain(
+            "kubectl --context kind-oncall-lab -n monitoring port-forward svc/vmalertmanager-vmks",
+        );
         expect(code, stderr).toBe(0);
         expect(stub.pulumiCalls()).toContain("pulumi stack output --json --show-secrets --stack dev");
         expect(stdout).toMatch(/alert group resolved in OnCall\s+\d+\.\d s/);
-        expect(stdout).toContain("OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.");
+        expect(stdout).toContain(
+            "OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.",
+        );
         expect(standIns.posted).toHaveLength(2);
         expectPortForwardStartedAndStopped(stub.kubectl());
     }, 60_000);
@@ -116,7 +136,9 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
         const { code, stdout, stderr } = await runScript(stub.env).exited;
 
         expect(code, stderr).toBe(0);
-        expect(stdout).toMatch(/e-mail to a person on call\s+skipped {2}no lab mailbox on this stack: check alice@example\.com for OnCall's e-mail/);
+        expect(stdout).toMatch(
+            /e-mail to a person on call\s+skipped {2}no lab mailbox on this stack: check alice@example\.com for OnCall's e-mail/,
+        );
         expect(stdout).toMatch(/alert group resolved in OnCall\s+\d+\.\d s/);
         expect(stdout.trimEnd().split("\n").at(-1)).toBe(`Dashboard: ${dashboardUrl}`);
         expectPortForwardStartedAndStopped(stub.kubectl());
@@ -139,7 +161,11 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
         const stub = stubs(standIns);
         const { child, exited } = runScript({ ...stub.env, SMOKE_ALERT_GROUP_TIMEOUT: "60s" });
         const ins = standIns;
-        await waitFor("the wait for the alert group", () => (ins.oncallAuthorizations.length > 0 ? true : undefined), 30_000);
+        await waitFor(
+            "the wait for the alert group",
+            () => (ins.oncallAuthorizations.length > 0 ? true : undefined),
+            30_000,
+        );
         child.kill("SIGINT");
         const { code, stdout, stderr } = await exited;
 
@@ -154,11 +180,16 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
     it("says so when kubectl port-forward cannot start", async () => {
         const standIns = await standInsForTest(fast);
         const stub = stubs(standIns);
-        fs.writeFileSync(path.join(stub.env.PATH.split(":")[0], "kubectl"), '#!/bin/sh\necho "error: context \\"$2\\" does not exist" >&2\nexit 1\n');
+        fs.writeFileSync(
+            path.join(stub.env.PATH.split(":")[0], "kubectl"),
+            '#!/bin/sh\necho "error: context \\"$2\\" does not exist" >&2\nexit 1\n',
+        );
         const { code, stderr } = await runScript(stub.env).exited;
 
         expect(code).toBe(1);
-        expect(stderr).toContain('smoke: kubectl port-forward exited (1): error: context "kind-oncall-lab" does not exist');
+        expect(stderr).toContain(
+            'smoke: kubectl port-forward exited (1): error: context "kind-oncall-lab" does not exist',
+        );
         expect(standIns.posted).toHaveLength(0);
     }, 60_000);
 });

@@ -5,10 +5,15 @@ import { reachedThroughLoopback } from "../src/tools/shared/http";
 import { freePort } from "../src/tools/shared/processes";
 import { formatReport, runSmoke } from "../src/tools/smoke/smoke";
 import { alertGroupLink, findAlertGroup, runLabel, sortMessages } from "../src/tools/smoke/matching";
-import { buildSmokeSettings, needsStackOutputs, parseSmokeInputs, portForwardArgs, type SmokeSettings } from "../src/tools/smoke/settings";
+import {
+    buildSmokeSettings,
+    needsStackOutputs,
+    parseSmokeInputs,
+    portForwardArgs,
+    type SmokeSettings,
+} from "../src/tools/smoke/settings";
 import { type StandIns } from "./support/smoke-standins";
 import { alice, fast, standInsForTest, token } from "./support/smoke-run";
-
 
 function settingsFor(ins: StandIns, overrides: Partial<SmokeSettings> = {}): SmokeSettings {
     return {
@@ -76,13 +81,20 @@ describe("smoke settings", () => {
     it("needs no stack outputs (nor a kubectl context) when everything is given, with --alertmanager-url", () => {
         const inputs = parseSmokeInputs(
             [
-                "--oncall-url", "http://127.0.0.1:1",
-                "--oncall-api-token", "t",
-                "--mail-url", "http://127.0.0.1:2",
-                "--grafana-url", "http://grafana.oncall-lab.localhost:3000",
-                "--alert-severity", "critical",
-                "--team-emails", " alice@example.com, bob@example.com ",
-                "--alertmanager-url", "http://127.0.0.1:3",
+                "--oncall-url",
+                "http://127.0.0.1:1",
+                "--oncall-api-token",
+                "t",
+                "--mail-url",
+                "http://127.0.0.1:2",
+                "--grafana-url",
+                "http://grafana.oncall-lab.localhost:3000",
+                "--alert-severity",
+                "critical",
+                "--team-emails",
+                " alice@example.com, bob@example.com ",
+                "--alertmanager-url",
+                "http://127.0.0.1:3",
             ],
             {},
         );
@@ -93,7 +105,10 @@ describe("smoke settings", () => {
 
     it("takes a stack without a mailbox (smtpHost) and the dashboard's URL", () => {
         const { mailUrl: _absent, ...withoutMailbox } = outputs;
-        const settings = buildSmokeSettings({}, { ...withoutMailbox, dashboardUrl: "https://grafana.example.com/d/oncall-lab-alert-to-person" });
+        const settings = buildSmokeSettings(
+            {},
+            { ...withoutMailbox, dashboardUrl: "https://grafana.example.com/d/oncall-lab-alert-to-person" },
+        );
         expect(settings.mailUrl).toBeUndefined();
         expect(settings.dashboardUrl).toBe("https://grafana.example.com/d/oncall-lab-alert-to-person");
     });
@@ -109,7 +124,9 @@ describe("smoke settings", () => {
             }
             return "";
         })();
-        expect(error).toContain("OnCall public API token is missing: set stack output oncallApiToken, --oncall-api-token or SMOKE_ONCALL_API_TOKEN");
+        expect(error).toContain(
+            "OnCall public API token is missing: set stack output oncallApiToken, --oncall-api-token or SMOKE_ONCALL_API_TOKEN",
+        );
         expect(error).toContain("kubectl context for the port-forward is missing");
         expect(error).toContain("stack output oncallTeamEmails");
         expect(error).toContain('--mail-url must be an http(s) URL, got "ftp://x"');
@@ -120,7 +137,13 @@ describe("smoke settings", () => {
 
     it("port-forwards to the lab's Alertmanager service", () => {
         expect(portForwardArgs("kind-oncall-lab", 40123)).toEqual([
-            "--context", "kind-oncall-lab", "-n", "monitoring", "port-forward", "svc/vmalertmanager-vmks", "40123:9093",
+            "--context",
+            "kind-oncall-lab",
+            "-n",
+            "monitoring",
+            "port-forward",
+            "svc/vmalertmanager-vmks",
+            "40123:9093",
         ]);
     });
 });
@@ -141,14 +164,19 @@ describe("matching", () => {
     });
 
     it("finds the alert group's link among the e-mail's links (OnCall's email_notification.html)", () => {
-        const html = '<a href="http://grafana.oncall-lab.localhost:3000/a/grafana-oncall-app/alert-groups/IAB12?x=1&amp;y=2">Alert Group #3</a>' +
+        const html =
+            '<a href="http://grafana.oncall-lab.localhost:3000/a/grafana-oncall-app/alert-groups/IAB12?x=1&amp;y=2">Alert Group #3</a>' +
             '<a href="http://grafana.oncall-lab.localhost:3000">http://grafana.oncall-lab.localhost:3000</a>';
-        expect(alertGroupLink(html, "IAB12")).toBe("http://grafana.oncall-lab.localhost:3000/a/grafana-oncall-app/alert-groups/IAB12?x=1&y=2");
+        expect(alertGroupLink(html, "IAB12")).toBe(
+            "http://grafana.oncall-lab.localhost:3000/a/grafana-oncall-app/alert-groups/IAB12?x=1&y=2",
+        );
         expect(alertGroupLink(html, "IOTHER")).toBeUndefined();
     });
 
     it("reaches only the kind lab's .localhost names through 127.0.0.1, an Ingress host as it is", () => {
-        expect(reachedThroughLoopback("http://grafana.oncall-lab.localhost:3000/a/grafana-oncall-app/alert-groups/I1")).toBe(true);
+        expect(
+            reachedThroughLoopback("http://grafana.oncall-lab.localhost:3000/a/grafana-oncall-app/alert-groups/I1"),
+        ).toBe(true);
         expect(reachedThroughLoopback("https://grafana.example.com/a/grafana-oncall-app/alert-groups/I1")).toBe(false);
         expect(reachedThroughLoopback("http://127.0.0.1:3000/")).toBe(false);
     });
@@ -160,7 +188,10 @@ describe("matching", () => {
                 { ID: "2", Subject: "s", To: [{ Name: "Alice", Address: "Alice@Example.com" }] },
             ],
         };
-        expect(sortMessages(result, ["alice@example.com"])).toEqual({ toTeam: result.messages[1], toOthers: ["carol@example.com"] });
+        expect(sortMessages(result, ["alice@example.com"])).toEqual({
+            toTeam: result.messages[1],
+            toOthers: ["carol@example.com"],
+        });
         expect(sortMessages({ messages: [] }, ["alice@example.com"])).toEqual({ toTeam: undefined, toOthers: [] });
     });
 });
@@ -172,7 +203,15 @@ describe("runSmoke against stand-ins", () => {
         const report = await running;
 
         expect(report.failure).toBeUndefined();
-        expect(report.steps.map((step) => step.step)).toEqual(["fired", "source", "alertGroup", "email", "link", "cleared", "resolved"]);
+        expect(report.steps.map((step) => step.step)).toEqual([
+            "fired",
+            "source",
+            "alertGroup",
+            "email",
+            "link",
+            "cleared",
+            "resolved",
+        ]);
         const times = report.steps.map((step) => step.afterMs ?? -1);
         expect(times).toEqual([...times].sort((a, b) => a - b));
         expect(times[2]).toBeGreaterThanOrEqual(fast.alertGroupDelayMs);
@@ -203,15 +242,29 @@ describe("runSmoke against stand-ins", () => {
         const table = formatReport(report).split("\n");
         expect(table[0]).toBe("smoke run smoketest1 (smoke_run=smoketest1)");
         expect(table[1]).toMatch(/^step\s+after firing {2}detail$/);
-        expect(table[2]).toMatch(/^alert accepted by Alertmanager\s+\d+\.\d s {2}OnCallLabSmoke severity=critical namespace=oncall-lab-smoke$/);
-        expect(table[3]).toMatch(/^vmalert's source link is Grafana's\s+\d+\.\d s {2}http:\/\/grafana\.oncall-lab\.localhost:\d+\/explore\?left=%7B%7D$/);
-        expect(table[4]).toMatch(/^alert group in OnCall\s+\d+\.\d s {2}ISMOKE1 "OnCallLabSmoke \(oncall-lab-smoke\)", firing$/);
-        expect(table[5]).toMatch(/^e-mail to a person on call\s+\d+\.\d s {2}to alice@example\.com: "OnCallLabSmoke \(oncall-lab-smoke\)"$/);
-        expect(table[6]).toMatch(/^e-mail's link opens Grafana\s+\d+\.\d s {2}http:\/\/grafana\.oncall-lab\.localhost:\d+\/a\/grafana-oncall-app\/alert-groups\/ISMOKE1 answered HTTP 302$/);
+        expect(table[2]).toMatch(
+            /^alert accepted by Alertmanager\s+\d+\.\d s {2}OnCallLabSmoke severity=critical namespace=oncall-lab-smoke$/,
+        );
+        expect(table[3]).toMatch(
+            /^vmalert's source link is Grafana's\s+\d+\.\d s {2}http:\/\/grafana\.oncall-lab\.localhost:\d+\/explore\?left=%7B%7D$/,
+        );
+        expect(table[4]).toMatch(
+            /^alert group in OnCall\s+\d+\.\d s {2}ISMOKE1 "OnCallLabSmoke \(oncall-lab-smoke\)", firing$/,
+        );
+        expect(table[5]).toMatch(
+            /^e-mail to a person on call\s+\d+\.\d s {2}to alice@example\.com: "OnCallLabSmoke \(oncall-lab-smoke\)"$/,
+        );
+        expect(table[6]).toMatch(
+            /^e-mail's link opens Grafana\s+\d+\.\d s {2}http:\/\/grafana\.oncall-lab\.localhost:\d+\/a\/grafana-oncall-app\/alert-groups\/ISMOKE1 answered HTTP 302$/,
+        );
         expect(table[7]).toMatch(/^alert cleared in Alertmanager\s+\d+\.\d s {2}endsAt=now$/);
         expect(table[8]).toMatch(/^alert group resolved in OnCall\s+\d+\.\d s {2}\d+\.\d s after clearing$/);
-        expect(table[9]).toBe("OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.");
-        expect(lines.some((line) => line.startsWith("waiting up to 3.0 s for the e-mail to alice@example.com"))).toBe(true);
+        expect(table[9]).toBe(
+            "OK: the alert paged a person on call by e-mail, its link opens Grafana, and it resolved.",
+        );
+        expect(lines.some((line) => line.startsWith("waiting up to 3.0 s for the e-mail to alice@example.com"))).toBe(
+            true,
+        );
     });
 
     it("without a mailbox, skips the e-mail and its link, names the team's e-mails, resolves, and prints the dashboard", async () => {
@@ -229,11 +282,15 @@ describe("runSmoke against stand-ins", () => {
 
         const table = formatReport(report).split("\n");
         expect(table[4]).toMatch(/^alert group in OnCall\s+\d+\.\d s {2}ISMOKE1 /);
-        expect(table[5]).toMatch(new RegExp(`^e-mail to a person on call\\s+skipped {2}${skipped.replace(/\./g, "\\.")}$`));
+        expect(table[5]).toMatch(
+            new RegExp(`^e-mail to a person on call\\s+skipped {2}${skipped.replace(/\./g, "\\.")}$`),
+        );
         expect(table[6]).toMatch(/^e-mail's link opens Grafana\s+skipped {2}no e-mail to take the link from$/);
         expect(table[7]).toMatch(/^alert cleared in Alertmanager\s+\d+\.\d s {2}endsAt=now$/);
         expect(table[8]).toMatch(/^alert group resolved in OnCall\s+\d+\.\d s/);
-        expect(table[9]).toBe("OK: the alert opened an alert group in OnCall and it resolved; the e-mail and its link were not checked (no lab mailbox).");
+        expect(table[9]).toBe(
+            "OK: the alert opened an alert group in OnCall and it resolved; the e-mail and its link were not checked (no lab mailbox).",
+        );
         expect(table[10]).toBe(`Dashboard: ${dashboardUrl}`);
         // Without the stack output, no dashboard line.
         expect(formatReport({ ...report, dashboardUrl: undefined }).split("\n")).toHaveLength(10);
@@ -246,7 +303,9 @@ describe("runSmoke against stand-ins", () => {
         expect(report.failure).toBeUndefined();
         expect(standIns.grafanaUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
         expect(report.alertGroupLink).toBe(`${standIns.grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1`);
-        expect(report.steps.find((step) => step.step === "link")?.detail).toBe(`${report.alertGroupLink} answered HTTP 302`);
+        expect(report.steps.find((step) => step.step === "link")?.detail).toBe(
+            `${report.alertGroupLink} answered HTTP 302`,
+        );
         // fetch asked it (it sends a User-Agent; the request through 127.0.0.1 sends none), once: no redirect followed.
         expect(standIns.grafanaUserAgents).toHaveLength(1);
         expect(standIns.grafanaUserAgents[0]).not.toBe("");
@@ -257,7 +316,9 @@ describe("runSmoke against stand-ins", () => {
         const standIns = await standInsForTest({ ...fast, linkBase: grafanaUrl, sourceBase: grafanaUrl });
         const report = await smoke(standIns, settingsFor(standIns, { grafanaUrl })).report;
         expect(report.failure?.step).toBe("link");
-        expect(report.failure?.message).toContain(`${grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1 did not answer (fetch failed: connect ECONNREFUSED`);
+        expect(report.failure?.message).toContain(
+            `${grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1 did not answer (fetch failed: connect ECONNREFUSED`,
+        );
         expect(report.failure?.message).toContain(`does ${new URL(grafanaUrl).host} resolve from this machine`);
         expect(standIns.posted).toHaveLength(2);
     });
@@ -269,7 +330,9 @@ describe("runSmoke against stand-ins", () => {
 
         expect(report.failure?.step).toBe("email");
         const message = report.failure?.message ?? "";
-        expect(message).toContain("no e-mail mentioning smoketest1 to alice@example.com, bob@example.com in Mailpit within 0.4 s");
+        expect(message).toContain(
+            "no e-mail mentioning smoketest1 to alice@example.com, bob@example.com in Mailpit within 0.4 s",
+        );
         expect(message).toContain(`${standIns.mailUrl}/api/v1/search?query=smoketest1`);
         expect(message).toContain("Check alert group ISMOKE1 in OnCall: its route's escalation chain");
         expect(message).toContain(`Mailbox: ${standIns.mailUrl}`);
@@ -319,18 +382,27 @@ describe("runSmoke against stand-ins", () => {
 
     it("fails at the link step when Grafana does not answer for the link's host through 127.0.0.1", async () => {
         const port = await freePort();
-        const standIns = await standInsForTest({ ...fast, linkBase: `http://grafana.other.localhost:${port}`, sourceBase: `http://grafana.other.localhost:${port}` });
+        const standIns = await standInsForTest({
+            ...fast,
+            linkBase: `http://grafana.other.localhost:${port}`,
+            sourceBase: `http://grafana.other.localhost:${port}`,
+        });
         const ins = standIns;
         const grafanaUrl = `http://grafana.other.localhost:${port}`;
         const report = await smoke(ins, settingsFor(ins, { grafanaUrl })).report;
         expect(report.failure?.step).toBe("link");
-        expect(report.failure?.message).toContain(`${grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1 did not answer through 127.0.0.1:${port}`);
+        expect(report.failure?.message).toContain(
+            `${grafanaUrl}/a/grafana-oncall-app/alert-groups/ISMOKE1 did not answer through 127.0.0.1:${port}`,
+        );
     });
 
     it("stops waiting at once on a rejected OnCall token", async () => {
         const standIns = await standInsForTest(fast);
         const started = Date.now();
-        const report = await smoke(standIns, settingsFor(standIns, { oncallApiToken: "wrong", alertGroupTimeoutMs: 20_000 })).report;
+        const report = await smoke(
+            standIns,
+            settingsFor(standIns, { oncallApiToken: "wrong", alertGroupTimeoutMs: 20_000 }),
+        ).report;
         expect(Date.now() - started).toBeLessThan(5_000);
         expect(report.failure?.step).toBe("alertGroup");
         expect(report.failure?.message).toContain("answered HTTP 401");
@@ -350,6 +422,8 @@ describe("runSmoke against stand-ins", () => {
         expect(report.failure?.message).toContain(
             `POST http://127.0.0.1:${closedPort}/api/v2/alerts failed (fetch failed: connect ECONNREFUSED`,
         );
-        expect(report.failure?.message).toContain("Is Alertmanager running? kubectl --context kind-oncall-lab -n monitoring get pods");
+        expect(report.failure?.message).toContain(
+            "Is Alertmanager running? kubectl --context kind-oncall-lab -n monitoring get pods",
+        );
     });
 });

@@ -14,7 +14,12 @@ const urls = labUrls("oncall-lab", { grafanaHostPort: 3000, oncallHostPort: 8080
 
 describe("rendered configuration", () => {
     it("victoria-metrics-k8s-stack values", () => {
-        const values = vmStackValues({ scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "vmks-alertmanager-config", grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000" });
+        const values = vmStackValues({
+            scrapeInterval: "30s",
+            evaluationInterval: "30s",
+            alertmanagerConfigSecret: "vmks-alertmanager-config",
+            grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000",
+        });
         expect(stringify(values)).toMatchSnapshot();
     });
 
@@ -31,7 +36,14 @@ describe("rendered configuration", () => {
             sidecarNamespaces: ["monitoring"],
         });
         expect(stringify(values)).toMatchSnapshot();
-        expect(stringify(oncallPluginProvisioning({ oncallInClusterUrl: urls.oncallInClusterUrl, grafanaPublicUrl: urls.grafanaPublicUrl }))).toMatchSnapshot();
+        expect(
+            stringify(
+                oncallPluginProvisioning({
+                    oncallInClusterUrl: urls.oncallInClusterUrl,
+                    grafanaPublicUrl: urls.grafanaPublicUrl,
+                }),
+            ),
+        ).toMatchSnapshot();
     });
 
     it("oncall values", () => {
@@ -50,9 +62,18 @@ describe("rendered configuration", () => {
     });
 
     it("Alertmanager config", () => {
-        const pagingUrl = "http://oncall-engine.oncall.svc.cluster.local:8080/integrations/v1/alertmanager/IntegrationTok3nXYZ/";
-        const heartbeatIntegrationUrl = "http://oncall-engine.oncall.svc.cluster.local:8080/integrations/v1/alertmanager/HeartbeatTok3n/";
-        expect(stringify(buildAlertmanagerConfig({ pagingUrl, heartbeatUrl: heartbeatUrl(heartbeatIntegrationUrl) }, defaultAlertingSettings))).toMatchSnapshot();
+        const pagingUrl =
+            "http://oncall-engine.oncall.svc.cluster.local:8080/integrations/v1/alertmanager/IntegrationTok3nXYZ/";
+        const heartbeatIntegrationUrl =
+            "http://oncall-engine.oncall.svc.cluster.local:8080/integrations/v1/alertmanager/HeartbeatTok3n/";
+        expect(
+            stringify(
+                buildAlertmanagerConfig(
+                    { pagingUrl, heartbeatUrl: heartbeatUrl(heartbeatIntegrationUrl) },
+                    defaultAlertingSettings,
+                ),
+            ),
+        ).toMatchSnapshot();
     });
 
     it("Corefile", () => {

@@ -11,9 +11,12 @@ import { vmStackValues } from "../src/monitoring/values";
 // defaultRules.groups.<group>.rules.<alert> with enabled: false). Alert names per group, read at the commits
 // values/victoria-metrics-k8s-stack.yaml pins the sources to; a group may define one alert at several
 // severities (KubePersistentVolumeFillingUp: warning and critical), which the inhibit rules expect.
-const kubePrometheus = "https://raw.githubusercontent.com/prometheus-operator/kube-prometheus/4d719f1dea8853540b3823ab1fbe6be74a9953b3/manifests";
-const victoriaMetrics = "https://raw.githubusercontent.com/VictoriaMetrics/VictoriaMetrics/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa/deployment/docker/rules";
-const vmOperator = "https://raw.githubusercontent.com/VictoriaMetrics/operator/d0d258c86b5aed0df47dd2b3c52c5a97e40e6b48/config/alerting";
+const kubePrometheus =
+    "https://raw.githubusercontent.com/prometheus-operator/kube-prometheus/4d719f1dea8853540b3823ab1fbe6be74a9953b3/manifests";
+const victoriaMetrics =
+    "https://raw.githubusercontent.com/VictoriaMetrics/VictoriaMetrics/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa/deployment/docker/rules";
+const vmOperator =
+    "https://raw.githubusercontent.com/VictoriaMetrics/operator/d0d258c86b5aed0df47dd2b3c52c5a97e40e6b48/config/alerting";
 
 interface StackRuleSource {
     /** Chart values that switch the source on; any of them (none: always on). */
@@ -51,9 +54,14 @@ const stackRuleSources: Record<string, StackRuleSource> = {
         url: `${kubePrometheus}/alertmanager-prometheusRule.yaml`,
         groups: {
             "alertmanager.rules": [
-                "AlertmanagerFailedReload", "AlertmanagerMembersInconsistent", "AlertmanagerFailedToSendAlerts",
-                "AlertmanagerClusterFailedToSendAlerts", "AlertmanagerConfigInconsistent", "AlertmanagerClusterDown",
-                "AlertmanagerClusterCrashlooping", "AlertmanagerClusterFailedPeers",
+                "AlertmanagerFailedReload",
+                "AlertmanagerMembersInconsistent",
+                "AlertmanagerFailedToSendAlerts",
+                "AlertmanagerClusterFailedToSendAlerts",
+                "AlertmanagerConfigInconsistent",
+                "AlertmanagerClusterDown",
+                "AlertmanagerClusterCrashlooping",
+                "AlertmanagerClusterFailedPeers",
             ],
         },
     },
@@ -62,31 +70,70 @@ const stackRuleSources: Record<string, StackRuleSource> = {
         url: `${kubePrometheus}/kubernetesControlPlane-prometheusRule.yaml`,
         groups: {
             "kubernetes-apps": [
-                "KubePodCrashLooping", "KubePodNotReady", "KubeDeploymentGenerationMismatch", "KubeDeploymentReplicasMismatch",
-                "KubeDeploymentRolloutStuck", "KubeStatefulSetReplicasMismatch", "KubeStatefulSetGenerationMismatch",
-                "KubeStatefulSetUpdateNotRolledOut", "KubeDaemonSetRolloutStuck", "KubeContainerWaiting",
-                "KubeDaemonSetNotScheduled", "KubeDaemonSetMisScheduled", "KubeJobNotCompleted", "KubeJobFailed",
-                "KubeHpaReplicasMismatch", "KubeHpaMaxedOut", "KubePdbNotEnoughHealthyPods",
+                "KubePodCrashLooping",
+                "KubePodNotReady",
+                "KubeDeploymentGenerationMismatch",
+                "KubeDeploymentReplicasMismatch",
+                "KubeDeploymentRolloutStuck",
+                "KubeStatefulSetReplicasMismatch",
+                "KubeStatefulSetGenerationMismatch",
+                "KubeStatefulSetUpdateNotRolledOut",
+                "KubeDaemonSetRolloutStuck",
+                "KubeContainerWaiting",
+                "KubeDaemonSetNotScheduled",
+                "KubeDaemonSetMisScheduled",
+                "KubeJobNotCompleted",
+                "KubeJobFailed",
+                "KubeHpaReplicasMismatch",
+                "KubeHpaMaxedOut",
+                "KubePdbNotEnoughHealthyPods",
             ],
             "kubernetes-resources": [
-                "KubeCPUOvercommit", "KubeMemoryOvercommit", "KubeCPUQuotaOvercommit", "KubeMemoryQuotaOvercommit",
-                "KubeQuotaAlmostFull", "KubeQuotaFullyUsed", "KubeQuotaExceeded", "CPUThrottlingHigh",
+                "KubeCPUOvercommit",
+                "KubeMemoryOvercommit",
+                "KubeCPUQuotaOvercommit",
+                "KubeMemoryQuotaOvercommit",
+                "KubeQuotaAlmostFull",
+                "KubeQuotaFullyUsed",
+                "KubeQuotaExceeded",
+                "CPUThrottlingHigh",
             ],
-            "kubernetes-storage": ["KubePersistentVolumeFillingUp", "KubePersistentVolumeInodesFillingUp", "KubePersistentVolumeErrors"],
+            "kubernetes-storage": [
+                "KubePersistentVolumeFillingUp",
+                "KubePersistentVolumeInodesFillingUp",
+                "KubePersistentVolumeErrors",
+            ],
             "kubernetes-system": ["KubeVersionMismatch", "KubeClientErrors"],
             "kube-apiserver-slos": ["KubeAPIErrorBudgetBurn"],
             "kubernetes-system-apiserver": [
-                "KubeClientCertificateExpiration", "KubeAggregatedAPIErrors", "KubeAggregatedAPIDown", "KubeAPIDown",
-                "KubeAPIInstanceUnreachable", "KubeAPITerminatedRequests",
+                "KubeClientCertificateExpiration",
+                "KubeAggregatedAPIErrors",
+                "KubeAggregatedAPIDown",
+                "KubeAPIDown",
+                "KubeAPIInstanceUnreachable",
+                "KubeAPITerminatedRequests",
             ],
             "kubernetes-system-kubelet": [
-                "KubeNodeNotReady", "KubeNodePressure", "KubeNodeUnreachable", "KubeletTooManyPods", "KubeNodeReadinessFlapping",
-                "KubeNodeEviction", "KubeletPlegDurationHigh", "KubeletPodStartUpLatencyHigh", "KubeletClientCertificateExpiration",
-                "KubeletServerCertificateExpiration", "KubeletClientCertificateRenewalErrors", "KubeletServerCertificateRenewalErrors",
-                "KubeletInstanceUnreachable", "KubeletDown",
+                "KubeNodeNotReady",
+                "KubeNodePressure",
+                "KubeNodeUnreachable",
+                "KubeletTooManyPods",
+                "KubeNodeReadinessFlapping",
+                "KubeNodeEviction",
+                "KubeletPlegDurationHigh",
+                "KubeletPodStartUpLatencyHigh",
+                "KubeletClientCertificateExpiration",
+                "KubeletServerCertificateExpiration",
+                "KubeletClientCertificateRenewalErrors",
+                "KubeletServerCertificateRenewalErrors",
+                "KubeletInstanceUnreachable",
+                "KubeletDown",
             ],
             "kubernetes-system-scheduler": ["KubeSchedulerDown", "KubeSchedulerInstanceUnreachable"],
-            "kubernetes-system-controller-manager": ["KubeControllerManagerDown", "KubeControllerManagerInstanceUnreachable"],
+            "kubernetes-system-controller-manager": [
+                "KubeControllerManagerDown",
+                "KubeControllerManagerInstanceUnreachable",
+            ],
         },
     },
     kubernetes: {
@@ -102,7 +149,9 @@ const stackRuleSources: Record<string, StackRuleSource> = {
         url: `${kubePrometheus}/kubeStateMetrics-prometheusRule.yaml`,
         groups: {
             "kube-state-metrics": [
-                "KubeStateMetricsListErrors", "KubeStateMetricsWatchErrors", "KubeStateMetricsShardingMismatch",
+                "KubeStateMetricsListErrors",
+                "KubeStateMetricsWatchErrors",
+                "KubeStateMetricsShardingMismatch",
                 "KubeStateMetricsShardsMissing",
             ],
         },
@@ -112,12 +161,27 @@ const stackRuleSources: Record<string, StackRuleSource> = {
         url: `${kubePrometheus}/nodeExporter-prometheusRule.yaml`,
         groups: {
             "node-exporter": [
-                "NodeFilesystemSpaceFillingUp", "NodeFilesystemAlmostOutOfSpace", "NodeFilesystemFilesFillingUp",
-                "NodeFilesystemAlmostOutOfFiles", "NodeNetworkReceiveErrs", "NodeNetworkTransmitErrs",
-                "NodeHighNumberConntrackEntriesUsed", "NodeTextFileCollectorScrapeError", "NodeClockSkewDetected",
-                "NodeClockNotSynchronising", "NodeRAIDDegraded", "NodeRAIDDiskFailure", "NodeFileDescriptorLimit",
-                "NodeCPUHighUsage", "NodeSystemSaturation", "NodeMemoryMajorPagesFaults", "NodeMemoryHighUtilization",
-                "NodeDiskIOSaturation", "NodeSystemdServiceFailed", "NodeSystemdServiceCrashlooping", "NodeBondingDegraded",
+                "NodeFilesystemSpaceFillingUp",
+                "NodeFilesystemAlmostOutOfSpace",
+                "NodeFilesystemFilesFillingUp",
+                "NodeFilesystemAlmostOutOfFiles",
+                "NodeNetworkReceiveErrs",
+                "NodeNetworkTransmitErrs",
+                "NodeHighNumberConntrackEntriesUsed",
+                "NodeTextFileCollectorScrapeError",
+                "NodeClockSkewDetected",
+                "NodeClockNotSynchronising",
+                "NodeRAIDDegraded",
+                "NodeRAIDDiskFailure",
+                "NodeFileDescriptorLimit",
+                "NodeCPUHighUsage",
+                "NodeSystemSaturation",
+                "NodeMemoryMajorPagesFaults",
+                "NodeMemoryHighUtilization",
+                "NodeDiskIOSaturation",
+                "NodeSystemdServiceFailed",
+                "NodeSystemdServiceCrashlooping",
+                "NodeBondingDegraded",
             ],
         },
     },
@@ -126,9 +190,17 @@ const stackRuleSources: Record<string, StackRuleSource> = {
         url: `${victoriaMetrics}/alerts-health.yml`,
         groups: {
             "vm-health": [
-                "TooManyRestarts", "UncleanShutdown", "ServiceDown", "ProcessNearFDLimits", "TooHighMemoryUsage",
-                "TooHighCPUUsage", "TooHighGoroutineSchedulingLatency", "TooManyLogs", "ConcurrentInsertsHitTheLimit",
-                "TooHighQueryLoad", "RowsRejectedOnIngestion",
+                "TooManyRestarts",
+                "UncleanShutdown",
+                "ServiceDown",
+                "ProcessNearFDLimits",
+                "TooHighMemoryUsage",
+                "TooHighCPUUsage",
+                "TooHighGoroutineSchedulingLatency",
+                "TooManyLogs",
+                "ConcurrentInsertsHitTheLimit",
+                "TooHighQueryLoad",
+                "RowsRejectedOnIngestion",
             ],
         },
     },
@@ -137,11 +209,22 @@ const stackRuleSources: Record<string, StackRuleSource> = {
         url: `${victoriaMetrics}/alerts-vmagent.yml`,
         groups: {
             vmagent: [
-                "PersistentQueueIsDroppingData", "RejectedRemoteWriteDataBlocksAreDropped", "TooManyScrapeErrors",
-                "ScrapePoolHasNoTargets", "TooManyWriteErrors", "TooManyRemoteWriteErrors", "RemoteWriteConnectionIsSaturated",
-                "PersistentQueueForWritesIsSaturated", "PersistentQueueForReadsIsSaturated", "SeriesLimitHourReached",
-                "SeriesLimitDayReached", "ConfigurationReloadFailure", "StreamAggrFlushTimeout", "StreamAggrDedupFlushTimeout",
-                "PersistentQueueRunsOutOfSpaceIn12Hours", "PersistentQueueRunsOutOfSpaceIn4Hours",
+                "PersistentQueueIsDroppingData",
+                "RejectedRemoteWriteDataBlocksAreDropped",
+                "TooManyScrapeErrors",
+                "ScrapePoolHasNoTargets",
+                "TooManyWriteErrors",
+                "TooManyRemoteWriteErrors",
+                "RemoteWriteConnectionIsSaturated",
+                "PersistentQueueForWritesIsSaturated",
+                "PersistentQueueForReadsIsSaturated",
+                "SeriesLimitHourReached",
+                "SeriesLimitDayReached",
+                "ConfigurationReloadFailure",
+                "StreamAggrFlushTimeout",
+                "StreamAggrDedupFlushTimeout",
+                "PersistentQueueRunsOutOfSpaceIn12Hours",
+                "PersistentQueueRunsOutOfSpaceIn4Hours",
             ],
         },
     },
@@ -150,9 +233,17 @@ const stackRuleSources: Record<string, StackRuleSource> = {
         url: `${victoriaMetrics}/alerts-vmalert.yml`,
         groups: {
             vmalert: [
-                "ConfigurationReloadFailure", "AlertingRulesError", "RecordingRulesError", "RecordingRulesNoData",
-                "TooManyMissedIterations", "GroupIterationReset", "RemoteWriteErrors", "RemoteWriteDroppingData",
-                "RemoteWriteQueueHighUsage", "AlertmanagerErrors", "AlertingRuleResultsApproachingLimit",
+                "ConfigurationReloadFailure",
+                "AlertingRulesError",
+                "RecordingRulesError",
+                "RecordingRulesNoData",
+                "TooManyMissedIterations",
+                "GroupIterationReset",
+                "RemoteWriteErrors",
+                "RemoteWriteDroppingData",
+                "RemoteWriteQueueHighUsage",
+                "AlertmanagerErrors",
+                "AlertingRuleResultsApproachingLimit",
                 "RecordingRuleResultsApproachingLimit",
             ],
         },
@@ -162,9 +253,17 @@ const stackRuleSources: Record<string, StackRuleSource> = {
         url: `${victoriaMetrics}/alerts-single-node.yml`,
         groups: {
             vmsingle: [
-                "DiskRunsOutOfSpaceIn3Days", "NodeBecomesReadonlyIn3Days", "DiskRunsOutOfSpace", "RequestErrorsToAPI",
-                "TooHighChurnRate", "TooHighChurnRate24h", "TooHighSlowInsertsRate", "MetadataCacheUtilizationIsTooHigh",
-                "MetricNameStatsCacheUtilizationIsTooHigh", "IndexDBRecordsDrop", "TooManyTSIDMisses",
+                "DiskRunsOutOfSpaceIn3Days",
+                "NodeBecomesReadonlyIn3Days",
+                "DiskRunsOutOfSpace",
+                "RequestErrorsToAPI",
+                "TooHighChurnRate",
+                "TooHighChurnRate24h",
+                "TooHighSlowInsertsRate",
+                "MetadataCacheUtilizationIsTooHigh",
+                "MetricNameStatsCacheUtilizationIsTooHigh",
+                "IndexDBRecordsDrop",
+                "TooManyTSIDMisses",
             ],
         },
     },
@@ -185,8 +284,10 @@ const stackRuleSources: Record<string, StackRuleSource> = {
 // each branch's commit on the chart's release date, 2026-08-22: VictoriaMetrics master b7ef6cc3 (2026-08-21, as the
 // rules), dotdc/grafana-dashboards-kubernetes master 7fc1dc8c (2026-04-02), rfmoz/grafana-dashboards master 4b1729d1
 // (2026-04-29), kube-prometheus main 4d719f1d (2026-08-10, as the rules).
-const vmDashboards = "https://raw.githubusercontent.com/VictoriaMetrics/VictoriaMetrics/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa/dashboards";
-const dotdcDashboards = "https://raw.githubusercontent.com/dotdc/grafana-dashboards-kubernetes/7fc1dc8ccd23eeb8c58ddd8be2a122922d424937/dashboards";
+const vmDashboards =
+    "https://raw.githubusercontent.com/VictoriaMetrics/VictoriaMetrics/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa/dashboards";
+const dotdcDashboards =
+    "https://raw.githubusercontent.com/dotdc/grafana-dashboards-kubernetes/7fc1dc8ccd23eeb8c58ddd8be2a122922d424937/dashboards";
 const stackDashboardSources: Record<string, { gates: string[]; url?: string }> = {
     "victoriatraces-cluster": { gates: ["vtcluster"] },
     "victoriatraces-single-node": { gates: ["vtsingle"] },
@@ -220,27 +321,33 @@ interface DefaultRulesValues {
 }
 
 describe("the lab's rules beside the stack's default rules", () => {
-    const values = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "15s", alertmanagerConfigSecret: "am", grafanaPublicUrl: "http://grafana" }) as Record<
-        string,
-        { enabled?: boolean } | undefined
-    >;
+    const values = vmStackValues({
+        scrapeInterval: "15s",
+        evaluationInterval: "15s",
+        alertmanagerConfigSecret: "am",
+        grafanaPublicUrl: "http://grafana",
+    }) as Record<string, { enabled?: boolean } | undefined>;
     const defaultRules = values.defaultRules as DefaultRulesValues;
 
     const gatesOpen = (gates: string[], explicit?: boolean): boolean =>
         explicit ?? (gates.length === 0 || gates.some((gate) => values[gate]?.enabled ?? stackChartDefaults[gate]));
-    const sourceEnabled = (name: string, source: StackRuleSource): boolean => gatesOpen(source.gates, defaultRules.sources?.[name]?.enabled);
+    const sourceEnabled = (name: string, source: StackRuleSource): boolean =>
+        gatesOpen(source.gates, defaultRules.sources?.[name]?.enabled);
 
     /** group name -> the alert names the sync job keeps in it, for the sources the lab's values leave on. */
     const enabledStackGroups = (): Map<string, string[]> => {
         const groups = new Map<string, string[]>();
         for (const [name, source] of Object.entries(stackRuleSources)) {
             if (!sourceEnabled(name, source)) continue;
-            if (!source.groups) throw new Error(`stack rule source ${name} is enabled, but its rules are not recorded here`);
+            if (!source.groups)
+                throw new Error(`stack rule source ${name} is enabled, but its rules are not recorded here`);
             for (const [group, alerts] of Object.entries(source.groups)) {
                 const groupValues = defaultRules.groups?.[group];
                 if (groupValues?.enabled === false) continue;
                 const kept = alerts.filter(
-                    (alert) => defaultRules.rules?.[alert]?.enabled !== false && groupValues?.rules?.[alert]?.enabled !== false,
+                    (alert) =>
+                        defaultRules.rules?.[alert]?.enabled !== false &&
+                        groupValues?.rules?.[alert]?.enabled !== false,
                 );
                 groups.set(group, kept);
             }
@@ -255,7 +362,9 @@ describe("the lab's rules beside the stack's default rules", () => {
     });
 
     it("pins every enabled dashboard source to a commit too: one failed download fails the release", () => {
-        const sources = (values.defaultDashboards as { sources?: Record<string, { url?: string; enabled?: boolean }> }).sources ?? {};
+        const sources =
+            (values.defaultDashboards as { sources?: Record<string, { url?: string; enabled?: boolean }> }).sources ??
+            {};
         expect(Object.keys(sources).filter((name) => !(name in stackDashboardSources))).toEqual([]);
         for (const [name, source] of Object.entries(stackDashboardSources)) {
             if (!gatesOpen(source.gates, sources[name]?.enabled)) continue;
@@ -274,14 +383,17 @@ describe("the lab's rules beside the stack's default rules", () => {
         for (const [group, groupValues] of Object.entries(defaultRules.groups ?? {})) {
             if (recordingGroups.has(group)) continue;
             expect(recorded.has(group), group).toBe(true);
-            for (const alert of Object.keys(groupValues.rules ?? {})) expect(recorded.get(group), `${group}/${alert}`).toContain(alert);
+            for (const alert of Object.keys(groupValues.rules ?? {}))
+                expect(recorded.get(group), `${group}/${alert}`).toContain(alert);
         }
         for (const alert of Object.keys(defaultRules.rules ?? {})) expect(allAlerts.has(alert), alert).toBe(true);
     });
 
     it("defines every alert name in exactly one rule group", () => {
         const definedIn = new Map<string, string[]>();
-        const lab = buildAlertRuleGroups(defaultAlertingSettings).map((group) => [group.name, group.rules.map((rule) => rule.alert)] as const);
+        const lab = buildAlertRuleGroups(defaultAlertingSettings).map(
+            (group) => [group.name, group.rules.map((rule) => rule.alert)] as const,
+        );
         for (const [group, alerts] of [...lab, ...enabledStackGroups()]) {
             for (const alert of new Set(alerts)) definedIn.set(alert, [...(definedIn.get(alert) ?? []), group]);
         }
@@ -291,6 +403,8 @@ describe("the lab's rules beside the stack's default rules", () => {
 
     it("keeps the lab's TargetDown and Watchdog and the stack's InfoInhibitor, which the routing relies on", () => {
         expect(enabledStackGroups().get("general.rules")).toEqual(["InfoInhibitor"]);
-        expect(buildAlertRuleGroups(defaultAlertingSettings).flatMap((group) => group.rules.map((rule) => rule.alert))).toEqual(expect.arrayContaining(["TargetDown", "Watchdog"]));
+        expect(
+            buildAlertRuleGroups(defaultAlertingSettings).flatMap((group) => group.rules.map((rule) => rule.alert)),
+        ).toEqual(expect.arrayContaining(["TargetDown", "Watchdog"]));
     });
 });

@@ -15,7 +15,9 @@ describe("the team file's JSON schema", () => {
     });
 
     it("is what the team file names for yaml-language-server, on its first line", () => {
-        expect(fs.readFileSync(DEFAULT_ROSTER_FILE, "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=./oncall-team.schema.json");
+        expect(fs.readFileSync(DEFAULT_ROSTER_FILE, "utf8").split("\n")[0]).toBe(
+            "# yaml-language-server: $schema=./oncall-team.schema.json",
+        );
     });
 
     // Read back by zod's own JSON-schema reader: the committed file itself accepts and refuses, not the zod schema.
@@ -27,8 +29,16 @@ describe("the team file's JSON schema", () => {
 
     it.each<[string, (raw: any) => void, string]>([
         ["an unknown key", (r) => (r.people[0].emial = "x"), "people.0"],
-        ["a duration with its units out of order", (r) => (r.escalation.steps[1].duration = "1s1m"), "escalation.steps.1"],
-        ["a type the lab does not support", (r) => (r.escalation.steps[0].type = "notify_team_members"), "escalation.steps.0"],
+        [
+            "a duration with its units out of order",
+            (r) => (r.escalation.steps[1].duration = "1s1m"),
+            "escalation.steps.1",
+        ],
+        [
+            "a type the lab does not support",
+            (r) => (r.escalation.steps[0].type = "notify_team_members"),
+            "escalation.steps.0",
+        ],
         ["a login with capitals", (r) => (r.people[1].login = "Bob"), "people.1.login"],
         ["a start with an offset", (r) => (r.rotation.start = "2025-01-06T09:00:00Z"), "rotation.start"],
         ["an empty rotation", (r) => (r.rotation.people = []), "rotation.people"],

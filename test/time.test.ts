@@ -22,9 +22,12 @@ describe("local times around the spring change (the skipped hour)", () => {
         expect(instant(local)).toBe(utc);
     });
 
-    it.each([["2025-03-30T02:00:00"], ["2025-03-30T02:30:00"], ["2025-03-30T02:59:59"]])("refuses %s, which the clock skips", (local) => {
-        expect(instant(local)).toBe("does not exist in Europe/Berlin (skipped by a daylight-saving change)");
-    });
+    it.each([["2025-03-30T02:00:00"], ["2025-03-30T02:30:00"], ["2025-03-30T02:59:59"]])(
+        "refuses %s, which the clock skips",
+        (local) => {
+            expect(instant(local)).toBe("does not exist in Europe/Berlin (skipped by a daylight-saving change)");
+        },
+    );
 });
 
 describe("local times around the autumn change (the repeated hour)", () => {
@@ -53,7 +56,14 @@ describe("local times around the autumn change (the repeated hour)", () => {
 
 describe("a rotation starting next to a change", () => {
     const team = (start: string) => ({
-        people: [{ login: "alice", name: "Alice", email: "alice@oncall-lab.test", notificationRules: [{ type: "notify_by_email" }] }],
+        people: [
+            {
+                login: "alice",
+                name: "Alice",
+                email: "alice@oncall-lab.test",
+                notificationRules: [{ type: "notify_by_email" }],
+            },
+        ],
         rotation: { name: "primary", timeZone: "Europe/Berlin", start, shift: "1d", people: ["alice"] },
         escalation: { name: "paging", steps: [{ type: "notify_on_call_from_schedule" }] },
     });

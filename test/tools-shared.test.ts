@@ -34,16 +34,31 @@ describe("options", () => {
 
 describe("tables, records, URLs and errors", () => {
     it("pads columns to the widest cell, numbers to the right", () => {
-        expect(formatTable(["a", "n"], [["long cell", "1"], ["x", "100"]], [1])).toBe("a            n\nlong cell    1\nx          100");
+        expect(
+            formatTable(
+                ["a", "n"],
+                [
+                    ["long cell", "1"],
+                    ["x", "100"],
+                ],
+                [1],
+            ),
+        ).toBe("a            n\nlong cell    1\nx          100");
     });
     it("knows a mapping from a list or null", () => {
         expect([{}, [], null, "x"].map(isRecord)).toEqual([true, false, false, false]);
     });
     it("adds or drops the trailing slash once", () => {
-        expect([withTrailingSlash("http://h/a"), withTrailingSlash("http://h/a/"), withoutTrailingSlash("http://h/a//")]).toEqual(["http://h/a/", "http://h/a/", "http://h/a"]);
+        expect([
+            withTrailingSlash("http://h/a"),
+            withTrailingSlash("http://h/a/"),
+            withoutTrailingSlash("http://h/a//"),
+        ]).toEqual(["http://h/a/", "http://h/a/", "http://h/a"]);
     });
     it("shows fetch's hidden reason", () => {
-        expect(describeError(new Error("fetch failed", { cause: new Error("connect ECONNREFUSED") }))).toBe("fetch failed: connect ECONNREFUSED");
+        expect(describeError(new Error("fetch failed", { cause: new Error("connect ECONNREFUSED") }))).toBe(
+            "fetch failed: connect ECONNREFUSED",
+        );
         expect(describeError("plain")).toBe("plain");
     });
 });
@@ -61,7 +76,9 @@ describe("polling on a fake clock", () => {
     });
     it("gives up at the deadline with the last error, and at once on a permanent one", async () => {
         const clock = fakeClock();
-        expect(await poll({ timeoutMs: 5_000, intervalMs: 1_000, clock }, () => Promise.reject(new Error("down")))).toEqual({ lastError: "down" });
+        expect(
+            await poll({ timeoutMs: 5_000, intervalMs: 1_000, clock }, () => Promise.reject(new Error("down"))),
+        ).toEqual({ lastError: "down" });
         expect(clock.now()).toBe(5_000);
         let calls = 0;
         const permanent = await poll({ timeoutMs: 5_000, intervalMs: 1_000, clock, isPermanent: () => true }, () => {
@@ -73,8 +90,12 @@ describe("polling on a fake clock", () => {
     it("stops on abort, and waitFor throws on timeout or the probe's own error", async () => {
         const controller = new AbortController();
         controller.abort();
-        await expect(poll({ timeoutMs: 1, intervalMs: 1, signal: controller.signal }, () => undefined)).rejects.toBeInstanceOf(Interrupted);
-        await expect(waitFor("x", () => undefined, 3_000, 1_000, fakeClock())).rejects.toThrow("timed out after 3000 ms waiting for x");
+        await expect(
+            poll({ timeoutMs: 1, intervalMs: 1, signal: controller.signal }, () => undefined),
+        ).rejects.toBeInstanceOf(Interrupted);
+        await expect(waitFor("x", () => undefined, 3_000, 1_000, fakeClock())).rejects.toThrow(
+            "timed out after 3000 ms waiting for x",
+        );
         const own = new TypeError("bad");
         await expect(waitFor("x", () => Promise.reject(own), 3_000, 1_000, fakeClock())).rejects.toBe(own);
     });
@@ -90,7 +111,10 @@ describe("HTTP through 127.0.0.1", () => {
         await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready));
         const { port } = server.address() as AddressInfo;
         try {
-            expect(await getThroughLoopback(`http://grafana.lab.localhost:${port}/a/x?y=1`)).toEqual({ status: 302, location: "/login" });
+            expect(await getThroughLoopback(`http://grafana.lab.localhost:${port}/a/x?y=1`)).toEqual({
+                status: 302,
+                location: "/login",
+            });
             expect(hosts).toEqual([`grafana.lab.localhost:${port}`]);
             const error = await getJson(`http://127.0.0.1:${port}/missing`, {}).catch((thrown: unknown) => thrown);
             expect(isPermanentHttpError(error)).toBe(true);

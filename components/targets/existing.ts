@@ -2,12 +2,15 @@
 // and OnCall through Ingresses, and leaves the cluster itself and everything else in it alone.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ExistingClusterSettings } from "../../src/config/target";
+import { type ExistingClusterSettings } from "../../src/config/target";
 import { existingClusterUrls } from "../../src/shared/topology";
-import { DeploymentTarget } from "./target";
+import { type DeploymentTarget } from "./target";
 
 /** `oncallDatabasePassword`: the secret config key, which the config requires with an external Postgres. */
-export function existingTarget(cluster: ExistingClusterSettings, oncallDatabasePassword: pulumi.Output<string> | undefined): DeploymentTarget {
+export function existingTarget(
+    cluster: ExistingClusterSettings,
+    oncallDatabasePassword: pulumi.Output<string> | undefined,
+): DeploymentTarget {
     // The context of the team's kubeconfig (kubeconfig takes a path as well as contents). No deleteUnreachable: an
     // unreachable cluster is an error to see, not a reason to forget what the lab put there.
     const kubernetes = new k8s.Provider("kubernetes", {
@@ -20,9 +23,12 @@ export function existingTarget(cluster: ExistingClusterSettings, oncallDatabaseP
     const kubeSystem = k8s.core.v1.Namespace.get("cluster-identity", "kube-system", { provider: kubernetes });
 
     // The certificate the Ingresses serve, read where the team keeps it (never changed or deleted).
-    const tlsSource = cluster.tls?.kind === "secret"
-        ? k8s.core.v1.Secret.get("tls-source", `${cluster.tls.sourceNamespace}/${cluster.tls.sourceName}`, { provider: kubernetes })
-        : undefined;
+    const tlsSource =
+        cluster.tls?.kind === "secret"
+            ? k8s.core.v1.Secret.get("tls-source", `${cluster.tls.sourceNamespace}/${cluster.tls.sourceName}`, {
+                  provider: kubernetes,
+              })
+            : undefined;
     const ingress = (host: string) => ({ host, className: cluster.ingressClassName, tls: cluster.tls });
     const volume = (size: string) => ({ storageClass: cluster.storageClass, size });
     const { replicas, storageSizes, externalPostgres } = cluster;
@@ -34,12 +40,16 @@ export function existingTarget(cluster: ExistingClusterSettings, oncallDatabaseP
         // The bundled databases go with their release's namespace: skipping the API deletes loses nothing. An external
         // Postgres keeps OnCall's data: the objects are deleted through OnCall's API before the release (dependents first).
         inGrafanaRelease: (release: pulumi.Resource) => ({ deletedWith: release }),
-        inOnCallRelease: (release: pulumi.Resource) => (externalPostgres ? { dependsOn: [release] } : { deletedWith: release }),
+        inOnCallRelease: (release: pulumi.Resource) =>
+            externalPostgres ? { dependsOn: [release] } : { deletedWith: release },
         grafanaReachable: [],
         clusterId: kubeSystem.metadata.uid,
         urls: existingClusterUrls(cluster, cluster.tls !== undefined),
         kubectlContext: pulumi.output(cluster.kubeContext),
-        grafana: { cluster: { ingress: ingress(cluster.grafanaHost), volume: volume(storageSizes.grafana) }, tlsSource },
+        grafana: {
+            cluster: { ingress: ingress(cluster.grafanaHost), volume: volume(storageSizes.grafana) },
+            tlsSource,
+        },
         oncall: {
             cluster: {
                 ingress: ingress(cluster.oncallHost),

@@ -1,12 +1,12 @@
 // The default target: a Kind cluster on the laptop, reached on 127.0.0.1 through its port mappings.
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { ClusterDns } from "../ClusterDns";
 import { KindCluster } from "../KindCluster";
 import { KIND_CLUSTER_NAME } from "../../src/shared/resourceNames";
-import { LabConfig } from "../../src/config/config";
+import { type LabConfig } from "../../src/config/config";
 import { grafanaPublicHost, grafanaServiceHost, labUrls, nodePorts } from "../../src/shared/topology";
-import { DeploymentTarget } from "./target";
+import { type DeploymentTarget } from "./target";
 
 export function kindTarget(lab: LabConfig): DeploymentTarget {
     const kind = new KindCluster(KIND_CLUSTER_NAME, {
@@ -37,9 +37,13 @@ export function kindTarget(lab: LabConfig): DeploymentTarget {
     const inCluster = { providers: [kubernetes], deletedWith: kubernetes };
 
     // Pods resolve Grafana's public name to its Service, so that the engine calls Grafana on the URL its links carry.
-    const clusterDns = new ClusterDns("cluster-dns", {
-        rewrites: [{ from: grafanaPublicHost(lab.clusterName), to: grafanaServiceHost }],
-    }, inCluster);
+    const clusterDns = new ClusterDns(
+        "cluster-dns",
+        {
+            rewrites: [{ from: grafanaPublicHost(lab.clusterName), to: grafanaServiceHost }],
+        },
+        inCluster,
+    );
 
     // Grafana's users and OnCall's objects live in the releases' databases. When the cluster is replaced (delete before
     // create) the engine deletes them first, in no set order, while the old lab runs; their API deletes would trip over

@@ -5,6 +5,9 @@ import { existingTarget } from "./existing";
 import { kindTarget } from "./kind";
 import type { DeploymentTarget } from "./target";
 
-export function deploymentTarget(lab: LabConfig, oncallDatabasePassword: pulumi.Output<string> | undefined): DeploymentTarget {
+export function deploymentTarget(
+    lab: LabConfig,
+    oncallDatabasePassword: pulumi.Output<string> | undefined,
+): DeploymentTarget {
     return lab.existing ? existingTarget(lab.existing, oncallDatabasePassword) : kindTarget(lab);
 }

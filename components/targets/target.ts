@@ -14,7 +14,10 @@ import type { LabUrls } from "../../src/shared/topology";
 
 export interface DeploymentTarget {
     kubernetes: k8s.Provider;
-    /** Options of everything the lab puts in the cluster (on kind: deletedWith the Kubernetes provider, replaced with the cluster, which takes it along). */
+    /**
+     * Options of everything the lab puts in the cluster (on kind: deletedWith the Kubernetes provider, replaced with the
+     * cluster, which takes it along).
+     */
     inCluster: pulumi.ComponentResourceOptions;
     /** Options of what lives in Grafana's release's database (Grafana's users). */
     inGrafanaRelease(release: pulumi.Resource): pulumi.CustomResourceOptions;
@@ -23,7 +26,10 @@ export interface DeploymentTarget {
      * external Postgres), those objects must really be deleted, before the release.
      */
     inOnCallRelease(release: pulumi.Resource): pulumi.CustomResourceOptions;
-    /** The wiring's deletedWith: on kind the cluster (its delete cannot reach a deleted Grafana); elsewhere none, so destroy revokes its token. */
+    /**
+     * The wiring's deletedWith: on kind the cluster (its delete cannot reach a deleted Grafana); elsewhere none, so
+     * destroy revokes its token.
+     */
     wiringDeletedWith?: pulumi.Resource;
     /** What must exist before the engine calls Grafana on its public URL (Kind's CoreDNS rewrite). */
     grafanaReachable: pulumi.Resource[];

@@ -1,10 +1,21 @@
 // The lab's configuration: every key parsed with its check from the schema (schema.ts), then the rules that need
 // several keys, all before any resource is declared. Pure: index.ts reads the raw strings from Pulumi config.
 import * as fs from "node:fs";
-import { AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
+import { type AlertingSettings, defaultAlertingSettings, validateAlertingSettings } from "../monitoring/alerting";
 import { ProblemsError } from "../shared/problems";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, configDefaults, key, Parsed, SecretKey, SETTING_NAMES, settingOf, SettingName, TargetName } from "./schema";
-import { ExistingClusterSettings, existingClusterOf, targetOf } from "./target";
+import {
+    CONFIG_KEYS,
+    CONFIG_NAMESPACE,
+    configDefaults,
+    key,
+    type Parsed,
+    type SecretKey,
+    SETTING_NAMES,
+    settingOf,
+    type SettingName,
+    type TargetName,
+} from "./schema";
+import { type ExistingClusterSettings, existingClusterOf, targetOf } from "./target";
 import type { FileExists, RawConfig, Settings } from "./raw";
 
 export { CONFIG_NAMESPACE, configDefaults, SECRET_KEYS } from "./schema";
@@ -55,8 +66,6 @@ export class ConfigError extends ProblemsError {
     }
 }
 
-
-
 /** Each key through its check; every bad value and every unknown key is a problem named by its key. */
 export function parseSettings(raw: RawConfig, presentSecrets: ReadonlySet<string>, problems: string[]): Settings {
     const values: Record<string, unknown> = {};
@@ -74,15 +83,19 @@ export function parseSettings(raw: RawConfig, presentSecrets: ReadonlySet<string
         }
     }
     const defaults: Record<string, unknown> = configDefaults;
-    const isSet = (name: SettingName) => presentSecrets.has(name) || (raw[name] !== undefined && raw[name] !== String(defaults[name]));
+    const isSet = (name: SettingName) =>
+        presentSecrets.has(name) || (raw[name] !== undefined && raw[name] !== String(defaults[name]));
     return { values: values as Partial<Parsed>, raw, presentSecrets, isSet };
 }
 
 function hostPortProblems({ values }: Settings): string[] {
     const names = ["grafanaHostPort", "oncallHostPort", "mailHostPort"] as const;
-    return names.flatMap((name, i) => names.slice(i + 1)
-        .filter((other) => values[name] !== undefined && values[name] === values[other])
-        .map((other) => `${key(name)} and ${key(other)} must differ (both are ${values[name]})`));
+    return names.flatMap((name, i) =>
+        names
+            .slice(i + 1)
+            .filter((other) => values[name] !== undefined && values[name] === values[other])
+            .map((other) => `${key(name)} and ${key(other)} must differ (both are ${values[name]})`),
+    );
 }
 
 function alertingOf({ values }: Settings, problems: string[]): AlertingSettings {
@@ -105,26 +118,41 @@ function alertingOf({ values }: Settings, problems: string[]): AlertingSettings 
 }
 
 function smtpOf({ values, raw, isSet }: Settings, problems: string[]): SmtpSettings | undefined {
-    const { smtpHost: host, smtpFromEmail: fromEmail, smtpUsername: username, smtpPort: port, smtpTls: tls, smtpSsl: ssl } = values;
+    const {
+        smtpHost: host,
+        smtpFromEmail: fromEmail,
+        smtpUsername: username,
+        smtpPort: port,
+        smtpTls: tls,
+        smtpSsl: ssl,
+    } = values;
     if (raw.smtpHost !== undefined) {
-        if (raw.smtpFromEmail === undefined) problems.push(`${key("smtpFromEmail")} is required when ${key("smtpHost")} is set`);
+        if (raw.smtpFromEmail === undefined)
+            problems.push(`${key("smtpFromEmail")} is required when ${key("smtpHost")} is set`);
         // The chart's template fails on both (helm/oncall _env.tpl); Django refuses them together too.
-        if (tls && ssl) problems.push(`${key("smtpTls")} and ${key("smtpSsl")} are both true: set smtpTls false for implicit TLS`);
+        if (tls && ssl)
+            problems.push(`${key("smtpTls")} and ${key("smtpSsl")} are both true: set smtpTls false for implicit TLS`);
         if (port === SMTP_IMPLICIT_TLS_PORT && ssl === false) {
-            problems.push(`${key("smtpPort")} ${SMTP_IMPLICIT_TLS_PORT} speaks implicit TLS: set smtpSsl true and smtpTls false`);
+            problems.push(
+                `${key("smtpPort")} ${SMTP_IMPLICIT_TLS_PORT} speaks implicit TLS: set smtpSsl true and smtpTls false`,
+            );
         }
         return { host: host!, port: port!, username, fromEmail: fromEmail!, tls: tls!, ssl: ssl! };
     }
     // A key at its default value changes nothing without a host (isSet); a bad value is reported already.
-    const withoutHost = (["smtpUsername", "smtpFromEmail", "smtpPort", "smtpTls", "smtpSsl", "smtpPassword"] as const)
-        .filter((name) => isSet(name) && (values[name] !== undefined || !(name in configDefaults)));
-    for (const name of withoutHost) problems.push(`${key(name)} is set but ${key("smtpHost")} is not: set smtpHost too`);
+    const withoutHost = (
+        ["smtpUsername", "smtpFromEmail", "smtpPort", "smtpTls", "smtpSsl", "smtpPassword"] as const
+    ).filter((name) => isSet(name) && (values[name] !== undefined || !(name in configDefaults)));
+    for (const name of withoutHost)
+        problems.push(`${key(name)} is set but ${key("smtpHost")} is not: set smtpHost too`);
     return undefined;
 }
 
 /** Validates raw config strings (undefined = not set) and returns typed settings; reports every problem at once. */
 export function validateConfig(
-    raw: RawConfig, presentSecrets: ReadonlySet<SecretKey> = new Set(), fileExists: FileExists = (file) => fs.existsSync(file),
+    raw: RawConfig,
+    presentSecrets: ReadonlySet<SecretKey> = new Set(),
+    fileExists: FileExists = (file) => fs.existsSync(file),
 ): LabConfig {
     const problems: string[] = [];
     const settings = parseSettings(raw, presentSecrets, problems);
@@ -132,7 +160,8 @@ export function validateConfig(
     const alerting = alertingOf(settings, problems);
     const smtp = smtpOf(settings, problems);
     const target = targetOf(settings, problems);
-    const existing = target === "existing" ? existingClusterOf(settings, smtp !== undefined, problems, fileExists) : undefined;
+    const existing =
+        target === "existing" ? existingClusterOf(settings, smtp !== undefined, problems, fileExists) : undefined;
     if (problems.length > 0) throw new ConfigError(problems);
     const values = settings.values as Parsed;
     return {
@@ -143,7 +172,11 @@ export function validateConfig(
         grafanaHostPort: values.grafanaHostPort,
         oncallHostPort: values.oncallHostPort,
         mailHostPort: values.mailHostPort,
-        chartVersions: { vmStack: values.vmStackChartVersion, grafana: values.grafanaChartVersion, oncall: values.oncallChartVersion },
+        chartVersions: {
+            vmStack: values.vmStackChartVersion,
+            grafana: values.grafanaChartVersion,
+            oncall: values.oncallChartVersion,
+        },
         grafanaImageTag: values.grafanaImageTag,
         oncallImageTag: values.oncallImageTag,
         oncallPluginVersion: values.oncallPluginVersion,

@@ -1,9 +1,9 @@
 // Helm values of the grafana chart, and the OnCall plugin's provisioning file.
-import { loadValuesFile, mergeValues, Values } from "../shared/values";
+import { loadValuesFile, mergeValues, type Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
 import { ONCALL_PLUGIN_ID } from "../oncall/vocabulary";
 import { pluginJsonData } from "../oncall/pluginJsonData";
-import { IngressSettings, ingressAnnotations, ingressTls, VolumeSettings } from "../shared/ingress";
+import { type IngressSettings, ingressAnnotations, ingressTls, type VolumeSettings } from "../shared/ingress";
 import { withoutTrailingSlash } from "../shared/urls";
 import { workloadResources } from "../security/workloads";
 
@@ -38,7 +38,9 @@ export function grafanaValues(input: GrafanaValuesInput): Values {
         adminPassword: input.adminPassword,
         // grafana chart 12.11.1 templates/service.yaml: `port: .Values.service.port`, targetPort the pod's port name.
         // On the existing target, the chart's own port behind the Ingress.
-        service: input.cluster ? { type: "ClusterIP", port: GRAFANA_CLUSTER_SERVICE_PORT } : { port: input.servicePort, nodePort: input.nodePort },
+        service: input.cluster
+            ? { type: "ClusterIP", port: GRAFANA_CLUSTER_SERVICE_PORT }
+            : { port: input.servicePort, nodePort: input.nodePort },
         "grafana.ini": { server: { root_url: input.rootUrl } },
         // Grafana 11's image installs GF_INSTALL_PLUGINS before the server starts ("id version", or "url;id" for a zip);
         // the chart's `plugins:` list becomes GF_PLUGINS_PREINSTALL_SYNC, which only Grafana 12.1+ reads.
@@ -51,14 +53,17 @@ export function grafanaValues(input: GrafanaValuesInput): Values {
         },
         initChownData: { resources: workloadResources.grafanaInit },
         resources: workloadResources.grafana,
-        extraConfigmapMounts: [{
-            name: "oncall-app-provisioning",
-            mountPath: "/etc/grafana/provisioning/plugins",
-            configMap: input.pluginProvisioningConfigMap,
-            readOnly: true,
-        }],
+        extraConfigmapMounts: [
+            {
+                name: "oncall-app-provisioning",
+                mountPath: "/etc/grafana/provisioning/plugins",
+                configMap: input.pluginProvisioningConfigMap,
+                readOnly: true,
+            },
+        ],
     });
-    const hardened = new URL(input.rootUrl).protocol === "https:" ? mergeValues(values, httpsHardening(input.rootUrl)) : values;
+    const hardened =
+        new URL(input.rootUrl).protocol === "https:" ? mergeValues(values, httpsHardening(input.rootUrl)) : values;
     return input.cluster ? mergeValues(hardened, grafanaClusterValues(input.cluster)) : hardened;
 }
 
@@ -78,7 +83,10 @@ function httpsHardening(rootUrl: string): Values {
             server: { domain, enforce_domain: true },
             security: { cookie_secure: true, strict_transport_security: true },
         },
-        sidecar: { datasources: { reloadURL: reloadUrl("datasources") }, dashboards: { reloadURL: reloadUrl("dashboards") } },
+        sidecar: {
+            datasources: { reloadURL: reloadUrl("datasources") },
+            dashboards: { reloadURL: reloadUrl("dashboards") },
+        },
         readinessProbe: probe,
         livenessProbe: probe,
     };
@@ -127,12 +135,13 @@ export interface OnCallPluginSettings {
 export function oncallPluginProvisioning(settings: OnCallPluginSettings): Values {
     return {
         apiVersion: 1,
-        apps: [{
-            type: ONCALL_PLUGIN_ID,
-            name: ONCALL_PLUGIN_ID,
-            disabled: false,
-            jsonData: pluginJsonData(settings),
-        }],
+        apps: [
+            {
+                type: ONCALL_PLUGIN_ID,
+                name: ONCALL_PLUGIN_ID,
+                disabled: false,
+                jsonData: pluginJsonData(settings),
+            },
+        ],
     };
 }
-

@@ -67,24 +67,29 @@ function queryTimeoutMs(): number {
 function runCommand(command: string, args: string[], timeoutMs = 0): Promise<CommandResult | undefined> {
     const { execFile } = require("node:child_process") as typeof import("node:child_process");
     return new Promise((resolve, reject) => {
-        execFile(command, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024, timeout: timeoutMs }, (error, stdout, stderr) => {
-            if (error === null) {
-                resolve({ exitCode: 0, stdout, stderr });
-            } else if (error.code === "ENOENT") {
-                resolve(undefined);
-            } else if (typeof error.code === "number") {
-                resolve({ exitCode: error.code, stdout, stderr });
-            } else if (error.killed) {
-                reject(
-                    new Error(
-                        `\`${command} ${args.join(" ")}\` did not finish within ${timeoutMs / 1000} s: ` +
-                            "Docker is not responding; wait until it has started (or restart it), then retry.",
-                    ),
-                );
-            } else {
-                reject(error);
-            }
-        });
+        execFile(
+            command,
+            args,
+            { encoding: "utf8", maxBuffer: 16 * 1024 * 1024, timeout: timeoutMs },
+            (error, stdout, stderr) => {
+                if (error === null) {
+                    resolve({ exitCode: 0, stdout, stderr });
+                } else if (error.code === "ENOENT") {
+                    resolve(undefined);
+                } else if (typeof error.code === "number") {
+                    resolve({ exitCode: error.code, stdout, stderr });
+                } else if (error.killed) {
+                    reject(
+                        new Error(
+                            `\`${command} ${args.join(" ")}\` did not finish within ${timeoutMs / 1000} s: ` +
+                                "Docker is not responding; wait until it has started (or restart it), then retry.",
+                        ),
+                    );
+                } else {
+                    reject(error);
+                }
+            },
+        );
     });
 }
 
@@ -123,7 +128,11 @@ async function checkTools(): Promise<Tools> {
         return { kind, docker: "missing" };
     }
     if (info.exitCode !== 0) {
-        return { kind, docker: "stopped", dockerStopped: `docker is not running (\`docker info\` failed: ${info.stderr.trim()})` };
+        return {
+            kind,
+            docker: "stopped",
+            dockerStopped: `docker is not running (\`docker info\` failed: ${info.stderr.trim()})`,
+        };
     }
     return { kind, docker: "running" };
 }
@@ -140,7 +149,11 @@ function nonEmptyLines(text: string): string[] {
  * gone. Throws when that cannot be told, or when the containers exist but kind, which must delete them, is missing.
  * `whenDockerStopped` says what to do about a daemon that does not answer.
  */
-async function existingNodes(clusterName: string, tools: Tools, whenDockerStopped: (message: string) => string): Promise<string[]> {
+async function existingNodes(
+    clusterName: string,
+    tools: Tools,
+    whenDockerStopped: (message: string) => string,
+): Promise<string[]> {
     if (tools.docker === "missing") {
         // With neither kind nor docker on this machine no kind cluster can exist here; with kind alone, it may.
         if (!tools.kind) {
@@ -155,10 +168,14 @@ async function existingNodes(clusterName: string, tools: Tools, whenDockerStoppe
         throw new Error(whenDockerStopped(tools.dockerStopped!));
     }
     const filter = `label=${KIND_CLUSTER_LABEL}=${clusterName}`;
-    const nodes = nonEmptyLines(await runOrThrow("docker", ["ps", "-a", "--filter", filter, "--format", "{{.Names}}"], queryTimeoutMs()));
+    const nodes = nonEmptyLines(
+        await runOrThrow("docker", ["ps", "-a", "--filter", filter, "--format", "{{.Names}}"], queryTimeoutMs()),
+    );
     if (nodes.length > 0 && !tools.kind) {
         // Its containers keep the host ports: forgetting it would leave a lab nobody can delete with `pulumi destroy`.
-        throw new Error(`kind cluster "${clusterName}" still exists (Docker has its node container ${nodes.join(", ")}), but ${KIND_MISSING}`);
+        throw new Error(
+            `kind cluster "${clusterName}" still exists (Docker has its node container ${nodes.join(", ")}), but ${KIND_MISSING}`,
+        );
     }
     return nodes;
 }
@@ -167,10 +184,15 @@ async function existingNodes(clusterName: string, tools: Tools, whenDockerStoppe
  * The Docker ID of the cluster's control-plane node container (deleting and recreating a cluster under the same name
  * changes it) and whether that container runs.
  */
-async function controlPlaneNode(clusterName: string, nodes: string[]): Promise<{ name: string; id: string; running: boolean }> {
+async function controlPlaneNode(
+    clusterName: string,
+    nodes: string[],
+): Promise<{ name: string; id: string; running: boolean }> {
     // kind names the first control-plane node <cluster>-control-plane.
     const name = nodes.find((node) => node === `${clusterName}-control-plane`) ?? [...nodes].sort()[0];
-    const [id, running] = (await runOrThrow("docker", ["inspect", "--format", "{{.Id}} {{.State.Running}}", name], queryTimeoutMs()))
+    const [id, running] = (
+        await runOrThrow("docker", ["inspect", "--format", "{{.Id}} {{.State.Running}}", name], queryTimeoutMs())
+    )
         .trim()
         .split(" ");
     return { name, id, running: running === "true" };
@@ -180,8 +202,14 @@ async function controlPlaneNode(clusterName: string, nodes: string[]): Promise<{
  * The cluster's control-plane node container as Docker has it, running or stopped; undefined when the cluster is gone.
  * scripts/lab.ts compares its id with the one the stack recorded, with the provider's own query.
  */
-export async function findControlPlaneNode(clusterName: string): Promise<{ name: string; id: string; running: boolean } | undefined> {
-    const nodes = await existingNodes(clusterName, await checkTools(), (message) => `${message}: start Docker and retry.`);
+export async function findControlPlaneNode(
+    clusterName: string,
+): Promise<{ name: string; id: string; running: boolean } | undefined> {
+    const nodes = await existingNodes(
+        clusterName,
+        await checkTools(),
+        (message) => `${message}: start Docker and retry.`,
+    );
     return nodes.length === 0 ? undefined : controlPlaneNode(clusterName, nodes);
 }
 
@@ -226,14 +254,25 @@ export const kindClusterProvider: pulumi.dynamic.ResourceProvider<KindClusterInp
         try {
             const configFile = path.join(configDir, "kind-config.yaml");
             fs.writeFileSync(configFile, kindConfigYaml(inputs));
-            await runOrThrow("kind", ["create", "cluster", "--name", clusterName, "--config", configFile, "--wait", "3m"]);
+            await runOrThrow("kind", [
+                "create",
+                "cluster",
+                "--name",
+                clusterName,
+                "--config",
+                configFile,
+                "--wait",
+                "3m",
+            ]);
         } finally {
             fs.rmSync(configDir, { recursive: true, force: true });
         }
 
         const nodes = await existingNodes(clusterName, tools, (message) => message);
         if (nodes.length === 0) {
-            throw new Error(`\`kind create cluster --name ${clusterName}\` succeeded but Docker has no node container for it.`);
+            throw new Error(
+                `\`kind create cluster --name ${clusterName}\` succeeded but Docker has no node container for it.`,
+            );
         }
         const clusterId = (await controlPlaneNode(clusterName, nodes)).id;
         return {

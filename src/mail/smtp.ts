@@ -1,5 +1,5 @@
 // How OnCall reaches the lab's own mailbox.
-import { SmtpSettings } from "../config/config";
+import { type SmtpSettings } from "../config/config";
 import { mailpitPorts, mailpitSmtpHost } from "../shared/topology";
 
 /** OnCall's SMTP settings for the lab's own mailbox (Mailpit): plain SMTP inside the cluster, no login. */
@@ -10,4 +10,3 @@ export const localMailboxSmtp: SmtpSettings = {
     tls: false,
     ssl: false,
 };
-

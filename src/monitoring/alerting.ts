@@ -54,7 +54,6 @@ export const defaultAlertingSettings: AlertingSettings = {
     heartbeatInterval: "1m",
 };
 
-
 /** One alerting rule, in the shape shared by VMRule `spec.groups[].rules` and vmalert rule files. */
 export interface AlertRule {
     alert: string;
@@ -143,7 +142,9 @@ export function validateAlertingSettings(settings: AlertingSettings): void {
     const heartbeatInterval = checkDuration("heartbeatInterval", settings.heartbeatInterval, "rejected");
     // Whole seconds keep half of it (the Watchdog's repeat_interval) a whole number of milliseconds.
     if (!Number.isInteger(heartbeatInterval)) {
-        throw new Error(`alerting setting heartbeatInterval must be whole seconds, got "${settings.heartbeatInterval}"`);
+        throw new Error(
+            `alerting setting heartbeatInterval must be whole seconds, got "${settings.heartbeatInterval}"`,
+        );
     }
     // Half leaves room for one lost ping (or a slow flush) before OnCall declares the pipeline dead.
     if (heartbeatInterval > settings.heartbeatTimeoutSeconds / 2) {
@@ -209,7 +210,8 @@ export function buildAlertRuleGroups(settings: AlertingSettings): AlertRuleGroup
                     for: settings.crashLoopFor,
                     labels: { ...paging },
                     annotations: {
-                        summary: "Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} is crash-looping",
+                        summary:
+                            "Container {{ $labels.container }} of pod {{ $labels.namespace }}/{{ $labels.pod }} is crash-looping",
                         description: `The container has been in CrashLoopBackOff for at least ${settings.crashLoopFor}.`,
                     },
                 },
@@ -268,7 +270,9 @@ export function buildAlertmanagerConfig(urls: AlertmanagerUrls, settings: Alerti
     checkWebhookUrl(urls.pagingUrl);
     checkWebhookUrl(urls.heartbeatUrl, "OnCall heartbeat URL");
     if (!urls.heartbeatUrl.endsWith("heartbeat/")) {
-        throw new Error(`OnCall heartbeat URL must end with "heartbeat/" (see heartbeatUrl()), got "${urls.heartbeatUrl}"`);
+        throw new Error(
+            `OnCall heartbeat URL must end with "heartbeat/" (see heartbeatUrl()), got "${urls.heartbeatUrl}"`,
+        );
     }
     // OnCall counts heartbeats against their integration's rate limit: on the paging one, a storm would starve them.
     if (urls.heartbeatUrl === heartbeatUrl(urls.pagingUrl)) {

@@ -47,7 +47,7 @@ export interface Dashboard {
 }
 
 function panel(dashboard: Dashboard, id: number): DashboardPanel {
-    const found = dashboard.panels.find(candidate => candidate.id === id);
+    const found = dashboard.panels.find((candidate) => candidate.id === id);
     if (!found) throw new Error(`values/dashboards/${DASHBOARD_FILE} has no panel with id ${id}`);
     return found;
 }
@@ -61,7 +61,9 @@ function linksMarkdown(mailPublicUrl: string | undefined): string {
         `[Schedules](${oncallPluginPages.schedules}): who is on call now`,
         `[Insights](${oncallPluginPages.insights}): OnCall's own charts of the same metrics`,
         mailbox,
-    ].map(line => `- ${line}`).join("\n");
+    ]
+        .map((line) => `- ${line}`)
+        .join("\n");
 }
 
 /** The dashboard as Grafana's sidecar provisions it. */
@@ -69,9 +71,13 @@ export function buildDashboard(input: DashboardInput): Dashboard {
     if (!(Number.isInteger(input.heartbeatTimeoutSeconds) && input.heartbeatTimeoutSeconds > 0)) {
         throw new Error(`heartbeat timeout must be a whole number of seconds, got ${input.heartbeatTimeoutSeconds}`);
     }
-    const dashboard = JSON.parse(fs.readFileSync(path.join(VALUES_DIR, "dashboards", DASHBOARD_FILE), "utf8")) as Dashboard;
+    const dashboard = JSON.parse(
+        fs.readFileSync(path.join(VALUES_DIR, "dashboards", DASHBOARD_FILE), "utf8"),
+    ) as Dashboard;
     if (dashboard.uid !== DASHBOARD_UID) {
-        throw new Error(`values/dashboards/${DASHBOARD_FILE} must keep uid "${DASHBOARD_UID}" (dashboardUrl links to it), got "${dashboard.uid}"`);
+        throw new Error(
+            `values/dashboards/${DASHBOARD_FILE} must keep uid "${DASHBOARD_UID}" (dashboardUrl links to it), got "${dashboard.uid}"`,
+        );
     }
     const constants: Record<string, string> = {
         paging_receiver: oncallReceiver,
@@ -83,7 +89,10 @@ export function buildDashboard(input: DashboardInput): Dashboard {
     }
     // Red from the timeout on: the moment OnCall opens OnCallHeartBeatMissing.
     const steps = panel(dashboard, HEARTBEAT_LAST_PING_PANEL).fieldConfig?.defaults.thresholds?.steps ?? [];
-    if (steps.length < 2) throw new Error(`values/dashboards/${DASHBOARD_FILE}: panel ${HEARTBEAT_LAST_PING_PANEL} needs a green and a red threshold`);
+    if (steps.length < 2)
+        throw new Error(
+            `values/dashboards/${DASHBOARD_FILE}: panel ${HEARTBEAT_LAST_PING_PANEL} needs a green and a red threshold`,
+        );
     steps[steps.length - 1].value = input.heartbeatTimeoutSeconds;
     panel(dashboard, LINKS_PANEL).options = { mode: "markdown", content: linksMarkdown(input.mailPublicUrl) };
     return dashboard;

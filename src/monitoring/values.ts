@@ -1,7 +1,7 @@
 // Helm values of the victoria-metrics-k8s-stack chart.
-import { loadValuesFile, mergeValues, Values } from "../shared/values";
+import { loadValuesFile, mergeValues, type Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
-import { VolumeSettings } from "../shared/ingress";
+import { type VolumeSettings } from "../shared/ingress";
 import { workloadResources } from "../security/workloads";
 
 export interface VmStackValuesInput {
@@ -32,7 +32,8 @@ export interface VmClusterValuesInput {
 }
 
 /** The commit values/victoria-metrics-k8s-stack.yaml pins the VictoriaMetrics rules and dashboards to. */
-const VM_SOURCES = "https://raw.githubusercontent.com/VictoriaMetrics/VictoriaMetrics/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa";
+const VM_SOURCES =
+    "https://raw.githubusercontent.com/VictoriaMetrics/VictoriaMetrics/b7ef6cc3ed35c607e053a8b7755fc3b896a10eaa";
 
 /**
  * Alertmanager v0.32.1 (the stack's) labels its notification metrics with `receiver_name` only with
@@ -60,7 +61,12 @@ export function vmStackValues(input: VmStackValuesInput): Values {
         vmalert: { spec: { evaluationInterval: input.evaluationInterval } },
         // A named secret replaces the chart's `alertmanager.config`, so the release need not wait for OnCall.
         // The operator passes extraArgs on as `--name=value` (v0.74.0 vmalertmanager/statefulset.go).
-        alertmanager: { spec: { configSecret: input.alertmanagerConfigSecret, extraArgs: { "enable-feature": ALERTMANAGER_FEATURES } } },
+        alertmanager: {
+            spec: {
+                configSecret: input.alertmanagerConfigSecret,
+                extraArgs: { "enable-feature": ALERTMANAGER_FEATURES },
+            },
+        },
         // victoria-metrics-k8s-stack 0.91.2 values.yaml (syncJob.resources) and its sub-charts' `resources`; the VM
         // components take the operator's defaults (src/security/workloads.ts).
         syncJob: { resources: workloadResources.vmSyncJob },
@@ -69,7 +75,8 @@ export function vmStackValues(input: VmStackValuesInput): Values {
         "prometheus-node-exporter": { resources: workloadResources.nodeExporter },
     });
     if (!input.cluster) return mergeValues(values, vmSingleValues());
-    if (!input.labNamespaces?.length) throw new Error("the existing target's stack needs the lab's namespaces (labNamespaces)");
+    if (!input.labNamespaces?.length)
+        throw new Error("the existing target's stack needs the lab's namespaces (labNamespaces)");
     return mergeValues(mergeValues(values, vmClusterValues(input.cluster)), vmScopeValues(input.labNamespaces));
 }
 
@@ -77,7 +84,10 @@ export function vmStackValues(input: VmStackValuesInput): Values {
 function vmSingleValues(): Values {
     return {
         vmsingle: {
-            spec: { retentionPeriod: RETENTION_PERIOD, storage: { resources: { requests: { storage: VMSINGLE_STORAGE } } } },
+            spec: {
+                retentionPeriod: RETENTION_PERIOD,
+                storage: { resources: { requests: { storage: VMSINGLE_STORAGE } } },
+            },
         },
     };
 }
@@ -110,7 +120,11 @@ function vmClusterValues(cluster: VmClusterValuesInput): Values {
             spec: {
                 retentionPeriod: RETENTION_PERIOD,
                 replicationFactor: cluster.replicationFactor,
-                vmstorage: { replicaCount: cluster.vmstorageReplicas, storage: claim(cluster.storage.size), ...ONE_AT_A_TIME },
+                vmstorage: {
+                    replicaCount: cluster.vmstorageReplicas,
+                    storage: claim(cluster.storage.size),
+                    ...ONE_AT_A_TIME,
+                },
                 // The chart's own 2Gi cache volume, in the same class.
                 vmselect: { replicaCount: cluster.vmselectReplicas, storage: claim("2Gi"), ...ONE_AT_A_TIME },
                 vminsert: { replicaCount: cluster.vminsertReplicas, ...ONE_AT_A_TIME },
@@ -119,7 +133,9 @@ function vmClusterValues(cluster: VmClusterValuesInput): Values {
         alertmanager: { spec: { replicaCount: cluster.alertmanagerReplicas, ...ONE_AT_A_TIME } },
         vmalert: { spec: { replicaCount: cluster.vmalertReplicas, ...ONE_AT_A_TIME } },
         defaultRules: { sources: { vmcluster: { url: `${VM_SOURCES}/deployment/docker/rules/alerts-cluster.yml` } } },
-        defaultDashboards: { sources: { "victoriametrics-cluster": { url: `${VM_SOURCES}/dashboards/victoriametrics-cluster.json` } } },
+        defaultDashboards: {
+            sources: { "victoriametrics-cluster": { url: `${VM_SOURCES}/dashboards/victoriametrics-cluster.json` } },
+        },
     };
 }
 
@@ -136,7 +152,12 @@ function vmScopeValues(labNamespaces: string[]): Values {
     const scrapeKinds = ["serviceScrape", "podScrape", "probe", "nodeScrape", "staticScrape", "scrapeConfig"];
     return {
         "victoria-metrics-operator": { rbac: { aggregatedClusterRoles: { enabled: false } } },
-        vmagent: { spec: { selectAllByDefault: false, ...Object.fromEntries(scrapeKinds.map(kind => [`${kind}NamespaceSelector`, lab])) } },
+        vmagent: {
+            spec: {
+                selectAllByDefault: false,
+                ...Object.fromEntries(scrapeKinds.map((kind) => [`${kind}NamespaceSelector`, lab])),
+            },
+        },
         vmalert: { spec: { selectAllByDefault: false, ruleNamespaceSelector: lab } },
         alertmanager: { spec: { selectAllByDefault: false, configNamespaceSelector: lab } },
     };

@@ -2,13 +2,14 @@
 // generic in the id type: the component passes Outputs (ids of resources and of OnCall users that exist only
 // once the wiring has run), the tests pass strings. They take a Roster that validateRoster returned: OnCall OSS 1.16.9's
 // limits (engine/apps/public_api/serializers, the provider's internal/resources/oncall) are checked there, once.
-import { EscalationStep, notificationRulesFor, Person, Rotation, Roster } from "../team/roster";
+import { type EscalationStep, notificationRulesFor, type Person, type Rotation, type Roster } from "../team/roster";
 
 /** OnCall user id per login. */
 export type UserIds<Id> = Readonly<Record<string, Id>>;
 
 export function userIdOf<Id>(userIds: UserIds<Id>, login: string): Id {
-    if (!Object.hasOwn(userIds, login)) throw new Error(`no OnCall user id for "${login}": not one of the team's people`);
+    if (!Object.hasOwn(userIds, login))
+        throw new Error(`no OnCall user id for "${login}": not one of the team's people`);
     return userIds[login];
 }
 
@@ -40,7 +41,11 @@ export function escalationStepArgs<Id>(
             case "notify_on_call_from_schedule":
                 return { ...base, important: false, notifyOnCallFromSchedule: refs.scheduleId };
             case "notify_persons":
-                return { ...base, important: false, personsToNotifies: step.logins.map(login => userIdOf(refs.userIds, login)) };
+                return {
+                    ...base,
+                    important: false,
+                    personsToNotifies: step.logins.map((login) => userIdOf(refs.userIds, login)),
+                };
             case "repeat_escalation":
                 return base;
         }
@@ -71,7 +76,7 @@ export function rotationShiftArgs<Id>(rotation: Rotation, userIds: UserIds<Id>):
         duration: rotation.shiftSeconds,
         frequency: rotation.frequency,
         interval: rotation.interval,
-        rollingUsers: rotation.people.map(login => [userIdOf(userIds, login)]),
+        rollingUsers: rotation.people.map((login) => [userIdOf(userIds, login)]),
         // 1.16.9 rejects a rolling_users shift without it; the provider sends 0 when unset.
         startRotationFromUserIndex: 0,
         // 1.16.9 requires week_start for weekly shifts and omits it from every other one (a permanent diff if set).
@@ -104,11 +109,20 @@ export interface NotificationRuleArgs<Id> {
  * (positions count within each: order_with_respect_to = user_id, important). A wait belongs to the list of the
  * notification that follows it (or, at the end, of the one before it).
  */
-export function notificationRuleArgs<Id>(person: Person, telegramEnabled: boolean, userId: Id): NotificationRuleArgs<Id>[] {
+export function notificationRuleArgs<Id>(
+    person: Person,
+    telegramEnabled: boolean,
+    userId: Id,
+): NotificationRuleArgs<Id>[] {
     const rules = notificationRulesFor(person, telegramEnabled);
     const importance = rules.map((rule, index) => {
         if (rule.type !== "wait") return rule.important;
-        const owner = rules.slice(index + 1).find(r => r.type !== "wait") ?? rules.slice(0, index).reverse().find(r => r.type !== "wait");
+        const owner =
+            rules.slice(index + 1).find((r) => r.type !== "wait") ??
+            rules
+                .slice(0, index)
+                .reverse()
+                .find((r) => r.type !== "wait");
         return owner?.important ?? false;
     });
     const nextPosition = { default: 0, important: 0 };

@@ -31,7 +31,11 @@ export const LAB_ORGANIZATION_PK = "1";
  * The lab's limits: a storm of a few thousand distinct alert groups pages in the first window instead of 300 every
  * five minutes. 9000 per organization is 30/s averaged over the window, which one engine takes on a laptop.
  */
-export const LAB_RATE_LIMITS: CustomRateLimit = { integration: "3000/5m", organization: "9000/5m", public_api: "300/m" };
+export const LAB_RATE_LIMITS: CustomRateLimit = {
+    integration: "3000/5m",
+    organization: "9000/5m",
+    public_api: "300/m",
+};
 
 /** The engine's CUSTOM_RATELIMITS value (engine/settings/base.py: a JSON object keyed by organization pk). */
 export function customRateLimitsEnv(limits: CustomRateLimit = LAB_RATE_LIMITS): string {

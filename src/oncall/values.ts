@@ -1,10 +1,10 @@
 // Helm values of the grafana/oncall chart.
 import * as path from "node:path";
-import { SmtpSettings } from "../config/config";
-import { loadValuesFile, mergeValues, Values } from "../shared/values";
+import { type SmtpSettings } from "../config/config";
+import { loadValuesFile, mergeValues, type Values } from "../shared/values";
 import { releaseNames } from "../shared/topology";
-import { ExternalPostgres } from "../config/target";
-import { VolumeSettings } from "../shared/ingress";
+import { type ExternalPostgres } from "../config/target";
+import { type VolumeSettings } from "../shared/ingress";
 import { customRateLimitsEnv } from "./rateLimits";
 import { oncallFirstInstallValues, oncallWorkloadValues } from "./workloads";
 
@@ -78,7 +78,11 @@ export const ONCALL_SMTP_SECRET = { name: `${releaseNames.oncall}-smtp`, key: "s
  * Redis' (redis 16.13.2 auth.existingSecret, auth.existingSecretPasswordKey) and the Telegram token
  * (oncall.telegram.existingSecret, tokenKey in _env.tpl "snippet.oncall.telegram.env").
  */
-export const ONCALL_CREDENTIAL_KEYS = { postgres: "postgres-password", redis: "redis-password", telegram: "telegram-token" } as const;
+export const ONCALL_CREDENTIAL_KEYS = {
+    postgres: "postgres-password",
+    redis: "redis-password",
+    telegram: "telegram-token",
+} as const;
 
 /** Keys of the secret that holds Django's SECRET_KEY and OnCall's MIRAGE_SECRET_KEY. */
 export const ONCALL_APP_SECRET_KEYS = { secretKey: "SECRET_KEY", mirageSecretKey: "MIRAGE_SECRET_KEY" } as const;
@@ -99,7 +103,9 @@ export function oncallValues(input: OnCallValuesInput): Values {
             // would make the data they encrypt in the database unreadable.
             secrets: { existingSecret: input.appSecretName, ...ONCALL_APP_SECRET_KEYS },
             // telegramPolling.enabled turns oncall.telegram.enabled on in the template itself (_env.tpl).
-            ...(input.telegram ? { telegram: { existingSecret: credentials, tokenKey: ONCALL_CREDENTIAL_KEYS.telegram } } : {}),
+            ...(input.telegram
+                ? { telegram: { existingSecret: credentials, tokenKey: ONCALL_CREDENTIAL_KEYS.telegram } }
+                : {}),
             smtp: input.smtp ? smtpValues(input.smtp) : { enabled: false },
             // GET /metrics/ with Bearer-token auth; no authToken: the token's secret is the lab's (ONCALL_EXPORTER_SECRET).
             exporter: { enabled: true },
@@ -112,7 +118,10 @@ export function oncallValues(input: OnCallValuesInput): Values {
         postgresql: {
             auth: {
                 existingSecret: credentials,
-                secretKeys: { adminPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres, userPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres },
+                secretKeys: {
+                    adminPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres,
+                    userPasswordKey: ONCALL_CREDENTIAL_KEYS.postgres,
+                },
             },
         },
         redis: { auth: { existingSecret: credentials, existingSecretPasswordKey: ONCALL_CREDENTIAL_KEYS.redis } },
@@ -120,7 +129,10 @@ export function oncallValues(input: OnCallValuesInput): Values {
         // would turn this JSON into a YAML object; the list goes through toYaml. Engine, celery and migrate get it.
         env: [{ name: "CUSTOM_RATELIMITS", value: customRateLimitsEnv() }],
     });
-    const hardened = mergeValues(mergeValues(values, oncallWorkloadValues(input.telegram)), oncallFirstInstallValues(input.mirageCipherIv));
+    const hardened = mergeValues(
+        mergeValues(values, oncallWorkloadValues(input.telegram)),
+        oncallFirstInstallValues(input.mirageCipherIv),
+    );
     if (!input.cluster) return hardened;
     const merged = mergeValues(hardened, oncallClusterValues(input.cluster));
     // Replaced, not merged: the keys of a disabled Service, and with an external Postgres those of the bundled one
@@ -165,16 +177,18 @@ function oncallClusterValues(cluster: OnCallClusterValuesInput): Values {
         celery: celeryBeatApart(cluster.celeryReplicas)
             ? { replicaCount: cluster.celeryReplicas - 1, worker_beat_enabled: "False" }
             : { replicaCount: cluster.celeryReplicas },
-        ...(external ? {
-            externalPostgresql: {
-                host: external.host,
-                port: external.port,
-                db_name: external.database,
-                user: external.user,
-                existingSecret: external.passwordSecretName,
-                passwordKey: EXTERNAL_POSTGRES_PASSWORD_KEY,
-            },
-        } : { postgresql: { primary: volume(cluster.postgresVolume) } }),
+        ...(external
+            ? {
+                  externalPostgresql: {
+                      host: external.host,
+                      port: external.port,
+                      db_name: external.database,
+                      user: external.user,
+                      existingSecret: external.passwordSecretName,
+                      passwordKey: EXTERNAL_POSTGRES_PASSWORD_KEY,
+                  },
+              }
+            : { postgresql: { primary: volume(cluster.postgresVolume) } }),
         redis: { master: volume(cluster.redisVolume) },
     };
 }

@@ -58,9 +58,19 @@ export const GRAFANA_USER_EMAIL_MAX = 190;
 
 /** Every escalation step type the public API accepts (engine/apps/alerts/models/escalation_policy.py PUBLIC_STEP_CHOICES_MAP). */
 export const ESCALATION_STEP_TYPES = [
-    "wait", "notify_on_call_from_schedule", "notify_persons", "notify_person_next_each_time", "notify_team_members",
-    "notify_user_group", "notify_whole_channel", "trigger_webhook", "notify_if_time_from_to",
-    "notify_if_num_alerts_in_window", "repeat_escalation", "resolve", "declare_incident",
+    "wait",
+    "notify_on_call_from_schedule",
+    "notify_persons",
+    "notify_person_next_each_time",
+    "notify_team_members",
+    "notify_user_group",
+    "notify_whole_channel",
+    "trigger_webhook",
+    "notify_if_time_from_to",
+    "notify_if_num_alerts_in_window",
+    "repeat_escalation",
+    "resolve",
+    "declare_incident",
 ] as const;
 
 /**
@@ -69,8 +79,16 @@ export const ESCALATION_STEP_TYPES = [
  * (engine/apps/base/models/user_notification_policy.py). There is no notify_by_msteams in OSS.
  */
 export const NOTIFICATION_RULE_TYPES = [
-    "wait", "notify_by_slack", "notify_by_sms", "notify_by_phone_call", "notify_by_telegram", "notify_by_email",
-    "notify_by_mobile_app", "notify_by_mobile_app_critical", "notify_by_mattermost", "notify_by_webhook",
+    "wait",
+    "notify_by_slack",
+    "notify_by_sms",
+    "notify_by_phone_call",
+    "notify_by_telegram",
+    "notify_by_email",
+    "notify_by_mobile_app",
+    "notify_by_mobile_app_critical",
+    "notify_by_mattermost",
+    "notify_by_webhook",
 ] as const;
 
 /** Public API token names: ApiAuthToken.name is a CharField(max_length=50) (engine/apps/auth_token/models/api_auth_token.py). */

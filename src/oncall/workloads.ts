@@ -1,5 +1,5 @@
 // How OnCall's pods run (oncall chart 1.16.5 and its bitnami sub-charts) and what only a first install may set.
-import { Values } from "../shared/values";
+import { type Values } from "../shared/values";
 import { restrictedContainer, restrictedPod, workloadResources } from "../security/workloads";
 
 /** OnCall's own database role in the bundled Postgres (not the superuser): bitnami postgresql 11.9.10 auth.username. */
@@ -38,8 +38,19 @@ const BITNAMI_USER = 1001;
 /** `telegram`: whether telegram-polling runs at all (without it its keys would be read by nothing). */
 export function oncallWorkloadValues(telegram: boolean): Values {
     const bitnami = (resources: object) => ({
-        podSecurityContext: { enabled: true, runAsNonRoot: true, runAsUser: BITNAMI_USER, fsGroup: BITNAMI_USER, seccompProfile: { type: "RuntimeDefault" } },
-        containerSecurityContext: { enabled: true, runAsUser: BITNAMI_USER, runAsNonRoot: true, ...restrictedContainer },
+        podSecurityContext: {
+            enabled: true,
+            runAsNonRoot: true,
+            runAsUser: BITNAMI_USER,
+            fsGroup: BITNAMI_USER,
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+        containerSecurityContext: {
+            enabled: true,
+            runAsUser: BITNAMI_USER,
+            runAsNonRoot: true,
+            ...restrictedContainer,
+        },
         resources,
     });
     return {

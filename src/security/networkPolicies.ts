@@ -1,16 +1,34 @@
 // The lab's NetworkPolicies: every lab namespace denies all traffic but what the lab's own paths need. Pure, so the
 // allow-lists are unit-tested (test/network-policies.test.ts checks them against the pods the pinned charts render).
-import { DRILL_TARGET_PORT, DRILLS_NAMESPACE, mailpitPorts, namespaces, ONCALL_ENGINE_PORT, releaseNames } from "../shared/topology";
+import {
+    DRILL_TARGET_PORT,
+    DRILLS_NAMESPACE,
+    mailpitPorts,
+    namespaces,
+    ONCALL_ENGINE_PORT,
+    releaseNames,
+} from "../shared/topology";
 
 export type Labels = Record<string, string>;
 /** Pods of one namespace, chosen by labels ({}: every pod there); `name` names their policies. */
-export interface Pods { name: string; namespace: string; labels: Labels }
+export interface Pods {
+    name: string;
+    namespace: string;
+    labels: Labels;
+}
 /** "outside": any source or destination (people through a NodePort or an Ingress, the API server, the internet). */
 export type Peer = Pods | "outside";
-export interface PolicyPort { port: number; protocol: "TCP" | "UDP" }
+export interface PolicyPort {
+    port: number;
+    protocol: "TCP" | "UDP";
+}
 
 /** One path the lab uses: an ingress rule where it ends and an egress rule where it starts, in lab namespaces. */
-export interface Flow { from: Peer; to: Peer; ports: PolicyPort[] }
+export interface Flow {
+    from: Peer;
+    to: Peer;
+    ports: PolicyPort[];
+}
 
 export interface LabNetworkPolicy {
     namespace: string;
@@ -24,8 +42,11 @@ export interface LabNetworkPolicy {
 }
 type PeerSelector = { namespaceSelector: { matchLabels: Labels }; podSelector: { matchLabels?: Labels } };
 
-const tcp = (...ports: number[]): PolicyPort[] => ports.map(port => ({ port, protocol: "TCP" }));
-const instance = (name: string, release: string): Labels => ({ "app.kubernetes.io/name": name, "app.kubernetes.io/instance": release });
+const tcp = (...ports: number[]): PolicyPort[] => ports.map((port) => ({ port, protocol: "TCP" }));
+const instance = (name: string, release: string): Labels => ({
+    "app.kubernetes.io/name": name,
+    "app.kubernetes.io/instance": release,
+});
 
 /**
  * The pods the paths start or end at, by the labels their charts give them: grafana chart 12.11.1 (selectorLabels),
@@ -36,14 +57,34 @@ const instance = (name: string, release: string): Labels => ({ "app.kubernetes.i
 export const labPods = {
     grafana: { name: "grafana", namespace: namespaces.grafana, labels: instance("grafana", releaseNames.grafana) },
     oncall: { name: "oncall", namespace: namespaces.oncall, labels: instance("oncall", releaseNames.oncall) },
-    oncallEngine: { name: "engine", namespace: namespaces.oncall, labels: { ...instance("oncall", releaseNames.oncall), "app.kubernetes.io/component": "engine" } },
+    oncallEngine: {
+        name: "engine",
+        namespace: namespaces.oncall,
+        labels: { ...instance("oncall", releaseNames.oncall), "app.kubernetes.io/component": "engine" },
+    },
     mailpit: { name: "mailpit", namespace: namespaces.mail, labels: { "app.kubernetes.io/name": "mailpit" } },
     monitoring: { name: "monitoring", namespace: namespaces.monitoring, labels: {} },
     vmagent: { name: "vmagent", namespace: namespaces.monitoring, labels: instance("vmagent", releaseNames.vmStack) },
-    alertmanager: { name: "alertmanager", namespace: namespaces.monitoring, labels: instance("vmalertmanager", releaseNames.vmStack) },
-    vmsingle: { name: "vmsingle", namespace: namespaces.monitoring, labels: instance("vmsingle", releaseNames.vmStack) },
-    vmselect: { name: "vmselect", namespace: namespaces.monitoring, labels: instance("vmselect", releaseNames.vmStack) },
-    operator: { name: "operator", namespace: namespaces.monitoring, labels: instance("victoria-metrics-operator", releaseNames.vmStack) },
+    alertmanager: {
+        name: "alertmanager",
+        namespace: namespaces.monitoring,
+        labels: instance("vmalertmanager", releaseNames.vmStack),
+    },
+    vmsingle: {
+        name: "vmsingle",
+        namespace: namespaces.monitoring,
+        labels: instance("vmsingle", releaseNames.vmStack),
+    },
+    vmselect: {
+        name: "vmselect",
+        namespace: namespaces.monitoring,
+        labels: instance("vmselect", releaseNames.vmStack),
+    },
+    operator: {
+        name: "operator",
+        namespace: namespaces.monitoring,
+        labels: instance("victoria-metrics-operator", releaseNames.vmStack),
+    },
     // npm run drill's scrape target (src/tools/drills/faults.ts), in a namespace of its own that the lab does not police.
     drills: { name: "drills", namespace: DRILLS_NAMESPACE, labels: {} },
 } as const satisfies Record<string, Pods>;
@@ -53,7 +94,13 @@ export const labPods = {
  * victoria-metrics-k8s-stack 0.91.2 gives vmsingle and Alertmanager (spec.port) and the operator's defaults for vmselect
  * (v0.74.0 internal/config/config.go), the operator's webhook (chart 0.67.2 `service.webhookPort`).
  */
-export const labPorts = { grafana: 3000, vmsingle: 8428, vmselect: 8481, alertmanager: 9093, operatorWebhook: 9443 } as const;
+export const labPorts = {
+    grafana: 3000,
+    vmsingle: 8428,
+    vmselect: 8481,
+    alertmanager: 9093,
+    operatorWebhook: 9443,
+} as const;
 
 /** The API server (443 behind its Service, 6443 on Kind and kubeadm nodes) and HTTPS on the internet. */
 const API_AND_HTTPS = tcp(443, 6443);
@@ -101,10 +148,12 @@ export function labFlows(input: NetworkPolicyInput): Flow[] {
         // Telegram's API (bot token set) over HTTPS.
         { from: p.oncall, to: "outside", ports: tcp(443) },
     ];
-    flows.push(input.grafanaThroughIngress
-        ? { from: p.oncall, to: "outside", ports: tcp(input.grafanaThroughIngress.tls ? 443 : 80) }
-        // Kind: CoreDNS rewrites Grafana's public name to its Service, whose port leads to the pod's.
-        : { from: p.oncall, to: p.grafana, ports: tcp(labPorts.grafana) });
+    flows.push(
+        input.grafanaThroughIngress
+            ? { from: p.oncall, to: "outside", ports: tcp(input.grafanaThroughIngress.tls ? 443 : 80) }
+            : // Kind: CoreDNS rewrites Grafana's public name to its Service, whose port leads to the pod's.
+              { from: p.oncall, to: p.grafana, ports: tcp(labPorts.grafana) },
+    );
     if (input.mailbox) {
         flows.push({ from: p.oncall, to: p.mailpit, ports: tcp(mailpitPorts.smtp) });
         flows.push({ from: "outside", to: p.mailpit, ports: tcp(mailpitPorts.http) });
@@ -129,7 +178,7 @@ const peer = (pods: Pods): PeerSelector => ({
  * flows that start there (`<pods>-egress`).
  */
 export function labNetworkPolicies(labNamespaces: string[], input: NetworkPolicyInput): LabNetworkPolicy[] {
-    const policies: LabNetworkPolicy[] = labNamespaces.flatMap(namespace => [
+    const policies: LabNetworkPolicy[] = labNamespaces.flatMap((namespace) => [
         { namespace, name: "default-deny", spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } },
         {
             namespace,
@@ -139,7 +188,15 @@ export function labNetworkPolicies(labNamespaces: string[], input: NetworkPolicy
                 policyTypes: ["Ingress", "Egress"],
                 ingress: [{ from: [peer({ name: "all", namespace, labels: {} })] }],
                 // Cluster DNS, wherever it runs (kube-system's CoreDNS, a node-local cache).
-                egress: [{ to: [peer({ name: "all", namespace, labels: {} })] }, { ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }] }],
+                egress: [
+                    { to: [peer({ name: "all", namespace, labels: {} })] },
+                    {
+                        ports: [
+                            { port: 53, protocol: "UDP" },
+                            { port: 53, protocol: "TCP" },
+                        ],
+                    },
+                ],
             },
         },
     ]);
@@ -148,12 +205,19 @@ export function labNetworkPolicies(labNamespaces: string[], input: NetworkPolicy
     const side = (pods: Pods, type: "Ingress" | "Egress") => {
         const name = `${pods.name}-${type.toLowerCase()}`;
         const key = `${pods.namespace}/${name}`;
-        if (!grouped.has(key)) grouped.set(key, { namespace: pods.namespace, name, spec: { podSelector: selector(pods.labels), policyTypes: [type] } });
+        if (!grouped.has(key))
+            grouped.set(key, {
+                namespace: pods.namespace,
+                name,
+                spec: { podSelector: selector(pods.labels), policyTypes: [type] },
+            });
         return grouped.get(key)!.spec;
     };
     for (const { from, to, ports } of labFlows(input)) {
-        if (inLab(to)) (side(to, "Ingress").ingress ??= []).push(from === "outside" ? { ports } : { from: [peer(from)], ports });
-        if (inLab(from)) (side(from, "Egress").egress ??= []).push(to === "outside" ? { ports } : { to: [peer(to)], ports });
+        if (inLab(to))
+            (side(to, "Ingress").ingress ??= []).push(from === "outside" ? { ports } : { from: [peer(from)], ports });
+        if (inLab(from))
+            (side(from, "Egress").egress ??= []).push(to === "outside" ? { ports } : { to: [peer(to)], ports });
     }
     return [...policies, ...grouped.values()];
 }

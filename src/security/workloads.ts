@@ -31,7 +31,13 @@ export function podSecurityLabels(namespace: string): Record<string, string> {
 
 /** A pod under the restricted profile, as a fixed non-root user. */
 export function restrictedPod(user: number, group: number) {
-    return { runAsNonRoot: true, runAsUser: user, runAsGroup: group, fsGroup: group, seccompProfile: { type: "RuntimeDefault" } };
+    return {
+        runAsNonRoot: true,
+        runAsUser: user,
+        runAsGroup: group,
+        fsGroup: group,
+        seccompProfile: { type: "RuntimeDefault" },
+    };
 }
 
 /** A container under the restricted profile. */

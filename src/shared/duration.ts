@@ -7,7 +7,13 @@ import { echo } from "./echo";
 
 /** Milliseconds per unit, largest first: the order the grammar requires. */
 const UNIT_MS = [
-    ["y", 365 * 86_400_000], ["w", 7 * 86_400_000], ["d", 86_400_000], ["h", 3_600_000], ["m", 60_000], ["s", 1000], ["ms", 1],
+    ["y", 365 * 86_400_000],
+    ["w", 7 * 86_400_000],
+    ["d", 86_400_000],
+    ["h", 3_600_000],
+    ["m", 60_000],
+    ["s", 1000],
+    ["ms", 1],
 ] as const;
 
 /** The grammar as a regular expression (also the `pattern` of the team file's JSON schema). */
@@ -42,7 +48,10 @@ export function durationProblem(value: unknown): string | undefined {
 /** Seconds in a duration ("500ms" is 0.5); throws an Error saying what is accepted. */
 export function durationSeconds(duration: string): number {
     const ms = parseDuration(duration);
-    if (ms === undefined) throw new Error(`"${duration}" is not a Prometheus duration: use ${UNITS_RULE}, such as ${EXAMPLES}, shorter than ${LIMIT}`);
+    if (ms === undefined)
+        throw new Error(
+            `"${duration}" is not a Prometheus duration: use ${UNITS_RULE}, such as ${EXAMPLES}, shorter than ${LIMIT}`,
+        );
     return ms / 1000;
 }
 

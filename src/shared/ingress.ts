@@ -1,5 +1,5 @@
 // What the existing target hands the Ingresses of Grafana and the OnCall engine. Pure.
-import { TlsSettings } from "../config/target";
+import { type TlsSettings } from "../config/target";
 
 /** The certificate's secret next to each Ingress: a copy of tlsSecretName, or what cert-manager issues. */
 export const INGRESS_TLS_SECRET = "oncall-lab-tls";
@@ -24,7 +24,12 @@ export function ingressAnnotations(ingress: IngressSettings): Record<string, str
  */
 export function ingressTls(ingress: IngressSettings): { hosts: string[]; secretName?: string }[] {
     if (!ingress.tls) return [];
-    return [{ hosts: [ingress.host], ...(ingress.tls.kind === "controllerDefault" ? {} : { secretName: INGRESS_TLS_SECRET }) }];
+    return [
+        {
+            hosts: [ingress.host],
+            ...(ingress.tls.kind === "controllerDefault" ? {} : { secretName: INGRESS_TLS_SECRET }),
+        },
+    ];
 }
 
 export interface VolumeSettings {

@@ -11,7 +11,11 @@ export function onBehalfOf<T>(resource: pulumi.Resource, compute: () => T): T {
         return compute();
     } catch (error) {
         if (pulumi.ResourceError.isInstance(error)) throw error;
-        const resourceError = new pulumi.ResourceError(error instanceof Error ? error.message : String(error), resource, true);
+        const resourceError = new pulumi.ResourceError(
+            error instanceof Error ? error.message : String(error),
+            resource,
+            true,
+        );
         throw Object.assign(resourceError, { cause: error });
     }
 }

@@ -7,10 +7,19 @@ import { INGRESS_TLS_SECRET } from "./ingress";
  * its own namespace only. The copy is the lab's (destroy deletes it); the source is only read. A renewed source
  * reaches the copy on the next `up`.
  */
-export function tlsCopy(name: string, source: k8s.core.v1.Secret, namespace: k8s.core.v1.Namespace, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
-    return new k8s.core.v1.Secret(name, {
-        metadata: { name: INGRESS_TLS_SECRET, namespace: namespace.metadata.name },
-        type: "kubernetes.io/tls",
-        data: pulumi.secret(source.data),
-    }, opts);
+export function tlsCopy(
+    name: string,
+    source: k8s.core.v1.Secret,
+    namespace: k8s.core.v1.Namespace,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+    return new k8s.core.v1.Secret(
+        name,
+        {
+            metadata: { name: INGRESS_TLS_SECRET, namespace: namespace.metadata.name },
+            type: "kubernetes.io/tls",
+            data: pulumi.secret(source.data),
+        },
+        opts,
+    );
 }

@@ -10,8 +10,8 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import { durationSeconds } from "../shared/duration";
 import { ProblemsError } from "../shared/problems";
-import { optionFor, Path, Problem, readable, ROSTER_RULES } from "./rules";
-import { shiftFromSeconds, RosterFile, rosterFileSchema } from "./schema";
+import { optionFor, type Path, type Problem, readable, ROSTER_RULES } from "./rules";
+import { shiftFromSeconds, type RosterFile, rosterFileSchema } from "./schema";
 
 type PersonFile = RosterFile["people"][number];
 type RuleFile = PersonFile["notificationRules"][number];
@@ -19,8 +19,7 @@ type StepFile = RosterFile["escalation"]["steps"][number];
 
 /** A person's rule as OnCall takes it: durations in seconds, and whether it belongs to the "important" list. */
 export type NotificationRule =
-    | { type: Exclude<RuleFile["type"], "wait">; important: boolean }
-    | { type: "wait"; durationSeconds: number };
+    { type: Exclude<RuleFile["type"], "wait">; important: boolean } | { type: "wait"; durationSeconds: number };
 
 export type Person = Omit<PersonFile, "notificationRules"> & { notificationRules: NotificationRule[] };
 
@@ -68,11 +67,19 @@ export function loadRoster(file: string = DEFAULT_ROSTER_FILE, now: Date = new D
         throw new RosterError([`cannot read the file: ${(err as Error).message}`], source);
     }
     const text = utf8Text(bytes);
-    if (text === undefined) throw new RosterError(["is not UTF-8 text (UTF-16, as some Windows editors save, is not read): save it as UTF-8"], source);
+    if (text === undefined)
+        throw new RosterError(
+            ["is not UTF-8 text (UTF-16, as some Windows editors save, is not read): save it as UTF-8"],
+            source,
+        );
     // parseDocument keeps going after an error, so every syntax error (duplicate keys included) is reported; the
     // library cuts the line it quotes.
     const doc = parseDocument(text);
-    if (doc.errors.length > 0) throw new RosterError(doc.errors.map((e) => e.message), source);
+    if (doc.errors.length > 0)
+        throw new RosterError(
+            doc.errors.map((e) => e.message),
+            source,
+        );
     let raw: unknown;
     try {
         raw = doc.toJS();
@@ -118,7 +125,8 @@ export function validateRoster(raw: unknown, now: Date = new Date()): Roster {
     const logins = loginsWritten(raw);
     const problems = parsed.success ? [] : problemsOfIssues(parsed.error.issues);
     // A file that is not even a mapping has nothing for the rules to read.
-    if (!parsed.success && problems.some((problem) => problem.path.length === 0)) throw new RosterError(problems.map(format));
+    if (!parsed.success && problems.some((problem) => problem.path.length === 0))
+        throw new RosterError(problems.map(format));
     const roster = readable(rosterFileSchema, raw) ?? {};
     problems.push(...ROSTER_RULES.flatMap((rule) => rule(roster, { now, logins })));
     if (!parsed.success || problems.length > 0) throw new RosterError(inFileOrder(problems, raw).map(format));
@@ -132,9 +140,11 @@ function rosterOf(file: RosterFile, logins: ReadonlyMap<string, string>): Roster
         people: file.people.map((person) => ({
             ...person,
             // The file lists each person's default rules; the lab's escalation steps are not "important".
-            notificationRules: person.notificationRules.map((rule): NotificationRule => rule.type === "wait"
-                ? { type: "wait", durationSeconds: durationSeconds(rule.duration) }
-                : { type: rule.type, important: false }),
+            notificationRules: person.notificationRules.map((rule): NotificationRule =>
+                rule.type === "wait"
+                    ? { type: "wait", durationSeconds: durationSeconds(rule.duration) }
+                    : { type: rule.type, important: false },
+            ),
         })),
         rotation: {
             name: file.rotation.name,
@@ -147,7 +157,8 @@ function rosterOf(file: RosterFile, logins: ReadonlyMap<string, string>): Roster
             name: file.escalation.name,
             steps: file.escalation.steps.map((step): EscalationStep => {
                 if (step.type === "wait") return { type: "wait", durationSeconds: durationSeconds(step.duration) };
-                if (step.type === "notify_persons") return { type: "notify_persons", logins: step.persons.map(declared) };
+                if (step.type === "notify_persons")
+                    return { type: "notify_persons", logins: step.persons.map(declared) };
                 return { type: step.type };
             }),
         },
@@ -159,7 +170,8 @@ function loginsWritten(raw: unknown): Map<string, string> {
     const people = (raw as { people?: unknown } | null)?.people;
     for (const person of Array.isArray(people) ? people : []) {
         const login = (person as { login?: unknown } | null)?.login;
-        if (typeof login === "string" && login.trim() !== "" && !logins.has(login.toLowerCase())) logins.set(login.toLowerCase(), login);
+        if (typeof login === "string" && login.trim() !== "" && !logins.has(login.toLowerCase()))
+            logins.set(login.toLowerCase(), login);
     }
     return logins;
 }
@@ -181,10 +193,18 @@ function positions(path: Path, raw: unknown): number[] {
     return path.map((step) => {
         if (schema instanceof z.ZodDiscriminatedUnion) schema = optionFor(schema, node);
         const keys = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
-        const position = typeof step === "number" ? step
-            : keys.includes(step) ? keys.indexOf(step) : keys.length + Object.keys(node ?? {}).indexOf(step);
-        schema = schema instanceof z.ZodArray ? schema.element as z.ZodType
-            : schema instanceof z.ZodObject ? schema.shape[step] as z.ZodType | undefined : undefined;
+        const position =
+            typeof step === "number"
+                ? step
+                : keys.includes(step)
+                  ? keys.indexOf(step)
+                  : keys.length + Object.keys(node ?? {}).indexOf(step);
+        schema =
+            schema instanceof z.ZodArray
+                ? (schema.element as z.ZodType)
+                : schema instanceof z.ZodObject
+                  ? (schema.shape[step] as z.ZodType | undefined)
+                  : undefined;
         node = (node as Record<string | number, unknown> | null | undefined)?.[step];
         return position;
     });
@@ -196,13 +216,16 @@ function inFileOrder(problems: Problem[], raw: unknown): Problem[] {
         for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
         return a.length - b.length;
     };
-    return problems.map((problem) => ({ problem, at: positions(problem.path, raw) }))
+    return problems
+        .map((problem) => ({ problem, at: positions(problem.path, raw) }))
         .sort((a, b) => compare(a.at, b.at))
         .map(({ problem }) => problem);
 }
 
 /** "people[1].email" and the message; the file itself when the path is empty. */
 function format({ path, message }: Problem): string {
-    const where = path.map((step, i) => (typeof step === "number" ? `[${step}]` : i === 0 ? step : `.${step}`)).join("");
+    const where = path
+        .map((step, i) => (typeof step === "number" ? `[${step}]` : i === 0 ? step : `.${step}`))
+        .join("");
     return `${where || "the team file"} ${message}`;
 }

@@ -3,8 +3,16 @@
 // (values/oncall-team.schema.json, `npm run schema:team`); what needs several values is in rules.ts.
 import { z } from "zod";
 import {
-    ESCALATION_CHAIN_NAME_MAX, ESCALATION_STEP_TYPES, ESCALATION_WAIT_SECONDS, GRAFANA_USER_EMAIL_MAX, GRAFANA_USER_NAME_MAX,
-    NOTIFICATION_RULE_TYPES, ONCALL_USER_EMAIL_MAX, ONCALL_USER_NAME_MAX, PERSONAL_WAIT_SECONDS, SCHEDULE_NAME_MAX,
+    ESCALATION_CHAIN_NAME_MAX,
+    ESCALATION_STEP_TYPES,
+    ESCALATION_WAIT_SECONDS,
+    GRAFANA_USER_EMAIL_MAX,
+    GRAFANA_USER_NAME_MAX,
+    NOTIFICATION_RULE_TYPES,
+    ONCALL_USER_EMAIL_MAX,
+    ONCALL_USER_NAME_MAX,
+    PERSONAL_WAIT_SECONDS,
+    SCHEDULE_NAME_MAX,
 } from "../oncall/vocabulary";
 import { echo } from "../shared/echo";
 import { EMAIL_ADDRESS } from "../shared/patterns";
@@ -33,41 +41,57 @@ const required = (must: (input: unknown) => string, missing = "is required") => 
     error: (issue: { input?: unknown }) => (issue.input === undefined ? missing : must(issue.input)),
 });
 
-const text = () => z.string(required((input) => `must be a non-empty string (got ${show(input)})`))
-    .regex(/\S/, { error: (issue) => `must be a non-empty string (got ${show(issue.input)})`, abort: true });
+const text = () =>
+    z
+        .string(required((input) => `must be a non-empty string (got ${show(input)})`))
+        .regex(/\S/, { error: (issue) => `must be a non-empty string (got ${show(issue.input)})`, abort: true });
 
 const list = <T extends z.ZodType>(item: T, empty: string) =>
-    z.array(item, required((input) => `must be a list (got ${show(input)})`)).min(1, empty);
+    z
+        .array(
+            item,
+            required((input) => `must be a list (got ${show(input)})`),
+        )
+        .min(1, empty);
 
 /** A mapping with only these keys; each unknown key is reported on its own line (see problemsOfIssues). */
 function mapping<S extends z.ZodRawShape>(shape: S, unknownKey: (key: string) => string, missing?: string) {
     return z.strictObject(shape, {
-        error: (issue) => issue.code === "unrecognized_keys"
-            ? issue.keys.map(unknownKey).join("\n")
-            : issue.input === undefined || issue.input === null ? missing ?? "is required" : `must be a mapping (got ${show(issue.input)})`,
+        error: (issue) =>
+            issue.code === "unrecognized_keys"
+                ? issue.keys.map(unknownKey).join("\n")
+                : issue.input === undefined || issue.input === null
+                  ? (missing ?? "is required")
+                  : `must be a mapping (got ${show(issue.input)})`,
     });
 }
 const knownKeys = (shape: z.ZodRawShape) => () => `is not a known key (known: ${Object.keys(shape).join(", ")})`;
 
 /** A duration in the lab's grammar that `check` accepts (it returns why not, from the value in seconds). */
 function duration(check: (seconds: number) => string | undefined) {
-    return z.string(required((input) => durationProblem(input)!))
-        // The pattern is also what the JSON schema gives editors.
-        .regex(new RegExp(DURATION_PATTERN), { error: (issue) => durationProblem(issue.input), abort: true })
-        .superRefine((value, ctx) => {
-            // Past the pattern only a duration too long for Prometheus is left to refuse.
-            const problem = durationProblem(value);
-            const refused = problem === undefined ? check(seconds(value)) : undefined;
-            if (problem ?? refused) ctx.addIssue({ code: "custom", message: problem ?? `${refused} (got ${show(value)})` });
-        });
+    return (
+        z
+            .string(required((input) => durationProblem(input)!))
+            // The pattern is also what the JSON schema gives editors.
+            .regex(new RegExp(DURATION_PATTERN), { error: (issue) => durationProblem(issue.input), abort: true })
+            .superRefine((value, ctx) => {
+                // Past the pattern only a duration too long for Prometheus is left to refuse.
+                const problem = durationProblem(value);
+                const refused = problem === undefined ? check(seconds(value)) : undefined;
+                if (problem ?? refused)
+                    ctx.addIssue({ code: "custom", message: problem ?? `${refused} (got ${show(value)})` });
+            })
+    );
 }
 
 /** One type of rule or step: `type` plus its own keys; `known` lists the keys of all types of its list. */
 function option<T extends string, S extends z.ZodRawShape>(type: T, shape: S, known: () => readonly string[]) {
     const takes = ["type", ...Object.keys(shape)].join(", ");
-    return mapping({ type: z.literal(type), ...shape }, (key) => known().includes(key)
-        ? `is not a key of type ${type} (it takes: ${takes})`
-        : `is not a known key (known: ${known().join(", ")})`);
+    return mapping({ type: z.literal(type), ...shape }, (key) =>
+        known().includes(key)
+            ? `is not a key of type ${type} (it takes: ${takes})`
+            : `is not a known key (known: ${known().join(", ")})`,
+    );
 }
 
 /** The types this lab supports out of OnCall's, with a message that tells an unsupported OnCall type from a typo. */
@@ -88,42 +112,77 @@ function typed<O extends readonly [z.ZodObject, ...z.ZodObject[]]>(options: O, o
 const keysOf = (options: readonly z.ZodObject[]) => [...new Set(options.flatMap((o) => Object.keys(o.shape)))];
 
 const login = () => z.string(required((input) => `must be a login (got ${show(input)})`));
-const personalWait = duration((s) => PERSONAL_WAIT_SECONDS.includes(s) ? undefined
-    : `must be one of ${PERSONAL_WAIT_SECONDS.map(formatDuration).join(", ")}: the waits OnCall 1.16.9 offers in personal rules`);
+const personalWait = duration((s) =>
+    PERSONAL_WAIT_SECONDS.includes(s)
+        ? undefined
+        : `must be one of ${PERSONAL_WAIT_SECONDS.map(formatDuration).join(", ")}: the waits OnCall 1.16.9 offers in personal rules`,
+);
 const escalationWait = duration((s) => {
     const { min, max } = ESCALATION_WAIT_SECONDS;
-    if (s < min || s > max) return `must be from ${formatDuration(min)} to ${formatDuration(max)}, the range OnCall 1.16.9 accepts for escalation waits`;
+    if (s < min || s > max)
+        return `must be from ${formatDuration(min)} to ${formatDuration(max)}, the range OnCall 1.16.9 accepts for escalation waits`;
     // DurationSecondsField drops fractions: timedelta(seconds=int(value)) (engine/common/api_helpers/custom_fields.py).
-    return Number.isInteger(s) ? undefined : "must be whole seconds: OnCall 1.16.9 drops fractions of a second from escalation waits";
+    return Number.isInteger(s)
+        ? undefined
+        : "must be whole seconds: OnCall 1.16.9 drops fractions of a second from escalation waits";
 });
 
 const ruleOptions = [
     option("notify_by_email", {}, () => ruleKeys),
     option("notify_by_telegram", {}, () => ruleKeys),
-    option("wait", { duration: personalWait.describe(`One of ${PERSONAL_WAIT_SECONDS.map(formatDuration).join(", ")}.`) }, () => ruleKeys),
+    option(
+        "wait",
+        { duration: personalWait.describe(`One of ${PERSONAL_WAIT_SECONDS.map(formatDuration).join(", ")}.`) },
+        () => ruleKeys,
+    ),
 ] as const;
 const ruleKeys = keysOf(ruleOptions);
 
 const stepOptions = [
     option("notify_on_call_from_schedule", {}, () => stepKeys),
-    option("wait", { duration: escalationWait.describe(`From ${formatDuration(ESCALATION_WAIT_SECONDS.min)} to ${formatDuration(ESCALATION_WAIT_SECONDS.max)}.`) }, () => stepKeys),
-    option("notify_persons", { persons: list(login(), "must list at least one login").describe("Logins from people.") }, () => stepKeys),
+    option(
+        "wait",
+        {
+            duration: escalationWait.describe(
+                `From ${formatDuration(ESCALATION_WAIT_SECONDS.min)} to ${formatDuration(ESCALATION_WAIT_SECONDS.max)}.`,
+            ),
+        },
+        () => stepKeys,
+    ),
+    option(
+        "notify_persons",
+        { persons: list(login(), "must list at least one login").describe("Logins from people.") },
+        () => stepKeys,
+    ),
     option("repeat_escalation", {}, () => stepKeys),
 ] as const;
 const stepKeys = keysOf(stepOptions);
 
 const personShape = {
     login: text()
-        .regex(LOGIN, { error: (issue) => `must be a Grafana login of lowercase letters, digits, '.', '_' or '-', starting with a letter, at most 40 characters (got ${show(issue.input)})`, abort: true })
-        .refine((value) => !RESERVED_LOGINS.includes(value), { error: (issue) => `${show(issue.input)} is the lab's Grafana admin user: choose another login` })
+        .regex(LOGIN, {
+            error: (issue) =>
+                `must be a Grafana login of lowercase letters, digits, '.', '_' or '-', starting with a letter, at most 40 characters (got ${show(issue.input)})`,
+            abort: true,
+        })
+        .refine((value) => !RESERVED_LOGINS.includes(value), {
+            error: (issue) => `${show(issue.input)} is the lab's Grafana admin user: choose another login`,
+        })
         .describe("Grafana login: lowercase letters, digits, '.', '_' or '-'."),
-    name: text().max(PERSON_NAME_MAX, `must be at most ${PERSON_NAME_MAX} characters: ${PERSON_NAME_LIMIT}`).describe("The name Grafana shows."),
+    name: text()
+        .max(PERSON_NAME_MAX, `must be at most ${PERSON_NAME_MAX} characters: ${PERSON_NAME_LIMIT}`)
+        .describe("The name Grafana shows."),
     email: text()
-        .regex(EMAIL_ADDRESS, { error: (issue) => `must be an e-mail address such as alice@oncall-lab.test (got ${show(issue.input)})`, abort: true })
+        .regex(EMAIL_ADDRESS, {
+            error: (issue) => `must be an e-mail address such as alice@oncall-lab.test (got ${show(issue.input)})`,
+            abort: true,
+        })
         .max(PERSON_EMAIL_MAX, `must be at most ${PERSON_EMAIL_MAX} characters: ${PERSON_EMAIL_LIMIT}`)
         .describe("Where OnCall's e-mail goes."),
-    notificationRules: list(typed(ruleOptions, NOTIFICATION_RULE_TYPES), "must list at least one rule, such as { type: notify_by_email }")
-        .describe("The person's default notification rules, in order."),
+    notificationRules: list(
+        typed(ruleOptions, NOTIFICATION_RULE_TYPES),
+        "must list at least one rule, such as { type: notify_by_email }",
+    ).describe("The person's default notification rules, in order."),
 };
 
 /**
@@ -142,20 +201,36 @@ export function shiftFromSeconds(shiftSeconds: number) {
 
 const SHIFT = "must be a whole number of hours, days or weeks such as 12h, 1d or 1w";
 const rotationShape = {
-    name: text().max(SCHEDULE_NAME_MAX, `must be at most ${SCHEDULE_NAME_MAX} characters, OnCall's limit for schedule and shift names`),
+    name: text().max(
+        SCHEDULE_NAME_MAX,
+        `must be at most ${SCHEDULE_NAME_MAX} characters, OnCall's limit for schedule and shift names`,
+    ),
     timeZone: text().describe("IANA time zone name, such as Europe/Berlin or UTC."),
     start: text()
-        .regex(LOCAL_DATETIME, { error: (issue) => `must be a local date and time "YYYY-MM-DDTHH:MM:SS", without offset (got ${show(issue.input)})` })
+        .regex(LOCAL_DATETIME, {
+            error: (issue) =>
+                `must be a local date and time "YYYY-MM-DDTHH:MM:SS", without offset (got ${show(issue.input)})`,
+        })
         .describe("The first handoff, local time in timeZone, in the past."),
-    shift: z.string(required((input) => `${SHIFT} (got ${show(input)})`, "is required (such as 1d)"))
-        .refine((value) => shiftFromSeconds(parseDuration(value)! / 1000) !== undefined, { error: (issue) => `${SHIFT} (got ${show(issue.input)})` })
+    shift: z
+        .string(required((input) => `${SHIFT} (got ${show(input)})`, "is required (such as 1d)"))
+        .refine((value) => shiftFromSeconds(parseDuration(value)! / 1000) !== undefined, {
+            error: (issue) => `${SHIFT} (got ${show(issue.input)})`,
+        })
         .describe("Shift length: hours, days or weeks, such as 12h, 1d or 1w."),
-    people: list(login(), "must list at least one login: an empty rotation pages nobody").describe("Logins, in handoff order."),
+    people: list(login(), "must list at least one login: an empty rotation pages nobody").describe(
+        "Logins, in handoff order.",
+    ),
 };
 
 const escalationShape = {
-    name: text().max(ESCALATION_CHAIN_NAME_MAX, `must be at most ${ESCALATION_CHAIN_NAME_MAX} characters, OnCall's limit for escalation chain names`),
-    steps: list(typed(stepOptions, ESCALATION_STEP_TYPES), "must list at least one step").describe("The escalation chain's steps, in order."),
+    name: text().max(
+        ESCALATION_CHAIN_NAME_MAX,
+        `must be at most ${ESCALATION_CHAIN_NAME_MAX} characters, OnCall's limit for escalation chain names`,
+    ),
+    steps: list(typed(stepOptions, ESCALATION_STEP_TYPES), "must list at least one step").describe(
+        "The escalation chain's steps, in order.",
+    ),
 };
 
 const rosterShape = {
@@ -165,7 +240,8 @@ const rosterShape = {
 };
 export const rosterFileSchema = mapping(rosterShape, knownKeys(rosterShape), "is empty").meta({
     title: "oncall-lab on-call team",
-    description: "values/oncall-team.yaml: people, their rotation and the escalation chain (Grafana OnCall OSS 1.16.9 types).",
+    description:
+        "values/oncall-team.yaml: people, their rotation and the escalation chain (Grafana OnCall OSS 1.16.9 types).",
 });
 
 /** The team file as written (durations as text). */

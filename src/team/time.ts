@@ -17,7 +17,14 @@ export function isTimeZone(timeZone: string): boolean {
 /** Milliseconds the zone's wall clock is ahead of UTC at an instant. */
 function zoneOffsetMs(instant: number, timeZone: string): number {
     const parts = new Intl.DateTimeFormat("en-US", {
-        timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+        timeZone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        second: "numeric",
     }).formatToParts(new Date(instant));
     const part = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)!.value);
     const wall = Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
@@ -34,15 +41,24 @@ export function localTimeToInstant(local: string, timeZone: string): Date | stri
     const [year, month, day, hour, minute, second] = m.slice(1).map(Number);
     const wall = Date.UTC(year, month - 1, day, hour, minute, second);
     const check = new Date(wall);
-    if (year < 1970 || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+    if (
+        year < 1970 ||
+        check.getUTCMonth() !== month - 1 ||
+        check.getUTCDate() !== day ||
+        hour > 23 ||
+        minute > 59 ||
+        second > 59
+    ) {
         return "is not a valid date and time";
     }
     // The offsets in force a day either side are the only ones this wall time can have: an instant for each that
     // reads back as this wall time. None: a daylight-saving gap skipped it. Two: a repeated hour, and the earlier one
     // is taken, as Python's zoneinfo (fold=0) and Temporal ("compatible") do, east or west of UTC alike.
     const dayMs = 24 * 3600 * 1000;
-    const candidates = [wall - zoneOffsetMs(wall - dayMs, timeZone), wall - zoneOffsetMs(wall + dayMs, timeZone)]
-        .filter((instant) => instant + zoneOffsetMs(instant, timeZone) === wall);
+    const candidates = [
+        wall - zoneOffsetMs(wall - dayMs, timeZone),
+        wall - zoneOffsetMs(wall + dayMs, timeZone),
+    ].filter((instant) => instant + zoneOffsetMs(instant, timeZone) === wall);
     if (candidates.length === 0) return `does not exist in ${timeZone} (skipped by a daylight-saving change)`;
     return new Date(Math.min(...candidates));
 }

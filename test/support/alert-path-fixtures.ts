@@ -2,7 +2,7 @@
 // read the webhooks a local receiver got. Two files, so that vitest runs the outage case beside the others.
 import { randomBytes } from "node:crypto";
 import { type AlertingSettings, defaultAlertingSettings, durationSeconds } from "../../src/monitoring/alerting";
-import { installCommand, missingBinaries, type ReceivedWebhook, WebhookReceiver } from "./alert-path";
+import { installCommand, missingBinaries, type ReceivedWebhook, type WebhookReceiver } from "./alert-path";
 
 // Same builders as the lab, with seconds instead of minutes so the suite stays fast.
 export const fastSettings: AlertingSettings = {
@@ -26,7 +26,6 @@ export const suiteTitle =
         ? "alert path through vmalert and Alertmanager"
         : `alert path (SKIPPED: ${missing.join(", ")} not on PATH; install with: ${installCommand})`;
 
-
 export function integrationPath(): string {
     return `/integrations/v1/alertmanager/${randomBytes(8).toString("hex")}/`;
 }
@@ -36,10 +35,16 @@ export function alertNames(webhooks: ReceivedWebhook[]): string[] {
 }
 
 export function carries(webhook: ReceivedWebhook, labels: Record<string, string>): boolean {
-    return webhook.payload.alerts.some((alert) => Object.entries(labels).every(([name, value]) => alert.labels[name] === value));
+    return webhook.payload.alerts.some((alert) =>
+        Object.entries(labels).every(([name, value]) => alert.labels[name] === value),
+    );
 }
 
-export function webhookWith(receiver: WebhookReceiver, path: string, labels: Record<string, string>): ReceivedWebhook | undefined {
+export function webhookWith(
+    receiver: WebhookReceiver,
+    path: string,
+    labels: Record<string, string>,
+): ReceivedWebhook | undefined {
     return receiver.received.find((webhook) => webhook.path === path && carries(webhook, labels));
 }
 
@@ -56,4 +61,3 @@ export function targetDownWebhook(
             ),
     );
 }
-

@@ -44,5 +44,8 @@ export async function postAlerts(
     forMs = 10 * 60_000,
 ): Promise<void> {
     const endsAt = new Date(Date.now() + forMs).toISOString();
-    await postToAlertmanager(alertmanagerUrl, alerts.map((alert) => ({ annotations: {}, ...alert, endsAt })));
+    await postToAlertmanager(
+        alertmanagerUrl,
+        alerts.map((alert) => ({ annotations: {}, ...alert, endsAt })),
+    );
 }

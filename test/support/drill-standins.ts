@@ -48,15 +48,30 @@ export interface DrillStandIns {
 }
 
 /** `page.mark` is what the group's title and the e-mails carry; `times.faultAt`/`removedAt` are set by the stub kubectl. */
-export async function startDrillStandIns(clock: FakeClock, page: RecordedPage, mark: string, times: { faultAt?: number; removedAt?: number }): Promise<DrillStandIns> {
-    const since = (afterMs?: number) => afterMs !== undefined && times.faultAt !== undefined && clock.now() >= times.faultAt + afterMs;
+export async function startDrillStandIns(
+    clock: FakeClock,
+    page: RecordedPage,
+    mark: string,
+    times: { faultAt?: number; removedAt?: number },
+): Promise<DrillStandIns> {
+    const since = (afterMs?: number) =>
+        afterMs !== undefined && times.faultAt !== undefined && clock.now() >= times.faultAt + afterMs;
     const iso = (afterMs: number) => new Date(times.faultAt! + afterMs).toISOString();
     let acknowledgedAt: number | undefined;
-    const standIns: DrillStandIns = { urls: undefined as unknown as DrillUrls, annotations: [], acknowledgePosts: 0, stop: async () => undefined };
+    const standIns: DrillStandIns = {
+        urls: undefined as unknown as DrillUrls,
+        annotations: [],
+        acknowledgePosts: 0,
+        stop: async () => undefined,
+    };
     const group = () => {
         if (!since(page.groupAfterMs)) return undefined;
-        if (acknowledgedAt === undefined && since(page.acknowledgedAfterMs)) acknowledgedAt = times.faultAt! + page.acknowledgedAfterMs!;
-        const resolved = times.removedAt !== undefined && page.resolvedAfterRemovalMs !== undefined && clock.now() >= times.removedAt + page.resolvedAfterRemovalMs;
+        if (acknowledgedAt === undefined && since(page.acknowledgedAfterMs))
+            acknowledgedAt = times.faultAt! + page.acknowledgedAfterMs!;
+        const resolved =
+            times.removedAt !== undefined &&
+            page.resolvedAfterRemovalMs !== undefined &&
+            clock.now() >= times.removedAt + page.resolvedAfterRemovalMs;
         return {
             id: "IDRILL1",
             title: `[${page.alertName ?? "OnCallHeartBeatMissing"}] ${mark}`,
@@ -77,7 +92,16 @@ export async function startDrillStandIns(clock: FakeClock, page: RecordedPage, m
     };
     const vmalertUrl = await start(() => {
         const active = since(page.activeAfterMs) && times.removedAt === undefined;
-        const alerts = active ? [{ name: page.alertName, state: since(page.firingAfterMs) ? "firing" : "pending", activeAt: iso(page.activeAfterMs!), labels: { pod: mark, instance: `${mark}.oncall-lab-drills.svc:8080` } }] : [];
+        const alerts = active
+            ? [
+                  {
+                      name: page.alertName,
+                      state: since(page.firingAfterMs) ? "firing" : "pending",
+                      activeAt: iso(page.activeAfterMs!),
+                      labels: { pod: mark, instance: `${mark}.oncall-lab-drills.svc:8080` },
+                  },
+              ]
+            : [];
         return { status: 200, json: { status: "success", data: { alerts } } };
     });
     const alertmanagerUrl = await start(() => {
@@ -88,7 +112,8 @@ export async function startDrillStandIns(clock: FakeClock, page: RecordedPage, m
     const oncallUrl = await start((request, url) => {
         if (page.oncallStatus) return { status: page.oncallStatus, json: { detail: "Invalid token." } };
         if (request.headers.authorization !== "drill-token") return { status: 401, json: { detail: "Invalid token." } };
-        if (url.pathname === "/api/v1/alert_groups/") return { status: 200, json: { results: [group()].filter(Boolean) } };
+        if (url.pathname === "/api/v1/alert_groups/")
+            return { status: 200, json: { results: [group()].filter(Boolean) } };
         if (url.pathname === "/api/v1/alert_groups/IDRILL1/") return { status: 200, json: group() };
         if (url.pathname === "/api/v1/alert_groups/IDRILL1/acknowledge/" && request.method === "POST") {
             standIns.acknowledgePosts += 1;
@@ -101,23 +126,44 @@ export async function startDrillStandIns(clock: FakeClock, page: RecordedPage, m
     const mailUrl = await start((_request, url) => {
         const messages = page.mails
             .filter((mail) => since(mail.afterMs) && url.searchParams.get("query") === mark)
-            .map((mail, index) => ({ ID: `m${index}`, Created: iso(mail.afterMs), To: [{ Name: "", Address: mail.to }], Subject: `Alert group IDRILL1 ${mark}` }));
+            .map((mail, index) => ({
+                ID: `m${index}`,
+                Created: iso(mail.afterMs),
+                To: [{ Name: "", Address: mail.to }],
+                Subject: `Alert group IDRILL1 ${mark}`,
+            }));
         return { status: 200, json: { total: messages.length, messages } };
     });
     const grafanaUrl = await start((request, url, body) => {
         if (request.method === "GET") {
-            if (request.headers.authorization !== `Basic ${Buffer.from("admin:pw").toString("base64")}`) return { status: 401, json: { message: "invalid username or password" } };
+            if (request.headers.authorization !== `Basic ${Buffer.from("admin:pw").toString("base64")}`)
+                return { status: 401, json: { message: "invalid username or password" } };
             if (page.pluginStatus) return { status: page.pluginStatus, json: { detail: "No token provided" } };
             const found = group();
-            if (url.pathname !== internalAlertGroup("IDRILL1") || !found) return { status: 404, json: { detail: "Not found." } };
-            const log = (page.notifications ?? []).filter((notification) => since(notification.afterMs)).map(({ afterMs, ...notification }) => personalNotificationRecord({ ...notification, at: iso(afterMs) }));
+            if (url.pathname !== internalAlertGroup("IDRILL1") || !found)
+                return { status: 404, json: { detail: "Not found." } };
+            const log = (page.notifications ?? [])
+                .filter((notification) => since(notification.afterMs))
+                .map(({ afterMs, ...notification }) =>
+                    personalNotificationRecord({ ...notification, at: iso(afterMs) }),
+                );
             return { status: 200, json: { ...found, pk: found.id, render_after_resolve_report_json: log } };
         }
         standIns.annotations.push({ body: JSON.parse(body), authorization: request.headers.authorization });
         return { status: 200, json: { message: "Annotation added", id: standIns.annotations.length } };
     });
-    standIns.urls = { vmalertUrl, alertmanagerUrl, oncallUrl, oncallApiToken: "drill-token", mailUrl, grafanaUrl, grafanaAdminUser: "admin", grafanaAdminPassword: "pw" };
-    standIns.stop = async () => void (await Promise.all(servers.map((server) => new Promise((done) => server.close(done)))));
+    standIns.urls = {
+        vmalertUrl,
+        alertmanagerUrl,
+        oncallUrl,
+        oncallApiToken: "drill-token",
+        mailUrl,
+        grafanaUrl,
+        grafanaAdminUser: "admin",
+        grafanaAdminPassword: "pw",
+    };
+    standIns.stop = async () =>
+        void (await Promise.all(servers.map((server) => new Promise((done) => server.close(done)))));
     return standIns;
 }
 
@@ -133,10 +179,23 @@ export interface KubectlState {
  * `onFault` hears the fault go in (pod run, Alertmanager or a target scaled to 0) and out; `failOn` makes a call fail.
  */
 export function stubKubectl(hooks: { onFault?(event: "in" | "out"): void; failOn?: RegExp } = {}) {
-    const state: KubectlState = { namespaces: ["default", "monitoring"], objects: [], replicas: { "monitoring/statefulset/vmalertmanager-vmks": 1, "monitoring/deployment/victoria-metrics-operator": 1 } };
+    const state: KubectlState = {
+        namespaces: ["default", "monitoring"],
+        objects: [],
+        replicas: {
+            "monitoring/statefulset/vmalertmanager-vmks": 1,
+            "monitoring/deployment/victoria-metrics-operator": 1,
+        },
+    };
     const calls: string[] = [];
     const flag = (args: string[], name: string) => args[args.indexOf(name) + 1];
-    const itemsOf = (file: string) => (JSON.parse(readFileSync(file, "utf8")).items as { kind: string; metadata: { namespace: string; name: string } }[]).map((item) => `${item.metadata.namespace}/${item.kind}/${item.metadata.name}`);
+    const itemsOf = (file: string) =>
+        (
+            JSON.parse(readFileSync(file, "utf8")).items as {
+                kind: string;
+                metadata: { namespace: string; name: string };
+            }[]
+        ).map((item) => `${item.metadata.namespace}/${item.kind}/${item.metadata.name}`);
     const kubectl: Kubectl = async (args) => (await apply(args)) ?? "";
     const apply = async (args: string[]): Promise<string | void> => {
         const line = args.join(" ");
@@ -176,15 +235,19 @@ export function stubKubectl(hooks: { onFault?(event: "in" | "out"): void; failOn
             return hooks.onFault?.("out");
         }
         if (verb === "scale") {
-            const target = args.includes("-l") ? "deployment/victoria-metrics-operator" : `${kind}/${args[2] === "-n" ? args[4] : name}`;
+            const target = args.includes("-l")
+                ? "deployment/victoria-metrics-operator"
+                : `${kind}/${args[2] === "-n" ? args[4] : name}`;
             const replicas = Number(line.match(/--replicas=(\d+)/)![1]);
             state.replicas[`${namespace}/${target}`] = replicas;
-            if (target.startsWith("statefulset/") || target.startsWith("deployment/drill-")) hooks.onFault?.(replicas === 0 ? "in" : "out");
+            if (target.startsWith("statefulset/") || target.startsWith("deployment/drill-"))
+                hooks.onFault?.(replicas === 0 ? "in" : "out");
             return;
         }
         if (verb === "rollout") return;
         throw new Error(`the stub kubectl does not know: ${line}`);
     };
-    const snapshot = (): string => JSON.stringify({ ...state, namespaces: [...state.namespaces].sort(), objects: [...state.objects].sort() });
+    const snapshot = (): string =>
+        JSON.stringify({ ...state, namespaces: [...state.namespaces].sort(), objects: [...state.objects].sort() });
     return { kubectl, calls, state, snapshot };
 }

@@ -47,7 +47,12 @@ export function personalNotificationRecord(notification: PersonalNotification): 
         realm: "user_notification",
         type: notification.failed ? 3 : 0,
         created_at: notification.at,
-        author: { username: notification.username, pk: `U${notification.username.toUpperCase()}`, avatar: "", avatar_full: "" },
+        author: {
+            username: notification.username,
+            pk: `U${notification.username.toUpperCase()}`,
+            avatar: "",
+            avatar_full: "",
+        },
     };
 }
 
@@ -64,7 +69,13 @@ type GrafanaRole = "Admin" | "Editor" | "Viewer";
 type Reply = [number, unknown?];
 
 /** The entries of the plugin's status answer (grafana-plugin/pkg/plugin/status.go). */
-export type StatusEntry = "settings" | "service_account_token" | "grafana_url_from_plugin" | "grafana_url_from_engine" | "oncall_api_url" | "oncall_token";
+export type StatusEntry =
+    | "settings"
+    | "service_account_token"
+    | "grafana_url_from_plugin"
+    | "grafana_url_from_engine"
+    | "oncall_api_url"
+    | "oncall_token";
 
 interface FakeHeartbeat {
     id: string;
@@ -78,7 +89,11 @@ export class FakeLab {
     /** The fake engine's address, as the laptop's oncallPublicUrl. */
     oncallPublicUrl = "";
     readonly requests: RecordedRequest[] = [];
-    pluginSettings: { enabled: boolean; pinned: boolean; jsonData: Record<string, unknown> } = { enabled: false, pinned: false, jsonData: {} };
+    pluginSettings: { enabled: boolean; pinned: boolean; jsonData: Record<string, unknown> } = {
+        enabled: false,
+        pinned: false,
+        jsonData: {},
+    };
     /** The plugin installed: Grafana holds the engine's token (secureJsonData.onCallApiToken) and the engine accepts it. */
     connected = false;
     /** Install calls whose engine health check fails, as while the engine is still starting (install.go: HTTP 400). */
@@ -112,10 +127,15 @@ export class FakeLab {
     }
 
     async stop(): Promise<void> {
-        await Promise.all(this.servers.map((server) => new Promise((resolve) => {
-            server.close(resolve);
-            server.closeAllConnections();
-        })));
+        await Promise.all(
+            this.servers.map(
+                (server) =>
+                    new Promise((resolve) => {
+                        server.close(resolve);
+                        server.closeAllConnections();
+                    }),
+            ),
+        );
     }
 
     inputs(overrides: Partial<OnCallWiringInputs> = {}): OnCallWiringInputs {
@@ -149,7 +169,13 @@ export class FakeLab {
 
     /** The plugin connected and the engine's users copied, as after an earlier run. */
     connectedAlready(): void {
-        this.pluginSettings = { enabled: true, pinned: true, jsonData: { ...pluginJsonData({ oncallInClusterUrl: IN_CLUSTER_ENGINE, grafanaPublicUrl: GRAFANA_PUBLIC_URL }) } };
+        this.pluginSettings = {
+            enabled: true,
+            pinned: true,
+            jsonData: {
+                ...pluginJsonData({ oncallInClusterUrl: IN_CLUSTER_ENGINE, grafanaPublicUrl: GRAFANA_PUBLIC_URL }),
+            },
+        };
         this.connected = true;
         this.installFailuresLeft = 0;
         this.syncUsers();
@@ -173,7 +199,11 @@ export class FakeLab {
     }
 
     addHeartbeat(integrationId: string, timeoutSeconds = 600): FakeHeartbeat {
-        const heartbeat = { id: `B${randomBytes(5).toString("hex").toUpperCase()}`, alert_receive_channel: integrationId, timeout_seconds: timeoutSeconds };
+        const heartbeat = {
+            id: `B${randomBytes(5).toString("hex").toUpperCase()}`,
+            alert_receive_channel: integrationId,
+            timeout_seconds: timeoutSeconds,
+        };
         this.heartbeats.set(heartbeat.id, heartbeat);
         return heartbeat;
     }
@@ -194,7 +224,10 @@ export class FakeLab {
         }
     }
 
-    private async listen(server: RecordedRequest["server"], handle: (req: IncomingMessage, body: unknown) => Reply): Promise<string> {
+    private async listen(
+        server: RecordedRequest["server"],
+        handle: (req: IncomingMessage, body: unknown) => Reply,
+    ): Promise<string> {
         // node:http ignores the handler's promise: a throw in it (a body that is not JSON) would be an unhandled
         // rejection that ends the test process, so it answers 500 instead.
         const http = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -271,7 +304,10 @@ export class FakeLab {
     private install(): Reply {
         if (this.neverConnects || this.installFailuresLeft > 0) {
             this.installFailuresLeft--;
-            return [400, 'Get "http://oncall-engine:8080/api/internal/v1/health/": dial tcp 10.96.0.12:8080: connect: connection refused\n'];
+            return [
+                400,
+                'Get "http://oncall-engine:8080/api/internal/v1/health/": dial tcp 10.96.0.12:8080: connect: connection refused\n',
+            ];
         }
         if (this.installRefusal !== undefined) {
             return [200, { onCallError: this.installRefusal }];
@@ -329,7 +365,10 @@ export class FakeLab {
     private internalHeartbeats(method: string, rest: string, query: URLSearchParams, body: unknown): Reply {
         if (method === "GET" && rest === "") {
             const channel = query.get("alert_receive_channel");
-            return [200, [...this.heartbeats.values()].filter((h) => channel === null || h.alert_receive_channel === channel)];
+            return [
+                200,
+                [...this.heartbeats.values()].filter((h) => channel === null || h.alert_receive_channel === channel),
+            ];
         }
         const heartbeat = this.heartbeats.get(rest.replace(/\/$/, ""));
         if (method === "PATCH" && heartbeat !== undefined) {
@@ -356,15 +395,35 @@ export class FakeLab {
             return [200, { id: this.oncallUsers.get("admin")?.id ?? "UADMIN", username: "admin", role: "admin" }];
         }
         if (req.method === "GET" && url.pathname === USERS) {
-            if ((req.headers["user-agent"] ?? "").includes("terraform-provider-grafana") && Date.now() - this.lastSyncAt >= this.syncPeriodMs) {
+            if (
+                (req.headers["user-agent"] ?? "").includes("terraform-provider-grafana") &&
+                Date.now() - this.lastSyncAt >= this.syncPeriodMs
+            ) {
                 this.lastSyncAt = Date.now();
                 this.syncUsers();
             }
             const username = url.searchParams.get("username")?.toLowerCase();
             const results = [...this.oncallUsers]
                 .filter(([login]) => username === undefined || login.toLowerCase() === username)
-                .map(([login, { id, role }]) => ({ id, grafana_id: 1, email: `${login}@lab.local`, username: login, role }));
-            return [200, { count: results.length, next: null, previous: null, results, page_size: 100, current_page_number: 1, total_pages: 1 }];
+                .map(([login, { id, role }]) => ({
+                    id,
+                    grafana_id: 1,
+                    email: `${login}@lab.local`,
+                    username: login,
+                    role,
+                }));
+            return [
+                200,
+                {
+                    count: results.length,
+                    next: null,
+                    previous: null,
+                    results,
+                    page_size: 100,
+                    current_page_number: 1,
+                    total_pages: 1,
+                },
+            ];
         }
         return [404, { detail: "Not found." }];
     }

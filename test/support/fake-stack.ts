@@ -63,7 +63,9 @@ export class FakeStack implements LabStack {
     private record(args: string[]): void {
         const { PULUMI_BACKEND_URL: backend = "", PULUMI_CONFIG_PASSPHRASE_FILE: passfile = "" } = this.env;
         const fallback = this.env.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER ?? "";
-        this.options.log.push(`pulumi ${args.join(" ")} | backend=${backend} passfile=${passfile} fallback=${fallback}`);
+        this.options.log.push(
+            `pulumi ${args.join(" ")} | backend=${backend} passfile=${passfile} fallback=${fallback}`,
+        );
     }
     private mustExist(): void {
         if (!this.exists()) throw new PulumiError(`no stack named '${this.name}' found`);
@@ -73,7 +75,9 @@ export class FakeStack implements LabStack {
         if (this.env.PULUMI_CONFIG_PASSPHRASE !== undefined) return this.env.PULUMI_CONFIG_PASSPHRASE;
         const file = this.env.PULUMI_CONFIG_PASSPHRASE_FILE;
         if (file) return fs.readFileSync(path.resolve(this.root, file), "utf8").trim();
-        throw new PulumiError("passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables");
+        throw new PulumiError(
+            "passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables",
+        );
     }
     private newSalt(): string {
         const nonce = randomBytes(6).toString("hex");
@@ -113,7 +117,10 @@ export class FakeStack implements LabStack {
             if (!this.saltFits(salt)) throw new PulumiError("incorrect passphrase");
             return salt;
         }
-        salt = this.env.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER === "true" && this.exists() ? this.readState().salt : this.newSalt();
+        salt =
+            this.env.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER === "true" && this.exists()
+                ? this.readState().salt
+                : this.newSalt();
         if (!this.saltFits(salt)) throw new PulumiError("incorrect passphrase");
         doc.set("encryptionsalt", salt);
         this.writeConfig(doc);
@@ -121,10 +128,11 @@ export class FakeStack implements LabStack {
     }
 
     private checkConfigSecrets(salt: string): Record<string, unknown> {
-        const config = ((this.readConfig().toJS() as { config?: Record<string, unknown> } | null)?.config ?? {});
+        const config = (this.readConfig().toJS() as { config?: Record<string, unknown> } | null)?.config ?? {};
         for (const [key, value] of Object.entries(config)) {
             const secure = (value as { secure?: string } | null)?.secure;
-            if (secure && !this.decrypts(salt, secure)) throw new PulumiError(`failed to decrypt configuration key '${key}': incorrect passphrase`);
+            if (secure && !this.decrypts(salt, secure))
+                throw new PulumiError(`failed to decrypt configuration key '${key}': incorrect passphrase`);
         }
         return config;
     }
@@ -134,7 +142,10 @@ export class FakeStack implements LabStack {
         const urn = (type: string, name: string) => `urn:pulumi:${this.name}::oncall-lab::${type}::${name}`;
         const inLab = [
             { urn: urn("pulumi:providers:kubernetes", "kubernetes"), id: "kubernetes-id" },
-            { urn: urn("oncall-lab:index:OnCallWiring$pulumi-nodejs:dynamic:Resource", "oncall-wiring-connection"), id: "wiring-id" },
+            {
+                urn: urn("oncall-lab:index:OnCallWiring$pulumi-nodejs:dynamic:Resource", "oncall-wiring-connection"),
+                id: "wiring-id",
+            },
             { urn: urn("oncall-lab:index:TeamUsers$grafana:oss/user:User", "team-users-alice"), id: "2" },
         ];
         if (config["oncall-lab:target"] === "existing") return inLab;
@@ -165,7 +176,10 @@ export class FakeStack implements LabStack {
         this.record(["stack", "export", "--stack", this.name]);
         this.mustExist();
         const state = this.readState();
-        return { secrets_providers: { state: { salt: state.salt } }, ...(state.resources.length > 0 ? { resources: state.resources } : {}) };
+        return {
+            secrets_providers: { state: { salt: state.salt } },
+            ...(state.resources.length > 0 ? { resources: state.resources } : {}),
+        };
     }
 
     async removeConfig(key: string): Promise<void> {
@@ -179,7 +193,8 @@ export class FakeStack implements LabStack {
         this.record(["refresh", "--stack", this.name, ...targets.flatMap((target) => ["--target", target])]);
         this.operate("refresh");
         const fails = this.options.refreshFails;
-        if (fails && targets.some((target) => target.includes(fails))) throw new PulumiError("refresh failed: connection refused");
+        if (fails && targets.some((target) => target.includes(fails)))
+            throw new PulumiError("refresh failed: connection refused");
     }
 
     async forget(urn: string): Promise<void> {
@@ -193,14 +208,19 @@ export class FakeStack implements LabStack {
 
     async run(args: string[]): Promise<number> {
         this.record([...args, "--stack", this.name]);
-        const words = args.filter((arg, i) => !arg.startsWith("-") && !["--target", "--replace", "--target-replace"].includes(args[i - 1]));
+        const words = args.filter(
+            (arg, i) => !arg.startsWith("-") && !["--target", "--replace", "--target-replace"].includes(args[i - 1]),
+        );
         const command = ["stack", "config"].includes(words[0]) ? `${words[0]} ${words[1]}` : words[0];
         if (command === "stack init") await this.create();
         else if (command === "stack output") this.mustExist();
         else if (command === "config set") {
             this.mustExist();
             const [, , key, value] = words;
-            this.setInConfig(key, args.includes("--secret") ? { secure: this.encrypt(this.secretsSalt(), value) } : value);
+            this.setInConfig(
+                key,
+                args.includes("--secret") ? { secure: this.encrypt(this.secretsSalt(), value) } : value,
+            );
         } else if (command === "config rm") await this.removeConfig(words[2]);
         else if (["up", "preview", "destroy"].includes(command)) this.operate(command);
         else throw new PulumiError(`fake pulumi: unexpected command: ${args.join(" ")}`);
@@ -210,7 +230,8 @@ export class FakeStack implements LabStack {
     private operate(command: string): void {
         this.mustExist();
         const state = this.readState();
-        if (!this.saltFits(state.salt)) throw new PulumiError("failed to decrypt the stack's secrets: incorrect passphrase");
+        if (!this.saltFits(state.salt))
+            throw new PulumiError("failed to decrypt the stack's secrets: incorrect passphrase");
         const salt = this.secretsSalt();
         const config = this.checkConfigSecrets(salt);
         if (command === "preview" || command === "refresh") return;

@@ -35,16 +35,22 @@ export const originalPath = stubs.originalPath;
 export const stubDir = () => stubs.stubDir;
 
 /** What the fake machine answers: `pulumi version`, `docker info [--format {{.CgroupVersion}}]`, `kind version`. */
-const machineExec = (checks: string[]): Exec => async (command, args) => {
-    checks.push(`${command} ${args.join(" ")}`);
-    if (command === "pulumi") return machine.pulumiVersion === undefined ? undefined : { code: 0, stdout: `${machine.pulumiVersion}\n` };
-    if (command === "kind") return machine.kindVersion === undefined ? undefined : { code: 0, stdout: machine.kindVersion && `kind ${machine.kindVersion} go1.24.0 linux/amd64\n` };
-    if (command === "docker" && machine.docker !== undefined) {
-        if (machine.docker === "stopped") return { code: 1, stdout: "" };
-        return { code: 0, stdout: args.includes("--format") ? `${machine.cgroupVersion}\n` : "27.0.0\n" };
-    }
-    return undefined;
-};
+const machineExec =
+    (checks: string[]): Exec =>
+    async (command, args) => {
+        checks.push(`${command} ${args.join(" ")}`);
+        if (command === "pulumi")
+            return machine.pulumiVersion === undefined ? undefined : { code: 0, stdout: `${machine.pulumiVersion}\n` };
+        if (command === "kind")
+            return machine.kindVersion === undefined
+                ? undefined
+                : { code: 0, stdout: machine.kindVersion && `kind ${machine.kindVersion} go1.24.0 linux/amd64\n` };
+        if (command === "docker" && machine.docker !== undefined) {
+            if (machine.docker === "stopped") return { code: 1, stdout: "" };
+            return { code: 0, stdout: args.includes("--format") ? `${machine.cgroupVersion}\n` : "27.0.0\n" };
+        }
+        return undefined;
+    };
 
 export interface LabRun {
     status: number;
@@ -59,7 +65,11 @@ export interface LabRun {
 }
 
 /** Runs the lab program with args, the environment holding only HOME and env. */
-export async function lab(args: string[], env: Record<string, string> = {}, options: { refreshFails?: string } = {}): Promise<LabRun> {
+export async function lab(
+    args: string[],
+    env: Record<string, string> = {},
+    options: { refreshFails?: string } = {},
+): Promise<LabRun> {
     const lines: string[] = [];
     const checks: string[] = [];
     const stdout: string[] = [];
@@ -69,16 +79,25 @@ export async function lab(args: string[], env: Record<string, string> = {}, opti
         env: { HOME: work, ...env },
         exec: machineExec(checks),
         onPath: (command) => command !== "kubectl" || machine.kubectl,
-        openStack: async (name, stackEnv) => new FakeStack(project, name, stackEnv, { docker: stubs.docker, log: lines, ...options }),
+        openStack: async (name, stackEnv) =>
+            new FakeStack(project, name, stackEnv, { docker: stubs.docker, log: lines, ...options }),
         clusterNode: findControlPlaneNode,
         out: { log: (line) => stdout.push(line), error: (line) => stderr.push(line) },
     });
     const text = (out: string[]) => out.map((line) => `${line}\n`).join("");
-    return { status, stdout: text(stdout), stderr: text(stderr), calls: lines.map((line) => line.split(" | ")[0]), checks, lines };
+    return {
+        status,
+        stdout: text(stdout),
+        stderr: text(stderr),
+        calls: lines.map((line) => line.split(" | ")[0]),
+        checks,
+        lines,
+    };
 }
 
 /** The fake pulumi run directly in the project, as someone would run pulumi without the lab program. */
-export const pulumi = (env: Record<string, string>, name = "dev") => new FakeStack(project, name, env, { docker: stubs.docker, log: [] });
+export const pulumi = (env: Record<string, string>, name = "dev") =>
+    new FakeStack(project, name, env, { docker: stubs.docker, log: [] });
 
 /** Every file under dir with its content, except the state directory and node_modules. */
 export function snapshot(dir: string): Record<string, string> {
@@ -100,7 +119,13 @@ beforeEach(() => {
     for (const file of ["Pulumi.yaml", "Pulumi.dev.yaml", "package.json", ".gitignore"]) {
         fs.copyFileSync(path.join(repo, file), path.join(project, file));
     }
-    machine = { pulumiVersion: "v3.276.0", docker: "running", cgroupVersion: "2", kindVersion: "v0.33.0", kubectl: true };
+    machine = {
+        pulumiVersion: "v3.276.0",
+        docker: "running",
+        cgroupVersion: "2",
+        kindVersion: "v0.33.0",
+        kubectl: true,
+    };
 });
 
 afterEach(() => {
@@ -110,5 +135,7 @@ afterEach(() => {
 export const stateDir = () => path.join(project, ".pulumi");
 export const configFile = () => path.join(project, "Pulumi.dev.yaml");
 export const settings = () => parse(fs.readFileSync(configFile(), "utf8")) ?? {};
-export const stackState = (): FakeState => JSON.parse(fs.readFileSync(path.join(stateDir(), "state", "stacks", "dev.json"), "utf8"));
-export const CLUSTER_URN = "urn:pulumi:dev::oncall-lab::oncall-lab:index:KindCluster$pulumi-nodejs:dynamic:KindCluster::kind-cluster";
+export const stackState = (): FakeState =>
+    JSON.parse(fs.readFileSync(path.join(stateDir(), "state", "stacks", "dev.json"), "utf8"));
+export const CLUSTER_URN =
+    "urn:pulumi:dev::oncall-lab::oncall-lab:index:KindCluster$pulumi-nodejs:dynamic:KindCluster::kind-cluster";

@@ -17,6 +17,13 @@ require(tsnodeRequire).register({
         ...tsutils.loadTypeScriptCompilerOptions("tsconfig.json"),
     },
 });
-pulumi.runtime.setMocks({ newResource: args => ({ id: undefined, state: args.inputs }), call: args => args.inputs }, "oncall-lab", "dev", true);
+pulumi.runtime.setMocks(
+    { newResource: (args) => ({ id: undefined, state: args.inputs }), call: (args) => args.inputs },
+    "oncall-lab",
+    "dev",
+    true,
+);
 require(require("node:path").resolve("index.ts"));
-console.log(`loaded index.ts with ts-node from ${require.resolve(tsnodeRequire)} and TypeScript ${require(typescriptRequire).version}`);
+console.log(
+    `loaded index.ts with ts-node from ${require.resolve(tsnodeRequire)} and TypeScript ${require(typescriptRequire).version}`,
+);

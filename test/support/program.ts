@@ -51,7 +51,11 @@ export function reveal(value: unknown): unknown {
 }
 
 /** What a real engine would return for the resources whose outputs the program reads. */
-function mockState(args: pulumi.runtime.MockResourceArgs, preview: boolean, clusterId: string): Record<string, unknown> {
+function mockState(
+    args: pulumi.runtime.MockResourceArgs,
+    preview: boolean,
+    clusterId: string,
+): Record<string, unknown> {
     const state: Record<string, unknown> = { ...args.inputs };
     // Reads of what the existing target finds in the cluster (they run in preview too).
     if (args.type === "kubernetes:core/v1:Namespace" && args.id === "kube-system") {
@@ -80,7 +84,9 @@ function mockState(args: pulumi.runtime.MockResourceArgs, preview: boolean, clus
         state.apiToken = ONCALL_API_TOKEN;
         state.apiTokenId = 7;
         state.apiTokenValid = true;
-        state.userIds = Object.fromEntries((args.inputs.userLogins as string[]).map(login => [login, oncallUserId(login)]));
+        state.userIds = Object.fromEntries(
+            (args.inputs.userLogins as string[]).map((login) => [login, oncallUserId(login)]),
+        );
     }
     if (!preview && args.type === "grafana:onCall/integration:Integration") {
         state.link = args.name.endsWith("-heartbeat-integration")
@@ -105,20 +111,33 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     const recorded = new Map<string, Omit<RecordedResource, "resource" | "opts">>();
     const constructed = new Map<string, Pick<RecordedResource, "resource" | "opts" | "type">>();
 
-    await pulumi.runtime.setMocks({
-        newResource: args => {
-            recorded.set(args.name, { type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-            return { id: preview ? undefined : `${args.name}-id`, state: mockState(args, preview, options.clusterId ?? CLUSTER_ID) } as pulumi.runtime.MockResourceResult;
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                recorded.set(args.name, {
+                    type: args.type,
+                    name: args.name,
+                    inputs: args.inputs,
+                    provider: args.provider,
+                });
+                return {
+                    id: preview ? undefined : `${args.name}-id`,
+                    state: mockState(args, preview, options.clusterId ?? CLUSTER_ID),
+                } as pulumi.runtime.MockResourceResult;
+            },
+            call: (args) => args.inputs,
         },
-        call: args => args.inputs,
-    }, "oncall-lab", "test", preview);
+        "oncall-lab",
+        "test",
+        preview,
+    );
     for (const [key, value] of Object.entries(options.config ?? {})) {
         pulumi.runtime.setConfig(key, value);
     }
 
     let program: Record<string, pulumi.Output<unknown>> = {};
     const stackOutputs = await pulumi.runtime.runInPulumiStack(async () => {
-        pulumi.runtime.registerStackTransformation(args => {
+        pulumi.runtime.registerStackTransformation((args) => {
             constructed.set(args.name, { resource: args.resource, opts: args.opts, type: args.type });
             return undefined;
         });
@@ -127,12 +146,21 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     });
 
     // Some registrations wait on other resources' outputs: let every one of them reach the engine.
-    await Promise.all([...constructed.values()].map(({ resource }) => new Promise(resolve => resource.urn.apply(resolve))));
+    await Promise.all(
+        [...constructed.values()].map(({ resource }) => new Promise((resolve) => resource.urn.apply(resolve))),
+    );
 
     const resources = new Map<string, RecordedResource>();
     for (const [name, { resource, opts, type }] of constructed) {
         const engineView = recorded.get(name);
-        resources.set(name, { type, name, inputs: engineView?.inputs ?? {}, provider: engineView?.provider, resource, opts });
+        resources.set(name, {
+            type,
+            name,
+            inputs: engineView?.inputs ?? {},
+            provider: engineView?.provider,
+            resource,
+            opts,
+        });
     }
     return { program, resources, stackOutputs: (stackOutputs ?? {}) as Record<string, unknown> };
 }

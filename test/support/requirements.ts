@@ -13,8 +13,16 @@ export interface Requirement {
 }
 
 export const REQUIREMENTS: Requirement[] = [
-    { tests: "alert path (alert-path, alert-path-outage, duration)", missing: env => missingBinaries(env), install: installCommand },
-    { tests: "browser step (browser)", missing: env => (chromiumPath(env) ? [] : ["chromium"]), install: "apt-get install -y chromium, or set CHROMIUM_PATH" },
+    {
+        tests: "alert path (alert-path, alert-path-outage, duration)",
+        missing: (env) => missingBinaries(env),
+        install: installCommand,
+    },
+    {
+        tests: "browser step (browser)",
+        missing: (env) => (chromiumPath(env) ? [] : ["chromium"]),
+        install: "apt-get install -y chromium, or set CHROMIUM_PATH",
+    },
 ];
 
 const underCi = (env: NodeJS.ProcessEnv) => Boolean(env.CI) && !["false", "0"].includes(env.CI!.toLowerCase());
@@ -24,9 +32,9 @@ const underCi = (env: NodeJS.ProcessEnv) => Boolean(env.CI) && !["false", "0"].i
  * Throws instead under CI, where a skipped test would pass a change nobody tested.
  */
 export function skippedLine(env: NodeJS.ProcessEnv = process.env, requirements = REQUIREMENTS): string | undefined {
-    const lacking = requirements.map(r => ({ ...r, lacks: r.missing(env) })).filter(r => r.lacks.length > 0);
+    const lacking = requirements.map((r) => ({ ...r, lacks: r.missing(env) })).filter((r) => r.lacks.length > 0);
     if (lacking.length === 0) return undefined;
-    const parts = lacking.map(r => `${r.tests}: ${r.lacks.join(", ")} missing (${r.install})`);
+    const parts = lacking.map((r) => `${r.tests}: ${r.lacks.join(", ")} missing (${r.install})`);
     if (underCi(env)) throw new Error(`CI is set, and tests would be skipped: ${parts.join("; ")}`);
     return `skipped tests: ${parts.join("; ")}`;
 }

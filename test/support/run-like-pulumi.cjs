@@ -12,5 +12,10 @@ process.argv = [process.argv[0], "run", "--monitor=mocks", "--project=oncall-lab
 // Starts the runner: it parses the arguments and, once its hooks are ready (asynchronously), runs the program.
 require("@pulumi/pulumi/cmd/run");
 // In place before the program runs: the mocks stand in for the monitor the runner would connect to.
-pulumi.runtime.setMocks({ newResource: args => ({ id: undefined, state: args.inputs }), call: args => args.inputs }, "oncall-lab", "dev", true);
+pulumi.runtime.setMocks(
+    { newResource: (args) => ({ id: undefined, state: args.inputs }), call: (args) => args.inputs },
+    "oncall-lab",
+    "dev",
+    true,
+);
 for (const [key, value] of Object.entries(JSON.parse(config))) pulumi.runtime.setConfig(key, value);

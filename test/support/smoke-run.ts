@@ -5,7 +5,13 @@ import { type StandInOptions, type StandIns, startStandIns } from "./smoke-stand
 
 export const token = "oncall-api-token-123";
 export const alice = "alice@example.com";
-export const fast: StandInOptions = { oncallToken: token, recipient: alice, alertGroupDelayMs: 150, emailDelayMs: 100, resolveDelayMs: 150 };
+export const fast: StandInOptions = {
+    oncallToken: token,
+    recipient: alice,
+    alertGroupDelayMs: 150,
+    emailDelayMs: 100,
+    resolveDelayMs: 150,
+};
 
 let running: StandIns | undefined;
 const cleanups: (() => void)[] = [];

@@ -45,7 +45,11 @@ export interface StandIns {
     stop(): Promise<void>;
 }
 
-export type Handler = (request: IncomingMessage, url: URL, body: string) => { status: number; json: unknown; headers?: Record<string, string> };
+export type Handler = (
+    request: IncomingMessage,
+    url: URL,
+    body: string,
+) => { status: number; json: unknown; headers?: Record<string, string> };
 
 /** One stand-in server on 127.0.0.1: JSON answers, or text as it is when the handler says text/plain. */
 export async function serve(handler: Handler): Promise<{ server: Server; url: string }> {
@@ -105,7 +109,11 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
         if (url.pathname !== "/api/v2/alerts") return { status: 404, json: {} };
         if (request.method === "GET") {
             const base = options.sourceBase === undefined ? grafanaUrl : options.sourceBase;
-            const watchdog = { labels: { alertname: "Watchdog" }, generatorURL: `${base}/explore?left=%7B%7D`, status: { state: "active" } };
+            const watchdog = {
+                labels: { alertname: "Watchdog" },
+                generatorURL: `${base}/explore?left=%7B%7D`,
+                status: { state: "active" },
+            };
             const wanted = url.searchParams.get("filter") === 'alertname="Watchdog"';
             return { status: 200, json: base !== null && wanted ? [watchdog] : [] };
         }
@@ -116,13 +124,15 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
 
     const oncall = await serve((request, url) => {
         oncallAuthorizations.push(request.headers.authorization ?? "");
-        if (request.headers.authorization !== options.oncallToken) return { status: 401, json: { detail: "Invalid token." } };
+        if (request.headers.authorization !== options.oncallToken)
+            return { status: 401, json: { detail: "Invalid token." } };
         const group = alertGroup();
         if (url.pathname === "/api/v1/alert_groups/") {
             const results = [otherGroup, ...(group ? [group] : [])];
             return { status: 200, json: { count: results.length, next: null, previous: null, results, page_size: 50 } };
         }
-        if (group !== undefined && url.pathname === `/api/v1/alert_groups/${group.id}/`) return { status: 200, json: group };
+        if (group !== undefined && url.pathname === `/api/v1/alert_groups/${group.id}/`)
+            return { status: 200, json: group };
         return { status: 404, json: { detail: "Not found." } };
     });
 
@@ -131,18 +141,23 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
     const grafana = await serve((request, url) => {
         grafanaHosts.push(request.headers.host ?? "");
         grafanaUserAgents.push(request.headers["user-agent"] ?? "");
-        if (request.headers.host !== new URL(grafanaUrl).host) return { status: 404, json: { message: "unknown host" } };
+        if (request.headers.host !== new URL(grafanaUrl).host)
+            return { status: 404, json: { message: "unknown host" } };
         if (!url.pathname.startsWith("/a/grafana-oncall-app/alert-groups/")) return { status: 404, json: {} };
         // Not logged in: Grafana sends the browser to its login page.
         return { status: 302, json: {}, headers: { location: "/login" } };
     });
-    const grafanaUrl = options.grafanaDirect ? grafana.url : `http://grafana.oncall-lab.localhost:${new URL(grafana.url).port}`;
+    const grafanaUrl = options.grafanaDirect
+        ? grafana.url
+        : `http://grafana.oncall-lab.localhost:${new URL(grafana.url).port}`;
     const linkBase = options.linkBase ?? grafanaUrl;
 
     const mailpit = await serve((_request, url) => {
         if (url.pathname === "/api/v1/message/m1") {
             const html =
-                '<p>Status: firing</p>\n<a href="' + linkBase + '/a/grafana-oncall-app/alert-groups/ISMOKE1">Alert Group #1</a> from ' +
+                '<p>Status: firing</p>\n<a href="' +
+                linkBase +
+                '/a/grafana-oncall-app/alert-groups/ISMOKE1">Alert Group #1</a> from ' +
                 'VictoriaMetrics Alertmanager\n<a href="http://grafana.grafana.svc.cluster.local">instance</a>';
             return { status: 200, json: { ID: "m1", HTML: html, Text: "Status: firing" } };
         }
@@ -163,7 +178,10 @@ export async function startStandIns(options: StandInOptions): Promise<StandIns> 
         }
         // Mailpit matches the word in subject, addresses and body text; the snippet stands in for the body.
         const found = messages.filter((message) => JSON.stringify(message).toLowerCase().includes(query));
-        return { status: 200, json: { total: messages.length, messages_count: found.length, start: 0, messages: found } };
+        return {
+            status: 200,
+            json: { total: messages.length, messages_count: found.length, start: 0, messages: found },
+        };
     });
 
     return {

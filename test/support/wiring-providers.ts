@@ -9,7 +9,12 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeEach, expect } from "vitest";
 import { oncallHeartbeatTimeoutProvider } from "../../src/oncall/wiring/heartbeatProvider";
-import type { OnCallHeartbeatTimeoutInputs, OnCallHeartbeatTimeoutOutputs, OnCallWiringInputs, OnCallWiringOutputs } from "../../src/oncall/wiring/inputs";
+import type {
+    OnCallHeartbeatTimeoutInputs,
+    OnCallHeartbeatTimeoutOutputs,
+    OnCallWiringInputs,
+    OnCallWiringOutputs,
+} from "../../src/oncall/wiring/inputs";
 import { oncallWiringProvider } from "../../src/oncall/wiring/wiringProvider";
 import { FakeLab } from "./fake-grafana-oncall";
 
@@ -23,7 +28,9 @@ export async function createWiring(inputs: OnCallWiringInputs): Promise<{ id: st
     return { id, outs: outs! };
 }
 
-export async function createHeartbeat(inputs: OnCallHeartbeatTimeoutInputs): Promise<{ id: string; outs: OnCallHeartbeatTimeoutOutputs }> {
+export async function createHeartbeat(
+    inputs: OnCallHeartbeatTimeoutInputs,
+): Promise<{ id: string; outs: OnCallHeartbeatTimeoutOutputs }> {
     const { id, outs } = await heartbeatProvider.create(inputs);
     expect(outs).toBeDefined();
     return { id, outs: outs! };
@@ -43,7 +50,10 @@ export function fakeLabPerTest(use: (lab: FakeLab) => void, prepare?: (lab: Fake
 
 /** The rejection of a promise, or an Error("succeeded") when it fulfils. */
 export async function failure(promise: Promise<unknown>): Promise<Error> {
-    return promise.then(() => new Error("succeeded"), (error: Error) => error);
+    return promise.then(
+        () => new Error("succeeded"),
+        (error: Error) => error,
+    );
 }
 
 /** A URL on which nothing listens: connections are refused at once, like a lab whose cluster is gone. */
@@ -59,11 +69,17 @@ export async function closedPortUrl(): Promise<string> {
  * Serializes a provider as Pulumi does for state and loads the result with Node's own require, outside vitest's
  * module system, as the Pulumi engine's dynamic provider host does; the temporary file is removed by `dispose`.
  */
-export async function loadSerialized<P>(provider: P): Promise<{ provider: Required<P>; text: string; dispose: () => void }> {
+export async function loadSerialized<P>(
+    provider: P,
+): Promise<{ provider: Required<P>; text: string; dispose: () => void }> {
     const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
     const moduleDir = mkdtempSync(join(tmpdir(), "oncall-provider-"));
     const moduleFile = join(moduleDir, "provider.js");
     writeFileSync(moduleFile, serialized.text);
     const loaded = createRequire(moduleFile)(moduleFile).handler() as Required<P>;
-    return { provider: loaded, text: serialized.text, dispose: () => rmSync(moduleDir, { recursive: true, force: true }) };
+    return {
+        provider: loaded,
+        text: serialized.text,
+        dispose: () => rmSync(moduleDir, { recursive: true, force: true }),
+    };
 }

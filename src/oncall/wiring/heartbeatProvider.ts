@@ -1,7 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HEARTBEAT_TIMEOUT_SECONDS } from "../vocabulary";
-import { call, giveUp, HttpReply, READ_REQUEST_TIMEOUT_MS, rejected, retryLater, retryStep, succeeded } from "./http";
-import { diffInputs, InputChanges, OnCallHeartbeatTimeoutInputs, OnCallHeartbeatTimeoutOutputs } from "./inputs";
+import {
+    call,
+    giveUp,
+    type HttpReply,
+    READ_REQUEST_TIMEOUT_MS,
+    rejected,
+    retryLater,
+    retryStep,
+    succeeded,
+} from "./http";
+import {
+    diffInputs,
+    type InputChanges,
+    type OnCallHeartbeatTimeoutInputs,
+    type OnCallHeartbeatTimeoutOutputs,
+} from "./inputs";
 import { grafanaCredentials, grafanaOrEngineRejection, pluginApiUrl } from "./plugin";
 import { currentKeys } from "./stateKeys";
 
@@ -40,7 +54,9 @@ function heartbeatFromReply(reply: HttpReply, integrationId: string): OnCallHear
     if (!succeeded(reply) || !Array.isArray(reply.json)) {
         return undefined;
     }
-    return (reply.json as OnCallHeartbeat[]).find((heartbeat) => heartbeat.alert_receive_channel === integrationId) ?? null;
+    return (
+        (reply.json as OnCallHeartbeat[]).find((heartbeat) => heartbeat.alert_receive_channel === integrationId) ?? null
+    );
 }
 
 function listHeartbeats(inputs: OnCallHeartbeatTimeoutInputs, timeoutMs?: number): Promise<HttpReply> {
@@ -50,43 +66,64 @@ function listHeartbeats(inputs: OnCallHeartbeatTimeoutInputs, timeoutMs?: number
 
 async function setHeartbeatTimeout(inputs: OnCallHeartbeatTimeoutInputs): Promise<OnCallHeartbeatTimeoutOutputs> {
     const step = `setting the heartbeat timeout of integration ${inputs.integrationId}`;
-    return retryStep(step, inputs.readyTimeoutSeconds, () => [inputs.grafanaPassword], async () => {
-        const listed = await listHeartbeats(inputs);
-        if (rejected(listed)) {
-            return grafanaOrEngineRejection(inputs, listed);
-        }
-        const heartbeat = heartbeatFromReply(listed, inputs.integrationId);
-        if (heartbeat === undefined) {
-            return retryLater(listed);
-        }
-        if (heartbeat === null) {
-            return retryLater(listed, "OnCall shows no heartbeat for this integration (only some types, like alertmanager, have one)");
-        }
-        if (heartbeat.timeout_seconds !== inputs.timeoutSeconds) {
-            const patched = await call("PATCH", `${heartbeatsUrl(inputs)}${encodeURIComponent(heartbeat.id)}/`, grafanaCredentials(inputs), {
-                payload: { timeout_seconds: inputs.timeoutSeconds },
-            });
-            if (patched.status === 400) {
-                return giveUp(patched, "OnCall refused the timeout");
+    return retryStep(
+        step,
+        inputs.readyTimeoutSeconds,
+        () => [inputs.grafanaPassword],
+        async () => {
+            const listed = await listHeartbeats(inputs);
+            if (rejected(listed)) {
+                return grafanaOrEngineRejection(inputs, listed);
             }
-            if (!succeeded(patched)) {
-                return retryLater(patched);
+            const heartbeat = heartbeatFromReply(listed, inputs.integrationId);
+            if (heartbeat === undefined) {
+                return retryLater(listed);
             }
-        }
-        return { done: true, value: { ...inputs, heartbeatId: heartbeat.id } };
-    });
+            if (heartbeat === null) {
+                return retryLater(
+                    listed,
+                    "OnCall shows no heartbeat for this integration (only some types, like alertmanager, have one)",
+                );
+            }
+            if (heartbeat.timeout_seconds !== inputs.timeoutSeconds) {
+                const patched = await call(
+                    "PATCH",
+                    `${heartbeatsUrl(inputs)}${encodeURIComponent(heartbeat.id)}/`,
+                    grafanaCredentials(inputs),
+                    {
+                        payload: { timeout_seconds: inputs.timeoutSeconds },
+                    },
+                );
+                if (patched.status === 400) {
+                    return giveUp(patched, "OnCall refused the timeout");
+                }
+                if (!succeeded(patched)) {
+                    return retryLater(patched);
+                }
+            }
+            return { done: true, value: { ...inputs, heartbeatId: heartbeat.id } };
+        },
+    );
 }
 
 /**
  * Sets the heartbeat timeout of an OnCall integration. The heartbeat belongs to the integration: delete leaves
  * it alone, and refresh reports the timeout OnCall has (or the heartbeat gone with its integration).
  */
-export const oncallHeartbeatTimeoutProvider: pulumi.dynamic.ResourceProvider<OnCallHeartbeatTimeoutInputs, OnCallHeartbeatTimeoutOutputs> = {
+export const oncallHeartbeatTimeoutProvider: pulumi.dynamic.ResourceProvider<
+    OnCallHeartbeatTimeoutInputs,
+    OnCallHeartbeatTimeoutOutputs
+> = {
     async check(_olds, news) {
         const { timeoutSeconds } = news;
         const failures =
             typeof timeoutSeconds === "number" && !HEARTBEAT_TIMEOUT_SECONDS.includes(timeoutSeconds)
-                ? [{ property: "timeoutSeconds", reason: `must be one of ${HEARTBEAT_TIMEOUT_SECONDS.join(", ")} (OnCall's choices)` }]
+                ? [
+                      {
+                          property: "timeoutSeconds",
+                          reason: `must be one of ${HEARTBEAT_TIMEOUT_SECONDS.join(", ")} (OnCall's choices)`,
+                      },
+                  ]
                 : [];
         return { inputs: news, failures };
     },
@@ -101,7 +138,11 @@ export const oncallHeartbeatTimeoutProvider: pulumi.dynamic.ResourceProvider<OnC
     },
 
     async diff(_id, olds, news) {
-        const { changed, replaces } = diffInputs<OnCallHeartbeatTimeoutInputs>(HEARTBEAT_INPUT_CHANGES, currentKeys(olds), news);
+        const { changed, replaces } = diffInputs<OnCallHeartbeatTimeoutInputs>(
+            HEARTBEAT_INPUT_CHANGES,
+            currentKeys(olds),
+            news,
+        );
         return { changes: changed.length > 0, replaces };
     },
 
@@ -109,12 +150,17 @@ export const oncallHeartbeatTimeoutProvider: pulumi.dynamic.ResourceProvider<OnC
         if (props === undefined) {
             throw new Error("An OnCall heartbeat timeout cannot be imported: reading it needs the state Pulumi saved");
         }
-        const heartbeat = heartbeatFromReply(await listHeartbeats(currentKeys(props), READ_REQUEST_TIMEOUT_MS), props.integrationId);
+        const heartbeat = heartbeatFromReply(
+            await listHeartbeats(currentKeys(props), READ_REQUEST_TIMEOUT_MS),
+            props.integrationId,
+        );
         if (heartbeat === undefined) {
             return { id, props };
         }
         // An empty id tells Pulumi the heartbeat is gone (its integration was deleted).
-        return heartbeat === null ? {} : { id, props: { ...props, heartbeatId: heartbeat.id, timeoutSeconds: heartbeat.timeout_seconds } };
+        return heartbeat === null
+            ? {}
+            : { id, props: { ...props, heartbeatId: heartbeat.id, timeoutSeconds: heartbeat.timeout_seconds } };
     },
 
     async delete() {
@@ -132,8 +178,13 @@ export class OnCallHeartbeatTimeoutResource extends pulumi.dynamic.Resource {
     declare public readonly timeoutSeconds: pulumi.Output<number>;
 
     constructor(name: string, args: OnCallHeartbeatTimeoutResourceArgs, opts?: pulumi.CustomResourceOptions) {
-        super(oncallHeartbeatTimeoutProvider, name, { ...args, heartbeatId: undefined }, pulumi.mergeOptions(opts, {
-            additionalSecretOutputs: ["grafanaPassword"],
-        }));
+        super(
+            oncallHeartbeatTimeoutProvider,
+            name,
+            { ...args, heartbeatId: undefined },
+            pulumi.mergeOptions(opts, {
+                additionalSecretOutputs: ["grafanaPassword"],
+            }),
+        );
     }
 }

@@ -31,7 +31,12 @@ export interface HttpReply {
 
 export type Attempt<T> = { done: true; value: T } | { done: false; reply: HttpReply; why?: string; fatal?: boolean };
 
-export async function call(method: string, url: string, credentials: Credentials, options: CallOptions = {}): Promise<HttpReply> {
+export async function call(
+    method: string,
+    url: string,
+    credentials: Credentials,
+    options: CallOptions = {},
+): Promise<HttpReply> {
     const headers: Record<string, string> = { Accept: "application/json" };
     if ("oncallApiToken" in credentials) {
         // OnCall's public API takes the bare token and rejects a "Bearer" scheme.
@@ -98,7 +103,10 @@ function scrubSecrets(text: string, secrets: ReadonlyArray<string | undefined>):
     return scrubbed;
 }
 
-function describeFailure(attempt: { reply: HttpReply; why?: string }, secrets: ReadonlyArray<string | undefined>): string {
+function describeFailure(
+    attempt: { reply: HttpReply; why?: string },
+    secrets: ReadonlyArray<string | undefined>,
+): string {
     const { reply, why } = attempt;
     // A successful answer is not the problem (the why says what is), so its body is left out.
     const body = succeeded(reply) ? "" : scrubSecrets(reply.body.trim(), secrets);

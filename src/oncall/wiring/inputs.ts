@@ -56,7 +56,11 @@ export interface OnCallHeartbeatTimeoutOutputs extends OnCallHeartbeatTimeoutInp
 export type InputChanges<Inputs> = Record<keyof Inputs, "update" | "replace">;
 
 /** The inputs that differ between olds and news, and those of them that replace the resource. */
-export function diffInputs<Inputs>(changes: InputChanges<Inputs>, olds: Inputs, news: Inputs): { changed: string[]; replaces: string[] } {
+export function diffInputs<Inputs>(
+    changes: InputChanges<Inputs>,
+    olds: Inputs,
+    news: Inputs,
+): { changed: string[]; replaces: string[] } {
     const names = Object.keys(changes) as Array<keyof Inputs & string>;
     const changed = names.filter((name) => JSON.stringify(olds[name]) !== JSON.stringify(news[name]));
     return { changed, replaces: changed.filter((name) => changes[name] === "replace") };

@@ -1,8 +1,9 @@
 // The grafana-oncall-app plugin as the providers use it: its settings, connecting it to the engine, and calls
 // through its proxy. Upstream contracts (grafana/oncall v1.16.9, grafana-plugin/pkg/plugin/):
 // - settings.go: jsonData keys onCallApiUrl, stackId, orgId, grafanaUrl; install saves them with enabled and pinned
-//   true and the engine's token in secureJsonData.onCallApiToken (SaveOnCallSettings), and Grafana's GET /api/plugins/<id>/settings lists the stored secure keys as
-//   secureJsonFields (grafana/grafana pkg/api/plugins.go GetPluginSettingByID, pkg/api/dtos/plugins.go).
+//   true and the engine's token in secureJsonData.onCallApiToken (SaveOnCallSettings), and Grafana's
+//   GET /api/plugins/<id>/settings lists the stored secure keys as secureJsonFields (grafana/grafana
+//   pkg/api/plugins.go GetPluginSettingByID, pkg/api/dtos/plugins.go).
 // - status.go: GET resources/plugin/status answers {"pluginConnection": {"settings"|"service_account_token"|
 //   "grafana_url_from_plugin"|"grafana_url_from_engine"|"oncall_api_url"|"oncall_token": {"ok", "error"?}}}, and when
 //   every entry is ok it starts a full user sync (doSync), which takes the plugin's 5-minute sync lock and makes
@@ -13,9 +14,20 @@
 //   Other failures answer 200 with no body, so the status stays the source of truth.
 // - resources.go + proxy.go: any other resources/<path> is proxied to {onCallApiUrl}/api/internal/v1/<path>
 //   (query kept) as the calling Grafana user.
-import { OnCallPluginJsonData, pluginJsonData } from "../pluginJsonData";
+import { type OnCallPluginJsonData, pluginJsonData } from "../pluginJsonData";
 import { ONCALL_PLUGIN_ID, SELF_HOSTED_IDS } from "../vocabulary";
-import { Attempt, call, Credentials, giveUp, HttpReply, READ_REQUEST_TIMEOUT_MS, rejected, retryLater, retryStep, succeeded } from "./http";
+import {
+    type Attempt,
+    call,
+    type Credentials,
+    giveUp,
+    type HttpReply,
+    READ_REQUEST_TIMEOUT_MS,
+    rejected,
+    retryLater,
+    retryStep,
+    succeeded,
+} from "./http";
 import { withoutTrailingSlash } from "../../shared/urls";
 import type { OnCallWiringInputs } from "./inputs";
 
@@ -36,7 +48,8 @@ const STATUS_ENTRY_HINTS: Record<string, string> = {
     settings: "the plugin's jsonData is incomplete",
     service_account_token:
         "Grafana rejected the plugin's own token: Grafana needs the externalServiceAccounts feature toggle (values/grafana.yaml)",
-    grafana_url_from_plugin: "the plugin or the engine cannot reach Grafana at jsonData.grafanaUrl, Grafana's public URL, which must also answer " +
+    grafana_url_from_plugin:
+        "the plugin or the engine cannot reach Grafana at jsonData.grafanaUrl, Grafana's public URL, which must also answer " +
         "inside the cluster (on kind through the CoreDNS rewrite of its host)",
     grafana_url_from_engine: "the engine has not confirmed that it reaches Grafana at jsonData.grafanaUrl",
     oncall_api_url: "Grafana cannot reach the engine at jsonData.onCallApiUrl, the engine's in-cluster URL",
@@ -56,7 +69,11 @@ export function pluginApiUrl(login: GrafanaLogin): string {
  * count) or from the engine (plugin not connected yet): Grafana's own user endpoint tells them apart.
  */
 export async function grafanaOrEngineRejection<T>(login: GrafanaLogin, reply: HttpReply): Promise<Attempt<T>> {
-    const me = await call("GET", `${withoutTrailingSlash(login.grafanaLocalApiUrl)}/api/user`, grafanaCredentials(login));
+    const me = await call(
+        "GET",
+        `${withoutTrailingSlash(login.grafanaLocalApiUrl)}/api/user`,
+        grafanaCredentials(login),
+    );
     return rejected(me)
         ? giveUp(me, `Grafana rejected the credentials of user "${login.grafanaUser}"`)
         : retryLater(reply, "the OnCall plugin is not connected yet");
@@ -79,7 +96,9 @@ function pluginConnectionProblems(status: unknown): string[] {
 
 /** The engine's refusal that install.go wraps in an HTTP 200, or undefined when the answer carries none. */
 function installRefusal(reply: HttpReply): { code?: number; message: string } | undefined {
-    const refusal = (reply.json as { onCallError?: { code?: unknown; message?: unknown; fields?: unknown } } | undefined)?.onCallError;
+    const refusal = (
+        reply.json as { onCallError?: { code?: unknown; message?: unknown; fields?: unknown } } | undefined
+    )?.onCallError;
     if (refusal === undefined || refusal === null || typeof refusal !== "object") {
         return undefined;
     }
@@ -103,7 +122,10 @@ function pluginSettingsMatch(current: unknown, desired: OnCallPluginJsonData): b
 }
 
 /** Saves enabled, pinned and jsonData unless Grafana has them already; undefined when done, else what to do next. */
-async function savePluginSettings(inputs: OnCallWiringInputs, desired: OnCallPluginJsonData): Promise<Attempt<void> | undefined> {
+async function savePluginSettings(
+    inputs: OnCallWiringInputs,
+    desired: OnCallPluginJsonData,
+): Promise<Attempt<void> | undefined> {
     const credentials = grafanaCredentials(inputs);
     const settings = await call("GET", `${pluginApiUrl(inputs)}/settings`, credentials);
     if (rejected(settings)) {
@@ -134,35 +156,45 @@ async function installPlugin(inputs: OnCallWiringInputs): Promise<Attempt<void> 
     }
     const why = `the engine refused the install: ${refusal.message}${refusal.code === undefined ? "" : ` (code ${refusal.code})`}`;
     return refusal.code === SELF_HOSTED_REFUSAL_CODE
-        ? giveUp(install, `${why}; the engine takes only stackId ${SELF_HOSTED_IDS.stackId} and orgId ${SELF_HOSTED_IDS.orgId} ` +
-              "from the plugin and must run as OpenSource, so retrying cannot help")
+        ? giveUp(
+              install,
+              `${why}; the engine takes only stackId ${SELF_HOSTED_IDS.stackId} and orgId ${SELF_HOSTED_IDS.orgId} ` +
+                  "from the plugin and must run as OpenSource, so retrying cannot help",
+          )
         : retryLater(install, why);
 }
 
 export async function connectPlugin(inputs: OnCallWiringInputs): Promise<void> {
     const desired = pluginJsonData(inputs);
     const statusUrl = `${pluginApiUrl(inputs)}/resources/plugin/status`;
-    await retryStep("connecting the OnCall plugin", inputs.readyTimeoutSeconds, () => [inputs.grafanaPassword], async () => {
-        const unsaved = await savePluginSettings(inputs, desired);
-        if (unsaved !== undefined) {
-            return unsaved;
-        }
-        // Connected already: its status call has started the user sync, as an install would.
-        const before = await call("GET", statusUrl, grafanaCredentials(inputs));
-        if (succeeded(before) && pluginConnectionProblems(before.json).length === 0) {
-            return { done: true, value: undefined };
-        }
-        const notInstalled = await installPlugin(inputs);
-        if (notInstalled !== undefined) {
-            return notInstalled;
-        }
-        const after = await call("GET", statusUrl, grafanaCredentials(inputs));
-        if (!succeeded(after)) {
-            return retryLater(after);
-        }
-        const problems = pluginConnectionProblems(after.json);
-        return problems.length === 0 ? { done: true, value: undefined } : retryLater(after, `not connected: ${problems.join("; ")}`);
-    });
+    await retryStep(
+        "connecting the OnCall plugin",
+        inputs.readyTimeoutSeconds,
+        () => [inputs.grafanaPassword],
+        async () => {
+            const unsaved = await savePluginSettings(inputs, desired);
+            if (unsaved !== undefined) {
+                return unsaved;
+            }
+            // Connected already: its status call has started the user sync, as an install would.
+            const before = await call("GET", statusUrl, grafanaCredentials(inputs));
+            if (succeeded(before) && pluginConnectionProblems(before.json).length === 0) {
+                return { done: true, value: undefined };
+            }
+            const notInstalled = await installPlugin(inputs);
+            if (notInstalled !== undefined) {
+                return notInstalled;
+            }
+            const after = await call("GET", statusUrl, grafanaCredentials(inputs));
+            if (!succeeded(after)) {
+                return retryLater(after);
+            }
+            const problems = pluginConnectionProblems(after.json);
+            return problems.length === 0
+                ? { done: true, value: undefined }
+                : retryLater(after, `not connected: ${problems.join("; ")}`);
+        },
+    );
 }
 
 /**
@@ -170,11 +202,16 @@ export async function connectPlugin(inputs: OnCallWiringInputs): Promise<void> {
  * enabled, pinned, the lab's jsonData and the engine's token stored. undefined when Grafana gives no usable answer.
  */
 export async function observePluginConnected(inputs: OnCallWiringInputs): Promise<boolean | undefined> {
-    const settings = await call("GET", `${pluginApiUrl(inputs)}/settings`, grafanaCredentials(inputs), { timeoutMs: READ_REQUEST_TIMEOUT_MS });
+    const settings = await call("GET", `${pluginApiUrl(inputs)}/settings`, grafanaCredentials(inputs), {
+        timeoutMs: READ_REQUEST_TIMEOUT_MS,
+    });
     if (!succeeded(settings)) {
         return undefined;
     }
     // A Grafana that lost its database still has the plugin, but neither its settings nor its engine token.
-    const secureJsonFields = (settings.json as { secureJsonFields?: Record<string, unknown> } | undefined)?.secureJsonFields;
-    return pluginSettingsMatch(settings.json, pluginJsonData(inputs)) && secureJsonFields?.[ENGINE_TOKEN_FIELD] === true;
+    const secureJsonFields = (settings.json as { secureJsonFields?: Record<string, unknown> } | undefined)
+        ?.secureJsonFields;
+    return (
+        pluginSettingsMatch(settings.json, pluginJsonData(inputs)) && secureJsonFields?.[ENGINE_TOKEN_FIELD] === true
+    );
 }

@@ -7,7 +7,17 @@
 //   revoked token gets 403 "Invalid token." (no WWW-Authenticate, so DRF answers 403, not 401).
 // - engine/apps/public_api/views/users.py: users/current/ is the token's own user.
 import { MAX_API_TOKENS_PER_USER, PUBLIC_API_PATH } from "../vocabulary";
-import { Attempt, call, giveUp, HttpReply, rejected, retryLater, retryStep, succeeded, unreachable } from "./http";
+import {
+    type Attempt,
+    call,
+    giveUp,
+    type HttpReply,
+    rejected,
+    retryLater,
+    retryStep,
+    succeeded,
+    unreachable,
+} from "./http";
 import { withoutTrailingSlash } from "../../shared/urls";
 import type { OnCallWiringInputs } from "./inputs";
 import { grafanaCredentials, grafanaOrEngineRejection, pluginApiUrl } from "./plugin";
@@ -51,38 +61,54 @@ function tooManyTokens(inputs: OnCallWiringInputs, names: string[]): string {
  * adopted (the list never gives a token's value): tokens of that name that this operation does not hold (`keep`)
  * are revoked first, so that retries do not use up the user's allowance. Tokens of other names are never touched.
  */
-export async function issueApiToken(inputs: OnCallWiringInputs, keep: readonly number[] = []): Promise<{ token: string; id: number }> {
+export async function issueApiToken(
+    inputs: OnCallWiringInputs,
+    keep: readonly number[] = [],
+): Promise<{ token: string; id: number }> {
     const credentials = grafanaCredentials(inputs);
-    return retryStep("issuing an OnCall API token", inputs.readyTimeoutSeconds, () => [inputs.grafanaPassword], async () => {
-        const listed = await call("GET", tokensUrl(inputs), credentials);
-        if (rejected(listed)) {
-            return grafanaOrEngineRejection(inputs, listed);
-        }
-        const tokens = listedTokens(listed);
-        if (tokens === undefined) {
-            return retryLater(listed);
-        }
-        const leftovers = tokens.filter((token) => token.name === inputs.apiTokenName && !keep.includes(token.id));
-        for (const leftover of leftovers) {
-            const revoked = await revokeApiToken(inputs, leftover.id);
-            if (!revoked.done) {
-                return revoked;
+    return retryStep(
+        "issuing an OnCall API token",
+        inputs.readyTimeoutSeconds,
+        () => [inputs.grafanaPassword],
+        async () => {
+            const listed = await call("GET", tokensUrl(inputs), credentials);
+            if (rejected(listed)) {
+                return grafanaOrEngineRejection(inputs, listed);
             }
-        }
-        const others = tokens.filter((token) => !leftovers.includes(token));
-        if (others.length >= MAX_API_TOKENS_PER_USER) {
-            return giveUp(listed, tooManyTokens(inputs, others.map((token) => token.name)));
-        }
-        const created = await call("POST", tokensUrl(inputs), credentials, { payload: { name: inputs.apiTokenName } });
-        const issued = created.json as { token?: unknown; id?: unknown } | undefined;
-        if (succeeded(created) && typeof issued?.token === "string" && typeof issued.id === "number") {
-            return { done: true, value: { token: issued.token, id: issued.id } };
-        }
-        if (/max token count/i.test(created.body)) {
-            return giveUp(created, tooManyTokens(inputs, []));
-        }
-        return rejected(created) ? grafanaOrEngineRejection(inputs, created) : retryLater(created);
-    });
+            const tokens = listedTokens(listed);
+            if (tokens === undefined) {
+                return retryLater(listed);
+            }
+            const leftovers = tokens.filter((token) => token.name === inputs.apiTokenName && !keep.includes(token.id));
+            for (const leftover of leftovers) {
+                const revoked = await revokeApiToken(inputs, leftover.id);
+                if (!revoked.done) {
+                    return revoked;
+                }
+            }
+            const others = tokens.filter((token) => !leftovers.includes(token));
+            if (others.length >= MAX_API_TOKENS_PER_USER) {
+                return giveUp(
+                    listed,
+                    tooManyTokens(
+                        inputs,
+                        others.map((token) => token.name),
+                    ),
+                );
+            }
+            const created = await call("POST", tokensUrl(inputs), credentials, {
+                payload: { name: inputs.apiTokenName },
+            });
+            const issued = created.json as { token?: unknown; id?: unknown } | undefined;
+            if (succeeded(created) && typeof issued?.token === "string" && typeof issued.id === "number") {
+                return { done: true, value: { token: issued.token, id: issued.id } };
+            }
+            if (/max token count/i.test(created.body)) {
+                return giveUp(created, tooManyTokens(inputs, []));
+            }
+            return rejected(created) ? grafanaOrEngineRejection(inputs, created) : retryLater(created);
+        },
+    );
 }
 
 /** Revokes one token by its id; a Grafana that cannot be reached leaves nothing to revoke it in. */
@@ -100,7 +126,11 @@ export function probeApiToken(inputs: OnCallWiringInputs, token: string, timeout
 }
 
 /** After OnCall rejected the session's token: replace it once, then stop (retrying a rejection cannot help). */
-export async function replaceRejectedToken<T>(inputs: OnCallWiringInputs, session: TokenSession, reply: HttpReply): Promise<Attempt<T>> {
+export async function replaceRejectedToken<T>(
+    inputs: OnCallWiringInputs,
+    session: TokenSession,
+    reply: HttpReply,
+): Promise<Attempt<T>> {
     if (!session.mayReissue) {
         return giveUp(
             reply,
@@ -115,11 +145,16 @@ export async function replaceRejectedToken<T>(inputs: OnCallWiringInputs, sessio
 }
 
 export async function ensureUsableToken(inputs: OnCallWiringInputs, session: TokenSession): Promise<void> {
-    await retryStep("checking the OnCall API token", inputs.readyTimeoutSeconds, () => [inputs.grafanaPassword, session.token], async () => {
-        const probe = await probeApiToken(inputs, session.token);
-        if (succeeded(probe)) {
-            return { done: true, value: undefined };
-        }
-        return rejected(probe) ? replaceRejectedToken(inputs, session, probe) : retryLater(probe);
-    });
+    await retryStep(
+        "checking the OnCall API token",
+        inputs.readyTimeoutSeconds,
+        () => [inputs.grafanaPassword, session.token],
+        async () => {
+            const probe = await probeApiToken(inputs, session.token);
+            if (succeeded(probe)) {
+                return { done: true, value: undefined };
+            }
+            return rejected(probe) ? replaceRejectedToken(inputs, session, probe) : retryLater(probe);
+        },
+    );
 }

@@ -6,9 +6,19 @@
 //   re-reads Grafana's org users, at most once per 60 s per organization (user_management/sync.py: every org user,
 //   Viewers included, username = Grafana login).
 import { PAGEABLE_ROLES } from "../vocabulary";
-import { Attempt, call, CallOptions, HttpReply, READ_REQUEST_TIMEOUT_MS, rejected, retryLater, retryStep, succeeded } from "./http";
+import {
+    type Attempt,
+    call,
+    type CallOptions,
+    type HttpReply,
+    READ_REQUEST_TIMEOUT_MS,
+    rejected,
+    retryLater,
+    retryStep,
+    succeeded,
+} from "./http";
 import type { OnCallWiringInputs } from "./inputs";
-import { publicApiUrl, replaceRejectedToken, TokenSession } from "./tokens";
+import { publicApiUrl, replaceRejectedToken, type TokenSession } from "./tokens";
 
 /** The engine re-reads Grafana's users at most once a minute and allows 300 user requests a minute. */
 const USER_POLL_MAX_DELAY_MS = 10_000;
@@ -21,7 +31,12 @@ interface OnCallUser {
     role: string;
 }
 
-function findUserReply(inputs: OnCallWiringInputs, token: string, login: string, options: CallOptions): Promise<HttpReply> {
+function findUserReply(
+    inputs: OnCallWiringInputs,
+    token: string,
+    login: string,
+    options: CallOptions,
+): Promise<HttpReply> {
     const url = publicApiUrl(inputs, `users/?username=${encodeURIComponent(login)}&short=true`);
     return call("GET", url, { oncallApiToken: token }, options);
 }
@@ -73,14 +88,26 @@ export async function waitForUsers(inputs: OnCallWiringInputs, session: TokenSes
                 "there with role Editor or Admin (Viewers are synced but cannot be paged)",
         );
     };
-    return retryStep("waiting until OnCall knows every person", inputs.readyTimeoutSeconds, secrets, poll, USER_POLL_MAX_DELAY_MS);
+    return retryStep(
+        "waiting until OnCall knows every person",
+        inputs.readyTimeoutSeconds,
+        secrets,
+        poll,
+        USER_POLL_MAX_DELAY_MS,
+    );
 }
 
 /** One look at the users, for refresh: no sync is triggered; undefined when OnCall gives no usable answer. */
-export async function observeUserIds(inputs: OnCallWiringInputs, token: string): Promise<Record<string, string> | undefined> {
+export async function observeUserIds(
+    inputs: OnCallWiringInputs,
+    token: string,
+): Promise<Record<string, string> | undefined> {
     const userIds: Record<string, string> = {};
     for (const login of inputs.userLogins) {
-        const user = userFromReply(await findUserReply(inputs, token, login, { timeoutMs: READ_REQUEST_TIMEOUT_MS }), login);
+        const user = userFromReply(
+            await findUserReply(inputs, token, login, { timeoutMs: READ_REQUEST_TIMEOUT_MS }),
+            login,
+        );
         if (user === undefined) {
             return undefined;
         }

@@ -16,7 +16,9 @@ export function inClusterWebhookUrl(link: string, oncallInClusterUrl: string): s
     if (match === null) {
         // The link carries the integration's secret token: describe it without echoing it.
         const shape = path === undefined ? "not a URL" : `path ${path.replace(/[A-Za-z0-9_-]{12,}/g, "<redacted>")}`;
-        throw new Error(`OnCall integration link is not an <engine>/integrations/v1/alertmanager/<token>/ URL (${shape})`);
+        throw new Error(
+            `OnCall integration link is not an <engine>/integrations/v1/alertmanager/<token>/ URL (${shape})`,
+        );
     }
     return withoutTrailingSlash(oncallInClusterUrl) + match[0];
 }

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { API_TOKEN_NAME_MAX } from "../vocabulary";
 import { READ_REQUEST_TIMEOUT_MS, rejected, retryLater, retryStep, succeeded, unreachable } from "./http";
-import { diffInputs, InputChanges, OnCallWiringInputs, OnCallWiringOutputs } from "./inputs";
+import { diffInputs, type InputChanges, type OnCallWiringInputs, type OnCallWiringOutputs } from "./inputs";
 import { connectPlugin, observePluginConnected } from "./plugin";
 import { currentKeys } from "./stateKeys";
-import { ensureUsableToken, issueApiToken, probeApiToken, revokeApiToken, TokenSession } from "./tokens";
+import { ensureUsableToken, issueApiToken, probeApiToken, revokeApiToken, type TokenSession } from "./tokens";
 import { observeUserIds, waitForUsers } from "./users";
 
 /*
@@ -38,8 +38,15 @@ function isUnknown(value: unknown): boolean {
 function wiringInputFailures(inputs: OnCallWiringInputs): pulumi.dynamic.CheckFailure[] {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const { apiTokenName, userLogins, readyTimeoutSeconds, clusterId } = inputs;
-    if (typeof apiTokenName === "string" && !isUnknown(apiTokenName) && (apiTokenName.length === 0 || apiTokenName.length > API_TOKEN_NAME_MAX)) {
-        failures.push({ property: "apiTokenName", reason: `must be 1 to ${API_TOKEN_NAME_MAX} characters (OnCall's limit)` });
+    if (
+        typeof apiTokenName === "string" &&
+        !isUnknown(apiTokenName) &&
+        (apiTokenName.length === 0 || apiTokenName.length > API_TOKEN_NAME_MAX)
+    ) {
+        failures.push({
+            property: "apiTokenName",
+            reason: `must be 1 to ${API_TOKEN_NAME_MAX} characters (OnCall's limit)`,
+        });
     }
     if (Array.isArray(userLogins)) {
         const known = userLogins.filter((login) => !isUnknown(login));
@@ -47,7 +54,10 @@ function wiringInputFailures(inputs: OnCallWiringInputs): pulumi.dynamic.CheckFa
         if (known.some((login) => typeof login !== "string" || login.length === 0)) {
             failures.push({ property: "userLogins", reason: "must be non-empty Grafana logins" });
         } else if (new Set(lower).size !== lower.length) {
-            failures.push({ property: "userLogins", reason: "must not repeat a login (OnCall matches logins case-insensitively)" });
+            failures.push({
+                property: "userLogins",
+                reason: "must not repeat a login (OnCall matches logins case-insensitively)",
+            });
         }
     }
     if (typeof readyTimeoutSeconds === "number" && !(readyTimeoutSeconds > 0)) {
@@ -63,7 +73,14 @@ async function establish(inputs: OnCallWiringInputs, session: TokenSession): Pro
     try {
         await ensureUsableToken(inputs, session);
         const userIds = await waitForUsers(inputs, session);
-        return { ...inputs, pluginConnected: true, apiToken: session.token, apiTokenId: session.id, apiTokenValid: true, userIds };
+        return {
+            ...inputs,
+            pluginConnected: true,
+            apiToken: session.token,
+            apiTokenId: session.id,
+            apiTokenValid: true,
+            userIds,
+        };
     } catch (error) {
         // A failed operation records no token: revoke the one it issued, so retries do not pile up to the limit.
         if (session.issued) {
@@ -100,14 +117,17 @@ export const oncallWiringProvider: pulumi.dynamic.ResourceProvider<OnCallWiringI
         const { changed, replaces } = diffInputs<OnCallWiringInputs>(WIRING_INPUT_CHANGES, currentKeys(olds), news);
         const userIds = olds.userIds ?? {};
         const personMissing =
-            Array.isArray(news.userLogins) && news.userLogins.some((login) => !Object.prototype.hasOwnProperty.call(userIds, login));
+            Array.isArray(news.userLogins) &&
+            news.userLogins.some((login) => !Object.prototype.hasOwnProperty.call(userIds, login));
         const needsRepair = olds.pluginConnected === false || olds.apiTokenValid === false || personMissing;
         return { changes: changed.length > 0 || needsRepair, replaces };
     },
 
     async read(id, props) {
         if (props === undefined) {
-            throw new Error("OnCall wiring cannot be imported: reading it needs the state Pulumi saved when creating it");
+            throw new Error(
+                "OnCall wiring cannot be imported: reading it needs the state Pulumi saved when creating it",
+            );
         }
         const state = currentKeys(props);
         // The plugin's status endpoint is never called here: it would start a user sync.
@@ -158,7 +178,14 @@ export class OnCallWiringResource extends pulumi.dynamic.Resource {
         super(
             oncallWiringProvider,
             name,
-            { ...args, pluginConnected: undefined, apiToken: undefined, apiTokenId: undefined, apiTokenValid: undefined, userIds: undefined },
+            {
+                ...args,
+                pluginConnected: undefined,
+                apiToken: undefined,
+                apiTokenId: undefined,
+                apiTokenValid: undefined,
+                userIds: undefined,
+            },
             pulumi.mergeOptions(opts, { additionalSecretOutputs: ["apiToken", "grafanaPassword"] }),
         );
     }

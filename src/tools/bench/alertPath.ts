@@ -82,7 +82,8 @@ export async function startProcess(
         await waitFor(
             `${name} to answer ${readyUrl}`,
             async () => {
-                if (!running()) throw new Error(`${name} ${failure ?? "stopped"} before it was ready:\n${recentOutput.join("")}`);
+                if (!running())
+                    throw new Error(`${name} ${failure ?? "stopped"} before it was ready:\n${recentOutput.join("")}`);
                 return (await answersOk(readyUrl)) || undefined;
             },
             timeoutMs,
@@ -249,7 +250,11 @@ export async function writeAlertPathFiles(settings: AlertingSettings, urls: Aler
     return files;
 }
 
-async function startVictoriaMetrics(files: AlertPathFiles, address: string, options: AlertPathOptions): Promise<ManagedProcess> {
+async function startVictoriaMetrics(
+    files: AlertPathFiles,
+    address: string,
+    options: AlertPathOptions,
+): Promise<ManagedProcess> {
     return startProcess(
         "victoria-metrics",
         [
@@ -263,7 +268,11 @@ async function startVictoriaMetrics(files: AlertPathFiles, address: string, opti
     );
 }
 
-export async function startAlertmanager(files: AlertPathFiles, address: string, receiverNamesInMetrics: boolean): Promise<ManagedProcess> {
+export async function startAlertmanager(
+    files: AlertPathFiles,
+    address: string,
+    receiverNamesInMetrics: boolean,
+): Promise<ManagedProcess> {
     return startProcess(
         "prometheus-alertmanager",
         [
@@ -284,7 +293,12 @@ interface VmalertAddresses {
     alertmanager: string;
 }
 
-async function startVmalert(files: AlertPathFiles, addresses: VmalertAddresses, settings: AlertingSettings, options: AlertPathOptions): Promise<ManagedProcess> {
+async function startVmalert(
+    files: AlertPathFiles,
+    addresses: VmalertAddresses,
+    settings: AlertingSettings,
+    options: AlertPathOptions,
+): Promise<ManagedProcess> {
     return startProcess(
         "vmalert",
         [
@@ -301,13 +315,27 @@ async function startVmalert(files: AlertPathFiles, addresses: VmalertAddresses, 
 }
 
 /** Once every component listens, VictoriaMetrics scrapes vmalert and Alertmanager (their own metrics). */
-async function scrapeComponents(files: AlertPathFiles, addresses: VmalertAddresses, settings: AlertingSettings, targets: Record<string, string> = {}): Promise<void> {
+async function scrapeComponents(
+    files: AlertPathFiles,
+    addresses: VmalertAddresses,
+    settings: AlertingSettings,
+    targets: Record<string, string> = {},
+): Promise<void> {
     const job = (name: string, address: string) => ({
-        job_name: name, scrape_interval: settings.scrapeInterval, static_configs: [{ targets: [address] }],
+        job_name: name,
+        scrape_interval: settings.scrapeInterval,
+        static_configs: [{ targets: [address] }],
     });
-    await writeFile(files.scrapeFile, YAML.stringify({
-        scrape_configs: [job("vmalert", addresses.vmalert), job("alertmanager", addresses.alertmanager), ...Object.entries(targets).map(([name, address]) => job(name, address))],
-    }));
+    await writeFile(
+        files.scrapeFile,
+        YAML.stringify({
+            scrape_configs: [
+                job("vmalert", addresses.vmalert),
+                job("alertmanager", addresses.alertmanager),
+                ...Object.entries(targets).map(([name, address]) => job(name, address)),
+            ],
+        }),
+    );
     const reload = await fetch(`http://${addresses.victoriaMetrics}/-/reload`);
     if (!reload.ok) throw new Error(`VictoriaMetrics /-/reload answered ${reload.status}`);
 }

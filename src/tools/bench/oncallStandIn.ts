@@ -6,7 +6,12 @@
 // "resolved"; IntegrationHeartBeatAPIView: any GET or POST to <integration>/heartbeat/ is a ping. The rate limits are
 // those of src/oncall/rateLimits.ts, counted as django-ratelimit 2.0.0 counts them.
 import { crc32 } from "node:zlib";
-import { type CustomRateLimit, LAB_ORGANIZATION_PK, ONCALL_DEFAULT_RATE_LIMITS, splitRate } from "../../oncall/rateLimits";
+import {
+    type CustomRateLimit,
+    LAB_ORGANIZATION_PK,
+    ONCALL_DEFAULT_RATE_LIMITS,
+    splitRate,
+} from "../../oncall/rateLimits";
 import { type ReceivedWebhook, WebhookReceiver } from "./alertPath";
 
 export interface OnCallStandInOptions {
@@ -47,7 +52,10 @@ export class OnCallStandIn {
     private readonly integrationPks = new Map<string, string>();
     private readonly timeScale: number;
 
-    constructor(port: number, private readonly options: OnCallStandInOptions = {}) {
+    constructor(
+        port: number,
+        private readonly options: OnCallStandInOptions = {},
+    ) {
         this.timeScale = options.timeScale ?? 1;
         this.receiver = new WebhookReceiver(port, (call) => this.answer(call));
     }
@@ -88,7 +96,11 @@ export class OnCallStandIn {
     /** IntegrationRateLimitMixin: per integration, then per organization, the custom rates when set. */
     private limitPage(token: string): boolean {
         const custom = this.options.customRateLimits;
-        return this.limited(token, custom?.integration ?? ONCALL_DEFAULT_RATE_LIMITS.integration, custom?.organization ?? ONCALL_DEFAULT_RATE_LIMITS.organization);
+        return this.limited(
+            token,
+            custom?.integration ?? ONCALL_DEFAULT_RATE_LIMITS.integration,
+            custom?.organization ?? ONCALL_DEFAULT_RATE_LIMITS.organization,
+        );
     }
 
     /** IntegrationHeartBeatRateLimitMixin: the same groups and keys, always at the default rates. */
@@ -98,7 +110,10 @@ export class OnCallStandIn {
 
     /** The integration counter first; a call it refuses is not counted by the organization's (block=True). */
     private limited(token: string, integrationRate: string, organizationRate: string): boolean {
-        return this.counted("integration", integrationRate, this.integrationPk(token)) || this.counted("team", organizationRate, LAB_ORGANIZATION_PK);
+        return (
+            this.counted("integration", integrationRate, this.integrationPk(token)) ||
+            this.counted("team", organizationRate, LAB_ORGANIZATION_PK)
+        );
     }
 
     private integrationPk(token: string): string {

@@ -4,7 +4,13 @@
 // the same factor, so a 35-minute storm runs in a minute. Used by test/alert-storm.test.ts and `npm run bench:storm`.
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { type AlertingSettings, type AlertmanagerUrls, durationSeconds, heartbeatUrl, watchdogAlertName } from "../../monitoring/alerting";
+import {
+    type AlertingSettings,
+    type AlertmanagerUrls,
+    durationSeconds,
+    heartbeatUrl,
+    watchdogAlertName,
+} from "../../monitoring/alerting";
 import { type CustomRateLimit } from "../../oncall/rateLimits";
 import { alertmanagerHasReceiverNames, type ManagedProcess, startAlertmanager, writeAlertPathFiles } from "./alertPath";
 import { postAlerts, type PostableAlert } from "../shared/http";
@@ -74,11 +80,19 @@ export interface StormResult {
 export function scaledSettings(settings: AlertingSettings, scale: number): AlertingSettings {
     const scaled = (duration: string): string => {
         const ms = (durationSeconds(duration) * 1000) / scale;
-        if (!Number.isInteger(ms)) throw new Error(`time scale ${scale} leaves ${duration} at ${ms} ms, not whole milliseconds`);
+        if (!Number.isInteger(ms))
+            throw new Error(`time scale ${scale} leaves ${duration} at ${ms} ms, not whole milliseconds`);
         return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
     };
     const result = { ...settings };
-    for (const key of ["scrapeInterval", "evaluationInterval", "groupWait", "groupInterval", "repeatInterval", "heartbeatInterval"] as const) {
+    for (const key of [
+        "scrapeInterval",
+        "evaluationInterval",
+        "groupWait",
+        "groupInterval",
+        "repeatInterval",
+        "heartbeatInterval",
+    ] as const) {
         result[key] = scaled(settings[key]);
     }
     return result;
@@ -96,7 +110,10 @@ function peakMiB(pid: number | undefined): number | undefined {
 }
 
 /** Alertmanager alone with the generated config, for alerts posted straight to it as vmalert posts them. */
-async function startAlertmanagerAlone(settings: AlertingSettings, urls: AlertmanagerUrls): Promise<ManagedProcess & { url: string }> {
+async function startAlertmanagerAlone(
+    settings: AlertingSettings,
+    urls: AlertmanagerUrls,
+): Promise<ManagedProcess & { url: string }> {
     const files = await writeAlertPathFiles(settings, urls);
     const address = `127.0.0.1:${await freePort()}`;
     try {
@@ -116,11 +133,18 @@ async function startAlertmanagerAlone(settings: AlertingSettings, urls: Alertman
 export async function runStorm(spec: StormSpec, config: StormConfig): Promise<StormResult> {
     const { timeScale } = config;
     const settings = scaledSettings(config.settings, timeScale);
-    const oncall = new OnCallStandIn(await freePort(), { timeScale, customRateLimits: config.customRateLimits, limitScale: config.limitScale });
+    const oncall = new OnCallStandIn(await freePort(), {
+        timeScale,
+        customRateLimits: config.customRateLimits,
+        limitScale: config.limitScale,
+    });
     await oncall.start();
     const pagingUrl = oncall.integrationUrl("paging");
     const heartbeatToken = config.heartbeatIntegration === "own" ? "heartbeat" : "paging";
-    const alertmanager = await startAlertmanagerAlone(settings, { pagingUrl, heartbeatUrl: heartbeatUrl(oncall.integrationUrl(heartbeatToken)) });
+    const alertmanager = await startAlertmanagerAlone(settings, {
+        pagingUrl,
+        heartbeatUrl: heartbeatUrl(oncall.integrationUrl(heartbeatToken)),
+    });
     const source = new Map<string, SourceAlert>();
     const watchdog: SourceAlert = { labels: { alertname: watchdogAlertName, severity: "none" }, firedAt: 0 };
     const postEveryMs = Math.max(durationSeconds(settings.evaluationInterval) * 1000, 1_000);
@@ -132,7 +156,9 @@ export async function runStorm(spec: StormSpec, config: StormConfig): Promise<St
         const alerts: PostableAlert[] = [watchdog, ...source.values()].map((alert) => ({
             labels: alert.labels,
             annotations: { summary: `${alert.labels.alertname} in ${alert.labels.namespace ?? "the cluster"}` },
-            endsAt: new Date(alert.resolvedAt === undefined ? now + 4 * postEveryMs : start + (alert.resolvedAt * 1000) / timeScale).toISOString(),
+            endsAt: new Date(
+                alert.resolvedAt === undefined ? now + 4 * postEveryMs : start + (alert.resolvedAt * 1000) / timeScale,
+            ).toISOString(),
         }));
         posting = posting.then(() => postAlerts(alertmanager.url, alerts)).catch(() => undefined);
     };
@@ -159,11 +185,19 @@ export async function runStorm(spec: StormSpec, config: StormConfig): Promise<St
     return analyse(spec.name, config, { source, oncall, start, end: lab(), heartbeatToken, peak });
 }
 
-function applyStep(step: StormStep, source: Map<string, SourceAlert>, oncall: OnCallStandIn, now: number, start: number, timeScale: number): void {
+function applyStep(
+    step: StormStep,
+    source: Map<string, SourceAlert>,
+    oncall: OnCallStandIn,
+    now: number,
+    start: number,
+    timeScale: number,
+): void {
     if ("fire" in step) {
         for (const labels of step.fire) source.set(labelKey(labels), { labels, firedAt: now });
     } else if ("resolve" in step) {
-        for (const alert of source.values()) if (alert.resolvedAt === undefined && step.resolve(alert.labels)) alert.resolvedAt = now;
+        for (const alert of source.values())
+            if (alert.resolvedAt === undefined && step.resolve(alert.labels)) alert.resolvedAt = now;
     } else {
         oncall.outage = { status: step.outage.status, until: start + ((now + step.outage.seconds) * 1000) / timeScale };
     }
@@ -185,28 +219,42 @@ function analyse(name: string, config: StormConfig, observed: Observed): StormRe
     const seenFiring = new Set(groups.flatMap((group) => group.accepted.flatMap((webhook) => webhook.firing)));
     const alerts = [...source.values()];
     const bySourceGroup = new Map<string, SourceAlert[]>();
-    for (const alert of alerts) bySourceGroup.set(groupOf(alert.labels), [...(bySourceGroup.get(groupOf(alert.labels)) ?? []), alert]);
+    for (const alert of alerts)
+        bySourceGroup.set(groupOf(alert.labels), [...(bySourceGroup.get(groupOf(alert.labels)) ?? []), alert]);
     const groupLabelsOf = (groupKey: string): string => {
         const webhook = oncall.calls.find((call) => call.payload.groupKey === groupKey);
         return webhook ? groupOf(webhook.payload.groupLabels) : "";
     };
     // An alert counts as firing at the source once Alertmanager surely has it: two real seconds after it fired.
     const postSlack = 2 * config.timeScale;
-    const earlyResolves = groups.flatMap((group) => group.accepted.filter((webhook) => webhook.status === "resolved").map((webhook) => ({
-        at: lab(webhook.at),
-        stillFiring: (bySourceGroup.get(groupLabelsOf(group.groupKey)) ?? []).filter(
-            (alert) => alert.firedAt + postSlack < lab(webhook.at) && (alert.resolvedAt === undefined || alert.resolvedAt > lab(webhook.at)),
-        ).length,
-    })).filter((resolve) => resolve.stillFiring > 0));
+    const earlyResolves = groups.flatMap((group) =>
+        group.accepted
+            .filter((webhook) => webhook.status === "resolved")
+            .map((webhook) => ({
+                at: lab(webhook.at),
+                stillFiring: (bySourceGroup.get(groupLabelsOf(group.groupKey)) ?? []).filter(
+                    (alert) =>
+                        alert.firedAt + postSlack < lab(webhook.at) &&
+                        (alert.resolvedAt === undefined || alert.resolvedAt > lab(webhook.at)),
+                ).length,
+            }))
+            .filter((resolve) => resolve.stillFiring > 0),
+    );
     const lags = groups.flatMap((group) => {
         const members = bySourceGroup.get(groupLabelsOf(group.groupKey)) ?? [];
         if (members.length === 0 || members.some((alert) => alert.resolvedAt === undefined)) return [];
         const lastSourceResolve = Math.max(...members.map((alert) => alert.resolvedAt!));
-        return [group.resolvedAt === undefined ? observed.end - lastSourceResolve : lab(group.resolvedAt) - lastSourceResolve];
+        return [
+            group.resolvedAt === undefined
+                ? observed.end - lastSourceResolve
+                : lab(group.resolvedAt) - lastSourceResolve,
+        ];
     });
     const paged = groups.filter((group) => group.pagedAt !== undefined);
     const pageCalls = oncall.calls.filter((call) => !call.path.endsWith("/heartbeat/"));
-    const pingCalls = oncall.calls.filter((call) => call.path.endsWith("/heartbeat/") && call.path.includes(`/${heartbeatToken}/`));
+    const pingCalls = oncall.calls.filter(
+        (call) => call.path.endsWith("/heartbeat/") && call.path.includes(`/${heartbeatToken}/`),
+    );
     const pings = (oncall.pings.get(heartbeatToken) ?? []).map(lab).filter((at) => at >= 0);
     const gapPoints = [0, ...pings, observed.end];
     const acceptedPages = pageCalls.filter((call) => call.status === 200);
@@ -236,7 +284,10 @@ function analyse(name: string, config: StormConfig, observed: Observed): StormRe
             alerts: Math.max(0, ...acceptedPages.map((call) => call.payload.alerts.length)),
             bytes: Math.max(0, ...acceptedPages.map((call) => call.bytes)),
         },
-        truncatedAlerts: Math.max(0, ...pageCalls.map((call) => (call.payload as { truncatedAlerts?: number }).truncatedAlerts ?? 0)),
+        truncatedAlerts: Math.max(
+            0,
+            ...pageCalls.map((call) => (call.payload as { truncatedAlerts?: number }).truncatedAlerts ?? 0),
+        ),
         alertmanagerPeakMiB: observed.peak,
     };
 }

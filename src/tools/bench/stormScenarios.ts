@@ -8,7 +8,13 @@ type Labels = Record<string, string>;
 
 /** What the lab deploys: its alerting settings, its raised OnCall limits, the heartbeat on an integration of its own. */
 export function labStormConfig(timeScale: number, limitScale = 1): StormConfig {
-    return { settings: defaultAlertingSettings, customRateLimits: LAB_RATE_LIMITS, heartbeatIntegration: "own", timeScale, limitScale };
+    return {
+        settings: defaultAlertingSettings,
+        customRateLimits: LAB_RATE_LIMITS,
+        heartbeatIntegration: "own",
+        timeScale,
+        limitScale,
+    };
 }
 
 /** PodCrashLooping alerts as vmalert sends them from the lab's rule, pods numbered from `from`. */
@@ -52,7 +58,12 @@ export function distinctStorm(groups = 2000, resolveAt = 900, endsAt = 2700): St
     return {
         name: `${groups} distinct alerts, heartbeat pinging`,
         steps: [
-            { at: 0, fire: Array.from({ length: groups }, (_, ns) => crashLooping(`ns-${String(ns).padStart(4, "0")}`, 1)).flat() },
+            {
+                at: 0,
+                fire: Array.from({ length: groups }, (_, ns) =>
+                    crashLooping(`ns-${String(ns).padStart(4, "0")}`, 1),
+                ).flat(),
+            },
             { at: 120, resolve: (labels) => Number(labels.namespace.slice(3)) < groups / 20 },
             { at: resolveAt, resolve: () => true },
         ],
@@ -72,7 +83,8 @@ export const outageStorm: StormSpec = {
     endsAt: 780,
 };
 
-const minutes = (seconds: number | undefined): string => (seconds === undefined ? "never" : `${(seconds / 60).toFixed(1)} min`);
+const minutes = (seconds: number | undefined): string =>
+    seconds === undefined ? "never" : `${(seconds / 60).toFixed(1)} min`;
 
 /** One row of the README's table: the storm, what OnCall got, what went wrong (or "nothing"). */
 export function tableRow(result: StormResult): string {
@@ -87,13 +99,21 @@ export function tableRow(result: StormResult): string {
         ...(result.hidden > 0 ? [`${result.hidden} of ${result.alertsFired} alerts never shown to OnCall`] : []),
         ...(result.truncatedAlerts > 0 ? [`truncatedAlerts up to ${result.truncatedAlerts}`] : []),
         ...(result.earlyResolves.length > 0
-            ? [`resolved at ${minutes(result.earlyResolves[0].at)} with ${result.earlyResolves[0].stillFiring} still firing`]
+            ? [
+                  `resolved at ${minutes(result.earlyResolves[0].at)} with ${result.earlyResolves[0].stillFiring} still firing`,
+              ]
             : []),
         ...(result.pings.longestGap > defaultAlertingSettings.heartbeatTimeoutSeconds
-            ? [`heartbeat silent for ${minutes(result.pings.longestGap)}, over the ${defaultAlertingSettings.heartbeatTimeoutSeconds} s timeout: a false "pipeline dead"`]
+            ? [
+                  `heartbeat silent for ${minutes(result.pings.longestGap)}, over the ${defaultAlertingSettings.heartbeatTimeoutSeconds} s timeout: a false "pipeline dead"`,
+              ]
             : []),
-        ...(result.groupsPaged < result.groupsFired ? [`${result.groupsFired - result.groupsPaged} groups never paged`] : []),
-        ...(result.worstResolveLag !== undefined && result.worstResolveLag > 300 ? [`a resolve ${minutes(result.worstResolveLag)} after its source`] : []),
+        ...(result.groupsPaged < result.groupsFired
+            ? [`${result.groupsFired - result.groupsPaged} groups never paged`]
+            : []),
+        ...(result.worstResolveLag !== undefined && result.worstResolveLag > 300
+            ? [`a resolve ${minutes(result.worstResolveLag)} after its source`]
+            : []),
     ];
     return `| ${result.name} | ${got} | ${wrong.length > 0 ? wrong.join("; ") : "nothing"} |`;
 }

@@ -8,7 +8,9 @@ export const durationMs = (duration: string) => durationSeconds(duration) * 1000
 
 /** Scrape, evaluation and group_wait: what the alert path adds after a rule's `for` (the bound bench:alert measures). */
 export function alertPathMs(settings: AlertingSettings = defaultAlertingSettings): number {
-    return durationMs(settings.scrapeInterval) + durationMs(settings.evaluationInterval) + durationMs(settings.groupWait);
+    return (
+        durationMs(settings.scrapeInterval) + durationMs(settings.evaluationInterval) + durationMs(settings.groupWait)
+    );
 }
 
 /** OnCall v1.16.9 checks heartbeats every 2 minutes (check_heartbeats in the celery beat schedule). */
@@ -41,5 +43,7 @@ export function nextStepRecipients(roster: Roster = loadRoster()): string[] | un
     const steps = roster.escalation.steps;
     const next = steps[steps.findIndex((step) => step.type === "wait") + 1];
     if (!next || next.type !== "notify_persons") return undefined;
-    return roster.people.filter((person) => next.logins.includes(person.login)).map((person) => person.email.toLowerCase());
+    return roster.people
+        .filter((person) => next.logins.includes(person.login))
+        .map((person) => person.email.toLowerCase());
 }

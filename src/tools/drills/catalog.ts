@@ -3,7 +3,15 @@ import { type AlertingSettings, defaultAlertingSettings } from "../../monitoring
 import { namespaces, releaseNames } from "../../shared/topology";
 import { loadRoster, type Roster } from "../../team/roster";
 import { alertmanagerName } from "../smoke/settings";
-import { alertPathMs, durationMs, firstEscalationWaitMs, heartbeatMissingMs, nextStepRecipients, oncallStepMs, resolveMs } from "./bounds";
+import {
+    alertPathMs,
+    durationMs,
+    firstEscalationWaitMs,
+    heartbeatMissingMs,
+    nextStepRecipients,
+    oncallStepMs,
+    resolveMs,
+} from "./bounds";
 import { alertmanagerStopped, crashLoopingPod, disappearingTarget, type Fault, type Kubectl } from "./faults";
 import type { StageKey, StageSpec } from "./timeline";
 import { DRILLS_NAMESPACE } from "../../shared/topology";
@@ -35,24 +43,67 @@ const look = {
     notified: `the alert group's timeline in Grafana (OnCall's record), Mailpit (stack output mailUrl), the person's notificationRules in values/oncall-team.yaml, and the celery logs`,
     escalated: "the escalation chain in values/oncall-team.yaml and the alert group's timeline in Grafana OnCall",
     acknowledged: "the alert group's page in Grafana OnCall (the link above)",
-    resolved: "the alert group's page in Grafana OnCall; Alertmanager sends a resolve on the group's next group_interval tick",
+    resolved:
+        "the alert group's page in Grafana OnCall; Alertmanager sends a resolve on the group's next group_interval tick",
 };
 
 /** Stages of a page from a vmalert rule: `effectMs` is how long the fault takes to show in the metrics. */
-function ruleStages(forMs: number, effectMs: number, lookBackMs: number, settings: AlertingSettings, why: string): StageSpec[] {
+function ruleStages(
+    forMs: number,
+    effectMs: number,
+    lookBackMs: number,
+    settings: AlertingSettings,
+    why: string,
+): StageSpec[] {
     const pending = effectMs + durationMs(settings.scrapeInterval) + durationMs(settings.evaluationInterval);
     const firing = pending + forMs + durationMs(settings.evaluationInterval);
     const sent = effectMs + forMs + alertPathMs(settings) + durationMs(settings.evaluationInterval);
     return [
         { key: "injected", title: "fault injected" },
-        { key: "pending", title: "rule pending (vmalert)", boundMs: pending, why: `${why}, a scrape and an evaluation`, lookAt: `${vmalert}; is the fault in place?` },
-        { key: "firing", title: "rule firing (vmalert)", boundMs: firing, why: "pending, the rule's `for` and an evaluation", lookAt: `the rule's \`for\` in the stack config, and ${vmalert}` },
-        { key: "sent", title: "notification sent (Alertmanager)", boundMs: sent, why: "firing and group_wait", lookAt: look.sent },
-        { key: "opened", title: "alert group opened (OnCall)", boundMs: sent + oncallStepMs, why: "sent and a minute for OnCall", lookAt: look.opened },
-        { key: "notified", title: "person notified", boundMs: sent + 2 * oncallStepMs, why: "opened and a minute for the e-mail", lookAt: look.notified },
+        {
+            key: "pending",
+            title: "rule pending (vmalert)",
+            boundMs: pending,
+            why: `${why}, a scrape and an evaluation`,
+            lookAt: `${vmalert}; is the fault in place?`,
+        },
+        {
+            key: "firing",
+            title: "rule firing (vmalert)",
+            boundMs: firing,
+            why: "pending, the rule's `for` and an evaluation",
+            lookAt: `the rule's \`for\` in the stack config, and ${vmalert}`,
+        },
+        {
+            key: "sent",
+            title: "notification sent (Alertmanager)",
+            boundMs: sent,
+            why: "firing and group_wait",
+            lookAt: look.sent,
+        },
+        {
+            key: "opened",
+            title: "alert group opened (OnCall)",
+            boundMs: sent + oncallStepMs,
+            why: "sent and a minute for OnCall",
+            lookAt: look.opened,
+        },
+        {
+            key: "notified",
+            title: "person notified",
+            boundMs: sent + 2 * oncallStepMs,
+            why: "opened and a minute for the e-mail",
+            lookAt: look.notified,
+        },
         { key: "acknowledged", title: "acknowledged", lookAt: look.acknowledged },
         { key: "removed", title: "fault removed" },
-        { key: "resolved", title: "resolved (OnCall)", boundMs: resolveMs(lookBackMs, settings), why: "after the removal: the rule's look-back, group_interval and a minute", lookAt: look.resolved },
+        {
+            key: "resolved",
+            title: "resolved (OnCall)",
+            boundMs: resolveMs(lookBackMs, settings),
+            why: "after the removal: the rule's look-back, group_interval and a minute",
+            lookAt: look.resolved,
+        },
     ];
 }
 
@@ -61,7 +112,13 @@ const crashLoopEffectMs = 60_000;
 const targetEffectMs = 30_000;
 
 export function drills(settings: AlertingSettings = defaultAlertingSettings, roster: Roster = loadRoster()): Drill[] {
-    const targetDown = ruleStages(durationMs(settings.targetDownFor), targetEffectMs, durationMs(settings.scrapeInterval), settings, "30 s for the pod to stop");
+    const targetDown = ruleStages(
+        durationMs(settings.targetDownFor),
+        targetEffectMs,
+        durationMs(settings.scrapeInterval),
+        settings,
+        "30 s for the pod to stop",
+    );
     const wait = firstEscalationWaitMs(roster);
     const opened = targetDown.find((stage) => stage.key === "opened")!.boundMs!;
     const escalated: StageSpec = {
@@ -81,7 +138,13 @@ export function drills(settings: AlertingSettings = defaultAlertingSettings, ros
             stopsAlertmanager: false,
             fault: (kubectl, name) => crashLoopingPod(kubectl, drillNamespace, name),
             // The rule looks back 5 minutes (max_over_time [5m]).
-            stages: ruleStages(durationMs(settings.crashLoopFor), crashLoopEffectMs, durationMs("5m"), settings, "a minute for CrashLoopBackOff"),
+            stages: ruleStages(
+                durationMs(settings.crashLoopFor),
+                crashLoopEffectMs,
+                durationMs("5m"),
+                settings,
+                "a minute for CrashLoopBackOff",
+            ),
             ackAfter: "notified",
         },
         {
@@ -102,12 +165,30 @@ export function drills(settings: AlertingSettings = defaultAlertingSettings, ros
             fault: (kubectl) => alertmanagerStopped(kubectl),
             stages: [
                 { key: "injected", title: "fault injected" },
-                { key: "opened", title: "alert group opened (OnCall)", boundMs: heartbeat, why: "the heartbeat's timeout, OnCall's 2-minute check and a minute", lookAt: `OnCall's celery beat (kubectl -n ${namespaces.oncall} logs deployment/${releaseNames.oncall}-celery) and the heartbeat integration` },
-                { key: "notified", title: "person notified", boundMs: heartbeat + oncallStepMs, why: "opened and a minute", lookAt: look.notified },
+                {
+                    key: "opened",
+                    title: "alert group opened (OnCall)",
+                    boundMs: heartbeat,
+                    why: "the heartbeat's timeout, OnCall's 2-minute check and a minute",
+                    lookAt: `OnCall's celery beat (kubectl -n ${namespaces.oncall} logs deployment/${releaseNames.oncall}-celery) and the heartbeat integration`,
+                },
+                {
+                    key: "notified",
+                    title: "person notified",
+                    boundMs: heartbeat + oncallStepMs,
+                    why: "opened and a minute",
+                    lookAt: look.notified,
+                },
                 { key: "acknowledged", title: "acknowledged", lookAt: look.acknowledged },
                 { key: "removed", title: "fault removed" },
                 // Alertmanager's pod starts, the Watchdog's next ping reaches OnCall.
-                { key: "resolved", title: "resolved (OnCall)", boundMs: 2 * 60_000 + durationMs(settings.heartbeatInterval) + oncallStepMs, why: "after the removal: two minutes for Alertmanager's pod, a heartbeat interval and a minute", lookAt: look.resolved },
+                {
+                    key: "resolved",
+                    title: "resolved (OnCall)",
+                    boundMs: 2 * 60_000 + durationMs(settings.heartbeatInterval) + oncallStepMs,
+                    why: "after the removal: two minutes for Alertmanager's pod, a heartbeat interval and a minute",
+                    lookAt: look.resolved,
+                },
             ],
             ackAfter: "notified",
         },
@@ -128,13 +209,21 @@ export function drills(settings: AlertingSettings = defaultAlertingSettings, ros
 
 export function findDrill(name: string, all: Drill[] = drills()): Drill {
     const drill = all.find((candidate) => candidate.name === name);
-    if (!drill) throw new Error(`no drill "${name}": ${all.map((candidate) => candidate.name).join(", ")} (npm run drill -- --list)`);
+    if (!drill)
+        throw new Error(
+            `no drill "${name}": ${all.map((candidate) => candidate.name).join(", ")} (npm run drill -- --list)`,
+        );
     return drill;
 }
 
 export function listDrills(all: Drill[] = drills()): string {
     const width = Math.max(...all.map((drill) => drill.name.length));
-    return all.map((drill) => `${drill.name.padEnd(width)}  breaks: ${drill.breaks}\n${"".padEnd(width)}  pages:  ${drill.pages}`).join("\n");
+    return all
+        .map(
+            (drill) =>
+                `${drill.name.padEnd(width)}  breaks: ${drill.breaks}\n${"".padEnd(width)}  pages:  ${drill.pages}`,
+        )
+        .join("\n");
 }
 
 /** How long an unattended run (--ack auto) waits for the acknowledgement: its last bounded stage before it, and 2 minutes. */

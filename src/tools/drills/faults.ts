@@ -35,7 +35,10 @@ export const faultImage = "busybox:1.36";
  * `kubectl run <pod>` names its one container after the pod).
  */
 export function crashLoopOverrides(pod: string): string {
-    return JSON.stringify({ apiVersion: "v1", spec: { securityContext: restricted.pod, containers: [{ name: pod, securityContext: restricted.container }] } });
+    return JSON.stringify({
+        apiVersion: "v1",
+        spec: { securityContext: restricted.pod, containers: [{ name: pod, securityContext: restricted.container }] },
+    });
 }
 
 /** A pod whose only container exits 1 at once: the kubelet restarts it into CrashLoopBackOff. */
@@ -43,8 +46,22 @@ export function crashLoopingPod(kubectl: Kubectl, namespace: string, pod: string
     return {
         description: `pod ${namespace}/${pod} exits 1 at every start`,
         mark: pod,
-        inject: async () => void (await kubectl(["run", pod, "-n", namespace, `--image=${faultImage}`, "--restart=Always", `--overrides=${crashLoopOverrides(pod)}`, "--", "sh", "-c", "exit 1"])),
-        remove: async () => void (await kubectl(["delete", "pod", pod, "-n", namespace, "--wait=false", "--ignore-not-found"])),
+        inject: async () =>
+            void (await kubectl([
+                "run",
+                pod,
+                "-n",
+                namespace,
+                `--image=${faultImage}`,
+                "--restart=Always",
+                `--overrides=${crashLoopOverrides(pod)}`,
+                "--",
+                "sh",
+                "-c",
+                "exit 1",
+            ])),
+        remove: async () =>
+            void (await kubectl(["delete", "pod", pod, "-n", namespace, "--wait=false", "--ignore-not-found"])),
     };
 }
 
@@ -53,8 +70,23 @@ export function crashLoopingPod(kubectl: Kubectl, namespace: string, pod: string
  * scale it back at once, so it goes first and comes back last.
  */
 export function alertmanagerStopped(kubectl: Kubectl): Fault {
-    const operator = (replicas: number) => ["scale", "deployment", "-n", namespaces.monitoring, "-l", "app.kubernetes.io/name=victoria-metrics-operator", `--replicas=${replicas}`];
-    const alertmanager = (replicas: number) => ["scale", "statefulset", "-n", namespaces.monitoring, alertmanagerName, `--replicas=${replicas}`];
+    const operator = (replicas: number) => [
+        "scale",
+        "deployment",
+        "-n",
+        namespaces.monitoring,
+        "-l",
+        "app.kubernetes.io/name=victoria-metrics-operator",
+        `--replicas=${replicas}`,
+    ];
+    const alertmanager = (replicas: number) => [
+        "scale",
+        "statefulset",
+        "-n",
+        namespaces.monitoring,
+        alertmanagerName,
+        `--replicas=${replicas}`,
+    ];
     return {
         description: `Alertmanager (${namespaces.monitoring}/${alertmanagerName}) and the VictoriaMetrics operator scaled to 0`,
         mark: "OnCallHeartBeatMissing",
@@ -94,15 +126,37 @@ export function targetManifests(namespace: string, name: string): Record<string,
                 spec: {
                     replicas: 1,
                     selector: { matchLabels: labels },
-                    template: { metadata: { labels }, spec: { securityContext: restricted.pod, containers: [{ name: "target", image: faultImage, command: ["sh", "-c", serve], ports: [{ containerPort: targetPort }], securityContext: restricted.container }] } },
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            securityContext: restricted.pod,
+                            containers: [
+                                {
+                                    name: "target",
+                                    image: faultImage,
+                                    command: ["sh", "-c", serve],
+                                    ports: [{ containerPort: targetPort }],
+                                    securityContext: restricted.container,
+                                },
+                            ],
+                        },
+                    },
                 },
             },
-            { apiVersion: "v1", kind: "Service", metadata: { name, namespace, labels }, spec: { selector: labels, ports: [{ port: targetPort, targetPort }] } },
+            {
+                apiVersion: "v1",
+                kind: "Service",
+                metadata: { name, namespace, labels },
+                spec: { selector: labels, ports: [{ port: targetPort, targetPort }] },
+            },
             {
                 apiVersion: "operator.victoriametrics.com/v1beta1",
                 kind: "VMStaticScrape",
                 metadata: { name, namespace, labels },
-                spec: { jobName: name, targetEndpoints: [{ targets: [targetAddress(namespace, name)], path: "/metrics" }] },
+                spec: {
+                    jobName: name,
+                    targetEndpoints: [{ targets: [targetAddress(namespace, name)], path: "/metrics" }],
+                },
             },
         ],
     };

@@ -9,7 +9,14 @@ import { promisify } from "node:util";
 import { durationSeconds } from "../../shared/duration";
 import { namespaces, releaseNames } from "../../shared/topology";
 import { readStackSettings, settingsTarget } from "../lab/settings";
-import { type OptionSpec, optionLines, parseOptions, readStackOutputs, repoRoot, type StackOutputs } from "../shared/cli";
+import {
+    type OptionSpec,
+    optionLines,
+    parseOptions,
+    readStackOutputs,
+    repoRoot,
+    type StackOutputs,
+} from "../shared/cli";
 import { type Clock, realClock } from "../shared/polling";
 import { startPortForward } from "../shared/processes";
 import { alertmanagerTarget } from "../smoke/settings";
@@ -23,15 +30,31 @@ export const defaultReportsDir = join(repoRoot, "drill-reports");
 
 const specs = {
     list: { flag: "--list", boolean: true, help: "list the drills: what each breaks, what should page" },
-    ack: { flag: "--ack", env: "DRILL_ACK", help: "person (default): wait for someone to acknowledge in Grafana; auto: acknowledge through OnCall's API" },
-    timeout: { flag: "--timeout", env: "DRILL_TIMEOUT", help: "how long to wait for the acknowledgement, then for the resolve (default 30m)" },
+    ack: {
+        flag: "--ack",
+        env: "DRILL_ACK",
+        help: "person (default): wait for someone to acknowledge in Grafana; auto: acknowledge through OnCall's API",
+    },
+    timeout: {
+        flag: "--timeout",
+        env: "DRILL_TIMEOUT",
+        help: "how long to wait for the acknowledgement, then for the resolve (default 30m)",
+    },
     yes: { flag: "--yes", boolean: true, help: "do not ask before starting on the existing target (scripts)" },
-    alertmanagerMayStop: { flag: "--alertmanager-may-stop", boolean: true, help: "existing target: dead-pipeline may stop the team's Alertmanager" },
+    alertmanagerMayStop: {
+        flag: "--alertmanager-may-stop",
+        boolean: true,
+        help: "existing target: dead-pipeline may stop the team's Alertmanager",
+    },
     reports: { flag: "--reports", env: "DRILL_REPORTS_DIR", help: "folder for the reports (default drill-reports)" },
 } satisfies Record<string, OptionSpec>;
 
 export function drillUsage(): string {
-    return ["usage: npm run drill [-- --list] | npm run drill -- <name> [options]", "Breaks something real on the running lab and times the page until it is acknowledged and resolved.", ...optionLines(specs)].join("\n");
+    return [
+        "usage: npm run drill [-- --list] | npm run drill -- <name> [options]",
+        "Breaks something real on the running lab and times the page until it is acknowledged and resolved.",
+        ...optionLines(specs),
+    ].join("\n");
 }
 
 export interface DrillMainDeps {
@@ -51,7 +74,8 @@ export interface DrillMainDeps {
 
 const text = (outputs: StackOutputs, name: string): string => {
     const value = outputs[name];
-    if (typeof value !== "string" || value === "") throw new Error(`the stack has no output ${name} (is the lab up? npm run up)`);
+    if (typeof value !== "string" || value === "")
+        throw new Error(`the stack has no output ${name} (is the lab up? npm run up)`);
     return value;
 };
 
@@ -74,19 +98,37 @@ function stackTarget(): string {
     return settingsTarget(readStackSettings(repoRoot, process.env).text);
 }
 
-const kubectlOn = (context: string): Kubectl => async (args) =>
-    (await promisify(execFile)("kubectl", ["--context", context, ...args], { timeout: 180_000 }).catch((error: { stderr?: string; message: string }) => {
-        throw new Error(`kubectl ${args.join(" ")}: ${(error.stderr ?? "").trim() || error.message}`);
-    })).stdout;
+const kubectlOn =
+    (context: string): Kubectl =>
+    async (args) =>
+        (
+            await promisify(execFile)("kubectl", ["--context", context, ...args], { timeout: 180_000 }).catch(
+                (error: { stderr?: string; message: string }) => {
+                    throw new Error(`kubectl ${args.join(" ")}: ${(error.stderr ?? "").trim() || error.message}`);
+                },
+            )
+        ).stdout;
 
 /** vmalert (operator v0.74.0: service vmalert-<cr>, port 8080) and Alertmanager, through kubectl port-forwards. */
 export async function reachThroughKubectl(context: string, env: NodeJS.ProcessEnv = process.env) {
-    const vmalert = await startPortForward({ kubectlContext: context, namespace: namespaces.monitoring, resource: `svc/vmalert-${releaseNames.vmStack}`, remotePort: 8080 }, { env });
+    const vmalert = await startPortForward(
+        {
+            kubectlContext: context,
+            namespace: namespaces.monitoring,
+            resource: `svc/vmalert-${releaseNames.vmStack}`,
+            remotePort: 8080,
+        },
+        { env },
+    );
     const alertmanager = await startPortForward(alertmanagerTarget(context), { env }).catch(async (error: unknown) => {
         await vmalert.stop();
         throw error;
     });
-    return { vmalertUrl: vmalert.url, alertmanagerUrl: alertmanager.url, stop: async () => void (await Promise.all([vmalert.stop(), alertmanager.stop()])) };
+    return {
+        vmalertUrl: vmalert.url,
+        alertmanagerUrl: alertmanager.url,
+        stop: async () => void (await Promise.all([vmalert.stop(), alertmanager.stop()])),
+    };
 }
 
 async function askOnTerminal(question: string): Promise<boolean> {
@@ -116,40 +158,73 @@ function onSignals(): { interrupted: Promise<string>; release(): void } {
 }
 
 /** Refuses what the existing target does not allow, and asks before anything else there. */
-async function allowed(drill: Drill, target: string, flags: Record<string, string | undefined>, context: string, confirm: (question: string) => Promise<boolean>): Promise<string | undefined> {
+async function allowed(
+    drill: Drill,
+    target: string,
+    flags: Record<string, string | undefined>,
+    context: string,
+    confirm: (question: string) => Promise<boolean>,
+): Promise<string | undefined> {
     if (target !== "existing") return undefined;
     if (drill.stopsAlertmanager && flags.alertmanagerMayStop !== "true") {
         return `refused: ${drill.name} stops the team's Alertmanager on the existing target (every alert of the cluster waits while it is down); pass --alertmanager-may-stop if it may`;
     }
     if (flags.yes === "true") return undefined;
-    const where = drill.stopsAlertmanager ? `scales Alertmanager in namespace ${namespaces.monitoring} to 0` : `works in namespace ${drillNamespace} only`;
-    const yes = await confirm(`Run drill ${drill.name} on the existing cluster (context ${context})? It ${where} and pages the person on call.`);
+    const where = drill.stopsAlertmanager
+        ? `scales Alertmanager in namespace ${namespaces.monitoring} to 0`
+        : `works in namespace ${drillNamespace} only`;
+    const yes = await confirm(
+        `Run drill ${drill.name} on the existing cluster (context ${context})? It ${where} and pages the person on call.`,
+    );
     return yes ? undefined : "not started: not confirmed (pass --yes to run without asking)";
 }
 
-export async function runDrillCommand(argv: string[], env: NodeJS.ProcessEnv, deps: DrillMainDeps = {}): Promise<number> {
+export async function runDrillCommand(
+    argv: string[],
+    env: NodeJS.ProcessEnv,
+    deps: DrillMainDeps = {},
+): Promise<number> {
     const out = deps.out ?? ((line: string) => process.stdout.write(`${line}\n`));
     const name = argv.find((arg) => !arg.startsWith("-"));
-    const flags = parseOptions(specs, argv.filter((arg) => arg !== name), env, drillUsage());
-    if (flags === "help") return out(drillUsage()), 0;
-    if (flags.list === "true" || name === undefined) return out(listDrills()), 0;
+    const flags = parseOptions(
+        specs,
+        argv.filter((arg) => arg !== name),
+        env,
+        drillUsage(),
+    );
+    if (flags === "help") return (out(drillUsage()), 0);
+    if (flags.list === "true" || name === undefined) return (out(listDrills()), 0);
     const drill = findDrill(name, drills());
     const ack = flags.ack ?? "person";
     if (ack !== "auto" && ack !== "person") throw new Error(`--ack must be auto or person, not "${ack}"`);
     const timeoutMs = durationSeconds(flags.timeout ?? "30m") * 1000;
     const outputs = await (deps.outputs ?? (() => readStackOutputs(env)))();
     const context = text(outputs, "kubectlContext");
-    const refusal = await allowed(drill, await (deps.target ?? stackTarget)(), flags, context, deps.confirm ?? askOnTerminal);
-    if (refusal) return out(`drill: ${refusal}`), 2;
+    const refusal = await allowed(
+        drill,
+        await (deps.target ?? stackTarget)(),
+        flags,
+        context,
+        deps.confirm ?? askOnTerminal,
+    );
+    if (refusal) return (out(`drill: ${refusal}`), 2);
     const reached = await (deps.reach ?? reachThroughKubectl)(context);
     const signals = deps.interrupted ? { interrupted: deps.interrupted, release: () => undefined } : onSignals();
     try {
         const lab = new DrillLab(drillUrls(outputs, reached));
         const runId = deps.runId ?? `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
         out(`drill ${drill.name} (${runId}): ${drill.breaks}; should page: ${drill.pages}`);
-        const result = await runDrill(drill, { ack, timeoutMs, runId, pollMs: deps.pollMs ?? 5_000 }, {
-            lab, kubectl: (deps.kubectl ?? kubectlOn)(context), clock: deps.clock ?? realClock, out, interrupted: signals.interrupted,
-        });
+        const result = await runDrill(
+            drill,
+            { ack, timeoutMs, runId, pollMs: deps.pollMs ?? 5_000 },
+            {
+                lab,
+                kubectl: (deps.kubectl ?? kubectlOn)(context),
+                clock: deps.clock ?? realClock,
+                out,
+                interrupted: signals.interrupted,
+            },
+        );
         const report = buildReport(result);
         for (const warning of await annotate(lab, result)) out(`drill: ${warning}`);
         out(`\n${reportMarkdown(report)}`);

@@ -63,11 +63,20 @@ export interface Notification {
 
 /** The personal notifications (triggered or failed) in an alert group's render_after_resolve_report_json. */
 export function notificationsOf(group: unknown): Notification[] {
-    const log = isRecord(group) && Array.isArray(group.render_after_resolve_report_json) ? group.render_after_resolve_report_json.filter(isRecord) : [];
+    const log =
+        isRecord(group) && Array.isArray(group.render_after_resolve_report_json)
+            ? group.render_after_resolve_report_json.filter(isRecord)
+            : [];
     const found: Notification[] = [];
     for (const record of log) {
-        if (record.realm !== "user_notification" || (record.type !== 0 && record.type !== 3) || typeof record.action !== "string") continue;
-        const person = isRecord(record.author) && typeof record.author.username === "string" ? record.author.username : "someone";
+        if (
+            record.realm !== "user_notification" ||
+            (record.type !== 0 && record.type !== 3) ||
+            typeof record.action !== "string"
+        )
+            continue;
+        const person =
+            isRecord(record.author) && typeof record.author.username === "string" ? record.author.username : "someone";
         const action = record.action.replaceAll("{{author}}", person);
         const atMs = timeOf(record.created_at) ?? 0;
         if (record.type === 3) {
@@ -113,7 +122,8 @@ export function counterSum(metrics: string, name: string, wanted: Record<string,
         const match = new RegExp(`^${name}(\\{[^}]*\\})?\\s+(\\S+)`).exec(line);
         if (!match) continue;
         const labels = match[1] ?? "";
-        if (Object.entries(wanted).every(([key, value]) => labels.includes(`${key}="${value}"`))) sum += Number(match[2]);
+        if (Object.entries(wanted).every(([key, value]) => labels.includes(`${key}="${value}"`)))
+            sum += Number(match[2]);
     }
     return sum;
 }
@@ -127,24 +137,41 @@ export class DrillLab {
 
     /** The rule's alert whose labels mention `mark`, as vmalert sees it now. */
     async ruleState(alertName: string, mark: string): Promise<RuleState | undefined> {
-        const body = await getJson(new URL("api/v1/alerts", withTrailingSlash(this.urls.vmalertUrl)), { accept: "application/json" });
-        const alerts = isRecord(body) && isRecord(body.data) && Array.isArray(body.data.alerts) ? body.data.alerts.filter(isRecord) : [];
-        const alert = alerts.find((candidate) => candidate.name === alertName && JSON.stringify(candidate.labels ?? {}).includes(mark));
+        const body = await getJson(new URL("api/v1/alerts", withTrailingSlash(this.urls.vmalertUrl)), {
+            accept: "application/json",
+        });
+        const alerts =
+            isRecord(body) && isRecord(body.data) && Array.isArray(body.data.alerts)
+                ? body.data.alerts.filter(isRecord)
+                : [];
+        const alert = alerts.find(
+            (candidate) => candidate.name === alertName && JSON.stringify(candidate.labels ?? {}).includes(mark),
+        );
         return alert ? { state: String(alert.state), activeAtMs: timeOf(alert.activeAt) } : undefined;
     }
 
     /** Webhook notifications Alertmanager sent without failing: to OnCall's receiver when the metrics name receivers. */
     async notificationsSent(): Promise<number> {
         const metrics = await getText(new URL("metrics", withTrailingSlash(this.urls.alertmanagerUrl)));
-        const wanted: Record<string, string> = { integration: "webhook", ...(metrics.includes('receiver_name="') ? { receiver_name: oncallReceiver } : {}) };
-        return counterSum(metrics, "alertmanager_notifications_total", wanted) - counterSum(metrics, "alertmanager_notifications_failed_total", wanted);
+        const wanted: Record<string, string> = {
+            integration: "webhook",
+            ...(metrics.includes('receiver_name="') ? { receiver_name: oncallReceiver } : {}),
+        };
+        return (
+            counterSum(metrics, "alertmanager_notifications_total", wanted) -
+            counterSum(metrics, "alertmanager_notifications_failed_total", wanted)
+        );
     }
 
     /** The newest alert group that mentions `mark` and opened at or after `sinceMs`. */
     async findGroup(mark: string, sinceMs: number): Promise<Group | undefined> {
         const page = await this.groups.listPage();
         const results = isRecord(page) && Array.isArray(page.results) ? page.results.filter(isRecord) : [];
-        const found = results.find((group) => JSON.stringify([group.title, group.last_alert]).includes(mark) && createdSince(group.created_at, sinceMs));
+        const found = results.find(
+            (group) =>
+                JSON.stringify([group.title, group.last_alert]).includes(mark) &&
+                createdSince(group.created_at, sinceMs),
+        );
         return found ? this.groupOf(found) : undefined;
     }
 
@@ -159,7 +186,8 @@ export class DrillLab {
         let acknowledgedBy: string | undefined;
         if (typeof group.acknowledged_by === "string") {
             const user = await this.groups.user(group.acknowledged_by).catch(() => undefined);
-            acknowledgedBy = isRecord(user) && typeof user.username === "string" ? user.username : group.acknowledged_by;
+            acknowledgedBy =
+                isRecord(user) && typeof user.username === "string" ? user.username : group.acknowledged_by;
         }
         return {
             id: String(group.id),
@@ -178,7 +206,10 @@ export class DrillLab {
 
     /** OnCall's record of who was notified how, through the Grafana plugin's proxy to the engine's internal API. */
     async notifications(groupId: string): Promise<Notification[]> {
-        const url = new URL(`api/plugins/${ONCALL_PLUGIN_ID}/resources/alertgroups/${encodeURIComponent(groupId)}/`, withTrailingSlash(this.urls.grafanaUrl));
+        const url = new URL(
+            `api/plugins/${ONCALL_PLUGIN_ID}/resources/alertgroups/${encodeURIComponent(groupId)}/`,
+            withTrailingSlash(this.urls.grafanaUrl),
+        );
         return notificationsOf(await getJson(url, { accept: "application/json", Authorization: this.basicAuth() }));
     }
 
@@ -206,6 +237,10 @@ export class DrillLab {
     /** One annotation on the "From alert to person" dashboard. */
     async annotate(dashboardUid: string, atMs: number, text: string, tags: string[]): Promise<void> {
         const url = new URL("api/annotations", withTrailingSlash(this.urls.grafanaUrl));
-        await postJson(url, { Authorization: this.basicAuth() }, { dashboardUID: dashboardUid, time: atMs, tags, text });
+        await postJson(
+            url,
+            { Authorization: this.basicAuth() },
+            { dashboardUID: dashboardUid, time: atMs, tags, text },
+        );
     }
 }

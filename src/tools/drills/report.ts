@@ -38,14 +38,36 @@ export function buildReport(result: DrillResult): DrillReport {
     const timeline = result.timeline;
     const at = (key: StageKey) => timeline?.seen(key)?.atMs;
     const page = at("notified") ?? at("opened");
-    const between = (from?: number, to?: number) => (from === undefined || to === undefined ? undefined : secondsOf(to - from));
+    const between = (from?: number, to?: number) =>
+        from === undefined || to === undefined ? undefined : secondsOf(to - from);
     const stages: StageRow[] = [];
     for (const spec of timeline?.stages ?? []) {
         const events = timeline!.events.filter((event) => event.key === spec.key);
         const first = events[0];
-        const verdict = first ? (first.late ? "LATE" : spec.boundMs === undefined ? "-" : "ok") : spec.boundMs === undefined || (spec.key === "resolved" && !at("removed")) ? "-" : "missing";
-        const bound = spec.boundMs === undefined ? undefined : spec.boundMs / 1000 + (spec.key === "resolved" && at("removed") !== undefined ? secondsOf(at("removed")! - timeline!.faultAtMs)! : 0);
-        stages.push({ stage: spec.title, afterSeconds: secondsOf(first?.afterMs), boundSeconds: bound, verdict, detail: events.map((event) => event.detail).join("; "), why: spec.why });
+        const verdict = first
+            ? first.late
+                ? "LATE"
+                : spec.boundMs === undefined
+                  ? "-"
+                  : "ok"
+            : spec.boundMs === undefined || (spec.key === "resolved" && !at("removed"))
+              ? "-"
+              : "missing";
+        const bound =
+            spec.boundMs === undefined
+                ? undefined
+                : spec.boundMs / 1000 +
+                  (spec.key === "resolved" && at("removed") !== undefined
+                      ? secondsOf(at("removed")! - timeline!.faultAtMs)!
+                      : 0);
+        stages.push({
+            stage: spec.title,
+            afterSeconds: secondsOf(first?.afterMs),
+            boundSeconds: bound,
+            verdict,
+            detail: events.map((event) => event.detail).join("; "),
+            why: spec.why,
+        });
     }
     return {
         drill: result.drill,
@@ -53,7 +75,12 @@ export function buildReport(result: DrillResult): DrillReport {
         fault: result.fault,
         startedAt: timeline ? new Date(timeline.faultAtMs).toISOString() : undefined,
         alertGroup: result.group ? { id: result.group.id, link: result.group.link } : undefined,
-        outcome: result.failure === undefined ? (stages.some((row) => row.verdict !== "ok" && row.verdict !== "-") ? "passed, with late stages" : "passed") : `FAILED: ${result.failure}`,
+        outcome:
+            result.failure === undefined
+                ? stages.some((row) => row.verdict !== "ok" && row.verdict !== "-")
+                    ? "passed, with late stages"
+                    : "passed"
+                : `FAILED: ${result.failure}`,
         figures: {
             toFire: between(timeline?.faultAtMs, at("firing")),
             toPage: between(timeline?.faultAtMs, page),
@@ -74,7 +101,9 @@ export function reportMarkdown(report: DrillReport): string {
         `## Drill ${report.drill} (${report.runId})`,
         "",
         `Fault: ${report.fault}. Started ${report.startedAt ?? "-"}. Outcome: **${report.outcome}**.`,
-        report.alertGroup ? `Alert group: ${report.alertGroup.link ?? report.alertGroup.id}` : "No alert group was seen.",
+        report.alertGroup
+            ? `Alert group: ${report.alertGroup.link ?? report.alertGroup.id}`
+            : "No alert group was seen.",
         "",
         "| time to fire | to page | to acknowledge (from the page) | to resolve (from the fault's removal) |",
         "| ---: | ---: | ---: | ---: |",
@@ -82,7 +111,10 @@ export function reportMarkdown(report: DrillReport): string {
         "",
         "| stage | after the fault | bound | verdict | detail |",
         "| --- | ---: | ---: | --- | --- |",
-        ...report.stages.map((row) => `| ${row.stage} | ${shown(row.afterSeconds)} | ${shown(row.boundSeconds)} | ${row.verdict} | ${cell(row.detail)} |`),
+        ...report.stages.map(
+            (row) =>
+                `| ${row.stage} | ${shown(row.afterSeconds)} | ${shown(row.boundSeconds)} | ${row.verdict} | ${cell(row.detail)} |`,
+        ),
         "",
         `Cleanup: ${report.cleanup.length > 0 ? report.cleanup.join("; ") : "nothing to undo"}.`,
         "",
@@ -112,9 +144,14 @@ export async function annotate(lab: DrillLab, result: DrillResult): Promise<stri
     const warnings: string[] = [];
     for (const [text, atMs] of marks) {
         if (atMs === undefined) continue;
-        await lab.annotate(DASHBOARD_UID, atMs, `drill ${result.drill} (${result.runId}): ${text.trim()}`, ["oncall-lab-drill", result.drill]).catch((error: unknown) => {
-            warnings.push(`could not mark "${text.split(":")[0]}" on the dashboard: ${describeError(error)}`);
-        });
+        await lab
+            .annotate(DASHBOARD_UID, atMs, `drill ${result.drill} (${result.runId}): ${text.trim()}`, [
+                "oncall-lab-drill",
+                result.drill,
+            ])
+            .catch((error: unknown) => {
+                warnings.push(`could not mark "${text.split(":")[0]}" on the dashboard: ${describeError(error)}`);
+            });
     }
     return warnings;
 }

@@ -83,14 +83,16 @@ class Watch {
         if (alertName && !t.seen("firing")) {
             await this.probe("pending", async () => {
                 const rule = await lab.ruleState(alertName, this.fault.mark);
-                if (rule && !t.seen("pending")) t.record("pending", Math.max(rule.activeAtMs ?? clock.now(), t.faultAtMs), `${alertName} pending`);
+                if (rule && !t.seen("pending"))
+                    t.record("pending", Math.max(rule.activeAtMs ?? clock.now(), t.faultAtMs), `${alertName} pending`);
                 if (rule?.state === "firing") t.record("firing", clock.now(), `${alertName} firing`);
             });
         }
         if (this.baseline !== undefined && t.seen("firing") && !t.seen("sent")) {
             await this.probe("sent", async () => {
                 const sent = await lab.notificationsSent();
-                if (sent > this.baseline!) t.record("sent", clock.now(), `webhook to OnCall (${sent - this.baseline!} since the fault)`);
+                if (sent > this.baseline!)
+                    t.record("sent", clock.now(), `webhook to OnCall (${sent - this.baseline!} since the fault)`);
             });
         }
         if (!this.group) {
@@ -99,8 +101,13 @@ class Watch {
                 if (!this.group) return;
                 t.record("opened", this.group.createdMs ?? clock.now(), `alert group ${this.group.id}`);
                 const after = lab.urls.mailUrl ? this.drill.ackAfter : "opened";
-                const wait = this.options.ack === "auto" ? `--ack auto acknowledges after "${t.spec(after)?.title}"` : "acknowledge it there";
-                this.deps.out(`            ${this.group.link ?? `(OnCall gave no link: group ${this.group.id})`}  ${wait}`);
+                const wait =
+                    this.options.ack === "auto"
+                        ? `--ack auto acknowledges after "${t.spec(after)?.title}"`
+                        : "acknowledge it there";
+                this.deps.out(
+                    `            ${this.group.link ?? `(OnCall gave no link: group ${this.group.id})`}  ${wait}`,
+                );
             });
         }
         await this.observeRecord();
@@ -109,8 +116,10 @@ class Watch {
             await this.probe(t.seen("acknowledged") ? "resolved" : "acknowledged", async () => {
                 this.group = { ...(await lab.group(this.group!.id)), link: this.group!.link };
                 const group = this.group;
-                if (group.acknowledgedMs !== undefined && !t.seen("acknowledged")) t.record("acknowledged", group.acknowledgedMs, `by ${group.acknowledgedBy ?? "someone"}`);
-                if (group.resolvedMs !== undefined && t.removedAtMs !== undefined && !t.seen("resolved")) t.record("resolved", group.resolvedMs, `alert group ${group.id}`);
+                if (group.acknowledgedMs !== undefined && !t.seen("acknowledged"))
+                    t.record("acknowledged", group.acknowledgedMs, `by ${group.acknowledgedBy ?? "someone"}`);
+                if (group.resolvedMs !== undefined && t.removedAtMs !== undefined && !t.seen("resolved"))
+                    t.record("resolved", group.resolvedMs, `alert group ${group.id}`);
             });
         }
         t.checkLate(clock.now(), this.lastErrors);
@@ -124,16 +133,28 @@ class Watch {
             notifications = await this.deps.lab.notifications(this.group.id);
         } catch (error) {
             this.recordUnreadable = describeError(error);
-            const fallback = this.deps.lab.urls.mailUrl ? "who was paged by e-mail comes from the lab's mailbox alone" : "no one's notification can be shown";
-            this.deps.out(`            OnCall's record of notifications is not readable through Grafana's OnCall plugin (${this.recordUnreadable}): ${fallback}`);
+            const fallback = this.deps.lab.urls.mailUrl
+                ? "who was paged by e-mail comes from the lab's mailbox alone"
+                : "no one's notification can be shown";
+            this.deps.out(
+                `            OnCall's record of notifications is not readable through Grafana's OnCall plugin (${this.recordUnreadable}): ${fallback}`,
+            );
             return;
         }
         for (const notification of notifications) {
             const key = notification.failed ?? `${notification.person} ${notification.channel}`;
             if (this.notificationsSeen.has(key)) continue;
             this.notificationsSeen.add(key);
-            if (notification.failed) this.deps.out(`${`+${seconds(notification.atMs - this.timeline.faultAtMs)}`.padStart(10)}  OnCall's record: ${notification.failed}`);
-            else this.timeline.record("notified", notification.atMs, `${notification.person} by ${notification.channel} (OnCall's record)`);
+            if (notification.failed)
+                this.deps.out(
+                    `${`+${seconds(notification.atMs - this.timeline.faultAtMs)}`.padStart(10)}  OnCall's record: ${notification.failed}`,
+                );
+            else
+                this.timeline.record(
+                    "notified",
+                    notification.atMs,
+                    `${notification.person} by ${notification.channel} (OnCall's record)`,
+                );
         }
     }
 
@@ -143,10 +164,13 @@ class Watch {
             if (this.mailsSeen.has(mail.id)) continue;
             this.mailsSeen.add(mail.id);
             const wait = this.drill.escalationWaitMs;
-            const dueAt = this.group?.createdMs !== undefined && wait !== undefined ? this.group.createdMs + wait : undefined;
+            const dueAt =
+                this.group?.createdMs !== undefined && wait !== undefined ? this.group.createdMs + wait : undefined;
             const expected = this.drill.escalationRecipients;
-            const toNextStep = expected === undefined || mail.to.some((address) => expected.includes(address.toLowerCase()));
-            if (dueAt !== undefined && mail.atMs >= dueAt - mailSkewMs && toNextStep && !t.seen("escalated")) t.record("escalated", mail.atMs, `e-mail to ${mail.to.join(", ")}`);
+            const toNextStep =
+                expected === undefined || mail.to.some((address) => expected.includes(address.toLowerCase()));
+            if (dueAt !== undefined && mail.atMs >= dueAt - mailSkewMs && toNextStep && !t.seen("escalated"))
+                t.record("escalated", mail.atMs, `e-mail to ${mail.to.join(", ")}`);
             else t.record("notified", mail.atMs, `${mail.to.join(", ")} by e-mail (in the lab's mailbox)`);
         }
     }
@@ -162,7 +186,16 @@ class Watch {
 }
 
 /** Polls `watch` until `done`, the time is up (throws `late`) or the drill is interrupted (throws Interrupted). */
-async function until(watch: Watch, deps: DrillDeps, signal: AbortSignal, pollMs: number, deadline: number, done: () => boolean, late: () => string, each?: () => Promise<void>) {
+async function until(
+    watch: Watch,
+    deps: DrillDeps,
+    signal: AbortSignal,
+    pollMs: number,
+    deadline: number,
+    done: () => boolean,
+    late: () => string,
+    each?: () => Promise<void>,
+) {
     for (;;) {
         if (signal.aborted) throw new Interrupted();
         await watch.observe();
@@ -215,14 +248,30 @@ export async function runDrill(drill: Drill, options: DrillRunOptions, deps: Dri
         result.timeline = timeline;
         timeline.record("injected", timeline.faultAtMs, fault.description);
         const ackDeadline = timeline.faultAtMs + options.timeoutMs;
-        await until(watch, deps, stopping.signal, options.pollMs, ackDeadline, () => timeline.seen("acknowledged") !== undefined,
-            () => `nobody acknowledged within ${minutesAndSeconds(options.timeoutMs)} (--timeout)`, () => watch.acknowledgeIfDue());
+        await until(
+            watch,
+            deps,
+            stopping.signal,
+            options.pollMs,
+            ackDeadline,
+            () => timeline.seen("acknowledged") !== undefined,
+            () => `nobody acknowledged within ${minutesAndSeconds(options.timeoutMs)} (--timeout)`,
+            () => watch.acknowledgeIfDue(),
+        );
         await remove();
         timeline.record("removed", clock.now(), "the fault is undone");
         const bound = timeline.spec("resolved")?.boundMs ?? 0;
         const resolveDeadline = clock.now() + Math.min(options.timeoutMs, 2 * bound);
-        await until(watch, deps, stopping.signal, options.pollMs, resolveDeadline, () => timeline.seen("resolved") !== undefined,
-            () => `alert group ${watch.group?.id} not resolved within ${minutesAndSeconds(resolveDeadline - timeline.removedAtMs!)} of the removal`);
+        await until(
+            watch,
+            deps,
+            stopping.signal,
+            options.pollMs,
+            resolveDeadline,
+            () => timeline.seen("resolved") !== undefined,
+            () =>
+                `alert group ${watch.group?.id} not resolved within ${minutesAndSeconds(resolveDeadline - timeline.removedAtMs!)} of the removal`,
+        );
         result.group = watch.group;
     } catch (error) {
         // After Ctrl-C the failure is already the signal's reason.
@@ -234,7 +283,10 @@ export async function runDrill(drill: Drill, options: DrillRunOptions, deps: Dri
     return result;
 }
 
-async function cleanUp(result: DrillResult, steps: { remove(): Promise<boolean>; madeNamespace(): boolean; kubectl: Kubectl; out: (line: string) => void }) {
+async function cleanUp(
+    result: DrillResult,
+    steps: { remove(): Promise<boolean>; madeNamespace(): boolean; kubectl: Kubectl; out: (line: string) => void },
+) {
     const attempt = async (what: string, action: () => Promise<unknown>) => {
         try {
             await action();
@@ -247,6 +299,10 @@ async function cleanUp(result: DrillResult, steps: { remove(): Promise<boolean>;
     await attempt("remove the fault", async () => {
         if (!(await steps.remove())) throw new Skipped();
     });
-    if (steps.madeNamespace()) await attempt(`delete namespace ${drillNamespace}`, () => steps.kubectl(["delete", "namespace", drillNamespace, "--ignore-not-found", "--wait=false"]));
-    for (const line of result.cleanup.filter((entry) => entry.startsWith("FAILED"))) steps.out(`drill: cleanup: ${line}`);
+    if (steps.madeNamespace())
+        await attempt(`delete namespace ${drillNamespace}`, () =>
+            steps.kubectl(["delete", "namespace", drillNamespace, "--ignore-not-found", "--wait=false"]),
+        );
+    for (const line of result.cleanup.filter((entry) => entry.startsWith("FAILED")))
+        steps.out(`drill: cleanup: ${line}`);
 }

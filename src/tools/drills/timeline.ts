@@ -2,7 +2,17 @@
 // for each stage that has not come within its bound, naming what to look at.
 import { seconds } from "../shared/cli";
 
-export type StageKey = "injected" | "pending" | "firing" | "sent" | "opened" | "notified" | "escalated" | "acknowledged" | "removed" | "resolved";
+export type StageKey =
+    | "injected"
+    | "pending"
+    | "firing"
+    | "sent"
+    | "opened"
+    | "notified"
+    | "escalated"
+    | "acknowledged"
+    | "removed"
+    | "resolved";
 
 export interface StageSpec {
     key: StageKey;
@@ -67,17 +77,27 @@ export class Timeline {
         const late = deadline !== undefined && atMs > deadline && !this.seen(key);
         const event = { key, title, atMs, afterMs: atMs - this.faultAtMs, detail, boundMs: spec?.boundMs, late };
         this.events.push(event);
-        this.out(`${`+${seconds(event.afterMs)}`.padStart(10)}  ${title.padEnd(30)} ${detail}${late ? `  (LATE: bound ${minutesAndSeconds(spec!.boundMs!)})` : ""}`);
+        this.out(
+            `${`+${seconds(event.afterMs)}`.padStart(10)}  ${title.padEnd(30)} ${detail}${late ? `  (LATE: bound ${minutesAndSeconds(spec!.boundMs!)})` : ""}`,
+        );
     }
 
     /** Names each stage past its bound, once; `lastErrors` adds what the lab last answered for it. */
     checkLate(nowMs: number, lastErrors: Partial<Record<StageKey, string>> = {}): void {
         for (const spec of this.stages) {
             const deadline = this.deadline(spec);
-            if (deadline === undefined || nowMs <= deadline || this.seen(spec.key) || this.lateStages.includes(spec.key)) continue;
+            if (
+                deadline === undefined ||
+                nowMs <= deadline ||
+                this.seen(spec.key) ||
+                this.lateStages.includes(spec.key)
+            )
+                continue;
             this.lateStages.push(spec.key);
             const error = lastErrors[spec.key] ? ` (last answer: ${lastErrors[spec.key]})` : "";
-            this.out(`${`+${seconds(nowMs - this.faultAtMs)}`.padStart(10)}  LATE: ${spec.title}: not within ${minutesAndSeconds(spec.boundMs!)}${error}; look at ${spec.lookAt ?? "the lab"}`);
+            this.out(
+                `${`+${seconds(nowMs - this.faultAtMs)}`.padStart(10)}  LATE: ${spec.title}: not within ${minutesAndSeconds(spec.boundMs!)}${error}; look at ${spec.lookAt ?? "the lab"}`,
+            );
         }
     }
 }

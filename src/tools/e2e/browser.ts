@@ -36,8 +36,14 @@ export async function acknowledgeInBrowser(args: AcknowledgeArgs): Promise<{ bef
     // Loaded here so that the rest of the e2e (and --list) works without it.
     const { chromium } = await import("playwright-core");
     const timeout = args.timeoutMs ?? 60_000;
-    const browser = await chromium.launch({ executablePath: args.executablePath ?? chromiumPath(), args: chromiumArgs(args.link) });
-    const shots = { before: join(args.screenshotsDir, "acknowledge-before.png"), after: join(args.screenshotsDir, "acknowledge-after.png") };
+    const browser = await chromium.launch({
+        executablePath: args.executablePath ?? chromiumPath(),
+        args: chromiumArgs(args.link),
+    });
+    const shots = {
+        before: join(args.screenshotsDir, "acknowledge-before.png"),
+        after: join(args.screenshotsDir, "acknowledge-after.png"),
+    };
     const page = await browser.newPage();
     try {
         page.setDefaultTimeout(timeout);
@@ -60,10 +66,16 @@ export async function acknowledgeInBrowser(args: AcknowledgeArgs): Promise<{ bef
     } catch (error) {
         // What the person would have seen when it went wrong.
         const failed = join(args.screenshotsDir, "acknowledge-failed.png");
-        const saved = await page.screenshot({ path: failed, fullPage: true }).then(() => true, () => false);
-        throw new Error(`${error instanceof Error ? error.message : String(error)}${saved ? ` (screenshot: ${failed})` : ""}`, {
-            cause: error,
-        });
+        const saved = await page.screenshot({ path: failed, fullPage: true }).then(
+            () => true,
+            () => false,
+        );
+        throw new Error(
+            `${error instanceof Error ? error.message : String(error)}${saved ? ` (screenshot: ${failed})` : ""}`,
+            {
+                cause: error,
+            },
+        );
     } finally {
         await browser.close();
     }

@@ -27,11 +27,18 @@ export const fixedDiagnostics: [file: string, args: string[]][] = [
     ["logs-vmalertmanager.txt", ["logs", "-n", namespaces.monitoring, `statefulset/${alertmanagerName}`, ...tail]],
     // Operator v0.74.0 names the VMAlert deployment vmalert-<name>, like vmalertmanager-<name>.
     ["logs-vmalert.txt", ["logs", "-n", namespaces.monitoring, `deployment/vmalert-${releaseNames.vmStack}`, ...tail]],
-    ["logs-vm-operator.txt", ["logs", "-n", namespaces.monitoring, "-l", "app.kubernetes.io/name=victoria-metrics-operator", ...tail]],
+    [
+        "logs-vm-operator.txt",
+        ["logs", "-n", namespaces.monitoring, "-l", "app.kubernetes.io/name=victoria-metrics-operator", ...tail],
+    ],
     // Through the API server's service proxy: no port-forward needed (Alertmanager api/v2/openapi.yaml).
     [
         "alertmanager-alerts.json",
-        ["get", "--raw", `/api/v1/namespaces/${alertmanagerService.namespace}/services/${alertmanagerName}:${alertmanagerService.port}/proxy/api/v2/alerts`],
+        [
+            "get",
+            "--raw",
+            `/api/v1/namespaces/${alertmanagerService.namespace}/services/${alertmanagerName}:${alertmanagerService.port}/proxy/api/v2/alerts`,
+        ],
     ],
 ];
 
@@ -57,13 +64,23 @@ export function podsNotReady(podList: unknown): string[] {
 }
 
 // Not appended to kubectl.log and the like: each goes to its own file, redacted as it is written.
-const collecting = { allowFailure: true, afterStop: true, timeoutMs: commandTimeoutsMs.collect, log: undefined } as const;
+const collecting = {
+    allowFailure: true,
+    afterStop: true,
+    timeoutMs: commandTimeoutsMs.collect,
+    log: undefined,
+} as const;
 
 /** Collects what it can into the diagnostics folder, all at once; returns the folder. */
 export async function collectDiagnostics(lab: E2eLab, clusterNames: string[]): Promise<string> {
     const folder = lab.options.diagnosticsDir;
     const write = (file: string, shown: string, result: CommandResult) =>
-        writeFileSync(join(folder, file), redactSecrets(`$ ${shown}\n${result.stdout}${result.stderr ? `\n${result.stderr}` : ""}`, [...lab.knownSecrets]));
+        writeFileSync(
+            join(folder, file),
+            redactSecrets(`$ ${shown}\n${result.stdout}${result.stderr ? `\n${result.stderr}` : ""}`, [
+                ...lab.knownSecrets,
+            ]),
+        );
     const failed = (error: Error): CommandResult => ({ code: 1, stdout: "", stderr: error.message });
     const save = async (file: string, args: string[]) => {
         const result = await lab.kubectl(args, collecting).catch(failed);
@@ -72,11 +89,21 @@ export async function collectDiagnostics(lab: E2eLab, clusterNames: string[]): P
     };
     await Promise.all([
         ...fixedDiagnostics.map(([file, args]) => save(file, args)),
-        ...hostDiagnostics.map(async ([file, command, args]) => write(file, `${command} ${args.join(" ")}`, await lab.run(command, args, collecting).catch(failed))),
+        ...hostDiagnostics.map(async ([file, command, args]) =>
+            write(file, `${command} ${args.join(" ")}`, await lab.run(command, args, collecting).catch(failed)),
+        ),
         // Through the lab program: the plugins this stack's state folder has.
-        lab.pulumi(["plugin", "ls"], collecting).catch(failed).then((result) => write("pulumi-plugins.txt", "pulumi plugin ls", result)),
+        lab
+            .pulumi(["plugin", "ls"], collecting)
+            .catch(failed)
+            .then((result) => write("pulumi-plugins.txt", "pulumi plugin ls", result)),
         ...clusterNames.map((name) =>
-            lab.run("kind", ["export", "logs", join(folder, `kind-logs-${name}`), "--name", name], { ...collecting, log: "kind.log" }).catch(failed),
+            lab
+                .run("kind", ["export", "logs", join(folder, `kind-logs-${name}`), "--name", name], {
+                    ...collecting,
+                    log: "kind.log",
+                })
+                .catch(failed),
         ),
         saveAlertGroups(lab, folder),
         describeNotReady(lab, save),
@@ -91,7 +118,8 @@ async function saveAlertGroups(lab: E2eLab, folder: string): Promise<void> {
     try {
         const outputs = await lab.outputs({ afterStop: true });
         const { oncallUrl, oncallApiToken } = outputs;
-        if (typeof oncallUrl !== "string" || typeof oncallApiToken !== "string") throw new Error("the stack has no output oncallUrl or oncallApiToken");
+        if (typeof oncallUrl !== "string" || typeof oncallApiToken !== "string")
+            throw new Error("the stack has no output oncallUrl or oncallApiToken");
         const page = await new AlertGroupsClient(oncallUrl, oncallApiToken).listPage();
         writeFileSync(file, redactSecrets(`${JSON.stringify(page, null, 2)}\n`, [...lab.knownSecrets]));
     } catch (error) {
@@ -119,7 +147,16 @@ async function describeNotReady(lab: E2eLab, save: Save): Promise<void> {
 
 /** The chart's migrate job has a generated suffix: found by name. */
 async function migrateLogs(lab: E2eLab, save: Save): Promise<void> {
-    const jobs = await lab.kubectl(["get", "jobs", "-n", namespaces.oncall, "-o", "name"], collecting).catch(() => undefined);
-    const migrate = (jobs?.stdout ?? "").split("\n").map((line) => line.trim()).filter((line) => line.includes("migrate"));
-    await Promise.all(migrate.map((job) => save(`logs-${job.replace("/", "-")}.txt`, ["logs", "-n", namespaces.oncall, job, ...tail])));
+    const jobs = await lab
+        .kubectl(["get", "jobs", "-n", namespaces.oncall, "-o", "name"], collecting)
+        .catch(() => undefined);
+    const migrate = (jobs?.stdout ?? "")
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line.includes("migrate"));
+    await Promise.all(
+        migrate.map((job) =>
+            save(`logs-${job.replace("/", "-")}.txt`, ["logs", "-n", namespaces.oncall, job, ...tail]),
+        ),
+    );
 }

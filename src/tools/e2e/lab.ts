@@ -112,14 +112,20 @@ export class E2eLab {
      */
     run(command: string, args: string[], options: CommandOptions = {}): Promise<CommandResult> {
         const shown = options.shown ?? `${command} ${args.join(" ")}`;
-        if (this.stopped !== undefined && !options.afterStop) return Promise.reject(new Error(`${shown} not started: ${this.stopped}`));
+        if (this.stopped !== undefined && !options.afterStop)
+            return Promise.reject(new Error(`${shown} not started: ${this.stopped}`));
         mkdirSync(this.options.diagnosticsDir, { recursive: true });
         const logFile = options.log === undefined ? undefined : join(this.options.diagnosticsDir, options.log);
         const timeoutMs = options.timeoutMs ?? commandTimeoutsMs.other;
         if (logFile) appendFileSync(logFile, `\n$ ${shown}\n`);
         this.progress(`e2e: ${shown}`);
         return new Promise((resolve, reject) => {
-            const child = spawn(command, args, { cwd: repoRoot, env: this.env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+            const child = spawn(command, args, {
+                cwd: repoRoot,
+                env: this.env,
+                stdio: ["ignore", "pipe", "pipe"],
+                detached: true,
+            });
             this.running.add(child);
             let stdout = "";
             let stderr = "";
@@ -145,7 +151,8 @@ export class E2eLab {
             });
             child.once("close", (code, signal) => {
                 settle();
-                if (timedOut) return reject(new Error(`${shown} did not finish within ${timeoutMs / 1000} s and was stopped`));
+                if (timedOut)
+                    return reject(new Error(`${shown} did not finish within ${timeoutMs / 1000} s and was stopped`));
                 if (signal && this.stopped !== undefined) return reject(new Error(`${shown} stopped: ${this.stopped}`));
                 const result = { code: code ?? 1, stdout, stderr };
                 if (result.code === 0 || options.allowFailure) return resolve(result);
@@ -170,9 +177,11 @@ export class E2eLab {
     /** The stack outputs with their secrets: never logged (the diagnostics folder is uploaded). */
     async outputs(options: Pick<CommandOptions, "afterStop"> = {}): Promise<StackOutputs> {
         const outputArgs = ["stack", "output", "--json", "--show-secrets"];
-        const { stdout } = await this.run(...labProgram(outputArgs), { shown: labShown(outputArgs), ...options }).catch((error: Error) => {
-            throw new Error(`could not read the stack outputs (is the lab up?): ${error.message}`);
-        });
+        const { stdout } = await this.run(...labProgram(outputArgs), { shown: labShown(outputArgs), ...options }).catch(
+            (error: Error) => {
+                throw new Error(`could not read the stack outputs (is the lab up?): ${error.message}`);
+            },
+        );
         const outputs: unknown = JSON.parse(stdout);
         if (!isRecord(outputs)) throw new Error("the stack outputs are not a JSON object");
         for (const secret of secretOutputValues(outputs)) this.knownSecrets.add(secret);
@@ -181,15 +190,25 @@ export class E2eLab {
 
     async kindClusters(): Promise<string[]> {
         const { stdout } = await this.run("kind", ["get", "clusters"], { log: "kind.log" });
-        return stdout.split("\n").map((line) => line.trim()).filter((line) => line && !line.startsWith("No kind clusters"));
+        return stdout
+            .split("\n")
+            .map((line) => line.trim())
+            .filter((line) => line && !line.startsWith("No kind clusters"));
     }
 
     /** Containers kind made for a cluster (kind labels them io.x-k8s.kind.cluster=<name>). */
     async nodeContainers(clusterName = this.options.clusterName): Promise<string[]> {
-        const { stdout } = await this.run("docker", ["ps", "-a", "--filter", `label=io.x-k8s.kind.cluster=${clusterName}`, "--format", "{{.Names}}"], {
-            log: "docker.log",
-        });
-        return stdout.split("\n").map((line) => line.trim()).filter(Boolean);
+        const { stdout } = await this.run(
+            "docker",
+            ["ps", "-a", "--filter", `label=io.x-k8s.kind.cluster=${clusterName}`, "--format", "{{.Names}}"],
+            {
+                log: "docker.log",
+            },
+        );
+        return stdout
+            .split("\n")
+            .map((line) => line.trim())
+            .filter(Boolean);
     }
 
     /** The stack's resources, from `pulumi stack export`. */
@@ -206,9 +225,16 @@ export class E2eLab {
      */
     async cleanup(clusterNames: string[]): Promise<void> {
         const after = { allowFailure: true, afterStop: true };
-        await this.pulumi(["destroy", "--yes", "--skip-preview"], { ...after, timeoutMs: commandTimeoutsMs.destroy }).catch(() => undefined);
+        await this.pulumi(["destroy", "--yes", "--skip-preview"], {
+            ...after,
+            timeoutMs: commandTimeoutsMs.destroy,
+        }).catch(() => undefined);
         for (const name of clusterNames) {
-            await this.run("kind", ["delete", "cluster", "--name", name], { log: "kind.log", ...after, timeoutMs: commandTimeoutsMs.kindDelete }).catch(() => undefined);
+            await this.run("kind", ["delete", "cluster", "--name", name], {
+                log: "kind.log",
+                ...after,
+                timeoutMs: commandTimeoutsMs.kindDelete,
+            }).catch(() => undefined);
         }
     }
 }

@@ -19,7 +19,16 @@ import { E2eLab } from "./lab";
 import { e2eUsage, type E2eOptions, parseE2eOptions } from "./options";
 import { missingTools } from "./preflight";
 import { redactFolder } from "./redact";
-import { formatBudget, formatRows, markdownPairs, markdownRows, type RunOutcome, runScenarios, scenarioLabel, selectedScenarios } from "./runner";
+import {
+    formatBudget,
+    formatRows,
+    markdownPairs,
+    markdownRows,
+    type RunOutcome,
+    runScenarios,
+    scenarioLabel,
+    selectedScenarios,
+} from "./runner";
 import { type E2eContext, labWaits, scenarios } from "./scenarios";
 
 /**
@@ -57,11 +66,19 @@ async function smokeAgainst(lab: E2eLab, beforeClear?: (report: SmokeReport) => 
     // SMOKE_* variables (timeouts, poll interval) apply as they do to npm run smoke.
     const inputs = parseSmokeInputs([], { ...e2eSmokeEnv, ...lab.env });
     const settings = buildSmokeSettings(inputs === "help" ? {} : inputs, await lab.outputs());
-    const forward = await startPortForward(alertmanagerTarget(settings.kubectlContext ?? lab.kubectlContext), { env: lab.env });
+    const forward = await startPortForward(alertmanagerTarget(settings.kubectlContext ?? lab.kubectlContext), {
+        env: lab.env,
+    });
     try {
         const runId = newRunId(new Date(), randomBytes(3).toString("hex"));
         const log = (line: string) => process.stderr.write(`e2e smoke: ${line}\n`);
-        return await runSmoke(settings, { alertmanagerUrl: forward.url, runId, log, signal: new AbortController().signal, beforeClear });
+        return await runSmoke(settings, {
+            alertmanagerUrl: forward.url,
+            runId,
+            log,
+            signal: new AbortController().signal,
+            beforeClear,
+        });
     } finally {
         await forward.stop();
     }
@@ -100,7 +117,10 @@ function onSignals(): { interrupted: Promise<string>; release(): void } {
     const interrupted = new Promise<string>((settle) => {
         handler = (first) => {
             process.stderr.write(`e2e: ${first}: stopping, collecting diagnostics (${first} again exits at once)\n`);
-            handler = (signal) => (signal === first ? process.exit(130) : process.stderr.write(`e2e: ${signal} ignored: collecting diagnostics\n`));
+            handler = (signal) =>
+                signal === first
+                    ? process.exit(130)
+                    : process.stderr.write(`e2e: ${signal} ignored: collecting diagnostics\n`);
             settle(`interrupted by ${first}`);
         };
     });
@@ -110,12 +130,22 @@ function onSignals(): { interrupted: Promise<string>; release(): void } {
     return { interrupted, release: () => (process.off("SIGTERM", listener), process.off("SIGINT", listener)) };
 }
 
-/** What the collection may take after a signal: GitHub's SIGKILL comes 10 s after its first signal; redacting and reporting need the rest. */
+/**
+ * What the collection may take after a signal: GitHub's SIGKILL comes 10 s after its first signal; redacting and
+ * reporting need the rest.
+ */
 export const interruptedCollectionMs = 5_000;
 
 /** Waits for `collecting`; past `limitMs`, calls `stop` and waits for what it stopped to settle. */
-async function collectWithin(collecting: Promise<unknown>, limitMs: number | undefined, stop: () => void): Promise<void> {
-    const settled = collecting.then(() => undefined, () => undefined);
+async function collectWithin(
+    collecting: Promise<unknown>,
+    limitMs: number | undefined,
+    stop: () => void,
+): Promise<void> {
+    const settled = collecting.then(
+        () => undefined,
+        () => undefined,
+    );
     if (limitMs === undefined) return settled;
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<"late">((done) => (timer = setTimeout(() => done("late"), limitMs)));
@@ -141,14 +171,19 @@ export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDe
     const only = runSelection(options, ids);
     const selected = selectedScenarios(scenarios, only);
     mkdirSync(options.diagnosticsDir, { recursive: true });
-    const missing = await missingTools(env, selected.some((scenario) => scenario.id === "3"));
+    const missing = await missingTools(
+        env,
+        selected.some((scenario) => scenario.id === "3"),
+    );
     if (missing.length > 0) {
         const verdict = `NOT STARTED: missing ${missing.join("; ")}. Nothing was built.`;
         out(verdict);
         if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, `## npm run e2e\n\n${verdict}\n`);
         return 1;
     }
-    process.stderr.write(`e2e: budget per scenario (a scenario over its budget fails there)\n${formatBudget(selected)}\n`);
+    process.stderr.write(
+        `e2e: budget per scenario (a scenario over its budget fails there)\n${formatBudget(selected)}\n`,
+    );
 
     const lab = new E2eLab(options, env);
     const context: E2eContext = {
@@ -168,19 +203,23 @@ export async function runE2e(argv: string[], env: NodeJS.ProcessEnv, deps: E2eDe
     };
     const host = new HostSampler(deps.host);
     host.start(15_000);
-    const signals = deps.interrupted === undefined ? onSignals() : { interrupted: deps.interrupted, release: () => undefined };
+    const signals =
+        deps.interrupted === undefined ? onSignals() : { interrupted: deps.interrupted, release: () => undefined };
     let interrupted = false;
     void signals.interrupted.then(() => (interrupted = true));
     let outcome: RunOutcome;
     try {
         outcome = await runScenarios(scenarios, only, context, {
-            onRow: (row) => process.stderr.write(`e2e: ${row.scenario}: ${row.result} in ${row.seconds} s ${row.detail}\n`),
+            onRow: (row) =>
+                process.stderr.write(`e2e: ${row.scenario}: ${row.result} in ${row.seconds} s ${row.detail}\n`),
             stop: (reason) => lab.stopCommands(reason),
             collectDiagnostics: async () => {
                 if (!context.labBuilt) return options.diagnosticsDir;
                 // After a signal, the job gives seconds: whatever is still collecting then is stopped, so the redaction below runs.
-                await collectWithin(collectDiagnostics(lab, [...context.clusterNames]), interrupted ? interruptedCollectionMs : undefined, () =>
-                    lab.stopCommands("the collection's time after a signal is over"),
+                await collectWithin(
+                    collectDiagnostics(lab, [...context.clusterNames]),
+                    interrupted ? interruptedCollectionMs : undefined,
+                    () => lab.stopCommands("the collection's time after a signal is over"),
                 );
                 // Before the cleanup, which a second Ctrl-C may cut short.
                 redactFolder(options.diagnosticsDir, [...lab.knownSecrets]);
@@ -218,7 +257,14 @@ function verdictOf(options: E2eOptions, context: E2eContext, outcome: RunOutcome
     return `OK: ${outcome.rows.length} scenarios passed${destroyed ? "" : `; the lab is still up (npm run e2e -- --only ${scenarios[scenarios.length - 1].id} destroys it)`}`;
 }
 
-function report(out: (text: string) => void, env: NodeJS.ProcessEnv, options: E2eOptions, context: E2eContext, outcome: RunOutcome, host: HostSampler): void {
+function report(
+    out: (text: string) => void,
+    env: NodeJS.ProcessEnv,
+    options: E2eOptions,
+    context: E2eContext,
+    outcome: RunOutcome,
+    host: HostSampler,
+): void {
     out(formatRows(outcome.rows));
     for (const table of context.smokeTables) out(`\n${table}`);
     const verdict = verdictOf(options, context, outcome);
@@ -227,7 +273,8 @@ function report(out: (text: string) => void, env: NodeJS.ProcessEnv, options: E2
     for (const [name, value] of [...figures, ...host.figures()]) process.stderr.write(`e2e: ${name}: ${value}\n`);
     if (!env.GITHUB_STEP_SUMMARY) return;
     const smoke = context.smokeTables.map((table) => `\n\`\`\`\n${table}\n\`\`\`\n`).join("");
-    const headline = figures.length > 0 ? `\n### Headline figures\n\n${markdownPairs(["figure", "time"], figures)}\n` : "";
+    const headline =
+        figures.length > 0 ? `\n### Headline figures\n\n${markdownPairs(["figure", "time"], figures)}\n` : "";
     appendFileSync(
         env.GITHUB_STEP_SUMMARY,
         `## npm run e2e\n\n${markdownRows(outcome.rows)}\n\n${verdict}\n${headline}\n### Host (sampled every 15 s)\n\n${markdownPairs(["measure", "value"], host.figures())}\n${smoke}`,

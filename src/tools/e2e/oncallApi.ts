@@ -59,27 +59,43 @@ export class LabApi {
      * Waits for the first listed group `matches` accepts that OnCall opened at or after `sinceMs`;
      * older ones (an earlier run's, in any state) never count. Throws naming `what` on timeout.
      */
-    async waitForGroup(what: string, matches: (group: Record<string, unknown>) => boolean, sinceMs: number, timeoutMs: number): Promise<AlertGroup> {
+    async waitForGroup(
+        what: string,
+        matches: (group: Record<string, unknown>) => boolean,
+        sinceMs: number,
+        timeoutMs: number,
+    ): Promise<AlertGroup> {
         let stale: string[] = [];
-        const found = await poll({ timeoutMs, intervalMs: this.pollMs, clock: this.clock, isPermanent: isPermanentHttpError }, async () => {
-            const candidates = (await this.alertGroups()).filter(matches);
-            stale = candidates.filter((group) => !createdSince(group.created_at, sinceMs)).map((group) => `${String(group.id)} (${String(group.created_at)}, ${String(group.state)})`);
-            return candidates.find((group) => createdSince(group.created_at, sinceMs)) as AlertGroup | undefined;
-        });
+        const found = await poll(
+            { timeoutMs, intervalMs: this.pollMs, clock: this.clock, isPermanent: isPermanentHttpError },
+            async () => {
+                const candidates = (await this.alertGroups()).filter(matches);
+                stale = candidates
+                    .filter((group) => !createdSince(group.created_at, sinceMs))
+                    .map((group) => `${String(group.id)} (${String(group.created_at)}, ${String(group.state)})`);
+                return candidates.find((group) => createdSince(group.created_at, sinceMs)) as AlertGroup | undefined;
+            },
+        );
         if (found.value !== undefined) return found.value;
         const older = stale.length > 0 ? `; older ones do not count: ${stale.join(", ")}` : "";
         const since = new Date(sinceMs).toISOString();
-        throw new Error(`no alert group for ${what} opened after ${since} within ${timeoutMs / 1000} s${found.lastError ? ` (${found.lastError})` : ""}${older}`);
+        throw new Error(
+            `no alert group for ${what} opened after ${since} within ${timeoutMs / 1000} s${found.lastError ? ` (${found.lastError})` : ""}${older}`,
+        );
     }
 
     async waitForState(id: string, state: string, timeoutMs: number): Promise<AlertGroup> {
         let last = "unknown";
-        const found = await poll({ timeoutMs, intervalMs: this.pollMs, clock: this.clock, isPermanent: isPermanentHttpError }, async () => {
-            const group = await this.alertGroup(id);
-            last = group.state;
-            return group.state === state ? group : undefined;
-        });
-        if (found.value === undefined) throw new Error(`alert group ${id} was still ${last}, not ${state}, after ${timeoutMs / 1000} s`);
+        const found = await poll(
+            { timeoutMs, intervalMs: this.pollMs, clock: this.clock, isPermanent: isPermanentHttpError },
+            async () => {
+                const group = await this.alertGroup(id);
+                last = group.state;
+                return group.state === state ? group : undefined;
+            },
+        );
+        if (found.value === undefined)
+            throw new Error(`alert group ${id} was still ${last}, not ${state}, after ${timeoutMs / 1000} s`);
         return found.value;
     }
 
@@ -89,7 +105,9 @@ export class LabApi {
         url.searchParams.set("query", word);
         const result = await getJson(url, { accept: "application/json" });
         const messages = isRecord(result) && Array.isArray(result.messages) ? result.messages.filter(isRecord) : [];
-        return sinceMs === undefined ? messages.length : messages.filter((message) => createdSince(message.Created, sinceMs)).length;
+        return sinceMs === undefined
+            ? messages.length
+            : messages.filter((message) => createdSince(message.Created, sinceMs)).length;
     }
 }
 

@@ -22,13 +22,33 @@ const specs = {
         env: "CI",
         help: "a throwaway runner: up runs first and destroy last whatever --only says, a failed lab is kept for collection",
     },
-    diagnostics: { flag: "--diagnostics", env: "E2E_DIAGNOSTICS_DIR", help: "folder for diagnostics and screenshots (default e2e-diagnostics)" },
+    diagnostics: {
+        flag: "--diagnostics",
+        env: "E2E_DIAGNOSTICS_DIR",
+        help: "folder for diagnostics and screenshots (default e2e-diagnostics)",
+    },
     stateDir: { flag: "--state-dir", env: "E2E_STATE_DIR", help: `state folder (default ${e2eDefaults.stateDir})` },
     stack: { flag: "--stack", env: "E2E_STACK", help: `stack name (default ${e2eDefaults.stack})` },
-    clusterName: { flag: "--cluster-name", env: "E2E_CLUSTER_NAME", help: `kind cluster name (default ${e2eDefaults.clusterName})` },
-    grafanaHostPort: { flag: "--grafana-port", env: "E2E_GRAFANA_PORT", help: `host port of Grafana (default ${e2eDefaults.grafanaHostPort})` },
-    oncallHostPort: { flag: "--oncall-port", env: "E2E_ONCALL_PORT", help: `host port of OnCall (default ${e2eDefaults.oncallHostPort})` },
-    mailHostPort: { flag: "--mail-port", env: "E2E_MAIL_PORT", help: `host port of Mailpit (default ${e2eDefaults.mailHostPort})` },
+    clusterName: {
+        flag: "--cluster-name",
+        env: "E2E_CLUSTER_NAME",
+        help: `kind cluster name (default ${e2eDefaults.clusterName})`,
+    },
+    grafanaHostPort: {
+        flag: "--grafana-port",
+        env: "E2E_GRAFANA_PORT",
+        help: `host port of Grafana (default ${e2eDefaults.grafanaHostPort})`,
+    },
+    oncallHostPort: {
+        flag: "--oncall-port",
+        env: "E2E_ONCALL_PORT",
+        help: `host port of OnCall (default ${e2eDefaults.oncallHostPort})`,
+    },
+    mailHostPort: {
+        flag: "--mail-port",
+        env: "E2E_MAIL_PORT",
+        help: `host port of Mailpit (default ${e2eDefaults.mailHostPort})`,
+    },
 } satisfies Record<string, OptionSpec>;
 
 export interface E2eOptions {
@@ -56,11 +76,15 @@ export function e2eUsage(): string {
 /** "2", "3b", "4-6", "1,2,9": ids from `ids` (in their order); throws naming what is not a scenario. */
 export function selectScenarios(expression: string, ids: readonly string[]): string[] {
     const picked = new Set<string>();
-    for (const part of expression.split(",").map((item) => item.trim()).filter(Boolean)) {
+    for (const part of expression
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean)) {
         const [from, to] = part.split("-");
         const start = ids.indexOf(from);
         const end = to === undefined ? start : ids.indexOf(to);
-        if (start < 0 || end < 0 || end < start) throw new Error(`--only: "${part}" is not a scenario or range of ${ids.join(", ")}`);
+        if (start < 0 || end < 0 || end < start)
+            throw new Error(`--only: "${part}" is not a scenario or range of ${ids.join(", ")}`);
         ids.slice(start, end + 1).forEach((id) => picked.add(id));
     }
     if (picked.size === 0) throw new Error("--only names no scenario");
@@ -72,7 +96,8 @@ export function parseE2eOptions(argv: string[], env: NodeJS.ProcessEnv, ids: rea
     if (parsed === "help") return "help";
     const port = (key: keyof E2eOptions["hostPorts"]): number => {
         const value = Number(parsed[key] ?? e2eDefaults[key]);
-        if (!Number.isInteger(value) || value < 1024 || value > 65535) throw new Error(`${specs[key].flag} must be a port from 1024 to 65535`);
+        if (!Number.isInteger(value) || value < 1024 || value > 65535)
+            throw new Error(`${specs[key].flag} must be a port from 1024 to 65535`);
         return value;
     };
     return {
@@ -85,6 +110,10 @@ export function parseE2eOptions(argv: string[], env: NodeJS.ProcessEnv, ids: rea
         stateDir: parsed.stateDir ?? e2eDefaults.stateDir,
         stack: parsed.stack ?? e2eDefaults.stack,
         clusterName: parsed.clusterName ?? e2eDefaults.clusterName,
-        hostPorts: { grafanaHostPort: port("grafanaHostPort"), oncallHostPort: port("oncallHostPort"), mailHostPort: port("mailHostPort") },
+        hostPorts: {
+            grafanaHostPort: port("grafanaHostPort"),
+            oncallHostPort: port("oncallHostPort"),
+            mailHostPort: port("mailHostPort"),
+        },
     };
 }

@@ -13,14 +13,17 @@ export const requiredTools: [tool: string, install: string][] = [
 ];
 
 export function onPath(tool: string, env: NodeJS.ProcessEnv): boolean {
-    return (env.PATH ?? "").split(delimiter).filter(Boolean).some((dir) => {
-        try {
-            accessSync(join(dir, tool), constants.X_OK);
-            return true;
-        } catch {
-            return false;
-        }
-    });
+    return (env.PATH ?? "")
+        .split(delimiter)
+        .filter(Boolean)
+        .some((dir) => {
+            try {
+                accessSync(join(dir, tool), constants.X_OK);
+                return true;
+            } catch {
+                return false;
+            }
+        });
 }
 
 /** The browser the acknowledge step drives: CHROMIUM_PATH, /usr/bin/chromium, else Playwright's own download. */
@@ -37,9 +40,13 @@ async function browserFound(env: NodeJS.ProcessEnv): Promise<boolean> {
 
 /** Lines naming each missing tool and how to get it; empty when everything is there. */
 export async function missingTools(env: NodeJS.ProcessEnv, needsBrowser: boolean): Promise<string[]> {
-    const missing = requiredTools.filter(([tool]) => !onPath(tool, env)).map(([tool, install]) => `${tool} (${install})`);
+    const missing = requiredTools
+        .filter(([tool]) => !onPath(tool, env))
+        .map(([tool, install]) => `${tool} (${install})`);
     if (needsBrowser && !(await browserFound(env))) {
-        missing.push("Chromium for scenario 3 (CHROMIUM_PATH, /usr/bin/chromium, or npx playwright-core install chromium)");
+        missing.push(
+            "Chromium for scenario 3 (CHROMIUM_PATH, /usr/bin/chromium, or npx playwright-core install chromium)",
+        );
     }
     return missing;
 }

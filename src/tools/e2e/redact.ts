@@ -12,8 +12,14 @@ const secretKey = String.raw`[\w.-]*(?:token|password|passwd|secret|api[_-]?key|
 
 const patterns: [RegExp, string][] = [
     // key=value, key: value, "key": "value", KEY=value in env dumps.
-    [new RegExp(String.raw`(${secretKey}["']?[ \t]*[:=][ \t]*["']?)(?!\[redacted\])[^\s"'&,;}]+`, "gi"), `$1${redacted}`],
-    [/(authorization["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token)[ \t]+)?)(?!\[redacted\])[^\s"',}]+/gi, `$1${redacted}`],
+    [
+        new RegExp(String.raw`(${secretKey}["']?[ \t]*[:=][ \t]*["']?)(?!\[redacted\])[^\s"'&,;}]+`, "gi"),
+        `$1${redacted}`,
+    ],
+    [
+        /(authorization["']?[ \t]*[:=][ \t]*["']?(?:(?:bearer|basic|token)[ \t]+)?)(?!\[redacted\])[^\s"',}]+/gi,
+        `$1${redacted}`,
+    ],
     // OnCall v1.16.9 integration URLs: /integrations/v1/<type>/<token>/ (the token is the secret).
     [/(\/integrations\/v1\/[\w-]+\/)(?!\[redacted\])[A-Za-z0-9]+/g, `$1${redacted}`],
     // user:password@ in URLs.
@@ -23,7 +29,8 @@ const patterns: [RegExp, string][] = [
 /** Replaces the known secrets, then anything that looks like one. */
 export function redactSecrets(text: string, known: readonly string[] = []): string {
     let out = text;
-    for (const secret of [...known].filter((value) => value.length >= 6).sort((a, b) => b.length - a.length)) out = out.split(secret).join(redacted);
+    for (const secret of [...known].filter((value) => value.length >= 6).sort((a, b) => b.length - a.length))
+        out = out.split(secret).join(redacted);
     for (const [pattern, replacement] of patterns) out = out.replace(pattern, replacement);
     return out;
 }
@@ -33,7 +40,9 @@ export function secretOutputValues(outputs: unknown, secretParent = false): stri
     if (typeof outputs === "string") return secretParent ? [outputs] : [];
     if (Array.isArray(outputs)) return outputs.flatMap((item) => secretOutputValues(item, secretParent));
     if (!isRecord(outputs)) return [];
-    return Object.entries(outputs).flatMap(([key, value]) => secretOutputValues(value, secretParent || /token|password|secret|passphrase/i.test(key)));
+    return Object.entries(outputs).flatMap(([key, value]) =>
+        secretOutputValues(value, secretParent || /token|password|secret|passphrase/i.test(key)),
+    );
 }
 
 /** Rewrites every text file under `folder` redacted; images and other binaries are left alone. Returns the files changed. */

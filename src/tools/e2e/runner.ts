@@ -52,15 +52,23 @@ export function minutesText(ms: number): string {
 }
 
 /** The scenario's detail, or an error once it runs over its budget or the run is interrupted. */
-async function runWithin<C>(scenario: Scenario<C>, context: C, interrupted: Promise<string> | undefined): Promise<string> {
+async function runWithin<C>(
+    scenario: Scenario<C>,
+    context: C,
+    interrupted: Promise<string> | undefined,
+): Promise<string> {
     let timer: NodeJS.Timeout | undefined;
     const overBudget = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`over its budget of ${minutesText(scenario.budgetMs)}: stopped`)), scenario.budgetMs);
+        timer = setTimeout(
+            () => reject(new Error(`over its budget of ${minutesText(scenario.budgetMs)}: stopped`)),
+            scenario.budgetMs,
+        );
     });
     const running = scenario.run(context);
     // The loser of the race may still reject later: that is expected, not unhandled.
     running.catch(() => undefined);
-    const stop = interrupted?.then((reason) => Promise.reject(new Error(reason))) ?? new Promise<never>(() => undefined);
+    const stop =
+        interrupted?.then((reason) => Promise.reject(new Error(reason))) ?? new Promise<never>(() => undefined);
     try {
         return await Promise.race([running, overBudget, stop]);
     } finally {
@@ -68,7 +76,12 @@ async function runWithin<C>(scenario: Scenario<C>, context: C, interrupted: Prom
     }
 }
 
-export async function runScenarios<C>(scenarios: Scenario<C>[], only: string[] | undefined, context: C, hooks: RunnerHooks): Promise<RunOutcome> {
+export async function runScenarios<C>(
+    scenarios: Scenario<C>[],
+    only: string[] | undefined,
+    context: C,
+    hooks: RunnerHooks,
+): Promise<RunOutcome> {
     const clock = hooks.clock ?? realClock;
     const selected = selectedScenarios(scenarios, only);
     const rows: Row[] = [];
@@ -91,10 +104,18 @@ export async function runScenarios<C>(scenarios: Scenario<C>[], only: string[] |
         hooks.onRow(outcome);
         if (outcome.result === "FAILED") {
             for (const rest of selected.slice(index + 1)) {
-                rows.push({ scenario: scenarioLabel(rest), result: "not run", seconds: "-", budget: (rest.budgetMs / 1000).toFixed(0), detail: "" });
+                rows.push({
+                    scenario: scenarioLabel(rest),
+                    result: "not run",
+                    seconds: "-",
+                    budget: (rest.budgetMs / 1000).toFixed(0),
+                    detail: "",
+                });
             }
             hooks.stop(`scenario ${scenario.id} failed`);
-            const diagnostics = await hooks.collectDiagnostics().catch((error: unknown) => `could not collect diagnostics: ${describeError(error)}`);
+            const diagnostics = await hooks
+                .collectDiagnostics()
+                .catch((error: unknown) => `could not collect diagnostics: ${describeError(error)}`);
             await hooks.cleanup();
             return { rows, failed: scenario.id, diagnostics };
         }
@@ -132,11 +153,17 @@ export function markdownRows(rows: Row[]): string {
     return [
         "| scenario | result | seconds | budget (s) | detail |",
         "| --- | --- | ---: | ---: | --- |",
-        ...rows.map((row) => `| ${cell(row.scenario)} | ${row.result} | ${row.seconds} | ${row.budget} | ${cell(row.detail)} |`),
+        ...rows.map(
+            (row) => `| ${cell(row.scenario)} | ${row.result} | ${row.seconds} | ${row.budget} | ${cell(row.detail)} |`,
+        ),
     ].join("\n");
 }
 
 /** Two columns of name and value in Markdown (headline figures, host peaks). */
 export function markdownPairs(header: [string, string], pairs: [string, string][]): string {
-    return [`| ${header[0]} | ${header[1]} |`, "| --- | ---: |", ...pairs.map(([name, value]) => `| ${cell(name)} | ${cell(value)} |`)].join("\n");
+    return [
+        `| ${header[0]} | ${header[1]} |`,
+        "| --- | ---: |",
+        ...pairs.map(([name, value]) => `| ${cell(name)} | ${cell(value)} |`),
+    ].join("\n");
 }

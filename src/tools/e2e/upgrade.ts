@@ -75,7 +75,10 @@ export function judgePreview(steps: PlanStep[], allowances: string[]): PreviewJu
 }
 
 export function parseAllowances(value: string | undefined): string[] {
-    return (value ?? "").split(",").map((item) => item.trim()).filter(Boolean);
+    return (value ?? "")
+        .split(",")
+        .map((item) => item.trim())
+        .filter(Boolean);
 }
 
 /**
@@ -83,27 +86,39 @@ export function parseAllowances(value: string | undefined): string[] {
  * before it), the same state folder and stack.
  */
 class BaseLab extends E2eLab {
-    constructor(from: E2eLab, readonly root: string) {
+    constructor(
+        from: E2eLab,
+        readonly root: string,
+    ) {
         super(from.options, from.env);
     }
 
     override pulumi(args: string[], options: CommandOptions = {}): Promise<CommandResult> {
         const labScript = join(this.root, "scripts/lab.sh");
         if (existsSync(labScript)) return this.run("bash", [labScript, ...args], { log: "pulumi.log", ...options });
-        return this.run(...labProgram(args, this.root), { log: "pulumi.log", shown: `base ${labShown(args)}`, ...options });
+        return this.run(...labProgram(args, this.root), {
+            log: "pulumi.log",
+            shown: `base ${labShown(args)}`,
+            ...options,
+        });
     }
 }
 
 async function baseRef(lab: E2eLab): Promise<string> {
     const given = lab.env.E2E_BASE_REF?.trim();
     if (given) return given;
-    const tag = await lab.run("git", ["describe", "--tags", "--abbrev=0", "HEAD^"], { log: "git.log", allowFailure: true });
+    const tag = await lab.run("git", ["describe", "--tags", "--abbrev=0", "HEAD^"], {
+        log: "git.log",
+        allowFailure: true,
+    });
     return tag.code === 0 && tag.stdout.trim() ? tag.stdout.trim() : "HEAD^";
 }
 
 /** A copy of the base commit's files (git archive: no worktree for git to track), its packages installed. */
 async function checkoutBase(lab: E2eLab, ref: string): Promise<{ dir: string; commit: string }> {
-    const commit = (await lab.run("git", ["rev-parse", "--short", `${ref}^{commit}`], { log: "git.log" })).stdout.trim();
+    const commit = (
+        await lab.run("git", ["rev-parse", "--short", `${ref}^{commit}`], { log: "git.log" })
+    ).stdout.trim();
     const dir = mkdtempSync(join(tmpdir(), `oncall-lab-base-${commit}-`));
     await lab.run("bash", ["-c", 'git archive "$1" | tar -x -C "$2"', "archive", commit, dir], { log: "git.log" });
     await lab.run("npm", ["--prefix", dir, "ci", "--no-audit", "--no-fund"], { log: "npm.log" });
@@ -112,9 +127,13 @@ async function checkoutBase(lab: E2eLab, ref: string): Promise<{ dir: string; co
 
 async function grafanaLogins(outputs: StackOutputs): Promise<string[]> {
     const { grafanaUrl, grafanaAdminUser, grafanaAdminPassword } = outputs;
-    if (typeof grafanaUrl !== "string" || typeof grafanaAdminPassword !== "string") throw new Error("the stack has no output grafanaUrl or grafanaAdminPassword");
+    if (typeof grafanaUrl !== "string" || typeof grafanaAdminPassword !== "string")
+        throw new Error("the stack has no output grafanaUrl or grafanaAdminPassword");
     const authorization = basicAuthorization(String(grafanaAdminUser ?? "admin"), grafanaAdminPassword);
-    const users = await getJson(new URL("api/users", withTrailingSlash(grafanaUrl)), { Authorization: authorization, accept: "application/json" });
+    const users = await getJson(new URL("api/users", withTrailingSlash(grafanaUrl)), {
+        Authorization: authorization,
+        accept: "application/json",
+    });
     return (Array.isArray(users) ? users.filter(isRecord) : []).map((user) => String(user.login)).sort();
 }
 
@@ -145,9 +164,15 @@ async function lostSince(context: E2eContext, before: LabContents): Promise<stri
 /** The head's preview over the base's state, judged; on an unexpected change the `--diff` is printed and kept. */
 async function judgedPreview(context: E2eContext): Promise<string> {
     const { lab } = context;
-    const judgement = judgePreview(previewSteps((await lab.pulumi(["preview", "--json"])).stdout), parseAllowances(lab.env.E2E_ALLOW_REPLACE));
-    const counts = Object.entries(judgement.counts).map(([op, count]) => `${op} ${count}`).join(", ");
-    if (judgement.unexpected.length === 0) return `preview: ${counts}${judgement.allowed.length ? `; allowed: ${judgement.allowed.join("; ")}` : ""}`;
+    const judgement = judgePreview(
+        previewSteps((await lab.pulumi(["preview", "--json"])).stdout),
+        parseAllowances(lab.env.E2E_ALLOW_REPLACE),
+    );
+    const counts = Object.entries(judgement.counts)
+        .map(([op, count]) => `${op} ${count}`)
+        .join(", ");
+    if (judgement.unexpected.length === 0)
+        return `preview: ${counts}${judgement.allowed.length ? `; allowed: ${judgement.allowed.join("; ")}` : ""}`;
     const diff = await lab.pulumi(["preview", "--diff"], { allowFailure: true });
     const file = join(lab.options.diagnosticsDir, "upgrade-preview-diff.txt");
     writeFileSync(file, diff.stdout + diff.stderr);

@@ -9,7 +9,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { emptyPassphraseProblem, targetedReplaceProblem } from "./refusals";
 import { hasWiring, KIND_CLUSTER_TARGET, stackCluster, stateSalt, TEAM_USERS_TARGET, WIRING_TARGET } from "./resources";
-import { fileSalt, readStackSettings, secretSettingsProblem, secureKeys, settingKeys, settingsTarget, withoutSalt } from "./settings";
+import {
+    fileSalt,
+    readStackSettings,
+    secretSettingsProblem,
+    secureKeys,
+    settingKeys,
+    settingsTarget,
+    withoutSalt,
+} from "./settings";
 import type { LabStack } from "./stack";
 import { prepareStateDir, type StateDirNotes } from "./stateDir";
 import { checkTools, type Exec, KUBECTL_NOTE } from "./tools";
@@ -75,7 +83,13 @@ async function labCommand(args: string[], deps: LabDeps): Promise<number> {
             stripSalt();
             created = true;
         }
-        await forgetStaleSecrets(stack, { created, straySalt, settingsFile: settings.file, settingsName: settings.name, out: deps.out });
+        await forgetStaleSecrets(stack, {
+            created,
+            straySalt,
+            settingsFile: settings.file,
+            settingsName: settings.name,
+            out: deps.out,
+        });
         if (args[0] === "up" && !created) await lookAtTheLab(stack, target, deps);
         return await stack.run(args);
     } finally {
@@ -97,7 +111,9 @@ async function toolsAllow(command: string, target: "kind" | "existing", deps: La
 function moveOldSettings(oldFile: string, settingsFile: string, settingsName: string, notes: StateDirNotes): void {
     if (!fs.existsSync(oldFile)) return;
     if (settingKeys(readText(settingsFile)).length > 0) {
-        throw new Error(`both ${settingsName} and ${oldFile} hold settings: merge them into ${settingsName}, delete ${oldFile}, and retry`);
+        throw new Error(
+            `both ${settingsName} and ${oldFile} hold settings: merge them into ${settingsName}, delete ${oldFile}, and retry`,
+        );
     }
     fs.renameSync(oldFile, settingsFile);
     notes.log(`moved the stack settings from ${oldFile} to ${settingsName}`);
@@ -135,7 +151,9 @@ async function lookAtTheLab(stack: LabStack, target: "kind" | "existing", deps: 
     if (cluster === undefined) return;
     const node = await deps.clusterNode(cluster.name);
     if (node === undefined) {
-        deps.out.log(`oncall-lab: kind cluster "${cluster.name}" no longer exists: forgetting what lived in it, then building it again`);
+        deps.out.log(
+            `oncall-lab: kind cluster "${cluster.name}" no longer exists: forgetting what lived in it, then building it again`,
+        );
         await stack.forget(cluster.urn);
     } else if (cluster.clusterId !== undefined && node.id !== cluster.clusterId) {
         // Not the stack's cluster: its Grafana and OnCall are empty, and the old releases' kubeconfig is dead.

@@ -17,7 +17,8 @@ export function emptyPassphraseProblem(env: NodeJS.ProcessEnv): string | undefin
 export function targetedReplaceProblem(args: string[]): string | undefined {
     if (args[0] !== "up") return undefined;
     const flags = args.slice(1);
-    const is = (...names: string[]) => flags.some((arg) => names.some((name) => arg === name || arg.startsWith(`${name}=`)));
+    const is = (...names: string[]) =>
+        flags.some((arg) => names.some((name) => arg === name || arg.startsWith(`${name}=`)));
     const targeted = is("--target-replace", "--target", "-t");
     const replacing = is("--target-replace", "--replace");
     if (!targeted || !replacing) return undefined;

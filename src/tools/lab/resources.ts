@@ -27,14 +27,21 @@ export function targetMatches(glob: string, urn: string): boolean {
     return new RegExp(`^${pattern}$`).test(urn);
 }
 
-const find = (deployment: StackDeployment, glob: string) => (deployment.resources ?? []).find((r) => targetMatches(glob, r.urn));
+const find = (deployment: StackDeployment, glob: string) =>
+    (deployment.resources ?? []).find((r) => targetMatches(glob, r.urn));
 
 /** The kind cluster the stack created: its URN, its cluster name (the resource's id) and node container's id. */
-export function stackCluster(deployment: StackDeployment): { urn: string; name: string; clusterId?: string } | undefined {
+export function stackCluster(
+    deployment: StackDeployment,
+): { urn: string; name: string; clusterId?: string } | undefined {
     const cluster = find(deployment, KIND_CLUSTER_TARGET);
     if (!cluster?.id) return undefined;
     const clusterId = cluster.outputs?.clusterId;
-    return { urn: cluster.urn, name: cluster.id, clusterId: typeof clusterId === "string" && clusterId !== "" ? clusterId : undefined };
+    return {
+        urn: cluster.urn,
+        name: cluster.id,
+        clusterId: typeof clusterId === "string" && clusterId !== "" ? clusterId : undefined,
+    };
 }
 
 /** Whether the stack has the OnCall wiring (a lab that was built, at least in part). */

@@ -27,7 +27,10 @@ export function settingKeys(text: string | undefined): string[] {
 }
 
 /** The stack PULUMI_STACK (dev by default) and its settings file in the project dir root (text undefined: none). */
-export function readStackSettings(root: string, env: NodeJS.ProcessEnv): { stack: string; name: string; file: string; text: string | undefined } {
+export function readStackSettings(
+    root: string,
+    env: NodeJS.ProcessEnv,
+): { stack: string; name: string; file: string; text: string | undefined } {
     const stack = env.PULUMI_STACK || "dev";
     const name = `Pulumi.${stack}.yaml`;
     const file = join(root, name);
@@ -36,7 +39,9 @@ export function readStackSettings(root: string, env: NodeJS.ProcessEnv): { stack
 
 /** The config keys holding an encrypted value. */
 export function secureKeys(text: string | undefined): string[] {
-    return Object.entries(configOf(text)).filter(([, value]) => isSecure(value)).map(([key]) => key);
+    return Object.entries(configOf(text))
+        .filter(([, value]) => isSecure(value))
+        .map(([key]) => key);
 }
 
 const SALT_LINE = /^encryptionsalt:/;
@@ -50,7 +55,10 @@ export function fileSalt(text: string | undefined): string {
 /** The text without its `encryptionsalt:` line; undefined when there is none to take out. */
 export function withoutSalt(text: string | undefined): string | undefined {
     if (text === undefined || !text.split("\n").some((l) => SALT_LINE.test(l))) return undefined;
-    return text.split("\n").filter((l) => !SALT_LINE.test(l)).join("\n");
+    return text
+        .split("\n")
+        .filter((l) => !SALT_LINE.test(l))
+        .join("\n");
 }
 
 /** The secret setting `key` names, with or without the project's namespace. */
@@ -69,10 +77,19 @@ export function secretSettingsProblem(text: string | undefined, file: string, ar
     if (args[0] === "config") {
         const [action, key] = args.slice(1).filter((arg) => !arg.startsWith("-"));
         const plainPairs = args.flatMap((arg, i) => (args[i - 1] === "--plaintext" ? [arg.split("=")[0]] : []));
-        const name = action === "set" && !args.includes("--secret") ? secretNamed(key ?? "") : plainPairs.map(secretNamed).find(Boolean);
-        return name && `${CONFIG_NAMESPACE}:${name} is a secret: set it with --secret (${fix(name)}), so that ${file}, a tracked file, holds it encrypted`;
+        const name =
+            action === "set" && !args.includes("--secret")
+                ? secretNamed(key ?? "")
+                : plainPairs.map(secretNamed).find(Boolean);
+        return (
+            name &&
+            `${CONFIG_NAMESPACE}:${name} is a secret: set it with --secret (${fix(name)}), so that ${file}, a tracked file, holds it encrypted`
+        );
     }
     const config = configOf(text);
     const key = Object.keys(config).find((k) => secretNamed(k) !== undefined && !isSecure(config[k]));
-    return key && `${key} is in plain text in ${file}, a tracked file: set it again with ${fix(secretNamed(key)!)} (if the file was committed with it, change that password or token too)`;
+    return (
+        key &&
+        `${key} is in plain text in ${file}, a tracked file: set it again with ${fix(secretNamed(key)!)} (if the file was committed with it, change that password or token too)`
+    );
 }

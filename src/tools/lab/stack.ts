@@ -48,7 +48,9 @@ function onTerminal(command: string, args: string[], cwd: string, env: NodeJS.Pr
  * commands (the lab's PULUMI_BACKEND_URL, passphrase and PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER among them).
  */
 export async function automationStack(workDir: string, name: string, env: NodeJS.ProcessEnv): Promise<LabStack> {
-    const envVars = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    const envVars = Object.fromEntries(
+        Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
     // scripts/lab.ts checks the CLI's version itself, against the lab's minimum, with every other tool at once.
     const pulumiCommand = await PulumiCommand.get({ skipVersionCheck: true });
     const workspace = await LocalWorkspace.create({ workDir, envVars, pulumiCommand, secretsProvider: "passphrase" });
@@ -62,8 +64,12 @@ export async function automationStack(workDir: string, name: string, env: NodeJS
     // ...). The user's command and `state delete`, which it does not offer, therefore run the workspace's pulumi
     // (PulumiCommand's own binary) with the workspace's environment, on the terminal, so that `up` still asks before
     // it changes anything and shows its progress.
-    const cli = (args: string[]) => onTerminal(pulumiCommand.command, [...args, "--stack", name], workDir, { ...process.env, ...envVars });
-    const echo = { onOutput: (out: string) => process.stdout.write(out), onError: (err: string) => process.stderr.write(err) };
+    const cli = (args: string[]) =>
+        onTerminal(pulumiCommand.command, [...args, "--stack", name], workDir, { ...process.env, ...envVars });
+    const echo = {
+        onOutput: (out: string) => process.stdout.write(out),
+        onError: (err: string) => process.stderr.write(err),
+    };
     return {
         select: async () => {
             stack = await Stack.select(name, workspace).catch(() => undefined);

@@ -13,12 +13,19 @@ export interface StateDirNotes {
  * passphrase file when neither PULUMI_CONFIG_PASSPHRASE nor PULUMI_CONFIG_PASSPHRASE_FILE is given; a caller's
  * PULUMI_BACKEND_URL and passphrase win.
  */
-export function prepareStateDir(root: string, given: NodeJS.ProcessEnv, notes: StateDirNotes): { stateDir: string; env: NodeJS.ProcessEnv } {
+export function prepareStateDir(
+    root: string,
+    given: NodeJS.ProcessEnv,
+    notes: StateDirNotes,
+): { stateDir: string; env: NodeJS.ProcessEnv } {
     const stateDir = path.resolve(root, given.ONCALL_LAB_STATE_DIR || ".pulumi");
     fs.mkdirSync(path.join(stateDir, "state"), { recursive: true });
     // The passphrase and the state's secrets: for this user only.
     fs.chmodSync(stateDir, 0o700);
-    const env: NodeJS.ProcessEnv = { ...given, PULUMI_BACKEND_URL: given.PULUMI_BACKEND_URL || `file://${path.join(stateDir, "state")}` };
+    const env: NodeJS.ProcessEnv = {
+        ...given,
+        PULUMI_BACKEND_URL: given.PULUMI_BACKEND_URL || `file://${path.join(stateDir, "state")}`,
+    };
     if (!given.PULUMI_CONFIG_PASSPHRASE && !given.PULUMI_CONFIG_PASSPHRASE_FILE) {
         const passphraseFile = path.join(stateDir, "passphrase");
         if (!fs.existsSync(passphraseFile) || fs.statSync(passphraseFile).size === 0) {

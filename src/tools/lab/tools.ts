@@ -10,7 +10,10 @@ export type Exec = (command: string, args: string[]) => Promise<{ code: number; 
 
 /** Whether version (v3.248.0, 0.33.0-alpha, ...) is at least min (major.minor[.patch]). */
 export function atLeast(version: string, min: string): boolean {
-    const have = version.replace(/^v/, "").split(".").map((part) => parseInt(part, 10) || 0);
+    const have = version
+        .replace(/^v/, "")
+        .split(".")
+        .map((part) => parseInt(part, 10) || 0);
     const want = min.split(".").map(Number);
     for (let i = 0; i < 3; i++) {
         if ((have[i] ?? 0) !== (want[i] ?? 0)) return (have[i] ?? 0) > (want[i] ?? 0);
@@ -30,19 +33,30 @@ const KIND_INSTALL = "https://kind.sigs.k8s.io/docs/user/quick-start/#installati
 
 async function checkPulumi(exec: Exec, report: ToolReport): Promise<void> {
     const answer = await exec("pulumi", ["version"]);
-    if (answer === undefined) return void report.missing.push(`pulumi is not installed: see ${PULUMI_INSTALL} (${PULUMI_MIN} or later)`);
+    if (answer === undefined)
+        return void report.missing.push(`pulumi is not installed: see ${PULUMI_INSTALL} (${PULUMI_MIN} or later)`);
     const version = answer.code === 0 ? answer.stdout.trim() : "";
-    if (version === "") report.unknown.push(`pulumi did not say its version (pulumi version): the lab needs ${PULUMI_MIN} or later`);
-    else if (!atLeast(version, PULUMI_MIN)) report.missing.push(`pulumi ${version} is too old: the lab needs ${PULUMI_MIN} or later, see ${PULUMI_INSTALL}`);
+    if (version === "")
+        report.unknown.push(`pulumi did not say its version (pulumi version): the lab needs ${PULUMI_MIN} or later`);
+    else if (!atLeast(version, PULUMI_MIN))
+        report.missing.push(
+            `pulumi ${version} is too old: the lab needs ${PULUMI_MIN} or later, see ${PULUMI_INSTALL}`,
+        );
 }
 
 async function checkDocker(exec: Exec, report: ToolReport): Promise<void> {
     const info = await exec("docker", ["info"]);
     if (info === undefined) return void report.missing.push("docker is not installed: kind runs the cluster in Docker");
-    if (info.code !== 0) return void report.missing.push("docker is installed but not running (or this user may not use it): start Docker and retry");
+    if (info.code !== 0)
+        return void report.missing.push(
+            "docker is installed but not running (or this user may not use it): start Docker and retry",
+        );
     const answer = await exec("docker", ["info", "--format", "{{.CgroupVersion}}"]);
     const cgroup = answer?.code === 0 ? answer.stdout.trim() : "";
-    if (cgroup === "") report.unknown.push("docker info did not say its cgroup version: the lab needs cgroup v2 (README, Prerequisites)");
+    if (cgroup === "")
+        report.unknown.push(
+            "docker info did not say its cgroup version: the lab needs cgroup v2 (README, Prerequisites)",
+        );
     else if (cgroup !== "2") {
         report.missing.push(
             `Docker runs with cgroup version ${cgroup}, and the lab's Kubernetes refuses to start on cgroup v1 (the cluster would never become ready): use a host with cgroup v2 (README, Prerequisites)`,
@@ -52,11 +66,14 @@ async function checkDocker(exec: Exec, report: ToolReport): Promise<void> {
 
 async function checkKind(exec: Exec, report: ToolReport): Promise<void> {
     const answer = await exec("kind", ["version"]);
-    if (answer === undefined) return void report.missing.push(`kind is not installed: see ${KIND_INSTALL} (v${KIND_MIN} or later)`);
+    if (answer === undefined)
+        return void report.missing.push(`kind is not installed: see ${KIND_INSTALL} (v${KIND_MIN} or later)`);
     // `kind version` prints: kind <version> <go version> <platform>.
     const version = answer.code === 0 ? (answer.stdout.trim().split(/\s+/)[1] ?? "") : "";
-    if (version === "") report.unknown.push(`kind did not say its version (kind version): the lab needs v${KIND_MIN} or later`);
-    else if (!atLeast(version, KIND_MIN)) report.missing.push(`kind ${version} is too old: the lab needs v${KIND_MIN} or later, see ${KIND_INSTALL}`);
+    if (version === "")
+        report.unknown.push(`kind did not say its version (kind version): the lab needs v${KIND_MIN} or later`);
+    else if (!atLeast(version, KIND_MIN))
+        report.missing.push(`kind ${version} is too old: the lab needs v${KIND_MIN} or later, see ${KIND_INSTALL}`);
 }
 
 /** Everything `command` needs; docker and kind only for up on the kind target (preview and destroy work without). */

@@ -29,12 +29,20 @@ export interface LabRelease {
 
 const specs = {
     target: { flag: "--target", help: `render one target: ${Object.keys(renderTargets).join(" or ")} (default both)` },
-    charts: { flag: "--charts", env: "RENDER_CHARTS_DIR", help: "folder with the charts (<folder>/<chart>/Chart.yaml) instead of pulling them" },
+    charts: {
+        flag: "--charts",
+        env: "RENDER_CHARTS_DIR",
+        help: "folder with the charts (<folder>/<chart>/Chart.yaml) instead of pulling them",
+    },
     out: { flag: "--out", help: "folder the rendered manifests are written to (default a temporary folder)" },
 } satisfies Record<string, OptionSpec>;
 
 export function renderUsage(): string {
-    return ["usage: npm run render [-- options]", "Renders the lab's three Helm releases for each target, validates every object and checks every value is read.", ...optionLines(specs)].join("\n");
+    return [
+        "usage: npm run render [-- options]",
+        "Renders the lab's three Helm releases for each target, validates every object and checks every value is read.",
+        ...optionLines(specs),
+    ].join("\n");
 }
 
 /** The Kubernetes version the lab runs: the kindest/node tag it pins (v1.37.0). */
@@ -46,11 +54,17 @@ export function pinnedKubeVersion(image = configDefaults.kindNodeImage): string 
 
 /** Objects of a multi-document manifest (empty documents left out). */
 export function manifestObjects(text: string): K8sObject[] {
-    return YAML.parseAllDocuments(text).map((document) => document.toJSON() as K8sObject | null).filter((object): object is K8sObject => object !== null && typeof object === "object");
+    return YAML.parseAllDocuments(text)
+        .map((document) => document.toJSON() as K8sObject | null)
+        .filter((object): object is K8sObject => object !== null && typeof object === "object");
 }
 
 async function labReleases(target: string, env: NodeJS.ProcessEnv): Promise<LabRelease[]> {
-    const compilerOptions = JSON.stringify({ module: "commonjs", moduleResolution: "node10", ignoreDeprecations: "6.0" });
+    const compilerOptions = JSON.stringify({
+        module: "commonjs",
+        moduleResolution: "node10",
+        ignoreDeprecations: "6.0",
+    });
     const { stdout } = await run(...tsNodeProgram(repoRoot, "scripts/lab-releases.ts", [target]), {
         cwd: repoRoot,
         env: { ...env, TS_NODE_COMPILER_OPTIONS: compilerOptions },
@@ -60,13 +74,33 @@ async function labReleases(target: string, env: NodeJS.ProcessEnv): Promise<LabR
 }
 
 /** The chart's folder: under --charts, else pulled into the cache; either way at the pinned version. */
-export async function chartDir(release: LabRelease, chartsDir: string | undefined, cache: string, env: NodeJS.ProcessEnv): Promise<string> {
+export async function chartDir(
+    release: LabRelease,
+    chartsDir: string | undefined,
+    cache: string,
+    env: NodeJS.ProcessEnv,
+): Promise<string> {
     const dir = join(chartsDir ?? cache, release.chart);
     if (!chartsDir && !existsSync(dir)) {
-        await run("helm", ["pull", release.chart, "--repo", release.repo, "--version", release.version, "--untar", "--untardir", cache], { env });
+        await run(
+            "helm",
+            [
+                "pull",
+                release.chart,
+                "--repo",
+                release.repo,
+                "--version",
+                release.version,
+                "--untar",
+                "--untardir",
+                cache,
+            ],
+            { env },
+        );
     }
     const version = (YAML.parse(readFileSync(join(dir, "Chart.yaml"), "utf8")) as { version?: string }).version;
-    if (version !== release.version) throw new Error(`${dir} holds ${release.chart} ${version}, not the pinned ${release.version}`);
+    if (version !== release.version)
+        throw new Error(`${dir} holds ${release.chart} ${version}, not the pinned ${release.version}`);
     return dir;
 }
 
@@ -76,12 +110,29 @@ interface Rendered {
     unread: string[];
 }
 
-async function renderRelease(release: LabRelease, dir: string, work: string, out: string, env: NodeJS.ProcessEnv): Promise<Rendered> {
+async function renderRelease(
+    release: LabRelease,
+    dir: string,
+    work: string,
+    out: string,
+    env: NodeJS.ProcessEnv,
+): Promise<Rendered> {
     const valuesFile = join(work, `${release.resource}.values.json`);
     writeFileSync(valuesFile, JSON.stringify(release.values));
     const { stdout } = await run(
         "helm",
-        ["template", release.name, dir, "--namespace", release.namespace, "--values", valuesFile, "--kube-version", pinnedKubeVersion(), "--include-crds"],
+        [
+            "template",
+            release.name,
+            dir,
+            "--namespace",
+            release.namespace,
+            "--values",
+            valuesFile,
+            "--kube-version",
+            pinnedKubeVersion(),
+            "--include-crds",
+        ],
         { env, maxBuffer: 256 * 1024 * 1024 },
     );
     writeFileSync(join(out, `${release.resource}.yaml`), stdout);
@@ -89,7 +140,13 @@ async function renderRelease(release: LabRelease, dir: string, work: string, out
 }
 
 /** Renders one target's releases; returns the report's lines and whether everything passed. */
-async function renderTarget(target: string, chartsDir: string | undefined, cache: string, outRoot: string, env: NodeJS.ProcessEnv): Promise<{ lines: string[]; ok: boolean }> {
+async function renderTarget(
+    target: string,
+    chartsDir: string | undefined,
+    cache: string,
+    outRoot: string,
+    env: NodeJS.ProcessEnv,
+): Promise<{ lines: string[]; ok: boolean }> {
     const work = mkdtempSync(join(tmpdir(), "oncall-lab-render-"));
     const out = join(outRoot, target);
     mkdirSync(out, { recursive: true });
@@ -103,10 +160,18 @@ async function renderTarget(target: string, chartsDir: string | undefined, cache
         const lines: string[] = [];
         let ok = true;
         for (const { release, objects, unread } of rendered) {
-            const problems = await validateObjects(objects.filter((object) => object.kind !== "CustomResourceDefinition"), crds);
+            const problems = await validateObjects(
+                objects.filter((object) => object.kind !== "CustomResourceDefinition"),
+                crds,
+            );
             ok &&= problems.length === 0 && unread.length === 0;
-            lines.push(`${target}: ${release.chart} ${release.version} (${release.name} in ${release.namespace}): ${objects.length} objects, ${problems.length} schema problems, ${unread.length} values nothing reads`);
-            lines.push(...problems.map((problem) => `  schema: ${problem}`), ...unread.map((path) => `  not read by the chart: ${path}`));
+            lines.push(
+                `${target}: ${release.chart} ${release.version} (${release.name} in ${release.namespace}): ${objects.length} objects, ${problems.length} schema problems, ${unread.length} values nothing reads`,
+            );
+            lines.push(
+                ...problems.map((problem) => `  schema: ${problem}`),
+                ...unread.map((path) => `  not read by the chart: ${path}`),
+            );
         }
         return { lines, ok };
     } finally {
@@ -114,14 +179,20 @@ async function renderTarget(target: string, chartsDir: string | undefined, cache
     }
 }
 
-export async function runRender(argv: string[], env: NodeJS.ProcessEnv, out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): Promise<number> {
+export async function runRender(
+    argv: string[],
+    env: NodeJS.ProcessEnv,
+    out: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): Promise<number> {
     const parsed = parseOptions(specs, argv, env, renderUsage());
     if (parsed === "help") {
         out(renderUsage());
         return 0;
     }
     const targets = parsed.target ? [parsed.target] : Object.keys(renderTargets);
-    for (const target of targets) if (!renderTargets[target]) throw new Error(`--target: ${target} is not ${Object.keys(renderTargets).join(" or ")}`);
+    for (const target of targets)
+        if (!renderTargets[target])
+            throw new Error(`--target: ${target} is not ${Object.keys(renderTargets).join(" or ")}`);
     const cache = mkdtempSync(join(tmpdir(), "oncall-lab-charts-"));
     const outRoot = parsed.out ?? mkdtempSync(join(tmpdir(), "oncall-lab-rendered-"));
     let ok = true;
@@ -135,6 +206,8 @@ export async function runRender(argv: string[], env: NodeJS.ProcessEnv, out: (li
     } finally {
         rmSync(cache, { recursive: true, force: true });
     }
-    out(ok ? "OK: every object matches its schema and the charts read every value the lab sets." : "FAILED: see above.");
+    out(
+        ok ? "OK: every object matches its schema and the charts read every value the lab sets." : "FAILED: see above.",
+    );
     return ok ? 0 : 1;
 }

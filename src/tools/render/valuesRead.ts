@@ -32,14 +32,20 @@ export function leafPaths(values: unknown, prefix: string[] = []): string[][] {
  */
 export function templateReferences(text: string): string[][] {
     const refs: string[][] = [];
-    const holders = new Set(["\\.Values", ...[...text.matchAll(/\$(\w+)\s*:?=[^}\n]*?\.Values(?![.\w])/g)].map((match) => `\\$${match[1]}`)]);
+    const holders = new Set([
+        "\\.Values",
+        ...[...text.matchAll(/\$(\w+)\s*:?=[^}\n]*?\.Values(?![.\w])/g)].map((match) => `\\$${match[1]}`),
+    ]);
     for (const holder of holders) {
-        for (const match of text.matchAll(new RegExp(`${holder}((?:\\.[A-Za-z0-9_]+)+)`, "g"))) refs.push(match[1].slice(1).split("."));
+        for (const match of text.matchAll(new RegExp(`${holder}((?:\\.[A-Za-z0-9_]+)+)`, "g")))
+            refs.push(match[1].slice(1).split("."));
     }
     for (const match of text.matchAll(/(?:index|get)\s+\$?\.Values((?:\s+"[^"]+")+)/g)) {
         refs.push([...match[1].matchAll(/"([^"]+)"/g)].map((key) => key[1]));
     }
-    for (const match of text.matchAll(/"providedValues"\s+\(list((?:\s+"[^"]+")+)\s*\)|getValueFromKey"\s+\(dict\s+"key"\s+("[^"]+")/g)) {
+    for (const match of text.matchAll(
+        /"providedValues"\s+\(list((?:\s+"[^"]+")+)\s*\)|getValueFromKey"\s+\(dict\s+"key"\s+("[^"]+")/g,
+    )) {
         refs.push(...[...(match[1] ?? match[2]).matchAll(/"([^"]+)"/g)].map((path) => path[1].split(".")));
     }
     return refs;
@@ -63,7 +69,9 @@ function isRead(chart: ChartRefs, path: string[], globals: string[][]): boolean 
 /** The lab's values nothing in the chart reads, as dotted paths. */
 export function unreadValues(values: unknown, chart: ChartRefs): string[] {
     const globals = globalRefs(chart);
-    return leafPaths(values).filter((path) => !isRead(chart, path, globals)).map((path) => path.join("."));
+    return leafPaths(values)
+        .filter((path) => !isRead(chart, path, globals))
+        .map((path) => path.join("."));
 }
 
 function filesUnder(dir: string): string[] {
@@ -74,11 +82,25 @@ function filesUnder(dir: string): string[] {
     });
 }
 
-/** A chart directory's references: templates, values.yaml (tpl strings), Chart.yaml conditions; sub-charts under charts/ (directories or .tgz). */
+/**
+ * A chart directory's references: templates, values.yaml (tpl strings), Chart.yaml conditions; sub-charts under
+ * charts/ (directories or .tgz).
+ */
 export function readChartRefs(dir: string): ChartRefs {
-    const meta = YAML.parse(readFileSync(join(dir, "Chart.yaml"), "utf8")) as { name: string; type?: string; dependencies?: { name: string; alias?: string; condition?: string }[] };
-    const texts = [...filesUnder(join(dir, "templates")), join(dir, "values.yaml")].filter(existsSync).map((file) => readFileSync(file, "utf8"));
-    const conditions = (meta.dependencies ?? []).flatMap((dependency) => (dependency.condition ?? "").split(",").filter(Boolean).map((condition) => condition.trim().split(".")));
+    const meta = YAML.parse(readFileSync(join(dir, "Chart.yaml"), "utf8")) as {
+        name: string;
+        type?: string;
+        dependencies?: { name: string; alias?: string; condition?: string }[];
+    };
+    const texts = [...filesUnder(join(dir, "templates")), join(dir, "values.yaml")]
+        .filter(existsSync)
+        .map((file) => readFileSync(file, "utf8"));
+    const conditions = (meta.dependencies ?? []).flatMap((dependency) =>
+        (dependency.condition ?? "")
+            .split(",")
+            .filter(Boolean)
+            .map((condition) => condition.trim().split(".")),
+    );
     const subcharts: Record<string, ChartRefs> = {};
     const libraryRefs: string[][] = [];
     for (const sub of subchartDirs(join(dir, "charts"))) {
@@ -89,14 +111,20 @@ export function readChartRefs(dir: string): ChartRefs {
         subcharts[dependency?.alias ?? refs.name] = refs;
         sub.cleanup();
     }
-    return { name: meta.name, library: meta.type === "library", refs: [...texts.flatMap(templateReferences), ...conditions, ...libraryRefs], subcharts };
+    return {
+        name: meta.name,
+        library: meta.type === "library",
+        refs: [...texts.flatMap(templateReferences), ...conditions, ...libraryRefs],
+        subcharts,
+    };
 }
 
 function subchartDirs(charts: string): { dir: string; cleanup(): void }[] {
     if (!existsSync(charts)) return [];
     return readdirSync(charts).flatMap((entry) => {
         const path = join(charts, entry);
-        if (statSync(path).isDirectory()) return existsSync(join(path, "Chart.yaml")) ? [{ dir: path, cleanup: () => undefined }] : [];
+        if (statSync(path).isDirectory())
+            return existsSync(join(path, "Chart.yaml")) ? [{ dir: path, cleanup: () => undefined }] : [];
         if (!entry.endsWith(".tgz")) return [];
         const into = mkdtempSync(join(tmpdir(), "oncall-lab-subchart-"));
         execFileSync("tar", ["-xzf", path, "-C", into]);

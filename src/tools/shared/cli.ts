@@ -9,7 +9,10 @@ export const repoRoot = resolve(__dirname, "..", "..", "..");
 
 /** A TypeScript program of the project in root under its ts-node, as the npm scripts run it: [command, args]. */
 export function tsNodeProgram(root: string, script: string, args: string[]): [string, string[]] {
-    return [process.execPath, [join(root, "node_modules/ts-node/dist/bin.js"), "--transpile-only", join(root, script), ...args]];
+    return [
+        process.execPath,
+        [join(root, "node_modules/ts-node/dist/bin.js"), "--transpile-only", join(root, script), ...args],
+    ];
 }
 
 /** The lab program behind `npm run pulumi --` (scripts/lab.ts): the lab's backend, passphrase and stack. */
@@ -37,7 +40,9 @@ export function parseOptions<K extends string>(
 ): Parsed<K> | "help" {
     const entries = Object.entries(specs) as [K, OptionSpec][];
     const options = Object.fromEntries([
-        ...entries.map(([, spec]) => [spec.flag.replace(/^--/, ""), { type: spec.boolean ? "boolean" : "string" }] as const),
+        ...entries.map(
+            ([, spec]) => [spec.flag.replace(/^--/, ""), { type: spec.boolean ? "boolean" : "string" }] as const,
+        ),
         ["help", { type: "boolean", short: "h" }] as const,
     ]);
     let values: Record<string, string | boolean | undefined>;
@@ -46,7 +51,8 @@ export function parseOptions<K extends string>(
     } catch (error) {
         const code = (error as { code?: string }).code;
         const arg = /'([^']+)'/.exec((error as Error).message)?.[1] ?? "";
-        if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new Error(`${arg.split(" ")[0]} needs a value`, { cause: error });
+        if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE")
+            throw new Error(`${arg.split(" ")[0]} needs a value`, { cause: error });
         const shown = code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL" ? arg : arg.split(" ")[0];
         throw new Error(`unknown argument "${shown}"\n${usage}`, { cause: error });
     }
@@ -64,7 +70,9 @@ export function parseOptions<K extends string>(
 /** One usage line per option, with where else its value may come from. */
 export function optionLines(specs: Record<string, OptionSpec>): string[] {
     return Object.values(specs).map((spec) => {
-        const from = [spec.env && `env ${spec.env}`, spec.output && `stack output ${spec.output}`].filter(Boolean).join(", ");
+        const from = [spec.env && `env ${spec.env}`, spec.output && `stack output ${spec.output}`]
+            .filter(Boolean)
+            .join(", ");
         const flag = spec.boolean ? spec.flag : `${spec.flag} <value>`;
         return `  ${flag.padEnd(32)} ${spec.help}${from ? ` (${from})` : ""}`;
     });

@@ -37,11 +37,19 @@ async function getOk(url: URL | string, headers: Record<string, string>, signal?
     return response;
 }
 
-export async function getJson(url: URL | string, headers: Record<string, string>, signal?: AbortSignal): Promise<unknown> {
+export async function getJson(
+    url: URL | string,
+    headers: Record<string, string>,
+    signal?: AbortSignal,
+): Promise<unknown> {
     return (await getOk(url, headers, signal)).json();
 }
 
-export async function getText(url: URL | string, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<string> {
+export async function getText(
+    url: URL | string,
+    headers: Record<string, string> = {},
+    signal?: AbortSignal,
+): Promise<string> {
     return (await getOk(url, headers, signal)).text();
 }
 
@@ -52,7 +60,11 @@ export interface PostableAlert {
     endsAt: string;
 }
 
-export async function postAlerts(alertmanagerUrl: string, alerts: PostableAlert[], signal?: AbortSignal): Promise<void> {
+export async function postAlerts(
+    alertmanagerUrl: string,
+    alerts: PostableAlert[],
+    signal?: AbortSignal,
+): Promise<void> {
     const url = new URL("api/v2/alerts", withTrailingSlash(alertmanagerUrl));
     const response = await fetch(url, {
         method: "POST",
@@ -73,11 +85,18 @@ export async function postAlerts(alertmanagerUrl: string, alerts: PostableAlert[
 export function getThroughLoopback(url: string, signal?: AbortSignal): Promise<{ status: number; location?: string }> {
     const target = new URL(url);
     // The lab publishes plain HTTP; TLS would need the name for SNI and certificate checks.
-    if (target.protocol !== "http:") return Promise.reject(new Error(`${url}: only http:// lab URLs can be reached through 127.0.0.1`));
+    if (target.protocol !== "http:")
+        return Promise.reject(new Error(`${url}: only http:// lab URLs can be reached through 127.0.0.1`));
     const port = Number(target.port || 80);
     return new Promise((answer, fail) => {
         const req = request(
-            { host: "127.0.0.1", port, path: `${target.pathname}${target.search}`, headers: { host: target.host }, signal: withTimeout(signal) },
+            {
+                host: "127.0.0.1",
+                port,
+                path: `${target.pathname}${target.search}`,
+                headers: { host: target.host },
+                signal: withTimeout(signal),
+            },
             (response) => {
                 response.resume();
                 answer({ status: response.statusCode ?? 0, location: response.headers.location });
@@ -94,7 +113,10 @@ export function reachedThroughLoopback(url: string): boolean {
 }
 
 /** GET `url` as it is (this machine's DNS, http or https). Answers the status without following redirects. */
-export async function getWithoutRedirects(url: string, signal?: AbortSignal): Promise<{ status: number; location?: string }> {
+export async function getWithoutRedirects(
+    url: string,
+    signal?: AbortSignal,
+): Promise<{ status: number; location?: string }> {
     const response = await fetch(url, { redirect: "manual", signal: withTimeout(signal) });
     await response.body?.cancel();
     return { status: response.status, location: response.headers.get("location") ?? undefined };
@@ -104,22 +126,45 @@ export async function getWithoutRedirects(url: string, signal?: AbortSignal): Pr
  * POST a JSON body and answer the JSON reply (or undefined when empty). A lab name under .localhost goes through
  * 127.0.0.1 with its own Host header, as getThroughLoopback does; anything else as it is.
  */
-export async function postJson(url: URL | string, headers: Record<string, string>, body: unknown, signal?: AbortSignal): Promise<unknown> {
+export async function postJson(
+    url: URL | string,
+    headers: Record<string, string>,
+    body: unknown,
+    signal?: AbortSignal,
+): Promise<unknown> {
     const target = new URL(url.toString());
     const sent = { ...headers, "content-type": "application/json", accept: "application/json" };
     const { status, text } = reachedThroughLoopback(target.href)
         ? await postThroughLoopback(target, sent, JSON.stringify(body), signal)
-        : await fetch(target, { method: "POST", headers: sent, body: JSON.stringify(body), signal: withTimeout(signal) }).then(async (response) => ({
+        : await fetch(target, {
+              method: "POST",
+              headers: sent,
+              body: JSON.stringify(body),
+              signal: withTimeout(signal),
+          }).then(async (response) => ({
               status: response.status,
               text: await response.text(),
           }));
-    if (status < 200 || status >= 300) throw new Error(`POST ${target.href} answered HTTP ${status}: ${text.slice(0, 200)}`);
+    if (status < 200 || status >= 300)
+        throw new Error(`POST ${target.href} answered HTTP ${status}: ${text.slice(0, 200)}`);
     return text.trim() === "" ? undefined : JSON.parse(text);
 }
 
-function postThroughLoopback(target: URL, headers: Record<string, string>, body: string, signal?: AbortSignal): Promise<{ status: number; text: string }> {
+function postThroughLoopback(
+    target: URL,
+    headers: Record<string, string>,
+    body: string,
+    signal?: AbortSignal,
+): Promise<{ status: number; text: string }> {
     return new Promise((answer, fail) => {
-        const options = { host: "127.0.0.1", port: Number(target.port || 80), method: "POST", path: `${target.pathname}${target.search}`, headers: { ...headers, host: target.host }, signal: withTimeout(signal) };
+        const options = {
+            host: "127.0.0.1",
+            port: Number(target.port || 80),
+            method: "POST",
+            path: `${target.pathname}${target.search}`,
+            headers: { ...headers, host: target.host },
+            signal: withTimeout(signal),
+        };
         const req = request(options, (response) => {
             let text = "";
             response.on("data", (chunk: Buffer) => (text += chunk.toString()));

@@ -38,7 +38,10 @@ export interface PollResult<T> {
 }
 
 /** Calls `probe` until it returns a value, the deadline passes or a permanent error; never throws but Interrupted. */
-export async function poll<T>(options: PollOptions, probe: () => T | undefined | Promise<T | undefined>): Promise<PollResult<T>> {
+export async function poll<T>(
+    options: PollOptions,
+    probe: () => T | undefined | Promise<T | undefined>,
+): Promise<PollResult<T>> {
     const clock = options.clock ?? realClock;
     const deadline = clock.now() + options.timeoutMs;
     let lastError: string | undefined;

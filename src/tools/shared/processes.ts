@@ -57,9 +57,12 @@ export interface PortForwardTarget {
 
 export function portForwardArgs(target: PortForwardTarget, localPort: number): string[] {
     return [
-        "--context", target.kubectlContext,
-        "-n", target.namespace,
-        "port-forward", target.resource,
+        "--context",
+        target.kubectlContext,
+        "-n",
+        target.namespace,
+        "port-forward",
+        target.resource,
         `${localPort}:${target.remotePort}`,
     ];
 }
@@ -80,19 +83,27 @@ export async function startPortForward(
     const forward: PortForward = { url: `http://127.0.0.1:${port}`, child, stop: () => stopProcess(child) };
     const readyMs = options.readyMs ?? 20_000;
 
-    const ready = await poll({ timeoutMs: readyMs, intervalMs: 100, signal: options.signal, isPermanent: () => true }, async () => {
-        if (await acceptsConnections(port)) return true;
-        if (spawnError) throw new Error(`could not run kubectl (${spawnError.message}): is it installed and on PATH?`);
-        if (!running(child)) throw new Error(`kubectl port-forward exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`);
-        return undefined;
-    }).catch(async (error: unknown) => {
+    const ready = await poll(
+        { timeoutMs: readyMs, intervalMs: 100, signal: options.signal, isPermanent: () => true },
+        async () => {
+            if (await acceptsConnections(port)) return true;
+            if (spawnError)
+                throw new Error(`could not run kubectl (${spawnError.message}): is it installed and on PATH?`);
+            if (!running(child))
+                throw new Error(
+                    `kubectl port-forward exited (${child.exitCode ?? child.signalCode}): ${stderr.trim()}`,
+                );
+            return undefined;
+        },
+    ).catch(async (error: unknown) => {
         await forward.stop();
         throw error;
     });
     if (ready.value === undefined) {
         await forward.stop();
         throw new Error(
-            ready.lastError ?? `kubectl port-forward did not accept connections on 127.0.0.1:${port} within ${readyMs / 1000} s: ${stderr.trim()}`,
+            ready.lastError ??
+                `kubectl port-forward did not accept connections on 127.0.0.1:${port} within ${readyMs / 1000} s: ${stderr.trim()}`,
         );
     }
     return forward;

@@ -38,7 +38,12 @@ export function findAlertGroupWith(listPage: unknown, labels: Record<string, str
         const payload = isRecord(group.last_alert) ? group.last_alert.payload : undefined;
         const alerts = isRecord(payload) && Array.isArray(payload.alerts) ? payload.alerts : [];
         return alerts.some(
-            (alert) => isRecord(alert) && isRecord(alert.labels) && Object.entries(labels).every(([name, value]) => (alert.labels as Record<string, unknown>)[name] === value),
+            (alert) =>
+                isRecord(alert) &&
+                isRecord(alert.labels) &&
+                Object.entries(labels).every(
+                    ([name, value]) => (alert.labels as Record<string, unknown>)[name] === value,
+                ),
         );
     }) as OnCallAlertGroup | undefined;
 }
@@ -55,11 +60,15 @@ export interface MailpitMessage {
 }
 
 /** Messages from a Mailpit search that went to one of the team's addresses, and those that did not. */
-export function sortMessages(searchResult: unknown, teamEmails: string[]): { toTeam?: MailpitMessage; toOthers: string[] } {
+export function sortMessages(
+    searchResult: unknown,
+    teamEmails: string[],
+): { toTeam?: MailpitMessage; toOthers: string[] } {
     const team = new Set(teamEmails.map((email) => email.toLowerCase()));
-    const messages = (isRecord(searchResult) && Array.isArray(searchResult.messages) ? searchResult.messages : []).filter(
-        isRecord,
-    ) as unknown as MailpitMessage[];
+    const messages = (isRecord(searchResult) && Array.isArray(searchResult.messages)
+        ? searchResult.messages
+        : []
+    ).filter(isRecord) as unknown as MailpitMessage[];
     const recipients = (message: MailpitMessage) => (message.To ?? []).map((to) => to.Address.toLowerCase());
     return {
         toTeam: messages.find((message) => recipients(message).some((address) => team.has(address))),
@@ -75,6 +84,8 @@ export function alertGroupLink(html: string, groupId: string): string | undefine
 
 /** The generator URL of the first alert in an Alertmanager GET /api/v2/alerts answer. */
 export function sourceLink(alerts: unknown): string | undefined {
-    const found = (Array.isArray(alerts) ? alerts : []).find((alert) => isRecord(alert) && typeof alert.generatorURL === "string");
+    const found = (Array.isArray(alerts) ? alerts : []).find(
+        (alert) => isRecord(alert) && typeof alert.generatorURL === "string",
+    );
     return found ? (found as { generatorURL: string }).generatorURL : undefined;
 }

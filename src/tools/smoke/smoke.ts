@@ -24,7 +24,14 @@ import {
 import { AlertGroupsClient } from "../shared/oncallAlertGroups";
 import { Interrupted, poll, type PollResult } from "../shared/polling";
 import {
-    alertGroupLink, findAlertGroup, type MailpitMessage, type OnCallAlertGroup, oncallPluginId, runLabel, sortMessages, sourceLink,
+    alertGroupLink,
+    findAlertGroup,
+    type MailpitMessage,
+    type OnCallAlertGroup,
+    oncallPluginId,
+    runLabel,
+    sortMessages,
+    sourceLink,
 } from "./matching";
 import { alertmanagerName, alertmanagerService, type SmokeSettings } from "./settings";
 
@@ -83,7 +90,11 @@ export function formatReport(report: SmokeReport): string {
     const rows = (Object.keys(stepTitles) as StepKey[]).map((step) => {
         const outcome = report.steps.find((candidate) => candidate.step === step);
         const unfinished = report.failure?.step === step ? "FAILED" : "-";
-        const time = outcome?.skipped ? "skipped" : outcome?.afterMs === undefined ? unfinished : seconds(outcome.afterMs);
+        const time = outcome?.skipped
+            ? "skipped"
+            : outcome?.afterMs === undefined
+              ? unfinished
+              : seconds(outcome.afterMs);
         return [stepTitles[step], time, outcome?.detail ?? ""];
     });
     const table = formatTable(["step", "after firing", "detail"], rows, [1]);
@@ -150,7 +161,11 @@ export async function runSmoke(settings: SmokeSettings, run: SmokeRun): Promise<
     let clearedAt: number | undefined;
     const clear = async () => {
         // A fresh signal: the alert must be cleared even after Ctrl-C aborted the waiting.
-        await postAlerts(alertmanagerUrl, [{ ...alert, endsAt: new Date().toISOString() }], AbortSignal.timeout(requestTimeoutMs));
+        await postAlerts(
+            alertmanagerUrl,
+            [{ ...alert, endsAt: new Date().toISOString() }],
+            AbortSignal.timeout(requestTimeoutMs),
+        );
         clearedAt = Date.now();
     };
     const steps = new SmokeSteps(settings, run, kubectl);
@@ -166,15 +181,22 @@ export async function runSmoke(settings: SmokeSettings, run: SmokeRun): Promise<
         await steps.resolved(group);
         done("resolved", `${seconds(Date.now() - (clearedAt ?? firedAt))} after clearing`);
     } catch (error) {
-        const pending = (Object.keys(stepTitles) as StepKey[]).find((key) => !report.steps.some((outcome) => outcome.step === key));
+        const pending = (Object.keys(stepTitles) as StepKey[]).find(
+            (key) => !report.steps.some((outcome) => outcome.step === key),
+        );
         report.failure =
             error instanceof StepFailed
                 ? { step: error.step, message: error.message }
-                : { step: pending ?? "resolved", message: error instanceof Interrupted ? "interrupted" : describeError(error) };
+                : {
+                      step: pending ?? "resolved",
+                      message: error instanceof Interrupted ? "interrupted" : describeError(error),
+                  };
     } finally {
         if (clearedAt === undefined) {
             await clear().catch((error: unknown) =>
-                log(`could not clear the alert (${describeError(error)}); it ends by itself at ${endsAt.toISOString()}`),
+                log(
+                    `could not clear the alert (${describeError(error)}); it ends by itself at ${endsAt.toISOString()}`,
+                ),
             );
         }
     }
@@ -182,11 +204,19 @@ export async function runSmoke(settings: SmokeSettings, run: SmokeRun): Promise<
 }
 
 /** The e-mail and its link to the alert group; both skipped without a lab mailbox. */
-async function checkPage(steps: SmokeSteps, group: OnCallAlertGroup, report: SmokeReport, done: (step: StepKey, detail: string) => void): Promise<void> {
+async function checkPage(
+    steps: SmokeSteps,
+    group: OnCallAlertGroup,
+    report: SmokeReport,
+    done: (step: StepKey, detail: string) => void,
+): Promise<void> {
     const { mailUrl, teamEmails } = steps.settings;
     if (mailUrl === undefined) {
         const detail = `no lab mailbox on this stack: check ${teamEmails.join(", ")} for OnCall's e-mail`;
-        report.steps.push({ step: "email", skipped: true, detail }, { step: "link", skipped: true, detail: "no e-mail to take the link from" });
+        report.steps.push(
+            { step: "email", skipped: true, detail },
+            { step: "link", skipped: true, detail: "no e-mail to take the link from" },
+        );
         steps.run.log(`${stepTitles.email} skipped: ${detail}`);
         return;
     }
@@ -222,7 +252,9 @@ class SmokeSteps {
         const { settings, run } = this;
         const alertsUrl = new URL("api/v2/alerts", withTrailingSlash(alertmanagerUrl));
         alertsUrl.searchParams.set("filter", `alertname="${watchdogAlertName}"`);
-        const found = await this.poll(settings.alertGroupTimeoutMs, async () => sourceLink(await getJson(alertsUrl, { accept: "application/json" }, run.signal)));
+        const found = await this.poll(settings.alertGroupTimeoutMs, async () =>
+            sourceLink(await getJson(alertsUrl, { accept: "application/json" }, run.signal)),
+        );
         const expected = `${withoutTrailingSlash(settings.grafanaUrl)}/`;
         if (found.value?.startsWith(expected)) return found.value;
         throw new StepFailed(
@@ -237,7 +269,9 @@ class SmokeSteps {
 
     async alertGroup(): Promise<OnCallAlertGroup> {
         const { settings, run } = this;
-        run.log(`waiting up to ${within(settings.alertGroupTimeoutMs)} for the alert group in OnCall (${this.alertGroupsUrl.href})`);
+        run.log(
+            `waiting up to ${within(settings.alertGroupTimeoutMs)} for the alert group in OnCall (${this.alertGroupsUrl.href})`,
+        );
         const found = await this.poll(settings.alertGroupTimeoutMs, async () =>
             findAlertGroup(await this.groups.listPage(run.signal), run.runId),
         );
@@ -258,14 +292,22 @@ class SmokeSteps {
         const searchUrl = new URL("api/v1/search", withTrailingSlash(mailUrl));
         searchUrl.searchParams.set("query", run.runId);
         let toOthers: string[] = [];
-        run.log(`waiting up to ${within(settings.emailTimeoutMs)} for the e-mail to ${settings.teamEmails.join(", ")} in Mailpit`);
+        run.log(
+            `waiting up to ${within(settings.emailTimeoutMs)} for the e-mail to ${settings.teamEmails.join(", ")} in Mailpit`,
+        );
         const mail = await this.poll(settings.emailTimeoutMs, async () => {
-            const sorted = sortMessages(await getJson(searchUrl, { accept: "application/json" }, run.signal), settings.teamEmails);
+            const sorted = sortMessages(
+                await getJson(searchUrl, { accept: "application/json" }, run.signal),
+                settings.teamEmails,
+            );
             toOthers = sorted.toOthers;
             return sorted.toTeam;
         });
         if (mail.value !== undefined) return mail.value;
-        const elsewhere = toOthers.length > 0 ? ` It went to ${[...new Set(toOthers)].join(", ")} instead, not in the team's e-mails.` : "";
+        const elsewhere =
+            toOthers.length > 0
+                ? ` It went to ${[...new Set(toOthers)].join(", ")} instead, not in the team's e-mails.`
+                : "";
         throw new StepFailed(
             "email",
             `no e-mail mentioning ${run.runId} to ${settings.teamEmails.join(", ")} in Mailpit within ` +
@@ -279,7 +321,11 @@ class SmokeSteps {
     }
 
     /** The e-mail's alert-group link must be under grafanaUrl and answer from this machine. */
-    async link(mail: MailpitMessage, group: OnCallAlertGroup, mailUrl: string): Promise<{ url: string; status: number }> {
+    async link(
+        mail: MailpitMessage,
+        group: OnCallAlertGroup,
+        mailUrl: string,
+    ): Promise<{ url: string; status: number }> {
         const { settings, run } = this;
         const messageUrl = new URL(`api/v1/message/${encodeURIComponent(mail.ID)}`, withTrailingSlash(mailUrl));
         const message = await getJson(messageUrl, { accept: "application/json" }, run.signal);
@@ -287,7 +333,10 @@ class SmokeSteps {
         const url = alertGroupLink(html, group.id);
         const expected = `${withoutTrailingSlash(settings.grafanaUrl)}/`;
         if (url === undefined) {
-            throw new StepFailed("link", `the e-mail (${messageUrl.href}) has no link to alert group ${group.id} (/a/${oncallPluginId}/alert-groups/${group.id})`);
+            throw new StepFailed(
+                "link",
+                `the e-mail (${messageUrl.href}) has no link to alert group ${group.id} (/a/${oncallPluginId}/alert-groups/${group.id})`,
+            );
         }
         if (!url.startsWith(expected)) {
             throw new StepFailed(
@@ -299,14 +348,19 @@ class SmokeSteps {
         // The kind lab's *.localhost names go through 127.0.0.1; an Ingress host (existing target) is asked as it is.
         const loopback = reachedThroughLoopback(url);
         const { host, port } = new URL(url);
-        const answer = await (loopback ? getThroughLoopback(url, run.signal) : getWithoutRedirects(url, run.signal)).catch((error: unknown) => {
+        const answer = await (
+            loopback ? getThroughLoopback(url, run.signal) : getWithoutRedirects(url, run.signal)
+        ).catch((error: unknown) => {
             const where = loopback
                 ? `through 127.0.0.1:${port || 80} (${describeError(error)}): is Grafana's port published?`
                 : `(${describeError(error)}): does ${host} resolve from this machine, does its Ingress serve Grafana, and does this machine trust its certificate?`;
             throw new StepFailed("link", `${url} did not answer ${where}`);
         });
         if (answer.status >= 400 || answer.status === 0) {
-            throw new StepFailed("link", `${url} answered HTTP ${answer.status}${loopback ? ` through 127.0.0.1 (Host ${host})` : ""}`);
+            throw new StepFailed(
+                "link",
+                `${url} answered HTTP ${answer.status}${loopback ? ` through 127.0.0.1 (Host ${host})` : ""}`,
+            );
         }
         return { url, status: answer.status };
     }

@@ -9,7 +9,10 @@ export interface Platform {
     arch: "amd64" | "arm64";
 }
 /** Grafana's image runs on linux; laptops are amd64 or arm64 (Apple silicon). */
-export const PLUGIN_PLATFORMS: readonly Platform[] = [{ os: "linux", arch: "amd64" }, { os: "linux", arch: "arm64" }];
+export const PLUGIN_PLATFORMS: readonly Platform[] = [
+    { os: "linux", arch: "amd64" },
+    { os: "linux", arch: "arm64" },
+];
 
 /**
  * What Grafana fetches for a plugin version on a platform: grafana.com's
@@ -24,7 +27,8 @@ export function pluginDownloadUrl(pluginId: string, version: string, platform: P
 }
 
 /** One answer on the way to the file: status and the headers that matter, or why there was none. */
-export type DownloadHop = { url: string; status: number; location?: string; contentType?: string } | { url: string; error: string };
+export type DownloadHop =
+    { url: string; status: number; location?: string; contentType?: string } | { url: string; error: string };
 
 export const MAX_REDIRECTS = 5;
 
@@ -37,13 +41,24 @@ export function nextHop(hop: DownloadHop): string | undefined {
 export function judgeDownload(hops: readonly DownloadHop[]): Finding {
     const last = hops.at(-1);
     if (!last) throw new Error("judgeDownload needs at least one answer");
-    const via = hops.length > 1 ? ` (via ${hops.slice(0, -1).map((h) => new URL(h.url).host).join(", ")})` : "";
+    const via =
+        hops.length > 1
+            ? ` (via ${hops
+                  .slice(0, -1)
+                  .map((h) => new URL(h.url).host)
+                  .join(", ")})`
+            : "";
     if ("error" in last) return { verdict: "unreachable", detail: `${last.url}: ${last.error}` };
     if (last.status === 200 || last.status === 206) {
-        return { verdict: "ok", detail: `downloads from ${last.url}${via}${last.contentType ? `, ${last.contentType}` : ""}` };
+        return {
+            verdict: "ok",
+            detail: `downloads from ${last.url}${via}${last.contentType ? `, ${last.contentType}` : ""}`,
+        };
     }
     // Cloud storage answers 403 for an object that does not exist when the bucket's listing is not public.
-    if ([403, 404, 410].includes(last.status)) return { verdict: "MISSING", detail: `${last.url} answered ${last.status}${via}` };
-    if (nextHop(last)) return { verdict: "unreachable", detail: `more than ${MAX_REDIRECTS} redirects from ${hops[0].url}` };
+    if ([403, 404, 410].includes(last.status))
+        return { verdict: "MISSING", detail: `${last.url} answered ${last.status}${via}` };
+    if (nextHop(last))
+        return { verdict: "unreachable", detail: `more than ${MAX_REDIRECTS} redirects from ${hops[0].url}` };
     return { verdict: "unreachable", detail: `${last.url} answered HTTP ${last.status}${via}` };
 }

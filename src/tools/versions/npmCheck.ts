@@ -10,7 +10,10 @@ import type { Finding, NpmPin } from "./versionCheck";
  */
 export function npmRegistryOf(env: NodeJS.ProcessEnv): string {
     const registry = env.npm_config_registry;
-    if (!registry) throw new Error("npm's registry is unknown: run this as npm run check:versions (npm hands it npm_config_registry)");
+    if (!registry)
+        throw new Error(
+            "npm's registry is unknown: run this as npm run check:versions (npm hands it npm_config_registry)",
+        );
     return withoutTrailingSlash(registry);
 }
 
@@ -25,13 +28,27 @@ export interface PackageLock {
 
 /** Every direct dependency, at the version the lock file installs (a range in package.json says which it is). */
 export function npmPins(manifest: PackageManifest, lock: PackageLock): NpmPin[] {
-    const sections = [["dependencies", manifest.dependencies], ["devDependencies", manifest.devDependencies]] as const;
-    return sections.flatMap(([section, deps]) => Object.entries(deps ?? {}).map(([name, range]): NpmPin => {
-        const version = lock.packages?.[`node_modules/${name}`]?.version;
-        if (!version) throw new Error(`package-lock.json does not install ${name} (package.json ${section}): run npm install`);
-        const asWritten = range === version ? "" : ` "${range}"`;
-        return { kind: "npm", what: `${name} (package.json ${section}${asWritten})`, pinned: version, name, version };
-    }));
+    const sections = [
+        ["dependencies", manifest.dependencies],
+        ["devDependencies", manifest.devDependencies],
+    ] as const;
+    return sections.flatMap(([section, deps]) =>
+        Object.entries(deps ?? {}).map(([name, range]): NpmPin => {
+            const version = lock.packages?.[`node_modules/${name}`]?.version;
+            if (!version)
+                throw new Error(
+                    `package-lock.json does not install ${name} (package.json ${section}): run npm install`,
+                );
+            const asWritten = range === version ? "" : ` "${range}"`;
+            return {
+                kind: "npm",
+                what: `${name} (package.json ${section}${asWritten})`,
+                pinned: version,
+                name,
+                version,
+            };
+        }),
+    );
 }
 
 /** The registry's document for one version of a package, or (`"latest"`) for its latest release. */
@@ -45,11 +62,16 @@ export type NpmAnswer = { status: number; version?: string } | { error: string }
 /** `pinned` answers for the pinned version, `latest` for the latest release (its dist-tag). */
 export function judgeNpm(pin: NpmPin, pinned: NpmAnswer, latest: NpmAnswer): Finding {
     if ("error" in pinned) return { verdict: "unreachable", detail: pinned.error };
-    if (pinned.status === 404) return { verdict: "MISSING", detail: `${pin.name} ${pin.version} is not on the npm registry (404)` };
+    if (pinned.status === 404)
+        return { verdict: "MISSING", detail: `${pin.name} ${pin.version} is not on the npm registry (404)` };
     if (pinned.status !== 200) return { verdict: "unreachable", detail: `HTTP ${pinned.status}` };
-    if ("error" in latest) return { verdict: "unreachable", detail: `published; its latest release could not be read: ${latest.error}` };
+    if ("error" in latest)
+        return { verdict: "unreachable", detail: `published; its latest release could not be read: ${latest.error}` };
     if (latest.status !== 200 || !latest.version) {
-        return { verdict: "unreachable", detail: `published; its latest release could not be read: HTTP ${latest.status}` };
+        return {
+            verdict: "unreachable",
+            detail: `published; its latest release could not be read: HTTP ${latest.status}`,
+        };
     }
     if (latest.version === pin.version) return { verdict: "ok", detail: "published, the latest release" };
     return { verdict: "outdated", detail: `published; the latest release is ${latest.version}` };

@@ -30,7 +30,8 @@ export function newerInLine(pinned: string, candidates: readonly string[], lineL
         if (!match) continue;
         const numbers = match.slice(1).map(Number);
         if (compare(numbers.slice(0, lineLength), pin.numbers.slice(0, lineLength)) !== 0) continue;
-        if (compare(numbers, pin.numbers) > 0 && (!newest || compare(numbers, newest.numbers) > 0)) newest = { version, numbers };
+        if (compare(numbers, pin.numbers) > 0 && (!newest || compare(numbers, newest.numbers) > 0))
+            newest = { version, numbers };
     }
     return newest?.version;
 }

@@ -62,11 +62,16 @@ class PinChecker {
 
     check(pin: Pin): Promise<CheckResult> {
         switch (pin.kind) {
-            case "chart": return this.checkChart(pin);
-            case "image": return this.checkImage(pin);
-            case "plugin": return this.checkPlugin(pin);
-            case "download": return this.checkDownload(pin);
-            case "npm": return this.checkNpm(pin);
+            case "chart":
+                return this.checkChart(pin);
+            case "image":
+                return this.checkImage(pin);
+            case "plugin":
+                return this.checkPlugin(pin);
+            case "download":
+                return this.checkDownload(pin);
+            case "npm":
+                return this.checkNpm(pin);
         }
     }
 
@@ -98,13 +103,17 @@ class PinChecker {
     private async manifestHead(pin: ImagePin, reference: string): Promise<RegistryAnswer> {
         const url = manifestUrl(pin.image, reference);
         const repoKey = `${pin.image.apiHost}/${pin.image.repository}`;
-        const head = async (token?: Promise<string>) => this.get(url, {
-            method: "HEAD",
-            headers: { Accept: MANIFEST_ACCEPT, ...(token ? { Authorization: `Bearer ${await token}` } : {}) },
-        });
+        const head = async (token?: Promise<string>) =>
+            this.get(url, {
+                method: "HEAD",
+                headers: { Accept: MANIFEST_ACCEPT, ...(token ? { Authorization: `Bearer ${await token}` } : {}) },
+            });
         try {
             let res = await head(this.tokens.get(repoKey));
-            const challenge = res.status === 401 && !this.tokens.has(repoKey) ? parseBearerChallenge(res.headers.get("www-authenticate")) : undefined;
+            const challenge =
+                res.status === 401 && !this.tokens.has(repoKey)
+                    ? parseBearerChallenge(res.headers.get("www-authenticate"))
+                    : undefined;
             if (challenge) {
                 const tokenAt = tokenUrl(challenge, pin.image.repository);
                 const token = this.get(tokenAt).then(async (answer) => {
@@ -124,7 +133,12 @@ class PinChecker {
         const { tag, digest } = pin.image;
         const reference = tag ?? digest!;
         const tagAnswer = await this.manifestHead(pin, reference);
-        const needDigest = tag !== undefined && digest !== undefined && "status" in tagAnswer && tagAnswer.status === 200 && tagAnswer.digest !== digest;
+        const needDigest =
+            tag !== undefined &&
+            digest !== undefined &&
+            "status" in tagAnswer &&
+            tagAnswer.status === 200 &&
+            tagAnswer.digest !== digest;
         const digestAnswer = needDigest ? await this.manifestHead(pin, digest) : undefined;
         const where = manifestUrl(pin.image, digestAnswer ? digest! : reference);
         const found = judgeImage(pin, tagAnswer, digestAnswer);
@@ -139,7 +153,11 @@ class PinChecker {
         try {
             for (let page = 0; next !== undefined && page < MAX_TAG_PAGES; page++) {
                 const res = await this.get(next, { headers: { Accept: "application/json" } });
-                if (!res.ok) return { verdict: "unreachable", detail: `${found.detail}; Docker Hub's tag listing answered HTTP ${res.status}` };
+                if (!res.ok)
+                    return {
+                        verdict: "unreachable",
+                        detail: `${found.detail}; Docker Hub's tag listing answered HTTP ${res.status}`,
+                    };
                 const listed = parseHubTags(await res.json());
                 tags.push(...listed.tags);
                 next = listed.next;
@@ -161,8 +179,10 @@ class PinChecker {
                 const res = await this.get(current, { redirect: "manual" });
                 await res.body?.cancel();
                 const hop: DownloadHop = {
-                    url: current, status: res.status,
-                    location: res.headers.get("location") ?? undefined, contentType: res.headers.get("content-type") ?? undefined,
+                    url: current,
+                    status: res.status,
+                    location: res.headers.get("location") ?? undefined,
+                    contentType: res.headers.get("content-type") ?? undefined,
                 };
                 hops.push(hop);
                 next = nextHop(hop);
@@ -198,7 +218,9 @@ class PinChecker {
 
     private async npmVersion(name: string, version: string): Promise<NpmAnswer> {
         try {
-            const res = await this.get(npmVersionUrl(this.npmRegistry(), name, version), { headers: { Accept: "application/json" } });
+            const res = await this.get(npmVersionUrl(this.npmRegistry(), name, version), {
+                headers: { Accept: "application/json" },
+            });
             if (!res.ok) {
                 await res.body?.cancel();
                 return { status: res.status };
@@ -211,7 +233,14 @@ class PinChecker {
     }
 
     private async checkNpm(pin: NpmPin): Promise<CheckResult> {
-        const [pinned, latest] = await Promise.all([this.npmVersion(pin.name, pin.version), this.npmVersion(pin.name, "latest")]);
-        return { pin, where: npmVersionUrl(this.npmRegistry(), pin.name, pin.version), ...judgeNpm(pin, pinned, latest) };
+        const [pinned, latest] = await Promise.all([
+            this.npmVersion(pin.name, pin.version),
+            this.npmVersion(pin.name, "latest"),
+        ]);
+        return {
+            pin,
+            where: npmVersionUrl(this.npmRegistry(), pin.name, pin.version),
+            ...judgeNpm(pin, pinned, latest),
+        };
     }
 }

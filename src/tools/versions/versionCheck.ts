@@ -73,7 +73,9 @@ function subchartImage(values: Values, subchart: string): { ref: string; pinned:
     const image = (values[subchart] as { image?: Record<string, unknown> } | undefined)?.image ?? {};
     const { registry = "docker.io", repository, tag } = image;
     if (typeof repository !== "string" || typeof tag !== "string" || typeof registry !== "string") {
-        throw new Error(`values/oncall.yaml must set ${subchart}.image.repository and ${subchart}.image.tag (strings), so that the image is pinned`);
+        throw new Error(
+            `values/oncall.yaml must set ${subchart}.image.repository and ${subchart}.image.tag (strings), so that the image is pinned`,
+        );
     }
     return { ref: `${registry}/${repository}:${tag}`, pinned: `${repository}:${tag}` };
 }
@@ -81,20 +83,43 @@ function subchartImage(values: Values, subchart: string): { ref: string; pinned:
 /** Everything the lab downloads by version, from the config defaults and values/oncall.yaml. */
 export function pinnedArtifacts(defaults: VersionDefaults, oncallValues: Values): Pin[] {
     const chart = (what: string, repoUrl: string, name: string, version: string): ChartPin => ({
-        kind: "chart", what, pinned: version, repoUrl, chart: name, version,
+        kind: "chart",
+        what,
+        pinned: version,
+        repoUrl,
+        chart: name,
+        version,
     });
-    const image = (what: string, ref: string, pinned = ref): ImagePin => ({ kind: "image", what, pinned, image: parseImageRef(ref) });
+    const image = (what: string, ref: string, pinned = ref): ImagePin => ({
+        kind: "image",
+        what,
+        pinned,
+        image: parseImageRef(ref),
+    });
     const engineRepository = (oncallValues.image as { repository?: unknown } | undefined)?.repository;
     const postgres = subchartImage(oncallValues, "postgresql");
     const redis = subchartImage(oncallValues, "redis");
     return [
-        chart("victoria-metrics-k8s-stack chart (vmStackChartVersion)", chartRepositories.victoriaMetrics, "victoria-metrics-k8s-stack", defaults.vmStackChartVersion),
-        chart("grafana chart (grafanaChartVersion)", chartRepositories.grafana, "grafana", defaults.grafanaChartVersion),
+        chart(
+            "victoria-metrics-k8s-stack chart (vmStackChartVersion)",
+            chartRepositories.victoriaMetrics,
+            "victoria-metrics-k8s-stack",
+            defaults.vmStackChartVersion,
+        ),
+        chart(
+            "grafana chart (grafanaChartVersion)",
+            chartRepositories.grafana,
+            "grafana",
+            defaults.grafanaChartVersion,
+        ),
         chart("oncall chart (oncallChartVersion)", chartRepositories.oncall, "oncall", defaults.oncallChartVersion),
         image("kind node image (kindNodeImage)", defaults.kindNodeImage),
         // The charts' default repositories (grafana 12.11.1: docker.io grafana/grafana; oncall: grafana/oncall).
         image("Grafana image (grafanaImageTag)", `grafana/grafana:${defaults.grafanaImageTag}`),
-        image("OnCall engine image (oncallImageTag)", `${typeof engineRepository === "string" ? engineRepository : "grafana/oncall"}:${defaults.oncallImageTag}`),
+        image(
+            "OnCall engine image (oncallImageTag)",
+            `${typeof engineRepository === "string" ? engineRepository : "grafana/oncall"}:${defaults.oncallImageTag}`,
+        ),
         // Postgres' line is its major version (14.x); the others' is major.minor.
         { ...image("Postgres image (values/oncall.yaml postgresql.image)", postgres.ref, postgres.pinned), line: 1 },
         image("Redis image (values/oncall.yaml redis.image)", redis.ref, redis.pinned),
@@ -138,10 +163,13 @@ export function parseChartIndex(text: string): Map<string, IndexEntry[]> {
     const charts = new Map<string, IndexEntry[]>();
     for (const [name, list] of Object.entries(entries)) {
         if (!Array.isArray(list)) continue;
-        charts.set(name, list.map((e: { version?: unknown; urls?: unknown }) => ({
-            version: String(e.version),
-            urls: Array.isArray(e.urls) ? e.urls.map(String) : [],
-        })));
+        charts.set(
+            name,
+            list.map((e: { version?: unknown; urls?: unknown }) => ({
+                version: String(e.version),
+                urls: Array.isArray(e.urls) ? e.urls.map(String) : [],
+            })),
+        );
     }
     return charts;
 }
@@ -153,12 +181,21 @@ export function judgeChart(pin: ChartPin, index: Map<string, IndexEntry[]>, inde
     if (!entries) return { verdict: "MISSING", detail: `the index has no chart named ${pin.chart}` };
     const entry = entries.find((e) => e.version === pin.version);
     if (!entry) {
-        const newest = entries.slice(0, NEARBY).map((e) => e.version).join(", ");
-        return { verdict: "MISSING", detail: `${pin.chart} ${pin.version} is not in the index; newest listed: ${newest}` };
+        const newest = entries
+            .slice(0, NEARBY)
+            .map((e) => e.version)
+            .join(", ");
+        return {
+            verdict: "MISSING",
+            detail: `${pin.chart} ${pin.version} is not in the index; newest listed: ${newest}`,
+        };
     }
     // Index URLs may be relative to the repository.
     const download = entry.urls[0] === undefined ? "no download URL listed" : new URL(entry.urls[0], indexUrl).href;
-    const newer = newerInLine(pin.version, entries.map((e) => e.version));
+    const newer = newerInLine(
+        pin.version,
+        entries.map((e) => e.version),
+    );
     return newer ? { verdict: "BEHIND", detail: behindDetail(newer, download) } : { verdict: "ok", detail: download };
 }
 
@@ -217,7 +254,8 @@ function registryTrouble(answer: RegistryAnswer, reference: string): Finding | u
     if ("error" in answer) return { verdict: "unreachable", detail: answer.error };
     if (answer.status === 404) return { verdict: "MISSING", detail: `${reference} not found (404)` };
     // Docker Hub answers an anonymous token's request for a repository that does not exist with 401.
-    if (answer.status === 401) return { verdict: "MISSING", detail: "401 with an anonymous pull token: no such public repository" };
+    if (answer.status === 401)
+        return { verdict: "MISSING", detail: "401 with an anonymous pull token: no such public repository" };
     if (answer.status === 429) return { verdict: "unreachable", detail: "rate-limited (429): try again later" };
     if (answer.status !== 200) return { verdict: "unreachable", detail: `HTTP ${answer.status}` };
     return undefined;
@@ -232,11 +270,20 @@ export function judgeImage(pin: ImagePin, tagAnswer: RegistryAnswer, digestAnswe
     const trouble = registryTrouble(tagAnswer, tag ? `tag ${tag}` : `digest ${digest}`);
     if (trouble) return trouble;
     const tagDigest = "status" in tagAnswer ? tagAnswer.digest : undefined;
-    if (!tag || !digest || tagDigest === digest) return { verdict: "ok", detail: tagDigest ?? "found (no Docker-Content-Digest header)" };
-    if (!digestAnswer) throw new Error(`${pin.what}: the tag points at ${tagDigest}, so the pinned digest must be asked for too`);
+    if (!tag || !digest || tagDigest === digest)
+        return { verdict: "ok", detail: tagDigest ?? "found (no Docker-Content-Digest header)" };
+    if (!digestAnswer)
+        throw new Error(`${pin.what}: the tag points at ${tagDigest}, so the pinned digest must be asked for too`);
     const digestTrouble = registryTrouble(digestAnswer, `pinned digest ${digest}`);
-    if (digestTrouble) return { ...digestTrouble, detail: `${digestTrouble.detail}; tag ${tag} is at ${tagDigest ?? "an unknown digest"}` };
-    return { verdict: "ok", detail: `pinned digest exists; tag ${tag} now points at ${tagDigest ?? "an unknown digest"}` };
+    if (digestTrouble)
+        return {
+            ...digestTrouble,
+            detail: `${digestTrouble.detail}; tag ${tag} is at ${tagDigest ?? "an unknown digest"}`,
+        };
+    return {
+        verdict: "ok",
+        detail: `pinned digest exists; tag ${tag} now points at ${tagDigest ?? "an unknown digest"}`,
+    };
 }
 
 // ---- Grafana plugin catalog ----
@@ -273,8 +320,14 @@ export function judgePlugin(pin: PluginPin, versions: CatalogVersion[]): Finding
     // Some OnCall releases were published as "v1.x.y"; Grafana installs only the exact string.
     const prefixed = versions.find((v) => v.version === `v${pin.version}`);
     const hint = prefixed ? `; it is listed as "${prefixed.version}" (pin that string)` : "";
-    const newest = versions.slice(0, NEARBY).map((v) => v.version).join(", ");
-    return { verdict: "MISSING", detail: `${pin.pluginId} ${pin.version} is not in the catalog${hint}; newest listed: ${newest}` };
+    const newest = versions
+        .slice(0, NEARBY)
+        .map((v) => v.version)
+        .join(", ");
+    return {
+        verdict: "MISSING",
+        detail: `${pin.pluginId} ${pin.version} is not in the catalog${hint}; newest listed: ${newest}`,
+    };
 }
 
 // ---- Report ----
@@ -289,8 +342,11 @@ export function formatTable(results: readonly CheckResult[]): string {
 }
 
 export function summarize(results: readonly CheckResult[]): { exitCode: number; text: string } {
-    const list = (verdict: Verdict) => results.filter((r) => r.verdict === verdict).map((r) => `${r.pin.what} = ${r.pin.pinned}`);
-    const behind = list("outdated").map((p) => `\nbehind the latest release (not a failure): ${p}`).join("");
+    const list = (verdict: Verdict) =>
+        results.filter((r) => r.verdict === verdict).map((r) => `${r.pin.what} = ${r.pin.pinned}`);
+    const behind = list("outdated")
+        .map((p) => `\nbehind the latest release (not a failure): ${p}`)
+        .join("");
     const bad = results.filter((r) => r.verdict !== "ok" && r.verdict !== "outdated");
     if (bad.length === 0) return { exitCode: 0, text: `all ${results.length} pins found${behind}` };
     const parts = [
@@ -298,5 +354,8 @@ export function summarize(results: readonly CheckResult[]): { exitCode: number; 
         ...list("BEHIND").map((p) => `BEHIND (a newer patch of its line exists): ${p}`),
         ...list("unreachable").map((p) => `unreachable (not checked): ${p}`),
     ];
-    return { exitCode: 1, text: `${results.length - bad.length} of ${results.length} pins found${behind}\n${parts.join("\n")}` };
+    return {
+        exitCode: 1,
+        text: `${results.length - bad.length} of ${results.length} pins found${behind}\n${parts.join("\n")}`,
+    };
 }

@@ -60,7 +60,9 @@ export function makeE2eStubs(): E2eStubs {
     fs.mkdirSync(bin);
     const log = path.join(work, "calls.log");
     for (const [name, body] of Object.entries(stubs)) {
-        fs.writeFileSync(path.join(bin, name), `#!/bin/bash\necho "${name} $*" >> "${log}"\n${body}\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, name), `#!/bin/bash\necho "${name} $*" >> "${log}"\n${body}\n`, {
+            mode: 0o755,
+        });
     }
     installStubs(bin, ["kind", "docker"]);
     const docker = new FakeDocker(bin);

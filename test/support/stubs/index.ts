@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach } from "vitest";
-import { KindClusterInputs } from "../../../src/kind/provider";
+import { type KindClusterInputs } from "../../../src/kind/provider";
 
 export type StubName = "kind" | "docker";
 
@@ -24,7 +24,12 @@ export class FakeDocker {
 
     clusters(): string[] {
         const file = path.join(this.stubDir, "clusters");
-        return fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter((line) => line !== "") : [];
+        return fs.existsSync(file)
+            ? fs
+                  .readFileSync(file, "utf8")
+                  .split("\n")
+                  .filter((line) => line !== "")
+            : [];
     }
 
     /** What `kind create cluster` run by hand does: a new node container, with a new id. */
@@ -104,8 +109,12 @@ export function kindStubsPerTest(): KindStubs {
     });
 
     return {
-        get stubDir() { return stubDir; },
-        get docker() { return docker; },
+        get stubDir() {
+            return stubDir;
+        },
+        get docker() {
+            return docker;
+        },
         originalPath,
         calls,
         kindCalls: () => calls().filter((call) => call.startsWith("kind ")),
