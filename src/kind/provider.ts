@@ -149,6 +149,11 @@ function nonEmptyLines(text: string): string[] {
  * gone. Throws when that cannot be told, or when the containers exist but kind, which must delete them, is missing.
  * `whenDockerStopped` says what to do about a daemon that does not answer.
  */
+/** `docker` arguments that list the names of a kind cluster's node containers, running or stopped (kind labels them). */
+export function kindNodesQuery(clusterName: string): string[] {
+    return ["ps", "-a", "--filter", `label=${KIND_CLUSTER_LABEL}=${clusterName}`, "--format", "{{.Names}}"];
+}
+
 async function existingNodes(
     clusterName: string,
     tools: Tools,
@@ -167,10 +172,7 @@ async function existingNodes(
     if (tools.docker === "stopped") {
         throw new Error(whenDockerStopped(tools.dockerStopped!));
     }
-    const filter = `label=${KIND_CLUSTER_LABEL}=${clusterName}`;
-    const nodes = nonEmptyLines(
-        await runOrThrow("docker", ["ps", "-a", "--filter", filter, "--format", "{{.Names}}"], queryTimeoutMs()),
-    );
+    const nodes = nonEmptyLines(await runOrThrow("docker", kindNodesQuery(clusterName), queryTimeoutMs()));
     if (nodes.length > 0 && !tools.kind) {
         // Its containers keep the host ports: forgetting it would leave a lab nobody can delete with `pulumi destroy`.
         throw new Error(

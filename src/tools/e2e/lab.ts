@@ -7,6 +7,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { CONFIG_NAMESPACE } from "../../config/config";
 import { isRecord } from "../../shared/records";
+import { kindNodesQuery } from "../../kind/provider";
 import { labProgram, repoRoot, type StackOutputs } from "../shared/cli";
 import type { E2eOptions } from "./options";
 import { secretOutputValues } from "./redact";
@@ -198,13 +199,7 @@ export class E2eLab {
 
     /** Containers kind made for a cluster (kind labels them io.x-k8s.kind.cluster=<name>). */
     async nodeContainers(clusterName = this.options.clusterName): Promise<string[]> {
-        const { stdout } = await this.run(
-            "docker",
-            ["ps", "-a", "--filter", `label=io.x-k8s.kind.cluster=${clusterName}`, "--format", "{{.Names}}"],
-            {
-                log: "docker.log",
-            },
-        );
+        const { stdout } = await this.run("docker", kindNodesQuery(clusterName), { log: "docker.log" });
         return stdout
             .split("\n")
             .map((line) => line.trim())
