@@ -1,19 +1,22 @@
 // `npm run up | preview | destroy | pulumi -- <pulumi command> [flags...]`: the lab's pulumi, with its local backend
 // and passphrase in .pulumi/ (see src/tools/lab/main.ts).
 import { resolve } from "node:path";
-import { findControlPlaneNode } from "../src/kind/provider";
 import { exec, onPath } from "../src/tools/lab/host";
 import { runLab } from "../src/tools/lab/main";
-import { automationStack } from "../src/tools/lab/stack";
+import type * as LabStackModule from "../src/tools/lab/stack";
+import type * as KindProviderModule from "../src/kind/provider";
 
 const root = resolve(__dirname, "..");
+// The Pulumi SDK loads on first use (a third of the program's start): a refusal or a missing tool answers without it.
 runLab(process.argv.slice(2), {
     root,
     env: process.env,
     exec,
     onPath: (command) => onPath(command),
-    openStack: (name, env) => automationStack(root, name, env),
-    clusterNode: findControlPlaneNode,
+    openStack: (name, env) =>
+        (require("../src/tools/lab/stack") as typeof LabStackModule).automationStack(root, name, env),
+    clusterNode: (clusterName) =>
+        (require("../src/kind/provider") as typeof KindProviderModule).findControlPlaneNode(clusterName),
     out: { log: (line) => console.log(line), error: (line) => console.error(line) },
 }).then(
     (code) => {
