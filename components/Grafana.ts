@@ -7,6 +7,7 @@ import { releaseNames } from "../src/shared/topology";
 import { grafanaValues, type GrafanaValuesInput, oncallPluginProvisioning } from "../src/grafana/values";
 import { tlsCopy } from "../src/shared/tls";
 import { podSecurityLabels } from "../src/security/workloads";
+import { onBehalfOf } from "../src/shared/resourceError";
 
 export interface GrafanaArgs {
     namespace: string;
@@ -69,7 +70,9 @@ export class Grafana extends pulumi.ComponentResource {
                     "grafana-oncall-app.yaml": pulumi
                         .all([args.oncallInClusterUrl, args.publicUrl])
                         .apply(([oncallInClusterUrl, grafanaPublicUrl]) =>
-                            stringify(oncallPluginProvisioning({ oncallInClusterUrl, grafanaPublicUrl })),
+                            onBehalfOf(this, () =>
+                                stringify(oncallPluginProvisioning({ oncallInClusterUrl, grafanaPublicUrl })),
+                            ),
                         ),
                 },
             },
@@ -88,19 +91,21 @@ export class Grafana extends pulumi.ComponentResource {
                     pluginProvisioning.metadata.name,
                 ])
                 .apply(([imageTag, password, rootUrl, pluginVersion, pluginUrl, configMap]) =>
-                    grafanaValues({
-                        imageTag,
-                        adminUser,
-                        adminPassword: password,
-                        nodePort: args.nodePort,
-                        servicePort: args.servicePort,
-                        rootUrl,
-                        pluginVersion,
-                        pluginUrl,
-                        pluginProvisioningConfigMap: configMap,
-                        sidecarNamespaces: args.sidecarNamespaces,
-                        cluster: args.cluster,
-                    }),
+                    onBehalfOf(this, () =>
+                        grafanaValues({
+                            imageTag,
+                            adminUser,
+                            adminPassword: password,
+                            nodePort: args.nodePort,
+                            servicePort: args.servicePort,
+                            rootUrl,
+                            pluginVersion,
+                            pluginUrl,
+                            pluginProvisioningConfigMap: configMap,
+                            sidecarNamespaces: args.sidecarNamespaces,
+                            cluster: args.cluster,
+                        }),
+                    ),
                 ),
         );
         const tls = args.tlsSource && tlsCopy(`${name}-tls`, args.tlsSource, namespace, childOpts);

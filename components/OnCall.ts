@@ -21,6 +21,7 @@ import {
     type OnCallClusterValuesInput,
     oncallValues,
 } from "../src/oncall/values";
+import { onBehalfOf } from "../src/shared/resourceError";
 
 export interface OnCallArgs {
     namespace: string;
@@ -105,7 +106,7 @@ export class OnCall extends pulumi.ComponentResource {
             { parent: this },
         ).result;
 
-        const publicHost = pulumi.output(args.publicUrl).apply((url) => new URL(url).host);
+        const publicHost = pulumi.output(args.publicUrl).apply((url) => onBehalfOf(this, () => new URL(url).host));
         // Every credential is in a secret the chart reads: the values hold names and keys only.
         const values = pulumi
             .all([
@@ -117,18 +118,20 @@ export class OnCall extends pulumi.ComponentResource {
                 args.imageTag,
             ])
             .apply(([publicHost, grafanaPublicUrl, appSecretName, credentialsSecretName, mirageCipherIv, imageTag]) =>
-                oncallValues({
-                    publicHost,
-                    grafanaPublicUrl,
-                    nodePort: args.nodePort,
-                    imageTag,
-                    appSecretName,
-                    credentialsSecretName,
-                    mirageCipherIv,
-                    telegram: args.telegramBotToken !== undefined,
-                    smtp: args.smtp,
-                    cluster: cluster?.values,
-                }),
+                onBehalfOf(this, () =>
+                    oncallValues({
+                        publicHost,
+                        grafanaPublicUrl,
+                        nodePort: args.nodePort,
+                        imageTag,
+                        appSecretName,
+                        credentialsSecretName,
+                        mirageCipherIv,
+                        telegram: args.telegramBotToken !== undefined,
+                        smtp: args.smtp,
+                        cluster: cluster?.values,
+                    }),
+                ),
             );
 
         this.release = new k8s.helm.v3.Release(

@@ -14,6 +14,7 @@ import { buildDashboard, DASHBOARD_FILE, DASHBOARD_SIDECAR_LABEL } from "../src/
 import { oncallScrapeConfig, VM_OPERATOR_API_VERSION } from "../src/monitoring/scrape";
 import { grafanaSidecarRole, grafanaSidecarRoleBinding } from "../src/grafana/rbac";
 import { podSecurityLabels } from "../src/security/workloads";
+import { onBehalfOf } from "../src/shared/resourceError";
 
 export interface VictoriaMetricsStackArgs {
     namespace: string;
@@ -96,10 +97,12 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
                         pulumi
                             .all([args.alertmanagerWebhookUrl, args.heartbeatWebhookUrl])
                             .apply(([pagingUrl, heartbeatIntegrationUrl]) =>
-                                stringify(
-                                    buildAlertmanagerConfig(
-                                        { pagingUrl, heartbeatUrl: heartbeatUrl(heartbeatIntegrationUrl) },
-                                        args.alerting,
+                                onBehalfOf(this, () =>
+                                    stringify(
+                                        buildAlertmanagerConfig(
+                                            { pagingUrl, heartbeatUrl: heartbeatUrl(heartbeatIntegrationUrl) },
+                                            args.alerting,
+                                        ),
                                     ),
                                 ),
                             ),
