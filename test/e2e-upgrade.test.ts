@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runE2e } from "../src/tools/e2e/main";
-import type { E2eWaits } from "../src/tools/e2e/scenarios";
+import type { E2eWaits } from "../src/tools/e2e/steps";
 import { allowedBy, judgePreview, previewSteps } from "../src/tools/e2e/upgrade";
 import type { SmokeReport } from "../src/tools/smoke/smoke";
 import { makeE2eStubs } from "./support/stubs/e2e";

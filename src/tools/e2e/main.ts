@@ -29,7 +29,8 @@ import {
     scenarioLabel,
     selectedScenarios,
 } from "./runner";
-import { type E2eContext, labWaits, scenarios } from "./scenarios";
+import { scenarios } from "./scenarios";
+import { type E2eContext, labWaits } from "./steps";
 
 /**
  * The e2e's kubectl and stop for a drill: when the runner stops the scenario (over its budget, a SIGTERM, a failure)

@@ -14,7 +14,7 @@ import { basicAuthorization } from "../../shared/basicAuth";
 import { getJson } from "../shared/http";
 import { type CommandOptions, type CommandResult, E2eLab, labShown } from "./lab";
 import { LabApi } from "./oncallApi";
-import { type E2eContext, smokePasses, upFromNothing } from "./scenarios";
+import { type E2eContext, smokePasses, upFromNothing } from "./steps";
 
 export interface PlanStep {
     op: string;
