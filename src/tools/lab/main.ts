@@ -7,6 +7,7 @@
 // it out again, so no commit carries it.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { TargetName } from "../../config/schema";
 import { emptyPassphraseProblem, targetedReplaceProblem } from "./refusals";
 import { hasWiring, KIND_CLUSTER_TARGET, stackCluster, stateSalt, TEAM_USERS_TARGET, WIRING_TARGET } from "./resources";
 import {
@@ -98,7 +99,7 @@ async function labCommand(args: string[], deps: LabDeps): Promise<number> {
 }
 
 /** Everything the command needs, checked before anything is changed, and reported all at once. */
-async function toolsAllow(command: string, target: "kind" | "existing", deps: LabDeps): Promise<boolean> {
+async function toolsAllow(command: string, target: TargetName, deps: LabDeps): Promise<boolean> {
     const tools = await checkTools(deps.exec, command, target);
     for (const problem of tools.unknown) deps.out.error(`oncall-lab: note: ${problem}`);
     for (const problem of tools.missing) deps.out.error(`oncall-lab: ${problem}`);
@@ -141,7 +142,7 @@ async function forgetStaleSecrets(
  * refreshLab, while the other OnCall resources' reads need a running lab. On an existing cluster the cluster is not
  * the lab's to check: only what lives in it.
  */
-async function lookAtTheLab(stack: LabStack, target: "kind" | "existing", deps: LabDeps): Promise<void> {
+async function lookAtTheLab(stack: LabStack, target: TargetName, deps: LabDeps): Promise<void> {
     const deployment = await stack.exportDeployment();
     if (target === "existing") {
         if (hasWiring(deployment)) await refreshLab(stack, [], deps.out);

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_NAMESPACE, SECRET_KEYS } from "../../config/schema";
+import { CONFIG_NAMESPACE, configDefaults, SECRET_KEYS, type TargetName, TARGETS } from "../../config/schema";
 
 type ConfigValues = Record<string, unknown>;
 
@@ -16,9 +16,10 @@ function configOf(text: string | undefined): ConfigValues {
 
 const isSecure = (value: unknown) => JSON.stringify(value).includes('"secure":');
 
-/** The deployment target the file names (src/config/schema.ts): kind unless it says existing. */
-export function settingsTarget(text: string | undefined): "kind" | "existing" {
-    return configOf(text)[`${CONFIG_NAMESPACE}:target`] === "existing" ? "existing" : "kind";
+/** The deployment target the file names (src/config/schema.ts), else the default (kind). */
+export function settingsTarget(text: string | undefined): TargetName {
+    const named = configOf(text)[`${CONFIG_NAMESPACE}:target`];
+    return TARGETS.find((target) => target === named) ?? configDefaults.target;
 }
 
 /** The file's top-level config keys. */

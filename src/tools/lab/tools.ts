@@ -1,4 +1,5 @@
 // The tools a lab command needs, checked before anything changes and reported all at once.
+import type { TargetName } from "../../config/schema";
 
 /** The pulumi CLI the lab needs: the @pulumi/pulumi SDK's major.minor in package.json (test/runtime-pins.test.ts). */
 export const PULUMI_MIN = "3.276";
@@ -77,7 +78,7 @@ async function checkKind(exec: Exec, report: ToolReport): Promise<void> {
 }
 
 /** Everything `command` needs; docker and kind only for up on the kind target (preview and destroy work without). */
-export async function checkTools(exec: Exec, command: string, target: "kind" | "existing"): Promise<ToolReport> {
+export async function checkTools(exec: Exec, command: string, target: TargetName): Promise<ToolReport> {
     const report: ToolReport = { missing: [], unknown: [] };
     await checkPulumi(exec, report);
     if (command === "up" && target === "kind") {
