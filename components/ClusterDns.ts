@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COREDNS_CONFIGMAP, kubeadmCorefile, type NameRewrite } from "../src/kind/coredns";
+import { childOptions } from "../src/shared/childOptions";
 
 export interface ClusterDnsArgs {
     /** Names that pods resolve to another name's records (e.g. Grafana's public name to its Service). */
@@ -26,12 +27,8 @@ export class ClusterDns extends pulumi.ComponentResource {
                 },
                 data: { [COREDNS_CONFIGMAP.key]: kubeadmCorefile(args.rewrites) },
             },
-            {
-                parent: this,
-                deletedWith: opts?.deletedWith,
-                // Deleting the patch would give up the forced field and could leave CoreDNS without a Corefile.
-                retainOnDelete: true,
-            },
+            // Deleting the patch would give up the forced field and could leave CoreDNS without a Corefile.
+            childOptions(this, opts, { retainOnDelete: true }),
         );
 
         this.registerOutputs({});

@@ -8,6 +8,7 @@ import { grafanaValues, type GrafanaValuesInput, oncallPluginProvisioning } from
 import { tlsCopy } from "../src/shared/tls";
 import { podSecurityLabels } from "../src/security/workloads";
 import { onBehalfOf } from "../src/shared/resourceError";
+import { childOptions } from "../src/shared/childOptions";
 
 export interface GrafanaArgs {
     namespace: string;
@@ -42,7 +43,7 @@ export class Grafana extends pulumi.ComponentResource {
 
     constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:Grafana", name, args, opts);
-        const childOpts = { parent: this, deletedWith: opts?.deletedWith };
+        const childOpts = childOptions(this, opts);
 
         const namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podSecurityLabels, restrictedContainer, restrictedPod, workloadResources } from "../src/security/workloads";
+import { childOptions } from "../src/shared/childOptions";
 
 export interface MailpitArgs {
     namespace: string;
@@ -27,7 +28,7 @@ export class Mailpit extends pulumi.ComponentResource {
 
     constructor(name: string, args: MailpitArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:Mailpit", name, args, opts);
-        const childOpts = { parent: this, deletedWith: opts?.deletedWith };
+        const childOpts = childOptions(this, opts);
 
         const namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,

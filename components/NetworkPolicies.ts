@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type LabNetworkPolicy } from "../src/security/networkPolicies";
+import { childOptions } from "../src/shared/childOptions";
 
 export interface NetworkPoliciesArgs {
     /** From src/security/networkPolicies.ts: a default deny per lab namespace and the allow-lists of the lab's paths. */
@@ -22,7 +23,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                     metadata: { name: `oncall-lab-${policy.name}`, namespace },
                     spec: policy.spec,
                 },
-                { parent: this, deletedWith: opts?.deletedWith },
+                childOptions(this, opts),
             );
         }
         this.registerOutputs({});

@@ -22,6 +22,7 @@ import {
     oncallValues,
 } from "../src/oncall/values";
 import { onBehalfOf } from "../src/shared/resourceError";
+import { childOptions } from "../src/shared/childOptions";
 
 export interface OnCallArgs {
     namespace: string;
@@ -62,7 +63,7 @@ export class OnCall extends pulumi.ComponentResource {
 
     constructor(name: string, args: OnCallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:OnCall", name, args, opts);
-        const childOpts = { parent: this, deletedWith: opts?.deletedWith };
+        const childOpts = childOptions(this, opts);
 
         const namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { OnCallHeartbeatTimeoutResource } from "../src/oncall/wiring/heartbeatProvider";
+import { childOptions } from "../src/shared/childOptions";
 
 export interface OnCallHeartbeatArgs {
     /** Where Pulumi, on the laptop, reaches Grafana; the heartbeat is set through the OnCall plugin. */
@@ -36,7 +37,7 @@ export class OnCallHeartbeat extends pulumi.ComponentResource {
                 clusterId: args.clusterId,
                 readyTimeoutSeconds: args.readyTimeoutSeconds ?? 120,
             },
-            { parent: this, deletedWith: opts?.deletedWith, dependsOn: opts?.dependsOn },
+            childOptions(this, opts, { dependsOn: opts?.dependsOn }),
         );
         this.heartbeatId = this.timeout.heartbeatId;
 

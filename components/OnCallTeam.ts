@@ -11,6 +11,7 @@ import {
 } from "../src/oncall/objects";
 import { type Roster } from "../src/team/roster";
 import { onBehalfOf } from "../src/shared/resourceError";
+import { childOptions } from "../src/shared/childOptions";
 
 export interface OnCallTeamArgs {
     /** The team file's people, rotation and escalation chain. */
@@ -57,13 +58,11 @@ export class OnCallTeam extends pulumi.ComponentResource {
             { parent: this },
         );
         // dependsOn too: with an external Postgres the objects must be deleted before OnCall's release (dependents first).
-        const childOpts = {
-            parent: this,
+        const childOpts = childOptions(this, opts, {
             provider,
-            deletedWith: opts?.deletedWith,
             replaceWith: opts?.replaceWith,
             dependsOn: opts?.dependsOn,
-        };
+        });
 
         // Every person's id comes out of args.userIds, so nothing that names a person is sent before the wiring
         // has found them all in OnCall.

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { OnCallWiringResource } from "../src/oncall/wiring/wiringProvider";
 import { wiringConnectionName } from "../src/shared/resourceNames";
+import { childOptions } from "../src/shared/childOptions";
 
 export interface OnCallWiringArgs {
     /** Where Pulumi, on the laptop, calls Grafana's API, e.g. http://127.0.0.1:3000. */
@@ -53,7 +54,7 @@ export class OnCallWiring extends pulumi.ComponentResource {
                 // Not the old wiring's "pulumi <integration name>", whose delete revokes tokens by that name.
                 apiTokenName: args.apiTokenName ?? "pulumi oncall-lab",
             },
-            { parent: this, deletedWith: opts?.deletedWith },
+            childOptions(this, opts),
         );
 
         // additionalSecretOutputs hides the token in state; wrapping keeps it secret wherever the output flows.

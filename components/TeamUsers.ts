@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import * as grafana from "@pulumiverse/grafana";
 import { type Person } from "../src/team/roster";
 import { teamUserName } from "../src/shared/resourceNames";
+import { childOptions } from "../src/shared/childOptions";
 
 export interface TeamUsersArgs {
     /** The roster's people (the team file's). */
@@ -37,7 +38,7 @@ export class TeamUsers extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const userOpts = { parent: this, provider, deletedWith: opts?.deletedWith, replaceWith: opts?.replaceWith };
+        const userOpts = childOptions(this, opts, { provider, replaceWith: opts?.replaceWith });
 
         const passwords: Record<string, pulumi.Output<string>> = {};
         this.users = args.people.map((person) => {

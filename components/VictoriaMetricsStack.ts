@@ -15,6 +15,7 @@ import { oncallScrapeConfig, VM_OPERATOR_API_VERSION } from "../src/monitoring/s
 import { grafanaSidecarRole, grafanaSidecarRoleBinding } from "../src/grafana/rbac";
 import { podSecurityLabels } from "../src/security/workloads";
 import { onBehalfOf } from "../src/shared/resourceError";
+import { childOptions } from "../src/shared/childOptions";
 
 export interface VictoriaMetricsStackArgs {
     namespace: string;
@@ -53,7 +54,7 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
 
     constructor(name: string, args: VictoriaMetricsStackArgs, opts?: pulumi.ComponentResourceOptions) {
         super("oncall-lab:index:VictoriaMetricsStack", name, args, opts);
-        const childOpts = { parent: this, deletedWith: opts?.deletedWith };
+        const childOpts = childOptions(this, opts);
 
         const namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
