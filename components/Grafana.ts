@@ -6,7 +6,7 @@ import { chartRepositories } from "../src/shared/charts";
 import { releaseNames } from "../src/shared/topology";
 import { grafanaValues, type GrafanaValuesInput, oncallPluginProvisioning } from "../src/grafana/values";
 import { tlsCopy } from "../src/shared/tls";
-import { podSecurityLabels } from "../src/security/workloads";
+import { labNamespaceArgs } from "../src/security/workloads";
 import { onBehalfOf } from "../src/shared/resourceError";
 import { childOptions } from "../src/shared/childOptions";
 
@@ -45,13 +45,7 @@ export class Grafana extends pulumi.ComponentResource {
         super("oncall-lab:index:Grafana", name, args, opts);
         const childOpts = childOptions(this, opts);
 
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
-            },
-            childOpts,
-        );
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, labNamespaceArgs(args.namespace), childOpts);
         this.namespace = namespace;
 
         const adminPassword = new random.RandomPassword(

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { podSecurityLabels, restrictedContainer, restrictedPod, workloadResources } from "../src/security/workloads";
+import { labNamespaceArgs, restrictedContainer, restrictedPod, workloadResources } from "../src/security/workloads";
 import { childOptions } from "../src/shared/childOptions";
 
 export interface MailpitArgs {
@@ -30,13 +30,7 @@ export class Mailpit extends pulumi.ComponentResource {
         super("oncall-lab:index:Mailpit", name, args, opts);
         const childOpts = childOptions(this, opts);
 
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
-            },
-            childOpts,
-        );
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, labNamespaceArgs(args.namespace), childOpts);
         this.namespace = namespace;
 
         const labels = { "app.kubernetes.io/name": "mailpit" };

@@ -8,7 +8,7 @@ import { ONCALL_ENGINE_PORT, releaseNames } from "../src/shared/topology";
 import { type IngressSettings, ingressAnnotations, ingressTls } from "../src/shared/ingress";
 import { tlsCopy } from "../src/shared/tls";
 import { PUBLIC_API_PATH } from "../src/oncall/vocabulary";
-import { podSecurityLabels } from "../src/security/workloads";
+import { labNamespaceArgs } from "../src/security/workloads";
 import { FIRST_INSTALL_ONLY_VALUES, MIRAGE_CIPHER_IV_LENGTH } from "../src/oncall/workloads";
 import {
     CELERY_BEAT_POSTRENDER,
@@ -65,13 +65,7 @@ export class OnCall extends pulumi.ComponentResource {
         super("oncall-lab:index:OnCall", name, args, opts);
         const childOpts = childOptions(this, opts);
 
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
-            },
-            childOpts,
-        );
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, labNamespaceArgs(args.namespace), childOpts);
         this.namespace = namespace;
 
         const password = (suffix: string, length: number) =>

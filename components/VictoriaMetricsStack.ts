@@ -13,7 +13,7 @@ import { type VmClusterValuesInput, vmStackValues } from "../src/monitoring/valu
 import { buildDashboard, DASHBOARD_FILE, DASHBOARD_SIDECAR_LABEL } from "../src/monitoring/dashboard";
 import { oncallScrapeConfig, VM_OPERATOR_API_VERSION } from "../src/monitoring/scrape";
 import { grafanaSidecarRole, grafanaSidecarRoleBinding } from "../src/grafana/rbac";
-import { podSecurityLabels } from "../src/security/workloads";
+import { labNamespaceArgs } from "../src/security/workloads";
 import { onBehalfOf } from "../src/shared/resourceError";
 import { childOptions } from "../src/shared/childOptions";
 
@@ -56,13 +56,7 @@ export class VictoriaMetricsStack extends pulumi.ComponentResource {
         super("oncall-lab:index:VictoriaMetricsStack", name, args, opts);
         const childOpts = childOptions(this, opts);
 
-        const namespace = new k8s.core.v1.Namespace(
-            `${name}-namespace`,
-            {
-                metadata: { name: args.namespace, labels: podSecurityLabels(args.namespace) },
-            },
-            childOpts,
-        );
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, labNamespaceArgs(args.namespace), childOpts);
         this.namespace = namespace;
 
         const alertmanagerConfigSecret = "oncall-lab-alertmanager";

@@ -18,8 +18,13 @@ export const namespacePodSecurity: Record<string, PodSecurityLevel> = {
     [namespaces.monitoring]: "privileged",
 };
 
+/** A lab namespace as its component declares it: its name and its Pod Security labels. */
+export function labNamespaceArgs(namespace: string): { metadata: { name: string; labels: Record<string, string> } } {
+    return { metadata: { name: namespace, labels: podSecurityLabels(namespace) } };
+}
+
 /** The namespace's Pod Security Admission labels: enforce its level, warn and audit at restricted. */
-export function podSecurityLabels(namespace: string): Record<string, string> {
+function podSecurityLabels(namespace: string): Record<string, string> {
     const level = namespacePodSecurity[namespace];
     if (!level) throw new Error(`no Pod Security level for the namespace ${namespace}`);
     return {
