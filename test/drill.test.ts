@@ -15,7 +15,7 @@ import {
     type RecordedPage,
     startDrillStandIns,
     stubKubectl,
-} from "./support/drill-standins";
+} from "./support/stubs/drill";
 
 const min = 60_000;
 let standIns: DrillStandIns | undefined;

@@ -18,9 +18,9 @@ import { scenarios } from "../src/tools/e2e/scenarios";
 import type { E2eWaits } from "../src/tools/e2e/steps";
 import { realClock } from "../src/tools/shared/polling";
 import type { SmokeReport } from "../src/tools/smoke/smoke";
-import { FakeClock, startDrillStandIns } from "./support/drill-standins";
+import { FakeClock, startDrillStandIns } from "./support/stubs/drill";
 import { type E2eStubs, makeE2eStubs } from "./support/stubs/e2e";
-import { startStandIns } from "./support/smoke-standins";
+import { startStandIns } from "./support/stubs/servers";
 
 const waits: E2eWaits = {
     pollMs: 5,

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../src/tools/shared/polling";
-import { type StandIns } from "./support/smoke-standins";
+import { type StandIns } from "./support/stubs/servers";
 import { afterThisTest, alice, fast, standInsForTest, token } from "./support/smoke-run";
 
 describe("npm run smoke (the script) with stub pulumi and kubectl", () => {

@@ -12,7 +12,7 @@ import {
     portForwardArgs,
     type SmokeSettings,
 } from "../src/tools/smoke/settings";
-import { type StandIns } from "./support/smoke-standins";
+import { type StandIns } from "./support/stubs/servers";
 import { alice, fast, standInsForTest, token } from "./support/smoke-run";
 
 function settingsFor(ins: StandIns, overrides: Partial<SmokeSettings> = {}): SmokeSettings {

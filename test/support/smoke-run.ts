@@ -1,7 +1,7 @@
 // What the smoke test files share: the stand-ins' options and the stand-ins and temp folders of each test,
 // stopped and removed after it.
 import { afterEach } from "vitest";
-import { type StandInOptions, type StandIns, startStandIns } from "./smoke-standins";
+import { type StandInOptions, type StandIns, startStandIns } from "./stubs/servers";
 
 export const token = "oncall-api-token-123";
 export const alice = "alice@example.com";

@@ -5,11 +5,11 @@
 // state of what it made, so a test can compare the lab before and after a drill.
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
-import type { Kubectl } from "../../src/tools/drills/faults";
-import type { DrillUrls } from "../../src/tools/drills/probes";
-import type { Clock } from "../../src/tools/shared/polling";
-import { internalAlertGroup, type PersonalNotification, personalNotificationRecord } from "./fake-grafana-oncall";
-import { serve } from "./smoke-standins";
+import type { Kubectl } from "../../../src/tools/drills/faults";
+import type { DrillUrls } from "../../../src/tools/drills/probes";
+import type { Clock } from "../../../src/tools/shared/polling";
+import { internalAlertGroup, type PersonalNotification, personalNotificationRecord } from "../fake-grafana-oncall";
+import { serve } from "./servers";
 
 /** A page as it was seen, in ms after the fault (`resolvedAfterRemovalMs`: after the fault's removal). */
 export interface RecordedPage {

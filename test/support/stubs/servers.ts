@@ -8,7 +8,7 @@
 // sources named in src/tools/smoke/smoke.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { PostableAlert } from "../../src/tools/shared/http";
+import type { PostableAlert } from "../../../src/tools/shared/http";
 
 export interface StandInOptions {
     oncallToken: string;
