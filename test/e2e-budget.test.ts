@@ -1,7 +1,7 @@
 // npm run e2e fits its runner and leaves evidence: budgets and per-command timeouts, a SIGTERM that
 // collects diagnostics before exiting, the preflight, CI's up-first/destroy-last, the host's peaks and
 // the headline figures in the summary, and no token in what is uploaded. Against the stub commands.
-import { spawn } from "node:child_process";
+import { type spawn } from "node:child_process";
 import * as fs from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,8 +16,7 @@ import { parseE2eOptions } from "../src/tools/e2e/options";
 import { redacted, redactFolder, redactSecrets, secretOutputValues } from "../src/tools/e2e/redact";
 import { formatBudget, type Row, runScenarios } from "../src/tools/e2e/runner";
 import { scenarios } from "../src/tools/e2e/scenarios";
-import { freePort } from "../src/tools/shared/processes";
-import { type E2eStubs, makeE2eStubs } from "./support/stubs/e2e";
+import { type E2eStubs, makeE2eStubs, startE2eScript } from "./support/stubs/e2e";
 
 const root = path.join(__dirname, "..");
 const ids = scenarios.map((scenario) => scenario.id);
@@ -207,37 +206,14 @@ describe("on CI", () => {
 
     async function ciRun(args: string[], env: Record<string, string>) {
         stubs = makeE2eStubs();
-        const ports = [await freePort(), await freePort(), await freePort()];
         const work = stubs.work;
-        const child = spawn(
-            process.execPath,
-            [
-                path.join(root, "node_modules/ts-node/dist/bin.js"),
-                "--transpile-only",
-                "scripts/e2e.ts",
-                "--diagnostics",
-                path.join(work, "diag"),
-                "--state-dir",
-                path.join(work, "state"),
-                "--grafana-port",
-                String(ports[0]),
-                "--oncall-port",
-                String(ports[1]),
-                "--mail-port",
-                String(ports[2]),
-                ...args,
-            ],
-            {
-                cwd: root,
-                env: {
-                    ...stubs.env,
-                    CI: "true",
-                    CHROMIUM_PATH: process.execPath,
-                    GITHUB_STEP_SUMMARY: path.join(work, "summary.md"),
-                    ...env,
-                },
-            },
-        );
+        const dirs = { diagnostics: path.join(work, "diag"), state: path.join(work, "state") };
+        const child = await startE2eScript(stubs, dirs, args, {
+            CI: "true",
+            CHROMIUM_PATH: process.execPath,
+            GITHUB_STEP_SUMMARY: path.join(work, "summary.md"),
+            ...env,
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

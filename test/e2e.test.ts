@@ -1,7 +1,6 @@
 // `npm run e2e` without a lab: the runner's order, selection, timing and failure path with a fake
 // clock, and the script itself against stub pulumi, kind, kubectl, docker and npm (diagnostics,
 // cleanup after a failure, --keep, --list, the step summary).
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,8 +10,7 @@ import { formatRows, markdownRows, type Row, runScenarios, type Scenario } from 
 import { scenarios } from "../src/tools/e2e/scenarios";
 import { labWaits } from "../src/tools/e2e/steps";
 import type { Clock } from "../src/tools/shared/polling";
-import { freePort } from "../src/tools/shared/processes";
-import { type E2eStubs, makeE2eStubs } from "./support/stubs/e2e";
+import { type E2eStubs, makeE2eStubs, startE2eScript } from "./support/stubs/e2e";
 
 const ids = scenarios.map((scenario) => scenario.id);
 
@@ -168,7 +166,6 @@ describe("diagnostics", () => {
 });
 
 describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and npm", () => {
-    const root = path.join(__dirname, "..");
     let stubs: E2eStubs | undefined;
     afterEach(() => {
         stubs?.cleanup();
@@ -177,28 +174,11 @@ describe("npm run e2e (the script) with stub pulumi, kind, kubectl, docker and n
 
     async function runScript(args: string[], env: Record<string, string> = {}) {
         stubs ??= makeE2eStubs();
-        const ports = [await freePort(), await freePort(), await freePort()];
         const dirs = { diagnostics: path.join(stubs.work, "diagnostics"), state: path.join(stubs.work, "state") };
-        const child = spawn(
-            process.execPath,
-            [
-                path.join(root, "node_modules/ts-node/dist/bin.js"),
-                "--transpile-only",
-                "scripts/e2e.ts",
-                "--diagnostics",
-                dirs.diagnostics,
-                "--state-dir",
-                dirs.state,
-                "--grafana-port",
-                String(ports[0]),
-                "--oncall-port",
-                String(ports[1]),
-                "--mail-port",
-                String(ports[2]),
-                ...args,
-            ],
-            { cwd: root, env: { ...stubs.env, GITHUB_STEP_SUMMARY: path.join(stubs.work, "summary.md"), ...env } },
-        );
+        const child = await startE2eScript(stubs, dirs, args, {
+            GITHUB_STEP_SUMMARY: path.join(stubs.work, "summary.md"),
+            ...env,
+        });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { tsNodeProgram } from "../src/tools/shared/cli";
 import { waitFor } from "../src/tools/shared/polling";
 import { type StandIns } from "./support/stubs/servers";
 import { afterThisTest, alice, fast, standInsForTest, token } from "./support/smoke-run";
@@ -68,14 +69,7 @@ describe("npm run smoke (the script) with stub pulumi and kubectl", () => {
     }
 
     function runScript(env: Record<string, string>) {
-        const child = spawn(
-            process.execPath,
-            [path.join(root, "node_modules/ts-node/dist/bin.js"), "--transpile-only", "scripts/smoke.ts"],
-            {
-                cwd: root,
-                env,
-            },
-        );
+        const child = spawn(...tsNodeProgram(root, "scripts/smoke.ts", []), { cwd: root, env });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -6,9 +6,12 @@
 // up); E2E_OUTPUTS names a JSON file of stack outputs. The engine's log carries an integration token (for the
 // redaction); `kubectl port-forward` is test/support/smoke-kubectl.cjs; KIND_STUB_EXPORT_HANG makes `kind export logs`
 // hang after writing a log with a token.
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { repoRoot, tsNodeProgram } from "../../../src/tools/shared/cli";
+import { freePort } from "../../../src/tools/shared/processes";
 import { FakeDocker, installStubs } from ".";
 
 const stubs: Record<string, string> = {
@@ -84,4 +87,28 @@ export function makeE2eStubs(): E2eStubs {
         calls: () => (fs.existsSync(log) ? fs.readFileSync(log, "utf8").trim().split("\n") : []),
         cleanup: () => fs.rmSync(work, { recursive: true, force: true }),
     };
+}
+
+/** `npm run e2e` as the tests start it: scripts/e2e.ts over these stubs, on free host ports, with these folders. */
+export async function startE2eScript(
+    stubs: E2eStubs,
+    dirs: { diagnostics: string; state: string },
+    args: string[],
+    env: NodeJS.ProcessEnv,
+): Promise<ChildProcessWithoutNullStreams> {
+    const [grafanaPort, oncallPort, mailPort] = [await freePort(), await freePort(), await freePort()];
+    const [command, scriptArgs] = tsNodeProgram(repoRoot, "scripts/e2e.ts", [
+        "--diagnostics",
+        dirs.diagnostics,
+        "--state-dir",
+        dirs.state,
+        "--grafana-port",
+        String(grafanaPort),
+        "--oncall-port",
+        String(oncallPort),
+        "--mail-port",
+        String(mailPort),
+        ...args,
+    ]);
+    return spawn(command, scriptArgs, { cwd: repoRoot, env: { ...stubs.env, ...env } });
 }
