@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { CELERY_BEAT_POSTRENDER, oncallValues } from "../src/oncall/values";
+import { oncallValuesInput } from "./support/oncall-values";
 
 const rendered = fs.readFileSync(path.join(__dirname, "fixtures", "oncall-chart", "celery-deployment.yaml"), "utf8");
 const service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: oncall-engine\n";
@@ -27,14 +28,9 @@ const beatOf = (deployment: any) =>
 
 describe("one celery beat", () => {
     const input = {
+        ...oncallValuesInput,
         publicHost: "oncall.example.com",
         grafanaPublicUrl: "https://grafana.example.com",
-        nodePort: 30808,
-        imageTag: "v1.16.9",
-        appSecretName: "s",
-        credentialsSecretName: "c",
-        telegram: false,
-        mirageCipherIv: "0123456789abcdef",
     };
     const cluster = (celeryReplicas: number) => ({
         tls: true,

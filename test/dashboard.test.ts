@@ -12,6 +12,7 @@ import { ALERTMANAGER_FEATURES, vmStackValues } from "../src/monitoring/values";
 import { ONCALL_EXPORTER_SECRET, oncallValues } from "../src/oncall/values";
 import { loadValuesFile } from "../src/shared/values";
 import { dashboardQueries, substituteVariables } from "./support/dashboard";
+import { oncallValuesInput } from "./support/oncall-values";
 
 const dashboard = buildDashboard({ heartbeatTimeoutSeconds: 300, mailPublicUrl: "http://127.0.0.1:8025" });
 const panels = dashboard.panels.filter((panel) => panel.type !== "row");
@@ -165,16 +166,7 @@ describe("scraping OnCall's metrics", () => {
 
 describe("values for the metrics", () => {
     it("turns OnCall's exporter on without a token in the chart's values, so the chart writes no secret of its own", () => {
-        const values = oncallValues({
-            publicHost: "127.0.0.1:8080",
-            grafanaPublicUrl: "http://grafana",
-            nodePort: 30808,
-            imageTag: "v1.16.9",
-            appSecretName: "app",
-            credentialsSecretName: "c",
-            telegram: false,
-            mirageCipherIv: "0123456789abcdef",
-        }) as any;
+        const values = oncallValues(oncallValuesInput) as any;
         expect(values.oncall.exporter).toEqual({ enabled: true });
         expect(ONCALL_EXPORTER_SECRET).toEqual({ name: `${values.fullnameOverride}-exporter`, key: "exporter-secret" });
     });

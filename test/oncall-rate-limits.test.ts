@@ -8,17 +8,7 @@ import {
     ONCALL_DEFAULT_RATE_LIMITS,
     splitRate,
 } from "../src/oncall/rateLimits";
-
-const input = {
-    publicHost: "oncall.example.com",
-    grafanaPublicUrl: "http://grafana.example.com",
-    nodePort: 30808,
-    imageTag: "v1.16.9",
-    appSecretName: "s",
-    credentialsSecretName: "c",
-    telegram: false,
-    mirageCipherIv: "0123456789abcdef",
-};
+import { oncallValuesInput } from "./support/oncall-values";
 
 describe("OnCall's rate limits", () => {
     it("reads rates as django-ratelimit 2.0.0 does", () => {
@@ -41,7 +31,7 @@ describe("OnCall's rate limits", () => {
 
     it("passes CUSTOM_RATELIMITS to the engine in the chart's list form, so the JSON stays one string", () => {
         // helm/oncall 1.16.5 templates/_helpers.tpl oncall.extraEnvs: a map's values go out unquoted; a list through toYaml.
-        const values = oncallValues(input) as { env: unknown };
+        const values = oncallValues(oncallValuesInput) as { env: unknown };
         expect(values.env).toEqual([{ name: "CUSTOM_RATELIMITS", value: customRateLimitsEnv() }]);
     });
 });

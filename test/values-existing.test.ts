@@ -4,6 +4,7 @@ import { grafanaValues } from "../src/grafana/values";
 import { ALERTMANAGER_FEATURES, RETENTION_PERIOD, vmStackValues } from "../src/monitoring/values";
 import { oncallValues } from "../src/oncall/values";
 import { existingClusterUrls, inClusterUrls, labUrls } from "../src/shared/topology";
+import { oncallValuesInput } from "./support/oncall-values";
 
 const hosts = { grafanaHost: "grafana.example.com", oncallHost: "oncall.example.com" };
 const grafanaInput = {
@@ -18,14 +19,9 @@ const grafanaInput = {
     sidecarNamespaces: ["monitoring"],
 };
 const oncallInput = {
+    ...oncallValuesInput,
     publicHost: "oncall.example.com",
     grafanaPublicUrl: "http://grafana.example.com",
-    nodePort: 30808,
-    imageTag: "v1.16.9",
-    appSecretName: "s",
-    credentialsSecretName: "c",
-    telegram: false,
-    mirageCipherIv: "0123456789abcdef",
 };
 const oncallCluster = {
     tls: false,

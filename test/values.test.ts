@@ -6,6 +6,7 @@ import { localMailboxSmtp } from "../src/mail/smtp";
 import { vmStackValues } from "../src/monitoring/values";
 import { ONCALL_CREDENTIAL_KEYS, oncallValues } from "../src/oncall/values";
 import { mergeValues } from "../src/shared/values";
+import { oncallValuesInput } from "./support/oncall-values";
 
 describe("mergeValues", () => {
     it("merges mappings recursively and replaces lists and scalars, like Helm", () => {
@@ -205,16 +206,7 @@ describe("labUrls", () => {
 });
 
 describe("oncallValues", () => {
-    const base = {
-        publicHost: "127.0.0.1:8080",
-        grafanaPublicUrl: "http://grafana.oncall-lab.localhost:3000",
-        nodePort: nodePorts.oncall,
-        appSecretName: "oncall-app-secret",
-        credentialsSecretName: "oncall-credentials",
-        telegram: false,
-        mirageCipherIv: "0123456789abcdef",
-        imageTag: "v1.16.9",
-    };
+    const base = oncallValuesInput;
     const values = oncallValues(base) as any;
 
     it("runs the 1.16.9 engine image on chart 1.16.5, pulled once", () => {
