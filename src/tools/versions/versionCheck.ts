@@ -175,19 +175,21 @@ export function parseChartIndex(text: string): Map<string, IndexEntry[]> {
 }
 
 const NEARBY = 5;
+/** The first versions a listing names (the index and the catalog list the newest first). */
+const newestListed = (entries: { version: string }[]) =>
+    entries
+        .slice(0, NEARBY)
+        .map((e) => e.version)
+        .join(", ");
 
 export function judgeChart(pin: ChartPin, index: Map<string, IndexEntry[]>, indexUrl: string): Finding {
     const entries = index.get(pin.chart);
     if (!entries) return { verdict: "MISSING", detail: `the index has no chart named ${pin.chart}` };
     const entry = entries.find((e) => e.version === pin.version);
     if (!entry) {
-        const newest = entries
-            .slice(0, NEARBY)
-            .map((e) => e.version)
-            .join(", ");
         return {
             verdict: "MISSING",
-            detail: `${pin.chart} ${pin.version} is not in the index; newest listed: ${newest}`,
+            detail: `${pin.chart} ${pin.version} is not in the index; newest listed: ${newestListed(entries)}`,
         };
     }
     // Index URLs may be relative to the repository.
@@ -320,13 +322,9 @@ export function judgePlugin(pin: PluginPin, versions: CatalogVersion[]): Finding
     // Some OnCall releases were published as "v1.x.y"; Grafana installs only the exact string.
     const prefixed = versions.find((v) => v.version === `v${pin.version}`);
     const hint = prefixed ? `; it is listed as "${prefixed.version}" (pin that string)` : "";
-    const newest = versions
-        .slice(0, NEARBY)
-        .map((v) => v.version)
-        .join(", ");
     return {
         verdict: "MISSING",
-        detail: `${pin.pluginId} ${pin.version} is not in the catalog${hint}; newest listed: ${newest}`,
+        detail: `${pin.pluginId} ${pin.version} is not in the catalog${hint}; newest listed: ${newestListed(versions)}`,
     };
 }
 
