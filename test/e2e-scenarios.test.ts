@@ -15,22 +15,13 @@ import { E2eLab } from "../src/tools/e2e/lab";
 import { type E2eDeps, e2eDrillDeps, runE2e } from "../src/tools/e2e/main";
 import { parseE2eOptions } from "../src/tools/e2e/options";
 import { scenarios } from "../src/tools/e2e/scenarios";
-import type { E2eWaits } from "../src/tools/e2e/steps";
 import { realClock } from "../src/tools/shared/polling";
 import type { SmokeReport } from "../src/tools/smoke/smoke";
 import { FakeClock, startDrillStandIns } from "./support/stubs/drill";
-import { type E2eStubs, makeE2eStubs } from "./support/stubs/e2e";
+import { type E2eStubs, makeE2eStubs, testWaits } from "./support/stubs/e2e";
 import { startStandIns } from "./support/stubs/servers";
 
-const waits: E2eWaits = {
-    pollMs: 5,
-    crashLoopMs: 2_000,
-    resolveMs: 2_000,
-    heartbeatMs: 2_000,
-    rolloutMs: 10_000,
-    nextEscalationMs: 50,
-    acknowledgeMs: 300,
-};
+const waits = testWaits;
 const kubectlPrefix = "kubectl --context kind-oncall-lab-e2e ";
 
 let stubs: E2eStubs | undefined;

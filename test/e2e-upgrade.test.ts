@@ -7,10 +7,9 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runE2e } from "../src/tools/e2e/main";
-import type { E2eWaits } from "../src/tools/e2e/steps";
 import { allowedBy, judgePreview, previewSteps } from "../src/tools/e2e/upgrade";
 import type { SmokeReport } from "../src/tools/smoke/smoke";
-import { makeE2eStubs } from "./support/stubs/e2e";
+import { makeE2eStubs, testWaits } from "./support/stubs/e2e";
 
 const urn = (type: string, name: string) => `urn:pulumi:e2e::oncall-lab::oncall-lab:index:Grafana$${type}::${name}`;
 const release = urn("kubernetes:helm.sh/v3:Release", "grafana-release");
@@ -49,15 +48,7 @@ describe("the head's preview over the base's state", () => {
     });
 });
 
-const waits: E2eWaits = {
-    pollMs: 5,
-    crashLoopMs: 2_000,
-    resolveMs: 2_000,
-    heartbeatMs: 2_000,
-    rolloutMs: 10_000,
-    nextEscalationMs: 50,
-    acknowledgeMs: 2_000,
-};
+const waits = testWaits;
 /** What each test started (stub folder, stand-in server), undone after it. */
 const started: (() => unknown)[] = [];
 afterEach(async () => {

@@ -10,6 +10,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { E2eWaits } from "../../../src/tools/e2e/steps";
 import { repoRoot, tsNodeProgram } from "../../../src/tools/shared/cli";
 import { freePort } from "../../../src/tools/shared/processes";
 import { FakeDocker, installStubs } from ".";
@@ -112,3 +113,14 @@ export async function startE2eScript(
     ]);
     return spawn(command, scriptArgs, { cwd: repoRoot, env: { ...stubs.env, ...env } });
 }
+
+/** The e2e's waits in milliseconds instead of minutes: the stand-ins answer at once. */
+export const testWaits: E2eWaits = {
+    pollMs: 5,
+    crashLoopMs: 2_000,
+    resolveMs: 2_000,
+    heartbeatMs: 2_000,
+    rolloutMs: 10_000,
+    nextEscalationMs: 50,
+    acknowledgeMs: 300,
+};
