@@ -1,8 +1,9 @@
 // `npm run up | preview | destroy | pulumi -- <pulumi command> [flags...]`: the lab's pulumi, with its local backend
 // and passphrase in .pulumi/ (see src/tools/lab/main.ts).
 import { resolve } from "node:path";
-import { exec, onPath } from "../src/tools/lab/host";
+import { exec } from "../src/tools/lab/host";
 import { runLab } from "../src/tools/lab/main";
+import { onPath } from "../src/tools/shared/processes";
 import type * as LabStackModule from "../src/tools/lab/stack";
 import type * as KindProviderModule from "../src/kind/provider";
 
@@ -12,7 +13,7 @@ runLab(process.argv.slice(2), {
     root,
     env: process.env,
     exec,
-    onPath: (command) => onPath(command),
+    onPath,
     openStack: (name, env) =>
         (require("../src/tools/lab/stack") as typeof LabStackModule).automationStack(root, name, env),
     clusterNode: (clusterName) =>

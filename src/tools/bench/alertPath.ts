@@ -2,11 +2,10 @@
 // generated rules, Alertmanager with the generated config, and a webhook receiver standing in
 // for OnCall. Used by `npm run bench:alert` and the alert-path tests (through test/support/alert-path.ts).
 import { spawn } from "node:child_process";
-import { accessSync, constants as fsConstants } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import YAML from "yaml";
 import {
     type AlertingSettings,
@@ -15,22 +14,13 @@ import {
     buildAlertRuleGroups,
 } from "../../monitoring/alerting";
 import { waitFor } from "../shared/polling";
-import { freePort, stopProcess } from "../shared/processes";
+import { freePort, onPath, stopProcess } from "../shared/processes";
 
 export const requiredBinaries = ["victoria-metrics", "vmalert", "prometheus-alertmanager", "amtool"];
 export const installCommand = "apt-get install -y victoria-metrics prometheus-alertmanager";
 
 export function missingBinaries(env: NodeJS.ProcessEnv = process.env): string[] {
-    const searchPath = (env.PATH ?? "").split(delimiter).filter(Boolean);
-    const isExecutable = (file: string): boolean => {
-        try {
-            accessSync(file, fsConstants.X_OK);
-            return true;
-        } catch {
-            return false;
-        }
-    };
-    return requiredBinaries.filter((binary) => !searchPath.some((dir) => isExecutable(join(dir, binary))));
+    return requiredBinaries.filter((binary) => !onPath(binary, env));
 }
 
 async function answersOk(url: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 // Before anything is built: every tool the run needs is there, and all that are missing are named at
 // once (an offline or half-installed machine learns everything in one go, and nothing was built).
-import { accessSync, constants, existsSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { existsSync } from "node:fs";
+import { onPath } from "../shared/processes";
 import { chromiumPath } from "./browser";
 
 /** The tools on PATH, with where to get each. */
@@ -11,20 +11,6 @@ export const requiredTools: [tool: string, install: string][] = [
     ["docker", "Docker Engine: https://docs.docker.com/engine/install/"],
     ["kubectl", "https://kubernetes.io/docs/tasks/tools/"],
 ];
-
-export function onPath(tool: string, env: NodeJS.ProcessEnv): boolean {
-    return (env.PATH ?? "")
-        .split(delimiter)
-        .filter(Boolean)
-        .some((dir) => {
-            try {
-                accessSync(join(dir, tool), constants.X_OK);
-                return true;
-            } catch {
-                return false;
-            }
-        });
-}
 
 /** The browser the acknowledge step drives: CHROMIUM_PATH, /usr/bin/chromium, else Playwright's own download. */
 async function browserFound(env: NodeJS.ProcessEnv): Promise<boolean> {

@@ -1,8 +1,22 @@
-// Local processes and ports the tools share: a free port, stopping a child by pid, and a
+// Local processes and ports the tools share: programs on PATH, a free port, stopping a child by pid, and a
 // `kubectl port-forward` that is ready only once it accepts connections.
 import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 import { type AddressInfo, connect, createServer } from "node:net";
+import { delimiter, join } from "node:path";
 import { poll } from "./polling";
+
+/** Whether an executable of that name is on PATH (an empty entry is the current folder, as for execvp). */
+export function onPath(command: string, env: NodeJS.ProcessEnv = process.env): boolean {
+    return (env.PATH ?? "").split(delimiter).some((dir) => {
+        try {
+            accessSync(join(dir || ".", command), constants.X_OK);
+            return true;
+        } catch {
+            return false;
+        }
+    });
+}
 
 /** A port that was free a moment ago; the kernel does not hand it out again right away. */
 export async function freePort(): Promise<number> {
