@@ -112,7 +112,7 @@ const teamUsers = new TeamUsers(
         grafanaUser: grafana.adminUser,
         grafanaPassword: grafana.adminPassword,
     },
-    { dependsOn: [grafana], ...target.inGrafanaRelease(grafana.release) },
+    pulumi.mergeOptions({ dependsOn: [grafana] }, target.inGrafanaRelease(grafana.release)),
 );
 
 // Runs on this machine against the published ports once Grafana and OnCall are up.
@@ -151,6 +151,10 @@ const onCallTeam = new OnCallTeam(
     target.inOnCallRelease(oncall.release),
 );
 
+// OnCall builds an integration's link on its host-reachable URL; Alertmanager reaches the engine inside the cluster.
+const inClusterWebhook = (link: pulumi.Output<string>) =>
+    pulumi.secret(link.apply((url) => onBehalfOf(onCallTeam, () => inClusterWebhookUrl(url, oncallInClusterUrl))));
+
 // A dead alerting pipeline pages too: OnCall alerts when the Watchdog's pings stop for this long.
 new OnCallHeartbeat(
     "oncall-heartbeat",
@@ -173,17 +177,8 @@ const vmStack = new VictoriaMetricsStack(
         chartVersion: lab.chartVersions.vmStack,
         alerting: lab.alerting,
         grafanaPublicUrl,
-        // OnCall builds the link on its host-reachable URL; Alertmanager reaches the engine inside the cluster.
-        alertmanagerWebhookUrl: pulumi.secret(
-            onCallTeam.integrationLink.apply((link) =>
-                onBehalfOf(onCallTeam, () => inClusterWebhookUrl(link, oncallInClusterUrl)),
-            ),
-        ),
-        heartbeatWebhookUrl: pulumi.secret(
-            onCallTeam.heartbeatIntegrationLink.apply((link) =>
-                onBehalfOf(onCallTeam, () => inClusterWebhookUrl(link, oncallInClusterUrl)),
-            ),
-        ),
+        alertmanagerWebhookUrl: inClusterWebhook(onCallTeam.integrationLink),
+        heartbeatWebhookUrl: inClusterWebhook(onCallTeam.heartbeatIntegrationLink),
         oncallMetrics: {
             namespace: namespaces.oncall,
             engineHost: new URL(oncallInClusterUrl).host,
