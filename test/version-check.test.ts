@@ -386,9 +386,15 @@ describe("npm packages", () => {
         expect(npmVersionUrl("https://npm.registry.test", "zod", "latest")).toBe(
             "https://npm.registry.test/zod/latest",
         );
-        // npm's own registry, as npm run hands it over; without it the check says how to run it.
-        expect(npmRegistryOf({ npm_config_registry: "https://npm.registry.test/" })).toBe("https://npm.registry.test");
-        expect(() => npmRegistryOf({})).toThrow("run this as npm run check:versions");
+        // npm's own registry, as npm run hands it over; npm 11 does not hand over its default one, so npm is asked.
+        const asked: string[] = [];
+        const askNpm = (answer: string) => () => (asked.push(answer), answer);
+        expect(npmRegistryOf({ npm_config_registry: "https://npm.registry.test/" }, askNpm("unused"))).toBe(
+            "https://npm.registry.test",
+        );
+        expect(asked).toEqual([]);
+        expect(npmRegistryOf({}, askNpm("https://registry.npmjs.org/\n"))).toBe("https://registry.npmjs.org");
+        expect(() => npmRegistryOf({}, askNpm(""))).toThrow("npm's registry is unknown");
     });
 
     it("says whether the pinned version is published, and whether a newer release is out", () => {

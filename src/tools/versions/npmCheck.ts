@@ -5,15 +5,13 @@ import { withoutTrailingSlash } from "../../shared/urls";
 import type { Finding, NpmPin } from "./versionCheck";
 
 /**
- * The registry npm itself installs from: `npm run` hands a script npm's settings as `npm_config_*` (the user's
- * .npmrc included), so check:versions asks where `npm ci` would fetch.
+ * The registry npm itself installs from, so that check:versions asks where `npm ci` would fetch. `npm run` hands a
+ * script the settings that differ from npm's defaults as `npm_config_*` (the user's .npmrc included); npm 11 leaves
+ * out a registry it was not told, so then `askNpm` asks npm (`npm config get registry`).
  */
-export function npmRegistryOf(env: NodeJS.ProcessEnv): string {
-    const registry = env.npm_config_registry;
-    if (!registry)
-        throw new Error(
-            "npm's registry is unknown: run this as npm run check:versions (npm hands it npm_config_registry)",
-        );
+export function npmRegistryOf(env: NodeJS.ProcessEnv, askNpm: () => string): string {
+    const registry = env.npm_config_registry || askNpm().trim();
+    if (!registry) throw new Error("npm's registry is unknown: `npm config get registry` answered nothing");
     return withoutTrailingSlash(registry);
 }
 

@@ -1,5 +1,7 @@
 // Asks the chart repositories, Docker Hub, grafana.com and the npm registry about each pin (`npm run check:versions`);
 // the reading of their answers is in src/tools/versions/versionCheck.ts, downloadCheck.ts and npmCheck.ts.
+import { execFileSync } from "node:child_process";
+import { repoRoot } from "../shared/cli";
 import { type DownloadHop, judgeDownload, MAX_REDIRECTS, nextHop, pluginDownloadUrl } from "./downloadCheck";
 import { describeError as message } from "../shared/http";
 import { judgeNpm, type NpmAnswer, npmRegistryOf, npmVersionUrl } from "./npmCheck";
@@ -56,7 +58,13 @@ class PinChecker {
     constructor(options: CheckOptions) {
         this.doFetch = options.fetch ?? fetch;
         // Asked for only when there are npm pins to check.
-        this.npmRegistry = () => options.npmRegistry ?? npmRegistryOf(process.env);
+        let registry: string | undefined;
+        this.npmRegistry = () =>
+            (registry ??=
+                options.npmRegistry ??
+                npmRegistryOf(process.env, () =>
+                    execFileSync("npm", ["config", "get", "registry"], { cwd: repoRoot, encoding: "utf8" }),
+                ));
         this.timeoutMs = options.timeoutMs ?? 30_000;
     }
 
